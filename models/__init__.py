@@ -1,0 +1,10 @@
+"""Tortoise models: the stored shape of Parley's records, one module per domain."""
+
+from models.apikey import ApiKey
+from models.assistant import Assistant
+from models.conversation import Conversation
+from models.message import Message
+from models.variable import Variable
+from models.workspace import Workspace
+
+__all__ = ["ApiKey", "Assistant", "Conversation", "Message", "Variable", "Workspace"]

@@ -1,0 +1,28 @@
+"""An assistant: what its widget asks before a chat and what it may extract during one."""
+
+from typing import Any
+
+from tortoise import fields
+from tortoise.indexes import Index
+from tortoise.models import Model
+
+
+class Assistant(Model):
+    id = fields.BigIntField(primary_key=True)
+    workspace: fields.ForeignKeyRelation["Workspace"] = fields.ForeignKeyField(
+        "models.Workspace", related_name="assistants", on_delete=fields.CASCADE, db_index=False
+    )
+    name = fields.CharField(max_length=200)
+    # Lists of plain dicts, validated by the resolvers before they are stored.
+    pre_chat_form: list[dict[str, Any]] = fields.JSONField(default=list)  # type: ignore[assignment]
+    extracted_variables: list[dict[str, Any]] = fields.JSONField(default=list)  # type: ignore[assignment]
+    allowed_origins: list[str] = fields.JSONField(default=list)  # type: ignore[assignment]
+    created_at = fields.DatetimeField(auto_now_add=True)
+    archived_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "assistant"
+        indexes = (Index(fields=("workspace_id", "created_at", "id"), name="assistant_ws_created"),)
+
+
+from models.workspace import Workspace  # noqa: E402

@@ -1,0 +1,50 @@
+"""Enumerations shared by the models and the GraphQL schema; values are what the database stores."""
+
+from enum import StrEnum
+
+
+class ConversationType(StrEnum):
+    TEST = "TEST"
+    WEB_WIDGET = "WEB_WIDGET"
+
+
+class ConversationMode(StrEnum):
+    CHAT = "CHAT"
+    VOICE_AND_CHAT = "VOICE_AND_CHAT"
+
+
+class ConversationStatus(StrEnum):
+    ACTIVE = "ACTIVE"
+    ENDED = "ENDED"
+
+
+class MessageRole(StrEnum):
+    USER = "USER"
+    ASSISTANT = "ASSISTANT"
+    SYSTEM = "SYSTEM"
+    TOOL = "TOOL"
+
+
+class VariableSource(StrEnum):
+    PRE_CHAT_FORM = "PRE_CHAT_FORM"
+    EXTRACTED = "EXTRACTED"
+
+
+class VariableType(StrEnum):
+    TEXT = "TEXT"
+    EMAIL = "EMAIL"
+    PHONE = "PHONE"
+    NUMBER = "NUMBER"
+    BOOLEAN = "BOOLEAN"
+    SELECT = "SELECT"
+    DATE = "DATE"
+
+
+class ApiKeyKind(StrEnum):
+    SECRET = "SECRET"
+    PUBLISHABLE = "PUBLISHABLE"
+
+
+class ApiKeyScope(StrEnum):
+    READ = "READ"
+    WRITE = "WRITE"

@@ -1,0 +1,42 @@
+"""Messages, numbered 1, 2, 3 … within their conversation; assistant replies carry their usage."""
+
+from decimal import Decimal
+
+from tortoise import fields
+from tortoise.models import Model
+
+from models.enums import MessageRole
+from models.money import MoneyField
+
+
+class Message(Model):
+    id = fields.BigIntField(primary_key=True)
+    conversation: fields.ForeignKeyRelation["Conversation"] = fields.ForeignKeyField(
+        "models.Conversation", related_name="messages", on_delete=fields.CASCADE, db_index=False
+    )
+    sequence = fields.IntField()
+    role = fields.CharEnumField(MessageRole, max_length=16)
+    content = fields.TextField()
+    created_at = fields.DatetimeField()
+    client_message_id = fields.CharField(max_length=128, null=True)
+
+    # Usage, set on assistant replies. Prices are USD per million tokens, as used for `cost`.
+    provider = fields.CharField(max_length=64, null=True)
+    model = fields.CharField(max_length=128, null=True)
+    input_tokens = fields.IntField(null=True)
+    output_tokens = fields.IntField(null=True)
+    cached_input_tokens = fields.IntField(null=True)
+    cost: Decimal | None = MoneyField(null=True, source_field="cost_e12")  # type: ignore[assignment]
+    input_price: Decimal | None = MoneyField(null=True, source_field="input_price_e12")  # type: ignore[assignment]
+    output_price: Decimal | None = MoneyField(null=True, source_field="output_price_e12")  # type: ignore[assignment]
+    cached_input_price: Decimal | None = MoneyField(  # type: ignore[assignment]
+        null=True, source_field="cached_input_price_e12"
+    )
+
+    class Meta:
+        table = "message"
+        # The (conversation, sequence) key doubles as the index for paging a conversation's messages.
+        unique_together = (("conversation", "sequence"), ("conversation", "client_message_id"))
+
+
+from models.conversation import Conversation  # noqa: E402

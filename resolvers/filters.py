@@ -1,0 +1,121 @@
+"""The one translation of a ConversationFilter into SQL.
+
+The list, the count, and (later) the live count, live list and export all call `conversation_where`,
+so a badge always agrees with its list.
+"""
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from models.enums import ConversationStatus, ConversationType
+from models.money import ceil_units, floor_units
+from resolvers.errors import BadUserInput
+from resolvers.search import matching_conversation_ids, search_words
+from resolvers.sql import Params
+
+MAX_VARIABLE_CONDITIONS = 10
+MAX_LIST_ITEMS = 100
+
+
+def canonical_json(value: Any) -> str:
+    """The text two equal JSON values share: sorted keys, no spaces, 2.0 written as 2."""
+    return json.dumps(_normalise(value), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def _normalise(value: Any) -> Any:
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, dict):
+        return {key: _normalise(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_normalise(item) for item in value]
+    return value
+
+
+@dataclass(frozen=True)
+class VariableCondition:
+    """`equals_json` is the canonical JSON of the wanted value; `exists` asks only for presence."""
+
+    name: str
+    equals_json: str | None = None
+    exists: bool | None = None
+
+
+@dataclass(frozen=True)
+class ConversationFilter:
+    """All given conditions must hold. Hashable, so equal filters can share work."""
+
+    types: tuple[ConversationType, ...] | None = None
+    statuses: tuple[ConversationStatus, ...] | None = None
+    assistant_ids: tuple[int, ...] | None = None
+    started_after: datetime | None = None
+    started_before: datetime | None = None
+    search: str | None = None
+    variables: tuple[VariableCondition, ...] = ()
+    min_cost: Decimal | None = None
+    max_cost: Decimal | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("types", "statuses", "assistant_ids"):
+            items = getattr(self, name)
+            if items is not None and len(items) > MAX_LIST_ITEMS:
+                raise BadUserInput(f"filter.{name} takes at most {MAX_LIST_ITEMS} values.")
+        if len(self.variables) > MAX_VARIABLE_CONDITIONS:
+            raise BadUserInput(
+                f"filter.variables takes at most {MAX_VARIABLE_CONDITIONS} conditions."
+            )
+        for condition in self.variables:
+            if condition.equals_json is not None and condition.exists is False:
+                raise BadUserInput(
+                    f"filter.variables: {condition.name!r} cannot both equal a value and not exist."
+                )
+        for name in ("started_after", "started_before"):
+            moment = getattr(self, name)
+            if moment is not None and moment.tzinfo is None:
+                raise BadUserInput(f"filter.{name} needs a time zone offset.")
+
+
+def _in_list(column: str, values: tuple[Any, ...], params: Params) -> str:
+    # An empty list matches nothing, as "all given conditions must hold" says.
+    return f"{column} IN {params.add_all(values)}" if values else "1 = 0"
+
+
+def conversation_where(workspace_id: int, where: ConversationFilter, params: Params) -> str:
+    """SQL conditions on `conversation c` that hold exactly for the filter's conversations."""
+    conditions = [f"c.workspace_id = {params.add(workspace_id)}"]
+    if where.types is not None:
+        conditions.append(_in_list("c.type", where.types, params))
+    if where.statuses is not None:
+        conditions.append(_in_list("c.status", where.statuses, params))
+    if where.assistant_ids is not None:
+        conditions.append(_in_list("c.assistant_id", where.assistant_ids, params))
+    if where.started_after is not None:
+        conditions.append(f"c.started_at >= {params.add(where.started_after)}")
+    if where.started_before is not None:
+        conditions.append(f"c.started_at < {params.add(where.started_before)}")
+    if where.min_cost is not None:
+        conditions.append(f"c.cost_e12 >= {params.add(ceil_units(where.min_cost))}")
+    if where.max_cost is not None:
+        conditions.append(f"c.cost_e12 <= {params.add(floor_units(where.max_cost))}")
+    if where.search is not None and (words := search_words(where.search)):
+        conditions.append(f"c.id IN ({matching_conversation_ids(words, params)})")
+    for condition in where.variables:
+        conditions.append(_variable_condition(condition, params))
+    return " AND ".join(conditions)
+
+
+def _variable_condition(condition: VariableCondition, params: Params) -> str:
+    name = params.add(condition.name)
+    if condition.equals_json is not None:
+        value = params.add(condition.equals_json)
+        return (
+            "c.id IN (SELECT conversation_id FROM variable "
+            f"WHERE name = {name} AND value_key = {value})"
+        )
+    negate = "NOT " if condition.exists is False else ""
+    return f"c.id {negate}IN (SELECT conversation_id FROM variable WHERE name = {name})"

@@ -1,0 +1,1 @@
+"""The GraphQL schema: strawberry types per domain, assembled at one root in `schema/schema.py`."""

@@ -1,0 +1,74 @@
+"""Small value types shared by several domains."""
+
+from decimal import Decimal
+
+import strawberry
+
+from resolvers import pagination
+from resolvers.usage import CURRENCY, UsageTotals
+from resolvers.usage import ModelUsage as ModelUsageRow
+
+
+@strawberry.type(description="Where a page sits in its list (Relay).")
+class PageInfo:
+    has_next_page: bool = strawberry.field(description="More items follow this page.")
+    has_previous_page: bool = strawberry.field(description="Items precede this page.")
+    start_cursor: str | None = strawberry.field(description="Cursor of the first item.")
+    end_cursor: str | None = strawberry.field(description="Cursor of the last item.")
+
+    @classmethod
+    def of(cls, info: pagination.PageInfo) -> "PageInfo":
+        return cls(
+            has_next_page=info.has_next_page,
+            has_previous_page=info.has_previous_page,
+            start_cursor=info.start_cursor,
+            end_cursor=info.end_cursor,
+        )
+
+
+@strawberry.type(description="Tokens and cost, exact to 10⁻¹² USD.")
+class Usage:
+    input_tokens: int = strawberry.field(description="Prompt tokens, cached ones included.")
+    output_tokens: int = strawberry.field(description="Completion tokens.")
+    cached_input_tokens: int = strawberry.field(description="Prompt tokens read from a cache.")
+    total_tokens: int = strawberry.field(description="inputTokens + outputTokens.")
+    cost: Decimal = strawberry.field(description="Cost in `currency`.")
+    cost_known: bool = strawberry.field(
+        description="False when a reply's model had no price and no cost was given: "
+        "`cost` then leaves those replies out."
+    )
+    currency: str = strawberry.field(description='ISO 4217 code of `cost`: "USD".')
+
+    @classmethod
+    def of(cls, totals: UsageTotals) -> "Usage":
+        return cls(
+            input_tokens=totals.input_tokens,
+            output_tokens=totals.output_tokens,
+            cached_input_tokens=totals.cached_input_tokens,
+            total_tokens=totals.total_tokens,
+            cost=totals.cost,
+            cost_known=totals.cost_known,
+            currency=CURRENCY,
+        )
+
+
+@strawberry.type(description="Usage of one provider's model within a conversation.")
+class ModelUsage:
+    provider: str = strawberry.field(description='Provider ID, e.g. "openai".')
+    model: str = strawberry.field(description='Model name, e.g. "gpt-4o".')
+    replies: int = strawberry.field(description="Assistant replies by this model.")
+    usage: Usage = strawberry.field(description="Their summed usage.")
+
+    @classmethod
+    def of(cls, row: ModelUsageRow) -> "ModelUsage":
+        return cls(
+            provider=row.provider, model=row.model, replies=row.replies, usage=Usage.of(row.usage)
+        )
+
+
+@strawberry.type(description="The web-widget visitor of a conversation.")
+class Visitor:
+    session_id: str = strawberry.field(description="The widget's session ID for this visitor.")
+    page_url: str | None = strawberry.field(description="Page the widget was opened on.")
+    user_agent: str | None = strawberry.field(description="The visitor's browser.")
+    locale: str | None = strawberry.field(description="The visitor's locale, e.g. en-GB.")

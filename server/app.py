@@ -1,0 +1,44 @@
+"""The Starlette application: one endpoint, `/graphql`, and a lifespan that owns the database."""
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from starlette.applications import Starlette
+from starlette.routing import Route, WebSocketRoute
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from tortoise.contrib.starlette import RegisterTortoise
+
+from models.config import tortoise_config
+from schema.schema import build_schema
+from server.http import GraphQLView
+from server.settings import Settings
+
+
+def create_app(settings: Settings | None = None) -> Starlette:
+    settings = settings or Settings.from_env()
+    schema = build_schema(
+        max_depth=settings.max_query_depth,
+        max_aliases=settings.max_aliases,
+        cache_size=settings.document_cache_size,
+    )
+    view = GraphQLView(
+        schema,
+        graphql_ide="graphiql" if settings.graphiql else None,
+        subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+    )
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        logging.getLogger("parley").setLevel(settings.log_level)
+        if settings.sqlite_path is not None:
+            settings.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+        async with RegisterTortoise(app, config=tortoise_config(settings.database_url)):
+            yield
+
+    app = Starlette(
+        routes=[Route("/graphql", view, methods=["GET", "POST"]), WebSocketRoute("/graphql", view)],
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    return app

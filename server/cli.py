@@ -1,0 +1,83 @@
+"""`parley`: serve, migrate, create-workspace, seed-demo."""
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+
+from server.settings import Settings
+
+
+def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    import uvicorn  # noqa: PLC0415 (only this command needs the server)
+
+    from server.app import create_app  # noqa: PLC0415
+
+    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
+    return 0
+
+
+def _migrate(_args: argparse.Namespace, settings: Settings) -> int:
+    from server.database import apply_migrations  # noqa: PLC0415
+
+    asyncio.run(apply_migrations(settings))
+    print("Database is up to date.")
+    return 0
+
+
+def _create_workspace(args: argparse.Namespace, settings: Settings) -> int:
+    from resolvers.workspaces import create_workspace  # noqa: PLC0415
+    from server.database import open_database  # noqa: PLC0415
+
+    async def run() -> str:
+        async with open_database(settings):
+            workspace, secret = await create_workspace(args.name)
+        print(f"Created workspace {workspace.name!r}. Its secret key, shown this once:")
+        return secret
+
+    print(asyncio.run(run()))
+    return 0
+
+
+def _seed_demo(args: argparse.Namespace, settings: Settings) -> int:
+    from server.seed import seed_demo  # noqa: PLC0415
+
+    return asyncio.run(seed_demo(settings, if_empty=args.if_empty))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="parley", description="Parley: the record of conversations with AI assistants."
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="serve the GraphQL API")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="port to listen on (8000)")
+    serve.set_defaults(handler=_serve)
+    commands.add_parser("migrate", help="apply database migrations").set_defaults(handler=_migrate)
+    create = commands.add_parser("create-workspace", help="create a workspace and print its key")
+    create.add_argument("name", help="the workspace's name")
+    create.set_defaults(handler=_create_workspace)
+    seed = commands.add_parser("seed-demo", help="create a demo workspace with conversations")
+    seed.add_argument(
+        "--if-empty", action="store_true", help="do nothing if a demo workspace exists"
+    )
+    seed.set_defaults(handler=_seed_demo)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        settings = Settings.from_env()
+    except ValueError as error:
+        print(f"parley: {error}", file=sys.stderr)
+        return 2
+    result: int = args.handler(args, settings)
+    return result
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,63 @@
+"""What every resolver gets as `info.context`: the caller and the request's DataLoaders."""
+
+from dataclasses import dataclass, field
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.websockets import WebSocket
+
+from resolvers.errors import ParleyError, Unauthenticated
+from resolvers.keys import Principal, authenticate
+from resolvers.loaders import Loaders
+
+_MISSING_KEY = "Missing API key: send the header `Authorization: Bearer <key>`."
+
+
+@dataclass
+class Context:
+    request: Request | WebSocket
+    response: Response | WebSocket | None
+    principal: Principal | None = None
+    auth_error: ParleyError | None = None
+    _loaders: Loaders | None = field(default=None, repr=False)
+
+    def caller(self) -> Principal:
+        """The authenticated key; UNAUTHENTICATED when there is none or it is not valid."""
+        if self.principal is None:
+            raise self.auth_error or Unauthenticated(_MISSING_KEY)
+        return self.principal
+
+    def reader(self) -> Principal:
+        """A key allowed to read this workspace's records."""
+        return self.caller().require_reader()
+
+    @property
+    def loaders(self) -> Loaders:
+        if self._loaders is None:
+            self._loaders = Loaders(self.caller().workspace_id)
+        return self._loaders
+
+
+def bearer_token(authorization: str | None) -> str | None:
+    if not authorization:
+        return None
+    scheme, _, token = authorization.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else ""
+
+
+async def build_context(
+    request: Request | WebSocket, response: Response | WebSocket | None, authorization: str | None
+) -> Context:
+    """Authenticates once per request; a bad key is remembered and reported by the fields that need it."""
+    context = Context(request=request, response=response)
+    token = bearer_token(authorization)
+    if token is None:
+        return context
+    if not token:
+        context.auth_error = Unauthenticated("Malformed Authorization header: use `Bearer <key>`.")
+        return context
+    try:
+        context.principal = await authenticate(token)
+    except ParleyError as error:
+        context.auth_error = error
+    return context

@@ -1,0 +1,66 @@
+"""Settings from the environment, read once by whoever starts the service (never at import time).
+
+Every setting is documented in the README with its default.
+"""
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DATABASE_PATH = PROJECT_ROOT / "var" / "parley.sqlite3"
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ValueError(f"{name} must be a whole number, not {raw!r}") from None
+
+
+def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    if raw.lower() in ("1", "true", "yes", "on"):
+        return True
+    if raw.lower() in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(f"{name} must be true or false, not {raw!r}")
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = f"sqlite://{DEFAULT_DATABASE_PATH}"
+    log_level: str = "INFO"
+    graphiql: bool = True
+    max_query_depth: int = 12
+    max_aliases: int = 30
+    document_cache_size: int = 1000
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
+        env = os.environ if env is None else env
+        defaults = cls()
+        return cls(
+            database_url=env.get("DATABASE_URL") or defaults.database_url,
+            log_level=env.get("PARLEY_LOG_LEVEL") or defaults.log_level,
+            graphiql=_bool(env, "PARLEY_GRAPHIQL", defaults.graphiql),
+            max_query_depth=_int(env, "PARLEY_MAX_QUERY_DEPTH", defaults.max_query_depth),
+            max_aliases=_int(env, "PARLEY_MAX_ALIASES", defaults.max_aliases),
+            document_cache_size=_int(
+                env, "PARLEY_DOCUMENT_CACHE_SIZE", defaults.document_cache_size
+            ),
+        )
+
+    @property
+    def sqlite_path(self) -> Path | None:
+        """The database file when running on SQLite, so its folder can be made."""
+        if not self.database_url.startswith("sqlite://"):
+            return None
+        path = self.database_url.removeprefix("sqlite://").split("?", 1)[0]
+        return None if path == ":memory:" else Path(path)
