@@ -14,9 +14,9 @@ class Assistant(Model):
     )
     name = fields.CharField(max_length=200)
     # Lists of plain dicts, validated by the resolvers before they are stored.
-    pre_chat_form: list[dict[str, Any]] = fields.JSONField(default=list)  # type: ignore[assignment]
-    extracted_variables: list[dict[str, Any]] = fields.JSONField(default=list)  # type: ignore[assignment]
-    allowed_origins: list[str] = fields.JSONField(default=list)  # type: ignore[assignment]
+    pre_chat_form: list[dict[str, Any]] = fields.JSONField(default=list)
+    extracted_variables: list[dict[str, Any]] = fields.JSONField(default=list)
+    allowed_origins: list[str] = fields.JSONField(default=list)
     created_at = fields.DatetimeField(auto_now_add=True)
     archived_at = fields.DatetimeField(null=True)
 

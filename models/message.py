@@ -35,7 +35,7 @@ class Message(Model):
 
     class Meta:
         table = "message"
-        # The (conversation, sequence) key doubles as the index for paging a conversation's messages.
+        # The (conversation, sequence) key doubles as the index for paging through messages.
         unique_together = (("conversation", "sequence"), ("conversation", "client_message_id"))
 
 

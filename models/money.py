@@ -12,7 +12,8 @@ from typing import Any
 from tortoise.fields import BigIntField
 
 SCALE = 12
-"""Fractional digits kept: a cached input token can cost $0.0000000375, so 9 is not always enough."""
+"""Fractional digits kept: a cached input token can cost $0.0000000375; 9 is not enough."""
+
 
 class InexactMoneyError(ValueError):
     """An amount has more fractional digits than Parley stores."""
@@ -41,15 +42,17 @@ def from_units(units: int) -> Decimal:
     return Decimal(units).scaleb(-SCALE)
 
 
-class MoneyField(BigIntField):  # type: ignore[type-arg]
+class MoneyField(BigIntField):
     """A `Decimal` amount in USD, stored as 10⁻¹² units (see the module docstring)."""
 
     def to_db_value(self, value: Any, instance: Any) -> int | None:
         if value is None:
             return None
-        return to_units(value if isinstance(value, Decimal) else Decimal(str(value)))
+        if isinstance(value, float):
+            raise TypeError("money is never a float: pass a Decimal")
+        return to_units(value if isinstance(value, Decimal) else Decimal(value))
 
-    def to_python_value(self, value: Any) -> Decimal | None:  # type: ignore[override]
+    def to_python_value(self, value: Any) -> Decimal | None:
         if value is None or isinstance(value, Decimal):
             return value
         return from_units(int(value))

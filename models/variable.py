@@ -1,5 +1,6 @@
 """Variables of a conversation, kept per source so pre-chat and extracted values never collide."""
 
+import json
 from typing import Any
 
 from tortoise import fields
@@ -17,15 +18,19 @@ class Variable(Model):
     name = fields.CharField(max_length=100)
     source = fields.CharEnumField(VariableSource, max_length=16)
     type = fields.CharEnumField(VariableType, max_length=16)
-    value: Any = fields.JSONField()
-    # Canonical JSON of `value`: equality filters compare it as text, identically on both databases.
-    value_key = fields.CharField(max_length=1024)
+    # Canonical JSON text (sorted keys, no spaces): equality filters compare it as text, the same
+    # way on both databases. (Tortoise's JSONField would parse a plain string value as JSON.)
+    value_json = fields.CharField(max_length=2000)
     collected_at = fields.DatetimeField()
 
     class Meta:
         table = "variable"
         unique_together = (("conversation", "source", "name"),)
-        indexes = (Index(fields=("name", "value_key"), name="variable_name_value"),)
+        indexes = (Index(fields=("name", "value_json"), name="variable_name_value"),)
+
+    @property
+    def value(self) -> Any:
+        return json.loads(self.value_json)
 
 
 from models.conversation import Conversation  # noqa: E402

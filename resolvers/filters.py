@@ -115,7 +115,7 @@ def _variable_condition(condition: VariableCondition, params: Params) -> str:
         value = params.add(condition.equals_json)
         return (
             "c.id IN (SELECT conversation_id FROM variable "
-            f"WHERE name = {name} AND value_key = {value})"
+            f"WHERE name = {name} AND value_json = {value})"
         )
     negate = "NOT " if condition.exists is False else ""
     return f"c.id {negate}IN (SELECT conversation_id FROM variable WHERE name = {name})"

@@ -1,8 +1,8 @@
 """Opaque global IDs and cursors.
 
-Both are URL-safe base64 of a text plus a short checksum, so a mistyped, truncated or edited value is
-refused as BAD_USER_INPUT instead of reaching the database. The checksum detects edits; it is not a
-secret and protects nothing: tenancy checks on every read are what keep workspaces apart.
+Both are URL-safe base64 of a text plus a short checksum, so a mistyped, truncated or edited
+value is refused as BAD_USER_INPUT instead of reaching the database. The checksum detects edits;
+it is not a secret: tenancy checks on every read are what keep workspaces apart.
 """
 
 import base64

@@ -1,6 +1,6 @@
 """Pages of messages for many conversations at once: one statement however many conversations.
 
-Message cursors carry the gap-free sequence number, so a page's position is exact in both directions.
+Message cursors carry the gap-free sequence number, so a page's neighbours are known exactly.
 """
 
 from collections.abc import Sequence
@@ -69,7 +69,12 @@ async def message_pages(
 
 
 def _page(
-    rows: list[Message], count: int, args: PageArgs, size: int, after: int | None, before: int | None
+    rows: list[Message],
+    count: int,
+    args: PageArgs,
+    size: int,
+    after: int | None,
+    before: int | None,
 ) -> MessagePage:
     if len(rows) > size:
         rows = rows[:size] if args.forward else rows[1:]

@@ -14,7 +14,8 @@ M = TypeVar("M", bound=Model)
 
 
 def db() -> BaseDBAsyncClient:
-    return connections.get("default")
+    client: BaseDBAsyncClient = connections.get("default")
+    return client
 
 
 def dialect() -> str:
@@ -52,6 +53,6 @@ async def fetch(sql: str, params: Params) -> list[dict[str, Any]]:
 
 
 async def fetch_models(model: type[M], sql: str, params: Params) -> list[M]:
-    """Rows of `model`'s own table, built the way the ORM builds them (types converted per database)."""
+    """Rows of `model`'s own table, built the way the ORM builds them (types converted per DB)."""
     rows = await fetch(sql, params)
     return [model._init_from_db(**row) for row in rows]

@@ -18,7 +18,9 @@ class FormField:
     type: VariableType = strawberry.field(description="Kind of answer expected.")
     required: bool = strawberry.field(description="Whether the chat can start without it.")
     options: list[str] | None = strawberry.field(description="The choices of a SELECT field.")
-    pattern: str | None = strawberry.field(description="A regular expression the answer must match.")
+    pattern: str | None = strawberry.field(
+        description="A regular expression the answer must match."
+    )
 
     @classmethod
     def of(cls, data: dict[str, Any]) -> "FormField":

@@ -38,7 +38,9 @@ Last = Annotated[int | None, strawberry.argument(description="Page size from the
 Before = Annotated[str | None, strawberry.argument(description="End before this cursor.")]
 
 
-@strawberry.type(description="One session between a visitor (or a builder's Test Chat) and an assistant.")
+@strawberry.type(
+    description="One session between a visitor (or a builder's Test Chat) and an assistant."
+)
 class Conversation(Node):
     type: ConversationType = strawberry.field(description="TEST or WEB_WIDGET.")
     mode: ConversationMode = strawberry.field(description="Chat, or voice and chat.")
@@ -64,7 +66,11 @@ class Conversation(Node):
 
     @strawberry.field(description="Its messages in sequence order, 20 per page unless asked.")
     async def messages(
-        self, info: Info, first: First = None, after: After = None, last: Last = None,
+        self,
+        info: Info,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
         before: Before = None,
     ) -> MessageConnection:
         args = PageArgs(first=first, after=after, last=last, before=before)
@@ -94,7 +100,9 @@ class Conversation(Node):
 
     @strawberry.field(description="Usage per provider and model, ordered by provider and model.")
     async def usage_by_model(self, info: Info) -> list[ModelUsage]:
-        return [ModelUsage.of(row) for row in await info.context.loaders.usage_by_model.load(self.pk)]
+        return [
+            ModelUsage.of(row) for row in await info.context.loaders.usage_by_model.load(self.pk)
+        ]
 
     @classmethod
     def of(cls, row: ConversationRow) -> "Conversation":

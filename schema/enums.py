@@ -1,35 +1,46 @@
-"""GraphQL enums over the stored enumerations (one Python enum, two faces)."""
+"""GraphQL enums over the stored enumerations: one Python enum serves the database and the API."""
 
 from enum import Enum
 
 import strawberry
 
-from models import enums
-from resolvers.conversations import OrderField
+from models.enums import (
+    ApiKeyKind,
+    ApiKeyScope,
+    ConversationMode,
+    ConversationStatus,
+    ConversationType,
+    MessageRole,
+    VariableSource,
+    VariableType,
+)
+from resolvers.conversations import OrderField as ConversationOrderField
 
-ConversationType = strawberry.enum(
-    enums.ConversationType,
+strawberry.enum(
+    ConversationType,
     description="Where a conversation came from: TEST is the Test Chat, WEB_WIDGET a real visitor.",
 )
-ConversationMode = strawberry.enum(
-    enums.ConversationMode, description="How the widget was used: text chat, or voice and chat."
+strawberry.enum(
+    ConversationMode, description="How the widget was used: text chat, or voice and chat."
 )
-ConversationStatus = strawberry.enum(
-    enums.ConversationStatus, description="ACTIVE while it may get messages; ENDED afterwards."
+strawberry.enum(
+    ConversationStatus, description="ACTIVE while it may get messages; ENDED afterwards."
 )
-MessageRole = strawberry.enum(enums.MessageRole, description="Who wrote a message.")
-VariableSource = strawberry.enum(
-    enums.VariableSource,
+strawberry.enum(MessageRole, description="Who wrote a message.")
+strawberry.enum(
+    VariableSource,
     description="PRE_CHAT_FORM: typed by the visitor before the chat; EXTRACTED: by the assistant.",
 )
-VariableType = strawberry.enum(enums.VariableType, description="The kind of value a variable holds.")
-ApiKeyKind = strawberry.enum(
-    enums.ApiKeyKind,
+strawberry.enum(VariableType, description="The kind of value a variable holds.")
+strawberry.enum(
+    ApiKeyKind,
     description="SECRET keys are for servers; PUBLISHABLE keys are safe to ship in a web page.",
 )
-ApiKeyScope = strawberry.enum(enums.ApiKeyScope, description="What a secret key may do.")
-ConversationOrderField = strawberry.enum(
-    OrderField, name="ConversationOrderField", description="What conversations can be sorted by."
+strawberry.enum(ApiKeyScope, description="What a secret key may do.")
+strawberry.enum(
+    ConversationOrderField,
+    name="ConversationOrderField",
+    description="What conversations can be sorted by.",
 )
 
 
@@ -37,3 +48,17 @@ ConversationOrderField = strawberry.enum(
 class OrderDirection(Enum):
     ASC = "ASC"
     DESC = "DESC"
+
+
+__all__ = [
+    "ApiKeyKind",
+    "ApiKeyScope",
+    "ConversationMode",
+    "ConversationOrderField",
+    "ConversationStatus",
+    "ConversationType",
+    "MessageRole",
+    "OrderDirection",
+    "VariableSource",
+    "VariableType",
+]

@@ -1,11 +1,12 @@
 """The one place where failures become GraphQL errors.
 
 Our own `ParleyError`s keep their message and gain `extensions.code`; errors in the request itself
-(syntax, validation, variable coercion) are BAD_USER_INPUT unless a rule gave a code; anything else is
-a bug, logged in full and shown to clients only as "Internal server error".
+(syntax, validation, variable coercion) are BAD_USER_INPUT unless a rule gave a code; anything
+else is a bug, logged in full and shown to clients only as "Internal server error".
 """
 
 import logging
+
 from graphql import GraphQLError
 from strawberry.extensions import MaskErrors
 
@@ -16,7 +17,9 @@ logger = logging.getLogger("parley.errors")
 INTERNAL_MESSAGE = "Internal server error."
 
 
-def _with_code(error: GraphQLError, code: str, extensions: dict[str, object] | None = None) -> GraphQLError:
+def _with_code(
+    error: GraphQLError, code: str, extensions: dict[str, object] | None = None
+) -> GraphQLError:
     return GraphQLError(
         message=error.message,
         nodes=error.nodes,

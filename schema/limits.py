@@ -38,9 +38,7 @@ def _depth(
             name = selection.name.value
             fragment = fragments.get(name)
             if fragment is not None and name not in visiting:
-                deepest = max(
-                    deepest, _depth(fragment.selection_set, fragments, visiting | {name})
-                )
+                deepest = max(deepest, _depth(fragment.selection_set, fragments, visiting | {name}))
     return deepest
 
 
@@ -63,8 +61,11 @@ def complexity_rule(max_depth: int, max_aliases: int) -> type[ValidationRule]:
                 for definition in node.definitions
                 if isinstance(definition, FragmentDefinitionNode)
             }
-            aliases = sum(_aliases(definition.selection_set) for definition in node.definitions
-                          if isinstance(definition, OperationDefinitionNode | FragmentDefinitionNode))
+            aliases = sum(
+                _aliases(definition.selection_set)
+                for definition in node.definitions
+                if isinstance(definition, OperationDefinitionNode | FragmentDefinitionNode)
+            )
             if aliases > max_aliases:
                 self.report_error(
                     GraphQLError(

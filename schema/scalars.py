@@ -5,6 +5,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, NewType
 
 import strawberry
+from strawberry.types.scalar import ScalarDefinition
 from graphql import FloatValueNode, IntValueNode, StringValueNode, ValueNode
 
 from resolvers.errors import BadUserInput
@@ -65,7 +66,7 @@ def _identity(value: Any) -> Any:
     return value
 
 
-SCALAR_MAP = {
+SCALAR_MAP: dict[object, ScalarDefinition] = {
     datetime: strawberry.scalar(
         name="DateTime",
         description="A moment in time: RFC 3339 with an offset on input, always UTC on output.",

@@ -1,7 +1,7 @@
 """The assembled schema and its extensions, built once per process."""
 
 import strawberry
-from graphql import GraphQLError
+from graphql import ASTValidationRule, GraphQLError
 from strawberry.extensions import AddValidationRules, ParserCache, ValidationCache
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
@@ -20,11 +20,13 @@ class ParleySchema(strawberry.Schema):
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
-        """Unexpected errors are logged by `ErrorPolicy`; expected ones are not worth a traceback."""
+        """Unexpected errors are logged by `ErrorPolicy`; expected ones need no traceback."""
 
 
-def build_schema(max_depth: int = 12, max_aliases: int = 30, cache_size: int = 1000) -> ParleySchema:
-    rules = [complexity_rule(max_depth, max_aliases)]
+def build_schema(
+    max_depth: int = 12, max_aliases: int = 30, cache_size: int = 1000
+) -> ParleySchema:
+    rules: list[type[ASTValidationRule]] = [complexity_rule(max_depth, max_aliases)]
     return ParleySchema(
         query=Query,
         types=[Conversation, Message, Assistant, ApiKey],

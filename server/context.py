@@ -48,7 +48,7 @@ def bearer_token(authorization: str | None) -> str | None:
 async def build_context(
     request: Request | WebSocket, response: Response | WebSocket | None, authorization: str | None
 ) -> Context:
-    """Authenticates once per request; a bad key is remembered and reported by the fields that need it."""
+    """Authenticates once per request; a bad key is reported by the fields that need a key."""
     context = Context(request=request, response=response)
     token = bearer_token(authorization)
     if token is None:

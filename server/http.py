@@ -5,14 +5,13 @@ reached execution (syntax, validation, variables); others get `application/json`
 """
 
 from cross_web import HTTPException
-from graphql import ExecutionResult
+from strawberry.types.execution import ExecutionResult
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
-from strawberry.http import GraphQLHTTPResponse
-from strawberry.http.async_base_view import AsyncHTTPRequestAdapter
-from strawberry.http import GraphQLRequestData
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
+from strawberry.http.async_base_view import AsyncHTTPRequestAdapter  # type: ignore[attr-defined]
 
 from server.context import Context, build_context
 
@@ -34,13 +33,14 @@ def negotiate(accept: str | None) -> str | None:
 
 def is_request_error(result: ExecutionResult) -> bool:
     """True when the operation never executed: every error is about the request itself."""
-    return result.data is None and bool(result.errors) and all(
-        error.path is None for error in result.errors
-    )
+    errors = result.errors or []
+    return result.data is None and bool(errors) and all(error.path is None for error in errors)
 
 
 class GraphQLView(GraphQL[Context, None]):
-    async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:
+    async def get_context(
+        self, request: Request | WebSocket, response: Response | WebSocket
+    ) -> Context:
         authorization = request.headers.get("authorization")
         return await build_context(request, response, authorization)
 
@@ -56,7 +56,9 @@ class GraphQLView(GraphQL[Context, None]):
             raise HTTPException(406, f"Accept {GRAPHQL_RESPONSE_JSON} or {JSON}.")
         return await super().parse_http_body(request)
 
-    async def process_result(self, request: Request, result: ExecutionResult) -> GraphQLHTTPResponse:  # type: ignore[override]
+    async def process_result(
+        self, request: Request, result: ExecutionResult
+    ) -> GraphQLHTTPResponse:
         response_data = await super().process_result(request, result)
         media_type = negotiate(request.headers.get("accept")) or JSON
         sub_response: Response = request.state.sub_response

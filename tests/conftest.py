@@ -1,0 +1,116 @@
+"""Every test runs against a real database, migrated by the real migrations, through the real app.
+
+`PARLEY_TEST_DATABASE` picks the database: `sqlite` (a fresh file) or `postgres`
+(`TEST_DATABASE_URL`, default postgres://postgres@127.0.0.1:5432/test, whose public schema is
+rebuilt). `make test` runs the suite once for each. With CI=true an unreachable PostgreSQL fails
+the run; elsewhere it skips it loudly.
+"""
+
+import asyncio
+import logging
+import os
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+import pytest
+from starlette.applications import Starlette
+
+from server.app import create_app
+from server.database import apply_migrations
+from server.settings import Settings
+from tests.api import Api
+
+BACKEND = os.environ.get("PARLEY_TEST_DATABASE", "sqlite")
+POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/test")
+TABLES = ("variable", "message", "conversation", "api_key", "assistant", "workspace")
+
+
+async def _reset_postgres(url: str) -> None:
+    try:
+        connection = await asyncpg.connect(url, timeout=5)
+    except (OSError, asyncpg.PostgresError, TimeoutError) as error:
+        message = f"PostgreSQL at {url} is unreachable: {error}"
+        if os.environ.get("CI") == "true":
+            pytest.exit(message, returncode=1)
+        pytest.skip(message + " (set CI=true to make this a failure)")
+    try:
+        await connection.execute("DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public;")
+    finally:
+        await connection.close()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    if BACKEND == "postgres":
+        asyncio.run(_reset_postgres(POSTGRES_URL))
+        return POSTGRES_URL
+    if BACKEND != "sqlite":
+        raise pytest.UsageError("PARLEY_TEST_DATABASE is sqlite or postgres")
+    path: Path = tmp_path_factory.mktemp("db") / "parley.sqlite3"
+    return f"sqlite://{path}"
+
+
+@pytest.fixture(scope="session")
+def settings(database_url: str) -> Settings:
+    return Settings(database_url=database_url)
+
+
+@pytest.fixture(scope="session")
+async def app(settings: Settings) -> AsyncIterator[Starlette]:
+    await apply_migrations(settings)
+    application = create_app(settings)
+    async with application.router.lifespan_context(application):
+        yield application
+
+
+@pytest.fixture(autouse=True)
+async def clean_database(app: Starlette) -> None:
+    """Each test starts from empty tables (ids restart too, on PostgreSQL)."""
+    from resolvers.sql import db, dialect  # noqa: PLC0415
+
+    if dialect() == "postgres":
+        await db().execute_script(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE")
+    else:
+        await db().execute_script("".join(f"DELETE FROM {table};" for table in TABLES))
+
+
+@pytest.fixture
+async def api(app: Starlette) -> AsyncIterator[Api]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://parley.test") as client:
+        yield Api(client)
+
+
+class StatementCounter(logging.Handler):
+    """Counts the SQL statements the ORM's connections send (it logs each one at DEBUG)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.statements: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        args: Any = record.args
+        if isinstance(args, tuple) and args and isinstance(args[0], str):
+            self.statements.append(args[0])
+
+
+@pytest.fixture
+def count_statements() -> Any:
+    @contextmanager
+    def counting() -> Iterator[StatementCounter]:
+        logger = logging.getLogger("tortoise.db_client")
+        counter = StatementCounter()
+        previous = logger.level
+        logger.setLevel(logging.DEBUG)
+        logger.addHandler(counter)
+        try:
+            yield counter
+        finally:
+            logger.removeHandler(counter)
+            logger.setLevel(previous)
+
+    return counting
