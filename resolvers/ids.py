@@ -38,9 +38,12 @@ def unseal(token: str, what: str) -> str:
     if len(blob) <= _CHECKSUM_BYTES or _checksum(raw) != check:
         raise BadUserInput(f"Invalid {what}.")
     try:
-        return raw.decode()
+        text = raw.decode()
     except UnicodeDecodeError:
         raise BadUserInput(f"Invalid {what}.") from None
+    if seal(text) != token:  # base64 can spell the same bytes in more than one way
+        raise BadUserInput(f"Invalid {what}.")
+    return text
 
 
 def encode_id(type_name: str, pk: int) -> str:

@@ -5,8 +5,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, NewType
 
 import strawberry
-from strawberry.types.scalar import ScalarDefinition
 from graphql import FloatValueNode, IntValueNode, StringValueNode, ValueNode
+from strawberry.types.scalar import ScalarDefinition
 
 from resolvers.errors import BadUserInput
 
@@ -33,6 +33,7 @@ def serialize_decimal(value: Decimal) -> str:
 
 
 _MAX_DECIMAL_LENGTH = 64
+_MAX_SCALE = 30
 
 
 def parse_decimal(value: Any) -> Decimal:
@@ -46,8 +47,8 @@ def parse_decimal(value: Any) -> Decimal:
         parsed = Decimal(text)
     except InvalidOperation:
         raise BadUserInput(f"Invalid Decimal {value!r}.") from None
-    if not parsed.is_finite():
-        raise BadUserInput(f"Invalid Decimal {value!r}: it must be a finite number.")
+    if not parsed.is_finite() or not -_MAX_SCALE <= parsed.adjusted() <= _MAX_SCALE:
+        raise BadUserInput(f"Invalid Decimal {value!r}: it must be a finite, plain number.")
     return parsed
 
 

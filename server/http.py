@@ -5,13 +5,13 @@ reached execution (syntax, validation, variables); others get `application/json`
 """
 
 from cross_web import HTTPException
-from strawberry.types.execution import ExecutionResult
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.http.async_base_view import AsyncHTTPRequestAdapter  # type: ignore[attr-defined]
+from strawberry.types.execution import ExecutionResult
 
 from server.context import Context, build_context
 

@@ -1,9 +1,9 @@
 """Every test runs against a real database, migrated by the real migrations, through the real app.
 
 `PARLEY_TEST_DATABASE` picks the database: `sqlite` (a fresh file) or `postgres`
-(`TEST_DATABASE_URL`, default postgres://postgres@127.0.0.1:5432/test, whose public schema is
-rebuilt). `make test` runs the suite once for each. With CI=true an unreachable PostgreSQL fails
-the run; elsewhere it skips it loudly.
+(`TEST_DATABASE_URL`, default postgres://postgres@127.0.0.1:5432/test, in a schema of this run's
+own, so concurrent runs never meet). `make test` runs the suite once for each. With CI=true an
+unreachable PostgreSQL fails the run; elsewhere it skips it loudly.
 """
 
 import asyncio
@@ -29,7 +29,7 @@ POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "postgres://postgres@127.0.0.
 TABLES = ("variable", "message", "conversation", "api_key", "assistant", "workspace")
 
 
-async def _reset_postgres(url: str) -> None:
+async def _postgres(url: str, statement: str) -> None:
     try:
         connection = await asyncpg.connect(url, timeout=5)
     except (OSError, asyncpg.PostgresError, TimeoutError) as error:
@@ -38,20 +38,28 @@ async def _reset_postgres(url: str) -> None:
             pytest.exit(message, returncode=1)
         pytest.skip(message + " (set CI=true to make this a failure)")
     try:
-        await connection.execute("DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public;")
+        await connection.execute(statement)
     finally:
         await connection.close()
 
 
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if BACKEND == "postgres":
-        asyncio.run(_reset_postgres(POSTGRES_URL))
-        return POSTGRES_URL
+        schema = f"parley_test_{os.getpid()}"
+        asyncio.run(
+            _postgres(
+                POSTGRES_URL, f"DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}"
+            )
+        )
+        separator = "&" if "?" in POSTGRES_URL else "?"
+        yield f"{POSTGRES_URL}{separator}schema={schema}"
+        asyncio.run(_postgres(POSTGRES_URL, f"DROP SCHEMA {schema} CASCADE"))
+        return
     if BACKEND != "sqlite":
         raise pytest.UsageError("PARLEY_TEST_DATABASE is sqlite or postgres")
     path: Path = tmp_path_factory.mktemp("db") / "parley.sqlite3"
-    return f"sqlite://{path}"
+    yield f"sqlite://{path}"
 
 
 @pytest.fixture(scope="session")

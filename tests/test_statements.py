@@ -1,0 +1,53 @@
+"""No N+1: a page of 100 conversations with its relations costs what a page of 1 costs."""
+
+from typing import Any
+
+from tests import factories
+from tests.api import Api
+
+PAGE = """query($n: Int!) { conversations(first: $n) { totalCount edges { node {
+  id type startedAt usage { cost costKnown }
+  assistant { name preChatForm { name } }
+  variables { name value source }
+  variable(name: "email") { value }
+  usageByModel { provider model replies usage { cost } }
+  messages(first: 5) { totalCount pageInfo { hasNextPage } edges { cursor node {
+    sequence content usage { cost } } } }
+} } } }"""
+
+
+async def test_statements_per_page_do_not_grow_with_the_page(
+    api: Api, count_statements: Any
+) -> None:
+    workspace_id, key = await factories.workspace()
+    bots = [await factories.assistant(workspace_id, name=f"bot {i}") for i in range(3)]
+    for i in range(100):
+        await factories.conversation(
+            workspace_id,
+            bots[i % 3].id,
+            minute=i,
+            messages=[
+                factories.said(f"question {i}", i + 0.1),
+                factories.reply(f"answer {i}", i + 0.2),
+                factories.said("thanks", i + 0.3),
+                factories.reply("you're welcome", i + 0.4, model="gpt-4o-mini"),
+                factories.said("bye", i + 0.5),
+                factories.reply("bye!", i + 0.6),
+            ],
+            variables=[factories.variable("email", f"v{i}@example.com")],
+        )
+    await api(PAGE, {"n": 1}, key=key)  # the key's last_used_at is written once, before counting
+
+    counts = {}
+    for n in (1, 100):
+        with count_statements() as counter:
+            result = await api(PAGE, {"n": n}, key=key)
+        edges = result.data["conversations"]["edges"]
+        assert len(edges) == n
+        assert all(len(edge["node"]["messages"]["edges"]) == 5 for edge in edges)
+        assert all(edge["node"]["messages"]["pageInfo"]["hasNextPage"] for edge in edges)
+        assert {len(edge["node"]["usageByModel"]) for edge in edges} == {2}
+        counts[n] = len(counter.statements)
+
+    # key lookup, page, count, assistants, variables, usage by model, messages
+    assert counts[1] == counts[100] == 7, counts

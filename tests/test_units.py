@@ -1,0 +1,71 @@
+"""The small pure pieces everything else leans on."""
+
+from decimal import Decimal
+
+import pytest
+
+from models.money import InexactMoneyError, ceil_units, floor_units, from_units, to_units
+from resolvers.errors import BadUserInput
+from resolvers.filters import canonical_json
+from resolvers.ids import decode_any_id, decode_cursor, encode_cursor, encode_id
+from resolvers.search import search_words
+from schema.scalars import parse_decimal, serialize_decimal
+
+
+def test_money_round_trips_exactly_to_twelve_places() -> None:
+    for text in ("0", "0.000002", "0.0000000375", "12345.678901234567", "10"):
+        assert from_units(to_units(Decimal(text))) == Decimal(text)
+    with pytest.raises(InexactMoneyError):
+        to_units(Decimal("0.0000000000001"))
+
+
+def test_money_bounds_round_outwards_so_filters_stay_exact() -> None:
+    assert ceil_units(Decimal("0.0000000000001")) == 1
+    assert floor_units(Decimal("0.0000000000019")) == 1
+    assert ceil_units(Decimal("2")) == floor_units(Decimal("2")) == 2 * 10**12
+
+
+def test_decimals_print_plainly_and_refuse_floats() -> None:
+    assert serialize_decimal(Decimal("0.000002000000")) == "0.000002"
+    assert serialize_decimal(Decimal("1E+1")) == "10"
+    assert serialize_decimal(Decimal("0E-12")) == "0"
+    assert parse_decimal("0.1") == Decimal("0.1")
+    for bad in (0.1, "NaN", "Infinity", "1e999999999", "abc", True):
+        with pytest.raises(BadUserInput):
+            parse_decimal(bad)
+
+
+def test_ids_round_trip_and_refuse_edits() -> None:
+    global_id = encode_id("Conversation", 42)
+    assert decode_any_id(global_id) == ("Conversation", 42)
+    for index in range(len(global_id)):
+        replacement = "A" if global_id[index] != "A" else "B"
+        edited = global_id[:index] + replacement + global_id[index + 1 :]
+        with pytest.raises(BadUserInput):
+            decode_any_id(edited)
+
+
+def test_cursors_belong_to_their_list() -> None:
+    cursor = encode_cursor("c:STARTED_AT:desc", ["2026-11-01T09:00:00+00:00", 7])
+    assert decode_cursor(cursor, "c:STARTED_AT:desc") == ["2026-11-01T09:00:00+00:00", 7]
+    with pytest.raises(BadUserInput):
+        decode_cursor(cursor, "c:COST:desc")
+
+
+def test_equal_json_values_share_one_canonical_text() -> None:
+    assert canonical_json({"b": 1, "a": [2.0, "x"]}) == canonical_json({"a": [2, "x"], "b": 1.0})
+    assert canonical_json("2") != canonical_json(2)
+    assert canonical_json("é") == '"é"'
+
+
+def test_search_words_are_runs_of_letters_and_digits() -> None:
+    assert search_words("Refund for ORDER #A-1234, café_crème!") == [
+        "refund",
+        "for",
+        "order",
+        "a",
+        "1234",
+        "café",
+        "crème",
+    ]
+    assert search_words("?!") == []
