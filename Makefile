@@ -6,7 +6,7 @@ INSTALLED := $(VENV)/.installed
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 export TEST_DATABASE_URL
 
-.PHONY: run test lint typecheck test-sqlite test-postgres bench schema clean
+.PHONY: run test lint typecheck test-sqlite test-postgres bench migrations schema clean
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,10 @@ test-postgres: $(INSTALLED)
 ## Print side-by-side benchmark ratios (see README).
 bench: $(INSTALLED)
 	$(BIN)/python -m bench
+
+## Write a migration for model changes.
+migrations: $(INSTALLED)
+	$(BIN)/python -m models.makemigrations
 
 ## Rewrite schema/schema.graphql from the code.
 schema: $(INSTALLED)
