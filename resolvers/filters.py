@@ -18,6 +18,7 @@ from resolvers.sql import Params
 
 MAX_VARIABLE_CONDITIONS = 10
 MAX_LIST_ITEMS = 100
+_BIGINT_MIN, _BIGINT_MAX = -(2**63), 2**63 - 1
 
 
 def canonical_json(value: Any) -> str:
@@ -80,6 +81,11 @@ class ConversationFilter:
                 raise BadUserInput(f"filter.{name} needs a time zone offset.")
 
 
+def _bigint(units: int) -> int:
+    """Clamped to the column's range: every stored value lies inside it, so answers stay exact."""
+    return max(_BIGINT_MIN, min(_BIGINT_MAX, units))
+
+
 def _in_list(column: str, values: tuple[Any, ...], params: Params) -> str:
     # An empty list matches nothing, as "all given conditions must hold" says.
     return f"{column} IN {params.add_all(values)}" if values else "1 = 0"
@@ -99,9 +105,9 @@ def conversation_where(workspace_id: int, where: ConversationFilter, params: Par
     if where.started_before is not None:
         conditions.append(f"c.started_at < {params.add(where.started_before)}")
     if where.min_cost is not None:
-        conditions.append(f"c.cost_e12 >= {params.add(ceil_units(where.min_cost))}")
+        conditions.append(f"c.cost_e12 >= {params.add(_bigint(ceil_units(where.min_cost)))}")
     if where.max_cost is not None:
-        conditions.append(f"c.cost_e12 <= {params.add(floor_units(where.max_cost))}")
+        conditions.append(f"c.cost_e12 <= {params.add(_bigint(floor_units(where.max_cost)))}")
     if where.search is not None and (words := search_words(where.search)):
         conditions.append(f"c.id IN ({matching_conversation_ids(words, params)})")
     for condition in where.variables:

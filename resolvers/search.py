@@ -1,7 +1,9 @@
 """Full-text search over message content, the same words on PostgreSQL and SQLite.
 
-A word is a run of letters and digits; matching ignores case and needs every word of the query in
-one message. PostgreSQL uses the GIN expression index of migration 0002, SQLite its FTS5 table.
+A word is a run of letters and digits; matching needs every word of the query in one message and
+ignores case as the database folds it (the query and the content are folded by the same engine, so
+a word matches itself however either is written). PostgreSQL uses the GIN expression index of
+migration 0002, SQLite its FTS5 table.
 """
 
 import re
@@ -16,7 +18,7 @@ _PG_DOCUMENT = "to_tsvector('simple', regexp_replace(content, '[^[:alnum:]]+', '
 
 
 def search_words(text: str) -> list[str]:
-    return [word.lower() for word in _WORD.findall(text)][:_MAX_WORDS]
+    return _WORD.findall(text)[:_MAX_WORDS]
 
 
 def matching_conversation_ids(words: list[str], params: Params) -> str:
