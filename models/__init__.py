@@ -3,8 +3,19 @@
 from models.apikey import ApiKey
 from models.assistant import Assistant
 from models.conversation import Conversation
+from models.event import ConversationEvent
 from models.message import Message
+from models.session import ConversationSession
 from models.variable import Variable
 from models.workspace import Workspace
 
-__all__ = ["ApiKey", "Assistant", "Conversation", "Message", "Variable", "Workspace"]
+__all__ = [
+    "ApiKey",
+    "Assistant",
+    "Conversation",
+    "ConversationEvent",
+    "ConversationSession",
+    "Message",
+    "Variable",
+    "Workspace",
+]

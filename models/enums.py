@@ -48,3 +48,12 @@ class ApiKeyKind(StrEnum):
 class ApiKeyScope(StrEnum):
     READ = "READ"
     WRITE = "WRITE"
+
+
+class EventKind(StrEnum):
+    """What changed: the live views map MESSAGE_ADDED and VARIABLES_SET to UPDATED."""
+
+    STARTED = "STARTED"
+    MESSAGE_ADDED = "MESSAGE_ADDED"
+    VARIABLES_SET = "VARIABLES_SET"
+    ENDED = "ENDED"

@@ -1,9 +1,16 @@
-"""Reading assistants."""
+"""Assistants: reading them, and saving them with forms checked before anything is stored."""
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from tortoise.transactions import in_transaction
 
 from models import Assistant
-from resolvers.errors import NotFound
+from resolvers.errors import BadUserInput, NotFound
+from resolvers.forms import check_form_definition, check_origins
+from resolvers.limits import Limits
 
 
 async def list_assistants(workspace_id: int) -> list[Assistant]:
@@ -23,3 +30,66 @@ async def get_assistant(workspace_id: int, assistant_id: int) -> Assistant:
     if found is None:
         raise NotFound("Assistant not found.")
     return found
+
+
+@dataclass(frozen=True)
+class AssistantSpec:
+    """An assistant as a builder saves it; None lists keep what an update had."""
+
+    name: str
+    pre_chat_form: list[dict[str, Any]] | None = None
+    extracted_variables: list[dict[str, Any]] | None = None
+    allowed_origins: list[str] | None = None
+
+
+def _checked(spec: AssistantSpec, current: Assistant | None, limits: Limits) -> dict[str, Any]:
+    name = spec.name.strip()
+    if not 1 <= len(name) <= 200:
+        raise BadUserInput("An assistant's name needs 1 to 200 characters.", field="name")
+    form = spec.pre_chat_form
+    if form is None:
+        form = current.pre_chat_form if current else []
+    extracted = spec.extracted_variables
+    if extracted is None:
+        extracted = current.extracted_variables if current else []
+    check_form_definition(form, extracted, limits)
+    origins = spec.allowed_origins
+    if origins is None:
+        origins = current.allowed_origins if current else []
+    return {
+        "name": name,
+        "pre_chat_form": form,
+        "extracted_variables": extracted,
+        "allowed_origins": check_origins(origins),
+    }
+
+
+async def create_assistant(workspace_id: int, spec: AssistantSpec, limits: Limits) -> Assistant:
+    return await Assistant.create(workspace_id=workspace_id, **_checked(spec, None, limits))
+
+
+async def update_assistant(
+    workspace_id: int, assistant_id: int, spec: AssistantSpec, limits: Limits
+) -> Assistant:
+    async with in_transaction():
+        assistant = (
+            await Assistant.select_for_update()
+            .filter(id=assistant_id, workspace_id=workspace_id)
+            .first()
+        )
+        if assistant is None:
+            raise NotFound("Assistant not found.")
+        for name, value in _checked(spec, assistant, limits).items():
+            setattr(assistant, name, value)
+        await assistant.save()
+    return assistant
+
+
+async def archive_assistant(workspace_id: int, assistant_id: int) -> Assistant:
+    """Archives it (idempotent): it leaves `assistants`, starts no more conversations, and keeps
+    its history."""
+    assistant = await get_assistant(workspace_id, assistant_id)
+    if assistant.archived_at is None:
+        assistant.archived_at = datetime.now(UTC)
+        await assistant.save(update_fields=["archived_at"])
+    return assistant

@@ -7,35 +7,19 @@ lookup per request.
 
 import hashlib
 import secrets
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from tortoise.expressions import Q
 
-from models import ApiKey
+from models import ApiKey, Assistant
 from models.enums import ApiKeyKind, ApiKeyScope
-from resolvers.errors import Forbidden, NotFound, Unauthenticated
+from resolvers.auth import CallerKind, Principal
+from resolvers.errors import BadUserInput, NotFound, Unauthenticated
 
 _KIND_PREFIX = {ApiKeyKind.SECRET: "sk_", ApiKeyKind.PUBLISHABLE: "pk_"}
 _VISIBLE_CHARS = 12
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 """`last_used_at` is written at most this often per key, so reads stay reads."""
-
-
-@dataclass(frozen=True)
-class Principal:
-    """Who is calling: a key of one workspace with its kind and scopes."""
-
-    workspace_id: int
-    key_id: int
-    kind: ApiKeyKind
-    scopes: frozenset[ApiKeyScope]
-    assistant_id: int | None = None
-
-    def require_reader(self) -> "Principal":
-        if self.kind is not ApiKeyKind.SECRET or ApiKeyScope.READ not in self.scopes:
-            raise Forbidden("This key cannot read conversation records: use a secret key.")
-        return self
 
 
 def hash_secret(secret: str) -> str:
@@ -68,7 +52,7 @@ def scopes_of(key: ApiKey) -> frozenset[ApiKeyScope]:
     return frozenset(ApiKeyScope(scope) for scope in key.scopes.split(",") if scope)
 
 
-async def authenticate(secret: str) -> Principal:
+async def authenticate_key(secret: str) -> Principal:
     key = await ApiKey.get_or_none(secret_hash=hash_secret(secret), revoked_at=None)
     if key is None:
         raise Unauthenticated("Invalid or revoked API key.")
@@ -79,9 +63,9 @@ async def authenticate(secret: str) -> Principal:
         ).update(last_used_at=now)
     return Principal(
         workspace_id=key.workspace_id,  # type: ignore[attr-defined]
-        key_id=key.id,
-        kind=key.kind,
+        kind=CallerKind(key.kind.value),
         scopes=scopes_of(key),
+        key_id=key.id,
         assistant_id=key.assistant_id,  # type: ignore[attr-defined]
     )
 
@@ -95,3 +79,43 @@ async def get_api_key(workspace_id: int, key_id: int) -> ApiKey:
     if found is None:
         raise NotFound("API key not found.")
     return found
+
+
+async def issue_key(
+    workspace_id: int,
+    kind: ApiKeyKind,
+    scopes: frozenset[ApiKeyScope] | None,
+    assistant_id: int | None,
+    name: str | None,
+) -> tuple[ApiKey, str]:
+    """A new key after checking it makes sense: widget keys belong to one live assistant and
+    carry no scopes; secret keys belong to none and default to READ and WRITE."""
+    if name is not None and len(name) > 200:
+        raise BadUserInput("A key's name needs at most 200 characters.", field="name")
+    if kind is ApiKeyKind.SECRET:
+        if assistant_id is not None:
+            raise BadUserInput("Secret keys do not belong to an assistant.", field="assistantId")
+        if scopes is not None and not scopes:
+            raise BadUserInput("A secret key needs at least one scope.", field="scopes")
+        scopes = scopes or frozenset({ApiKeyScope.READ, ApiKeyScope.WRITE})
+    else:
+        if assistant_id is None:
+            raise BadUserInput("A publishable key needs its assistantId.", field="assistantId")
+        if scopes:
+            raise BadUserInput("Publishable keys have no scopes.", field="scopes")
+        exists = await Assistant.exists(
+            id=assistant_id, workspace_id=workspace_id, archived_at=None
+        )
+        if not exists:
+            raise NotFound("Assistant not found.")
+        scopes = frozenset()
+    return await create_api_key(workspace_id, kind, scopes, name=name, assistant_id=assistant_id)
+
+
+async def revoke_key(workspace_id: int, key_id: int) -> ApiKey:
+    """Revokes it at once (idempotent: a revoked key keeps its first revocation time)."""
+    key = await get_api_key(workspace_id, key_id)
+    if key.revoked_at is None:
+        key.revoked_at = datetime.now(UTC)
+        await key.save(update_fields=["revoked_at"])
+    return key

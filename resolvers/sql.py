@@ -48,8 +48,11 @@ class Params:
         return value
 
 
-async def fetch(sql: str, params: Params) -> list[dict[str, Any]]:
-    return await db().execute_query_dict(sql, params.values)
+async def fetch(
+    sql: str, params: Params, using: BaseDBAsyncClient | None = None
+) -> list[dict[str, Any]]:
+    """Rows as dicts; `using` is the connection of an open transaction, when in one."""
+    return await (using or db()).execute_query_dict(sql, params.values)
 
 
 async def fetch_models(model: type[M], sql: str, params: Params) -> list[M]:

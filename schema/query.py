@@ -36,10 +36,14 @@ FilterArgument = Annotated[
 class Query:
     @strawberry.field(description="Any object by its global ID; null if it does not exist.")
     async def node(self, info: Info, id: IdArgument) -> Node | None:
-        workspace_id = info.context.reader().workspace_id
         type_name, pk = decode_any_id(id)
+        caller = info.context.caller()
+        if type_name != "Conversation":
+            caller.require_reader()
+        workspace_id = caller.workspace_id
         try:
             if type_name == "Conversation":
+                caller.require_conversation(pk, write=False)
                 return Conversation.of(await conversations.get_conversation(workspace_id, pk))
             if type_name == "Message":
                 return Message.of(await get_message(workspace_id, pk))
@@ -51,11 +55,14 @@ class Query:
             return None
         return None
 
-    @strawberry.field(description="One conversation; NOT_FOUND if it is not in your workspace.")
+    @strawberry.field(
+        description="One conversation; NOT_FOUND if it is not in your workspace. A session token "
+        "reads its own conversation only."
+    )
     async def conversation(self, info: Info, id: IdArgument) -> Conversation | None:
-        workspace_id = info.context.reader().workspace_id
-        row = await conversations.get_conversation(workspace_id, decode_id(id, "Conversation"))
-        return Conversation.of(row)
+        pk = decode_id(id, "Conversation")
+        caller = info.context.caller().require_conversation(pk, write=False)
+        return Conversation.of(await conversations.get_conversation(caller.workspace_id, pk))
 
     @strawberry.field(
         description="Conversations, newest first unless `orderBy` says otherwise; 20 per page "

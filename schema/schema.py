@@ -12,6 +12,7 @@ from schema.conversation import Conversation
 from schema.errors import ErrorPolicy
 from schema.limits import complexity_rule
 from schema.message import Message
+from schema.mutation import Mutation
 from schema.query import Query
 from schema.scalars import SCALAR_MAP
 
@@ -29,6 +30,7 @@ def build_schema(
     rules: list[type[ASTValidationRule]] = [complexity_rule(max_depth, max_aliases)]
     return ParleySchema(
         query=Query,
+        mutation=Mutation,
         types=[Conversation, Message, Assistant, ApiKey],
         config=StrawberryConfig(scalar_map=SCALAR_MAP),
         extensions=[

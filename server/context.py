@@ -6,9 +6,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.websockets import WebSocket
 
+from resolvers import sessions
+from resolvers.auth import Principal
 from resolvers.errors import ParleyError, Unauthenticated
-from resolvers.keys import Principal, authenticate
+from resolvers.keys import authenticate_key
+from resolvers.limits import Limits
 from resolvers.loaders import Loaders
+from server.settings import Settings
 
 _MISSING_KEY = "Missing API key: send the header `Authorization: Bearer <key>`."
 
@@ -17,6 +21,7 @@ _MISSING_KEY = "Missing API key: send the header `Authorization: Bearer <key>`."
 class Context:
     request: Request | WebSocket
     response: Response | WebSocket | None
+    settings: Settings
     principal: Principal | None = None
     auth_error: ParleyError | None = None
     _loaders: Loaders | None = field(default=None, repr=False)
@@ -30,6 +35,15 @@ class Context:
     def reader(self) -> Principal:
         """A key allowed to read this workspace's records."""
         return self.caller().require_reader()
+
+    @property
+    def limits(self) -> Limits:
+        return self.settings.limits
+
+    @property
+    def origin(self) -> str | None:
+        """The page that sent the request, as the browser reports it."""
+        return self.request.headers.get("origin")
 
     @property
     def loaders(self) -> Loaders:
@@ -46,10 +60,13 @@ def bearer_token(authorization: str | None) -> str | None:
 
 
 async def build_context(
-    request: Request | WebSocket, response: Response | WebSocket | None, authorization: str | None
+    request: Request | WebSocket,
+    response: Response | WebSocket | None,
+    settings: Settings,
+    authorization: str | None,
 ) -> Context:
     """Authenticates once per request; a bad key is reported by the fields that need a key."""
-    context = Context(request=request, response=response)
+    context = Context(request=request, response=response, settings=settings)
     token = bearer_token(authorization)
     if token is None:
         return context
@@ -57,7 +74,10 @@ async def build_context(
         context.auth_error = Unauthenticated("Malformed Authorization header: use `Bearer <key>`.")
         return context
     try:
-        context.principal = await authenticate(token)
+        if token.startswith(sessions.PREFIX):
+            context.principal = await sessions.authenticate_session(token)
+        else:
+            context.principal = await authenticate_key(token)
     except ParleyError as error:
         context.auth_error = error
     return context

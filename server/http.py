@@ -42,7 +42,7 @@ class GraphQLView(GraphQL[Context, None]):
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> Context:
         authorization = request.headers.get("authorization")
-        return await build_context(request, response, authorization)
+        return await build_context(request, response, request.app.state.settings, authorization)
 
     async def get_sub_response(self, request: Request | WebSocket) -> Response:
         sub_response = await super().get_sub_response(request)

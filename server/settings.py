@@ -5,8 +5,10 @@ Every setting is documented in the README with its default.
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields
 from pathlib import Path
+
+from resolvers.limits import Limits
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_PATH = PROJECT_ROOT / "var" / "parley.sqlite3"
@@ -41,6 +43,7 @@ class Settings:
     max_query_depth: int = 12
     max_aliases: int = 30
     document_cache_size: int = 1000
+    limits: Limits = field(default_factory=Limits)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
@@ -54,6 +57,13 @@ class Settings:
             max_aliases=_int(env, "PARLEY_MAX_ALIASES", defaults.max_aliases),
             document_cache_size=_int(
                 env, "PARLEY_DOCUMENT_CACHE_SIZE", defaults.document_cache_size
+            ),
+            limits=Limits(
+                **{
+                    item.name: _int(env, f"PARLEY_{item.name.upper()}", item.default)
+                    for item in fields(Limits)
+                    if isinstance(item.default, int)
+                }
             ),
         )
 

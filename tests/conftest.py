@@ -26,7 +26,16 @@ from tests.api import Api
 
 BACKEND = os.environ.get("PARLEY_TEST_DATABASE", "sqlite")
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/test")
-TABLES = ("variable", "message", "conversation", "api_key", "assistant", "workspace")
+TABLES = (
+    "conversation_event",
+    "conversation_session",
+    "variable",
+    "message",
+    "conversation",
+    "api_key",
+    "assistant",
+    "workspace",
+)
 
 
 async def _postgres(url: str, statement: str) -> None:

@@ -1,0 +1,41 @@
+"""The change log of conversations, written in the same transaction as each change.
+
+Its ids are the cursors of the live views: a subscriber that reconnects catches up from here.
+"""
+
+from tortoise import fields
+from tortoise.indexes import Index
+from tortoise.models import Model
+
+from models.enums import EventKind
+
+
+class ConversationEvent(Model):
+    id = fields.BigIntField(primary_key=True)
+    workspace: fields.ForeignKeyRelation["Workspace"] = fields.ForeignKeyField(
+        "models.Workspace", related_name="events", on_delete=fields.CASCADE, db_index=False
+    )
+    conversation: fields.ForeignKeyRelation["Conversation"] = fields.ForeignKeyField(
+        "models.Conversation", related_name="events", on_delete=fields.CASCADE, db_index=False
+    )
+    kind = fields.CharEnumField(EventKind, max_length=24)
+    message: fields.ForeignKeyNullableRelation["Message"] = fields.ForeignKeyField(
+        "models.Message",
+        related_name="events",
+        null=True,
+        on_delete=fields.CASCADE,
+        db_index=False,
+    )
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "conversation_event"
+        indexes = (
+            Index(fields=("workspace_id", "id"), name="event_ws_id"),
+            Index(fields=("conversation_id", "id"), name="event_conversation_id"),
+        )
+
+
+from models.conversation import Conversation  # noqa: E402
+from models.message import Message  # noqa: E402
+from models.workspace import Workspace  # noqa: E402

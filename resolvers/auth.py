@@ -1,0 +1,49 @@
+"""Who is calling, from the bearer token: a secret key, a publishable (widget) key, or the session
+token of one conversation. Each kind may do only what its methods here allow."""
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from models.enums import ApiKeyScope
+from resolvers.errors import Forbidden, NotFound
+
+
+class CallerKind(StrEnum):
+    SECRET = "SECRET"
+    PUBLISHABLE = "PUBLISHABLE"
+    SESSION = "SESSION"
+
+
+@dataclass(frozen=True)
+class Principal:
+    workspace_id: int
+    kind: CallerKind
+    scopes: frozenset[ApiKeyScope] = frozenset()
+    key_id: int | None = None
+    assistant_id: int | None = None
+    """The assistant of a publishable key or of a session's conversation."""
+    conversation_id: int | None = None
+    """The one conversation a session token may touch."""
+
+    def require_reader(self) -> "Principal":
+        """Lists, counts and any record of the workspace: secret keys with READ."""
+        if self.kind is not CallerKind.SECRET or ApiKeyScope.READ not in self.scopes:
+            raise Forbidden("This key cannot read conversation records: use a secret key.")
+        return self
+
+    def require_writer(self) -> "Principal":
+        """Management and the assistant engine's writes: secret keys with WRITE."""
+        if self.kind is not CallerKind.SECRET or ApiKeyScope.WRITE not in self.scopes:
+            raise Forbidden("This needs a secret key with the WRITE scope.")
+        return self
+
+    def require_conversation(self, conversation_id: int, *, write: bool) -> "Principal":
+        """A secret key (READ or WRITE as asked), or the session token of this conversation.
+
+        Another conversation answers NOT_FOUND to a session token, as if it did not exist.
+        """
+        if self.kind is CallerKind.SESSION:
+            if conversation_id != self.conversation_id:
+                raise NotFound("Conversation not found.")
+            return self
+        return self.require_writer() if write else self.require_reader()

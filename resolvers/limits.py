@@ -1,0 +1,15 @@
+"""The bounds the write path enforces, set from `PARLEY_*` settings (see the README)."""
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_message_length: int = 4000
+    max_variables_per_conversation: int = 50
+    max_variable_length: int = 1000
+    """Characters of a variable's value as JSON text."""
+    max_form_fields: int = 30
+    session_ttl_seconds: int = 24 * 3600
+    idle_timeout_seconds: int = 30 * 60
+    sweep_interval_seconds: int = 60

@@ -1,0 +1,391 @@
+"""The write path: starting conversations, adding messages and variables, ending them.
+
+Each function is one transaction that checks everything before it writes, so a refused call leaves
+nothing behind. Writes to one conversation hold its row lock (`SELECT … FOR UPDATE` on PostgreSQL;
+SQLite runs one write transaction at a time), which is what keeps sequences gap-free and totals
+equal to the sum of their messages under concurrent writers.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from tortoise.transactions import in_transaction
+
+from models import Assistant, Conversation, Message, Variable
+from models.enums import (
+    ConversationMode,
+    ConversationStatus,
+    ConversationType,
+    EventKind,
+    MessageRole,
+    VariableSource,
+)
+from models.money import InexactMoneyError, to_units
+from resolvers.auth import CallerKind, Principal
+from resolvers.errors import BadUserInput, Conflict, Forbidden, NotFound
+from resolvers.events import record_event
+from resolvers.filters import canonical_json
+from resolvers.forms import FieldRule, Problem, check_pre_chat, check_value, raise_problems
+from resolvers.history import Visit
+from resolvers.limits import Limits
+from resolvers.pricing import price_reply
+from resolvers.sessions import create_session
+
+MAX_CLIENT_MESSAGE_ID = 128
+
+
+@dataclass(frozen=True)
+class UsageIn:
+    provider: str
+    model: str
+    input_tokens: int
+    output_tokens: int
+    cached_input_tokens: int = 0
+    cost: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class StartRequest:
+    assistant_id: int
+    type: ConversationType | None = None
+    mode: ConversationMode | None = None
+    pre_chat: Sequence[tuple[str, Any]] = ()
+    visitor: Visit | None = None
+
+
+@dataclass(frozen=True)
+class SendRequest:
+    conversation_id: int
+    client_message_id: str
+    content: str
+    role: MessageRole | None = None
+    usage: UsageIn | None = None
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+async def _locked(caller: Principal, conversation_id: int) -> Conversation:
+    """The conversation's row, locked until the transaction ends."""
+    found = (
+        await Conversation.select_for_update()
+        .filter(id=conversation_id, workspace_id=caller.workspace_id)
+        .first()
+    )
+    if found is None:
+        raise NotFound("Conversation not found.")
+    return found
+
+
+def _check_visitor(visitor: Visit | None) -> None:
+    if visitor is None:
+        return
+    problems = [
+        Problem(f"visitor.{name}", f"needs at most {limit} characters")
+        for name, value, limit in (
+            ("sessionId", visitor.session_id, 200),
+            ("pageUrl", visitor.page_url, 2048),
+            ("userAgent", visitor.user_agent, 1024),
+            ("locale", visitor.locale, 35),
+        )
+        if value is not None and len(value) > limit
+    ]
+    if not visitor.session_id.strip():
+        problems.append(Problem("visitor.sessionId", "must not be empty"))
+    raise_problems(problems, "The visitor is invalid")
+
+
+def _conversation_type(caller: Principal, request: StartRequest) -> ConversationType:
+    if caller.kind is CallerKind.PUBLISHABLE:
+        if request.type not in (None, ConversationType.WEB_WIDGET):
+            raise Forbidden("A widget key starts WEB_WIDGET conversations only.")
+        if request.assistant_id != caller.assistant_id:
+            raise Forbidden("This widget key belongs to another assistant.")
+        return ConversationType.WEB_WIDGET
+    if caller.kind is CallerKind.SESSION:
+        raise Forbidden("A session token cannot start conversations.")
+    caller.require_writer()
+    return request.type or ConversationType.TEST
+
+
+async def start_conversation(
+    caller: Principal, request: StartRequest, origin: str | None, limits: Limits
+) -> tuple[Conversation, str]:
+    """A new conversation and the session token for it."""
+    kind = _conversation_type(caller, request)
+    assistant = await Assistant.get_or_none(
+        id=request.assistant_id, workspace_id=caller.workspace_id
+    )
+    if assistant is None:
+        raise NotFound("Assistant not found.")
+    if assistant.archived_at is not None:
+        raise BadUserInput("This assistant is archived and cannot start conversations.")
+    if (
+        caller.kind is CallerKind.PUBLISHABLE
+        and assistant.allowed_origins
+        and (origin or "").lower() not in assistant.allowed_origins
+    ):
+        raise Forbidden("This page's origin may not use this widget key.")
+    form = [FieldRule.of(item) for item in assistant.pre_chat_form]
+    answers = check_pre_chat(form, request.pre_chat, limits)
+    _check_visitor(request.visitor)
+    types = {rule.name: rule.type for rule in form}
+    now, visitor = _now(), request.visitor
+    async with in_transaction():
+        conversation = await Conversation.create(
+            workspace_id=caller.workspace_id,
+            assistant_id=assistant.id,
+            type=kind,
+            mode=request.mode or ConversationMode.CHAT,
+            started_at=now,
+            last_activity_at=now,
+            visitor_session_id=visitor.session_id if visitor else None,
+            visitor_page_url=visitor.page_url if visitor else None,
+            visitor_user_agent=visitor.user_agent if visitor else None,
+            visitor_locale=visitor.locale if visitor else None,
+        )
+        if answers:
+            await Variable.bulk_create(
+                [
+                    Variable(
+                        conversation_id=conversation.id,
+                        name=name,
+                        source=VariableSource.PRE_CHAT_FORM,
+                        type=types[name],
+                        value_json=canonical_json(value),
+                        collected_at=now,
+                    )
+                    for name, value in answers.items()
+                ]
+            )
+        token = await create_session(conversation.id, limits.session_ttl_seconds, now)
+        await record_event(conversation, EventKind.STARTED, now)
+    return conversation, token
+
+
+def _check_message(caller: Principal, request: SendRequest, limits: Limits) -> MessageRole:
+    role = request.role or MessageRole.USER
+    if caller.kind is CallerKind.SESSION:
+        caller.require_conversation(request.conversation_id, write=True)
+        if role is not MessageRole.USER:
+            raise Forbidden("A session token sends USER messages only.")
+    else:
+        caller.require_writer()
+    problems = []
+    if not request.content.strip():
+        problems.append(Problem("content", "must not be empty"))
+    if len(request.content) > limits.max_message_length:
+        problems.append(Problem("content", f"needs at most {limits.max_message_length} characters"))
+    if not 1 <= len(request.client_message_id) <= MAX_CLIENT_MESSAGE_ID:
+        problems.append(
+            Problem("clientMessageId", f"needs 1 to {MAX_CLIENT_MESSAGE_ID} characters")
+        )
+    if request.usage is not None:
+        if role is not MessageRole.ASSISTANT:
+            problems.append(Problem("usage", "belongs to ASSISTANT replies only"))
+        problems += _usage_problems(request.usage)
+    raise_problems(problems, "The message is invalid")
+    return role
+
+
+def _usage_problems(usage: UsageIn) -> list[Problem]:
+    problems = [
+        Problem(f"usage.{name}", "must not be negative")
+        for name, value in (
+            ("inputTokens", usage.input_tokens),
+            ("outputTokens", usage.output_tokens),
+            ("cachedInputTokens", usage.cached_input_tokens),
+        )
+        if value < 0
+    ]
+    if usage.cached_input_tokens > usage.input_tokens:
+        problems.append(Problem("usage.cachedInputTokens", "cannot exceed inputTokens"))
+    if not 1 <= len(usage.provider) <= 64:
+        problems.append(Problem("usage.provider", "needs 1 to 64 characters"))
+    if not 1 <= len(usage.model) <= 128:
+        problems.append(Problem("usage.model", "needs 1 to 128 characters"))
+    if usage.cost is not None:
+        if usage.cost < 0:
+            problems.append(Problem("usage.cost", "must not be negative"))
+        try:
+            to_units(usage.cost)
+        except InexactMoneyError as error:
+            problems.append(Problem("usage.cost", str(error)))
+    return problems
+
+
+def _same_message(message: Message, role: MessageRole, request: SendRequest) -> bool:
+    return message.role is role and message.content == request.content
+
+
+async def send_message(
+    caller: Principal, request: SendRequest, limits: Limits
+) -> tuple[Message, Conversation]:
+    """Adds a message, or returns the one already sent with this `clientMessageId`."""
+    role = _check_message(caller, request, limits)
+    now = _now()
+    async with in_transaction():
+        conversation = await _locked(caller, request.conversation_id)
+        sent = await Message.get_or_none(
+            conversation_id=conversation.id, client_message_id=request.client_message_id
+        )
+        if sent is not None:
+            if not _same_message(sent, role, request):
+                raise Conflict(
+                    "This clientMessageId was already used for a different message.",
+                    messageId=sent.id,
+                )
+            return sent, conversation
+        if conversation.status is ConversationStatus.ENDED:
+            raise Conflict("This conversation has ended: start a new one.")
+        message = Message(
+            conversation_id=conversation.id,
+            sequence=conversation.message_count + 1,
+            role=role,
+            content=request.content,
+            created_at=now,
+            client_message_id=request.client_message_id,
+        )
+        _apply_usage(message, request.usage, now)
+        await message.save()
+        _add_to_totals(conversation, message, now)
+        await conversation.save(
+            update_fields=[
+                "message_count",
+                "input_tokens",
+                "output_tokens",
+                "cached_input_tokens",
+                "cost",
+                "unpriced_replies",
+                "last_activity_at",
+            ]
+        )
+        await record_event(conversation, EventKind.MESSAGE_ADDED, now, message.id)
+    return message, conversation
+
+
+def _apply_usage(message: Message, usage: UsageIn | None, at: datetime) -> None:
+    if usage is None:
+        return
+    message.provider, message.model = usage.provider, usage.model
+    message.input_tokens = usage.input_tokens
+    message.output_tokens = usage.output_tokens
+    message.cached_input_tokens = usage.cached_input_tokens
+    if usage.cost is not None:
+        message.cost = usage.cost
+        return
+    priced = price_reply(
+        usage.provider,
+        usage.model,
+        usage.input_tokens,
+        usage.output_tokens,
+        usage.cached_input_tokens,
+        at,
+    )
+    if priced is not None:
+        message.cost = priced.cost
+        message.input_price = priced.input_price
+        message.output_price = priced.output_price
+        message.cached_input_price = priced.cached_input_price
+
+
+def _add_to_totals(conversation: Conversation, message: Message, at: datetime) -> None:
+    conversation.message_count += 1
+    conversation.last_activity_at = at
+    if message.provider is None:
+        return
+    conversation.input_tokens += message.input_tokens or 0
+    conversation.output_tokens += message.output_tokens or 0
+    conversation.cached_input_tokens += message.cached_input_tokens or 0
+    if message.cost is None:
+        conversation.unpriced_replies += 1
+    else:
+        conversation.cost += message.cost
+
+
+async def set_variables(
+    caller: Principal, conversation_id: int, values: Sequence[tuple[str, Any]], limits: Limits
+) -> Conversation:
+    """Sets extracted variables; setting one again replaces its value and time."""
+    caller.require_writer()
+    now = _now()
+    async with in_transaction():
+        conversation = await _locked(caller, conversation_id)
+        assistant = await Assistant.get(id=conversation.assistant_id)  # type: ignore[attr-defined]
+        rules = {item["name"]: FieldRule.of(item) for item in assistant.extracted_variables}
+        problems, wanted = _check_extracted(rules, values, limits)
+        raise_problems(problems, "The variables are invalid")
+        current = {
+            row.name: row
+            for row in await Variable.filter(
+                conversation_id=conversation.id, source=VariableSource.EXTRACTED
+            )
+        }
+        total = await Variable.filter(conversation_id=conversation.id).count()
+        added = [name for name in wanted if name not in current]
+        if total + len(added) > limits.max_variables_per_conversation:
+            raise BadUserInput(
+                f"A conversation holds at most {limits.max_variables_per_conversation} variables."
+            )
+        for name, value in wanted.items():
+            row = current.get(name)
+            if row is not None:
+                row.value_json, row.collected_at = canonical_json(value), now
+                await row.save(update_fields=["value_json", "collected_at"])
+        await Variable.bulk_create(
+            [
+                Variable(
+                    conversation_id=conversation.id,
+                    name=name,
+                    source=VariableSource.EXTRACTED,
+                    type=rules[name].type,
+                    value_json=canonical_json(wanted[name]),
+                    collected_at=now,
+                )
+                for name in added
+            ]
+        )
+        if conversation.status is ConversationStatus.ACTIVE:
+            conversation.last_activity_at = now
+            await conversation.save(update_fields=["last_activity_at"])
+        await record_event(conversation, EventKind.VARIABLES_SET, now)
+    return conversation
+
+
+def _check_extracted(
+    rules: dict[str, FieldRule], values: Sequence[tuple[str, Any]], limits: Limits
+) -> tuple[list[Problem], dict[str, Any]]:
+    problems: list[Problem] = []
+    wanted: dict[str, Any] = {}
+    if not values:
+        problems.append(Problem("variables", "give at least one variable"))
+    for name, value in values:
+        rule = rules.get(name)
+        if name in wanted:
+            problems.append(Problem(name, "is given twice"))
+        elif rule is None:
+            problems.append(Problem(name, "is not declared by the assistant"))
+        elif value is None:
+            problems.append(Problem(name, "must not be null"))
+        elif (why := check_value(rule, value, limits)) is not None:
+            problems.append(Problem(name, why))
+        wanted[name] = value
+    return problems, wanted
+
+
+async def end_conversation(caller: Principal, conversation_id: int) -> Conversation:
+    """Ends it; ending an ended conversation changes nothing."""
+    caller.require_conversation(conversation_id, write=True)
+    now = _now()
+    async with in_transaction():
+        conversation = await _locked(caller, conversation_id)
+        if conversation.status is ConversationStatus.ENDED:
+            return conversation
+        conversation.status, conversation.ended_at = ConversationStatus.ENDED, now
+        await conversation.save(update_fields=["status", "ended_at"])
+        await record_event(conversation, EventKind.ENDED, now)
+    return conversation

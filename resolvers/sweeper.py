@@ -1,0 +1,52 @@
+"""Ends conversations that went quiet, from every server process, never one twice.
+
+The state lives in the database, so the sweeper survives restarts; the UPDATE only takes ACTIVE
+rows and row locks make concurrent sweepers skip each other's, so each idle conversation is ended,
+and its ENDED event written, exactly once. `endedAt` is its last activity: when it really stopped.
+"""
+
+import asyncio
+import logging
+from datetime import UTC, datetime, timedelta
+
+from tortoise.transactions import in_transaction
+
+from models.enums import ConversationStatus, EventKind
+from resolvers.events import record_events
+from resolvers.limits import Limits
+from resolvers.sql import Params, dialect, fetch
+
+logger = logging.getLogger("parley.sweeper")
+
+
+async def end_idle_conversations(idle_for: timedelta, now: datetime | None = None) -> list[int]:
+    """Ends every ACTIVE conversation idle for longer than `idle_for`; returns their ids."""
+    now = now or datetime.now(UTC)
+    params = Params(dialect())
+    sql = (
+        f"UPDATE conversation SET status = {params.add(ConversationStatus.ENDED)}, "
+        "ended_at = last_activity_at "
+        f"WHERE status = {params.add(ConversationStatus.ACTIVE)} "
+        f"AND last_activity_at < {params.add(now - idle_for)} "
+        "RETURNING id, workspace_id"
+    )
+    async with in_transaction() as connection:
+        rows = await fetch(sql, params, using=connection)
+        ended = [(int(row["workspace_id"]), int(row["id"])) for row in rows]
+        await record_events(ended, EventKind.ENDED, now)
+    return sorted(pk for _, pk in ended)
+
+
+async def sweep_forever(limits: Limits) -> None:
+    """The lifespan's background task: sweep now, then every `sweep_interval_seconds`."""
+    idle_for = timedelta(seconds=limits.idle_timeout_seconds)
+    while True:
+        try:
+            ended = await end_idle_conversations(idle_for)
+            if ended:
+                logger.info("ended %d idle conversations", len(ended))
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            logger.exception("sweeping idle conversations failed; trying again next round")
+        await asyncio.sleep(limits.sweep_interval_seconds)

@@ -1,0 +1,143 @@
+"""Inputs and payloads of the mutations that record conversations."""
+
+from decimal import Decimal
+
+import strawberry
+
+from models.enums import ConversationMode, ConversationType, MessageRole
+from resolvers.history import Visit
+from resolvers.ids import decode_id
+from resolvers.recording import SendRequest, StartRequest, UsageIn
+from schema.conversation import Conversation
+from schema.message import Message
+from schema.scalars import JSON
+
+
+@strawberry.input(description="A variable's name and value.")
+class VariableInput:
+    name: str = strawberry.field(description="Variable name.")
+    value: JSON = strawberry.field(description="The value, of the type its definition says.")
+
+
+@strawberry.input(description="The web-widget visitor.")
+class VisitorInput:
+    session_id: str = strawberry.field(description="The widget's session ID for this visitor.")
+    page_url: str | None = strawberry.field(default=None, description="Page the widget is on.")
+    user_agent: str | None = strawberry.field(default=None, description="The visitor's browser.")
+    locale: str | None = strawberry.field(default=None, description="The visitor's locale.")
+
+    def to_visit(self) -> Visit:
+        return Visit(
+            session_id=self.session_id,
+            page_url=self.page_url,
+            user_agent=self.user_agent,
+            locale=self.locale,
+        )
+
+
+@strawberry.input(description="Tokens and cost of an assistant reply.")
+class UsageInput:
+    provider: str = strawberry.field(description='Provider ID as genai-prices knows it: "openai".')
+    model: str = strawberry.field(description='Model name: "gpt-4o".')
+    input_tokens: int = strawberry.field(description="Prompt tokens, cached ones included.")
+    output_tokens: int = strawberry.field(description="Completion tokens.")
+    cached_input_tokens: int | None = strawberry.field(
+        default=None, description="Prompt tokens read from a cache (part of inputTokens)."
+    )
+    cost: Decimal | None = strawberry.field(
+        default=None,
+        description="What the reply cost in USD, kept as given; when absent it is computed from "
+        "the model's price at the reply's time, or left unknown for an unknown model.",
+    )
+
+    def to_usage(self) -> UsageIn:
+        return UsageIn(
+            provider=self.provider,
+            model=self.model,
+            input_tokens=self.input_tokens,
+            output_tokens=self.output_tokens,
+            cached_input_tokens=self.cached_input_tokens or 0,
+            cost=self.cost,
+        )
+
+
+@strawberry.input(description="A new conversation.")
+class StartConversationInput:
+    assistant_id: strawberry.ID = strawberry.field(description="The assistant that handles it.")
+    type: ConversationType | None = strawberry.field(
+        default=None,
+        description="WEB_WIDGET (the only type for widget keys) or TEST (secret keys; their "
+        "default).",
+    )
+    mode: ConversationMode | None = strawberry.field(default=None, description="Default CHAT.")
+    pre_chat: list[VariableInput] | None = strawberry.field(
+        default=None, description="Answers to the assistant's pre-chat form, checked on the server."
+    )
+    visitor: VisitorInput | None = strawberry.field(default=None, description="The visitor.")
+
+    def to_request(self) -> StartRequest:
+        return StartRequest(
+            assistant_id=decode_id(self.assistant_id, "Assistant"),
+            type=self.type,
+            mode=self.mode,
+            pre_chat=[(item.name, item.value) for item in self.pre_chat or ()],
+            visitor=self.visitor.to_visit() if self.visitor is not None else None,
+        )
+
+
+@strawberry.type(description="The new conversation and the token to continue it.")
+class StartConversationPayload:
+    conversation: Conversation = strawberry.field(description="The conversation.")
+    session_token: str = strawberry.field(
+        description="Bearer token for this conversation only: send USER messages, read it, end "
+        "it. Expires after PARLEY_SESSION_TTL_SECONDS."
+    )
+
+
+@strawberry.input(description="A message to add.")
+class SendMessageInput:
+    conversation_id: strawberry.ID = strawberry.field(description="The conversation.")
+    client_message_id: str = strawberry.field(
+        description="Idempotency key, unique per conversation: a retry returns the first result."
+    )
+    role: MessageRole | None = strawberry.field(
+        default=None,
+        description="Default USER. ASSISTANT, SYSTEM and TOOL need a secret key.",
+    )
+    content: str = strawberry.field(description="The text, not empty.")
+    usage: UsageInput | None = strawberry.field(
+        default=None, description="Tokens and cost, for ASSISTANT replies."
+    )
+
+    def to_request(self) -> SendRequest:
+        return SendRequest(
+            conversation_id=decode_id(self.conversation_id, "Conversation"),
+            client_message_id=self.client_message_id,
+            content=self.content,
+            role=self.role,
+            usage=self.usage.to_usage() if self.usage is not None else None,
+        )
+
+
+@strawberry.type(description="The message and its conversation after it.")
+class SendMessagePayload:
+    message: Message = strawberry.field(description="The message (the first one, on a retry).")
+    conversation: Conversation = strawberry.field(description="The conversation with its totals.")
+
+
+@strawberry.input(description="Extracted variables to set.")
+class SetVariablesInput:
+    conversation_id: strawberry.ID = strawberry.field(description="The conversation.")
+    variables: list[VariableInput] = strawberry.field(
+        description="Declared by the assistant; setting one again replaces its value and time."
+    )
+
+
+@strawberry.type(description="The conversation after the change.")
+class SetVariablesPayload:
+    conversation: Conversation = strawberry.field(description="The conversation.")
+
+
+@strawberry.type(description="The ended conversation.")
+class EndConversationPayload:
+    conversation: Conversation = strawberry.field(description="The conversation.")
