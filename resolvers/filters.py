@@ -109,7 +109,7 @@ def conversation_where(workspace_id: int, where: ConversationFilter, params: Par
     if where.max_cost is not None:
         conditions.append(f"c.cost_e12 <= {params.add(_bigint(floor_units(where.max_cost)))}")
     if where.search is not None and (words := search_words(where.search)):
-        conditions.append(f"c.id IN ({matching_conversation_ids(words, params)})")
+        conditions.append(f"c.id IN ({matching_conversation_ids(where.search, words, params)})")
     for condition in where.variables:
         conditions.append(_variable_condition(condition, params))
     return " AND ".join(conditions)

@@ -25,6 +25,7 @@ MAX_ORIGINS = 20
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
 _EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s.]+(\.[^@\s.]+)+")
 _PHONE = re.compile(r"\+[1-9][0-9]{1,14}")  # E.164
+_MAX_SAFE_INTEGER = 2**53
 _RE2_OPTIONS = re2.Options()
 _RE2_OPTIONS.log_errors = False
 _RE2_OPTIONS.max_mem = 1 << 20
@@ -79,8 +80,7 @@ def check_value(rule: FieldRule, value: Any, limits: Limits) -> str | None:
     if kind is VariableType.BOOLEAN:
         return None if isinstance(value, bool) else "must be true or false"
     if kind is VariableType.NUMBER:
-        number_ok = isinstance(value, int | float) and not isinstance(value, bool)
-        return None if number_ok and math.isfinite(value) else "must be a number"
+        return None if _is_number(value) else "must be a number (at most 2^53 in size)"
     if not isinstance(value, str):
         return "must be a string"
     if kind is VariableType.EMAIL and not _EMAIL.fullmatch(value):
@@ -94,6 +94,13 @@ def check_value(rule: FieldRule, value: Any, limits: Limits) -> str | None:
     if rule.pattern is not None and not compile_pattern(rule.pattern).fullmatch(value):
         return "does not match the expected format"
     return None
+
+
+def _is_number(value: Any) -> bool:
+    """Finite, and exact in every JSON reader (doubles hold integers up to 2^53)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    return abs(value) <= _MAX_SAFE_INTEGER and (isinstance(value, int) or math.isfinite(value))
 
 
 def _is_date(value: str) -> bool:

@@ -13,3 +13,4 @@ class Limits:
     session_ttl_seconds: int = 24 * 3600
     idle_timeout_seconds: int = 30 * 60
     sweep_interval_seconds: int = 60
+    """How often each server process looks for idle conversations; 0 turns the sweeper off."""

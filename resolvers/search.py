@@ -1,35 +1,49 @@
 """Full-text search over message content, the same words on PostgreSQL and SQLite.
 
-A word is a run of letters and digits; matching needs every word of the query in one message and
-ignores case as the database folds it (the query and the content are folded by the same engine, so
-a word matches itself however either is written). PostgreSQL uses the GIN expression index of
-migration 0002, SQLite its FTS5 table.
+A word is a run of letters, digits and combining marks; matching needs every word of the query in
+one message. Each database splits and case-folds the query exactly as it splits and folds the
+content, so a word matches itself however it is written. PostgreSQL uses the GIN expression index
+of migration 0002, SQLite its FTS5 table (whose tokenizer the Python splitting below mirrors).
 """
 
-import re
+import unicodedata
 
+from resolvers.errors import BadUserInput
 from resolvers.sql import Params
 
-_WORD = re.compile(r"[^\W_]+")
-_MAX_WORDS = 32
+MAX_SEARCH_LENGTH = 500
+_WORD_CATEGORIES = ("L", "N", "M", "Co")  # what FTS5's unicode61 keeps inside a token
 
 # Identical to the indexed expression in models/migrations/0002_message_search.py.
-_PG_DOCUMENT = "to_tsvector('simple', regexp_replace(content, '[^[:alnum:]]+', ' ', 'g'))"
+_PG_WORDS = "regexp_replace({text}, '[^[:alnum:]]+', ' ', 'g')"
+_PG_DOCUMENT = f"to_tsvector('simple', {_PG_WORDS.format(text='content')})"
 
 
 def search_words(text: str) -> list[str]:
-    return _WORD.findall(text)[:_MAX_WORDS]
+    """The query's words as FTS5's unicode61 tokenizer sees them."""
+    if len(text) > MAX_SEARCH_LENGTH:
+        raise BadUserInput(f"filter.search needs at most {MAX_SEARCH_LENGTH} characters.")
+    words, current = [], []
+    for char in text:
+        if unicodedata.category(char).startswith(_WORD_CATEGORIES):
+            current.append(char)
+        elif current:
+            words.append("".join(current))
+            current = []
+    if current:
+        words.append("".join(current))
+    return words
 
 
-def matching_conversation_ids(words: list[str], params: Params) -> str:
+def matching_conversation_ids(text: str, words: list[str], params: Params) -> str:
     """A subquery of the ids of conversations with a message containing every word."""
     if params.dialect == "postgres":
-        query = params.add(" ".join(words))
+        query = _PG_WORDS.format(text=params.add(text))
         return (
             "SELECT conversation_id FROM message "
             f"WHERE {_PG_DOCUMENT} @@ plainto_tsquery('simple', {query})"
         )
-    # Words hold letters and digits only, so quoting each as an FTS5 string is exact.
+    # Words hold no quotes or operators, so quoting each as an FTS5 string is exact.
     match = params.add(" AND ".join(f'"{word}"' for word in words))
     return (
         "SELECT conversation_id FROM message WHERE id IN "

@@ -1,8 +1,9 @@
 """The Starlette application: one endpoint, `/graphql`, and a lifespan that owns the database."""
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 
 from starlette.applications import Starlette
 from starlette.routing import Route, WebSocketRoute
@@ -10,6 +11,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from tortoise.contrib.starlette import RegisterTortoise
 
 from models.config import tortoise_config
+from resolvers.sweeper import sweep_forever
 from schema.schema import build_schema
 from server.http import GraphQLView
 from server.settings import Settings
@@ -34,7 +36,16 @@ def create_app(settings: Settings | None = None) -> Starlette:
         if settings.sqlite_path is not None:
             settings.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
         async with RegisterTortoise(app, config=tortoise_config(settings.database_url)):
-            yield
+            sweeper = None
+            if settings.limits.sweep_interval_seconds > 0:
+                sweeper = asyncio.create_task(sweep_forever(settings.limits), name="sweeper")
+            try:
+                yield
+            finally:
+                if sweeper is not None:
+                    sweeper.cancel()
+                    with suppress(asyncio.CancelledError):
+                        await sweeper
 
     app = Starlette(
         routes=[Route("/graphql", view, methods=["GET", "POST"]), WebSocketRoute("/graphql", view)],

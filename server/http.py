@@ -4,6 +4,8 @@ Clients that accept `application/graphql-response+json` get it, with 400 for req
 reached execution (syntax, validation, variables); others get `application/json` with 200.
 """
 
+from typing import Any
+
 from cross_web import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
@@ -11,6 +13,7 @@ from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.http.async_base_view import AsyncHTTPRequestAdapter  # type: ignore[attr-defined]
+from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types.execution import ExecutionResult
 
 from server.context import Context, build_context
@@ -55,6 +58,15 @@ class GraphQLView(GraphQL[Context, None]):
         if negotiate(request.headers.get("accept")) is None:
             raise HTTPException(406, f"Accept {GRAPHQL_RESPONSE_JSON} or {JSON}.")
         return await super().parse_http_body(request)
+
+    async def execute_single(self, *args: Any, **kwargs: Any) -> ExecutionResult:
+        """GET carries queries only: a mutation over GET is 405, as the spec says."""
+        try:
+            return await super().execute_single(*args, **kwargs)
+        except HTTPException as error:
+            if isinstance(error.__cause__, InvalidOperationTypeError):
+                raise HTTPException(405, error.reason) from error
+            raise
 
     async def process_result(
         self, request: Request, result: ExecutionResult

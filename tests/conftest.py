@@ -19,6 +19,7 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
+from resolvers.limits import Limits
 from server.app import create_app
 from server.database import apply_migrations
 from server.settings import Settings
@@ -73,7 +74,8 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def settings(database_url: str) -> Settings:
-    return Settings(database_url=database_url)
+    """The sweeper is off: tests of it call it directly, with times they choose."""
+    return Settings(database_url=database_url, limits=Limits(sweep_interval_seconds=0))
 
 
 @pytest.fixture(scope="session")

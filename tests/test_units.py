@@ -58,7 +58,7 @@ def test_equal_json_values_share_one_canonical_text() -> None:
     assert canonical_json("é") == '"é"'
 
 
-def test_search_words_are_runs_of_letters_and_digits() -> None:
+def test_search_words_split_like_the_fts5_tokenizer() -> None:
     assert search_words("Refund for ORDER #A-1234, café_crème!") == [
         "Refund",
         "for",
@@ -68,4 +68,7 @@ def test_search_words_are_runs_of_letters_and_digits() -> None:
         "café",
         "crème",
     ]
+    assert search_words("cafe\u0301 12 m²") == ["cafe\u0301", "12", "m²"]
     assert search_words("?!") == []
+    with pytest.raises(BadUserInput):
+        search_words("x" * 501)
