@@ -17,10 +17,12 @@ from models.enums import (
     ConversationMode,
     ConversationStatus,
     ConversationType,
+    EventKind,
     MessageRole,
     VariableSource,
     VariableType,
 )
+from resolvers.events import record_event
 from resolvers.filters import canonical_json
 from resolvers.pricing import price_reply
 
@@ -154,4 +156,7 @@ async def record_conversation(workspace_id: int, record: ConversationRecord) -> 
         conversation.cost = sum((m.cost for m in replies if m.cost is not None), Decimal(0))
         conversation.unpriced_replies = sum(1 for m in replies if m.cost is None)
         await conversation.save()
+        await record_event(conversation, EventKind.STARTED, record.started_at)
+        if record.ended_at is not None:
+            await record_event(conversation, EventKind.ENDED, record.ended_at)
     return conversation

@@ -1,4 +1,5 @@
-"""Ends conversations that went quiet, from every server process, never one twice.
+"""Ends conversations that went quiet, from every server process, never one twice; and forgets
+expired session tokens.
 
 The state lives in the database, so the sweeper survives restarts; the UPDATE only takes ACTIVE
 rows and row locks make concurrent sweepers skip each other's, so each idle conversation is ended,
@@ -11,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 from tortoise.transactions import in_transaction
 
+from models import ConversationSession
 from models.enums import ConversationStatus, EventKind
 from resolvers.events import record_events
 from resolvers.limits import Limits
@@ -37,6 +39,11 @@ async def end_idle_conversations(idle_for: timedelta, now: datetime | None = Non
     return sorted(pk for _, pk in ended)
 
 
+async def forget_expired_sessions(now: datetime | None = None) -> int:
+    """Deletes session tokens past their expiry: they authenticate nothing any more."""
+    return await ConversationSession.filter(expires_at__lt=now or datetime.now(UTC)).delete()
+
+
 async def sweep_forever(limits: Limits) -> None:
     """The lifespan's background task: sweep now, then every `sweep_interval_seconds`."""
     idle_for = timedelta(seconds=limits.idle_timeout_seconds)
@@ -45,6 +52,7 @@ async def sweep_forever(limits: Limits) -> None:
             ended = await end_idle_conversations(idle_for)
             if ended:
                 logger.info("ended %d idle conversations", len(ended))
+            await forget_expired_sessions()
         except asyncio.CancelledError:
             raise
         except Exception:

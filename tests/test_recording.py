@@ -403,3 +403,31 @@ async def test_mutations_are_refused_over_get(api: Api) -> None:
         headers={"authorization": f"Bearer {s.secret}"},
     )
     assert response.status_code == 405
+
+
+async def test_a_conversation_holds_at_most_the_configured_number_of_variables(
+    api: Api,
+) -> None:
+    workspace_id, secret = await factories.workspace()
+    form = [{"name": f"q{i}", "label": f"Q{i}", "type": "TEXT"} for i in range(10)]
+    extracted = [{"name": f"x{i}", "type": "NUMBER"} for i in range(45)]
+    bot = await factories.assistant(workspace_id, pre_chat_form=form, extracted_variables=extracted)
+    answers = [{"name": f"q{i}", "value": "yes"} for i in range(10)]
+    started = await api(
+        START,
+        {"input": {"assistantId": encode_id("Assistant", bot.id), "preChat": answers}},
+        key=secret,
+    )
+    conversation = started.data["startConversation"]["conversation"]["id"]
+
+    async def extract(names: range) -> Any:
+        variables = [{"name": f"x{i}", "value": i} for i in names]
+        payload = {"conversationId": conversation, "variables": variables}
+        return await api(SET, {"input": payload}, key=secret)
+
+    assert (await extract(range(40))).codes == []  # 10 + 40 = the default limit of 50
+    assert (await extract(range(40))).codes == []  # replacing adds nothing
+    assert (await extract(range(40, 41))).codes == ["BAD_USER_INPUT"]
+    assert await Variable.all().count() == 50
+    kinds = [event.kind.value for event in await ConversationEvent.all().order_by("id")]
+    assert kinds == ["STARTED", "VARIABLES_SET", "VARIABLES_SET"]

@@ -3,10 +3,10 @@
 import asyncio
 from datetime import UTC, datetime, timedelta
 
-from models import Conversation, ConversationEvent
+from models import Conversation, ConversationEvent, ConversationSession
 from models.enums import ConversationStatus, EventKind
 from resolvers.limits import Limits
-from resolvers.sweeper import end_idle_conversations, sweep_forever
+from resolvers.sweeper import end_idle_conversations, forget_expired_sessions, sweep_forever
 from tests import factories
 
 IDLE = timedelta(minutes=30)
@@ -42,7 +42,7 @@ async def test_sweepers_running_together_end_each_conversation_once() -> None:
     now = factories.at(100) + timedelta(minutes=10)
     results = await asyncio.gather(*(end_idle_conversations(IDLE, now) for _ in range(4)))
     assert sorted(pk for result in results for pk in result) == [idle]
-    assert await ConversationEvent.filter(kind=EventKind.ENDED).count() == 1
+    assert await ConversationEvent.filter(kind=EventKind.ENDED, conversation_id=idle).count() == 1
     assert await end_idle_conversations(IDLE, now) == []
 
 
@@ -62,3 +62,16 @@ async def test_the_background_sweeper_keeps_sweeping_until_cancelled() -> None:
     for pk in (idle, fresh):
         assert (await Conversation.get(id=pk)).status is ConversationStatus.ENDED
     assert datetime.now(UTC) > factories.at(0)
+
+
+async def test_expired_session_tokens_are_forgotten() -> None:
+    idle, fresh, _ = await conversations()
+    now = datetime.now(UTC)
+    await ConversationSession.create(
+        conversation_id=idle, token_hash="a" * 64, expires_at=now - timedelta(seconds=1)
+    )
+    await ConversationSession.create(
+        conversation_id=fresh, token_hash="b" * 64, expires_at=now + timedelta(hours=1)
+    )
+    assert await forget_expired_sessions(now) == 1
+    assert [row.conversation_id for row in await ConversationSession.all()] == [fresh]  # type: ignore[attr-defined]
