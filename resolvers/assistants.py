@@ -8,8 +8,8 @@ from typing import Any
 from tortoise.transactions import in_transaction
 
 from models import Assistant
-from resolvers.errors import BadUserInput, NotFound
-from resolvers.forms import check_form_definition, check_origins
+from resolvers.errors import NotFound
+from resolvers.forms import Problem, form_definition_problems, normalise_origins, raise_problems
 from resolvers.limits import Limits
 
 
@@ -43,24 +43,28 @@ class AssistantSpec:
 
 
 def _checked(spec: AssistantSpec, current: Assistant | None, limits: Limits) -> dict[str, Any]:
+    """The fields to store; every problem with the spec at once, as BAD_USER_INPUT."""
     name = spec.name.strip()
+    problems = []
     if not 1 <= len(name) <= 200:
-        raise BadUserInput("An assistant's name needs 1 to 200 characters.", field="name")
+        problems.append(Problem("name", "needs 1 to 200 characters"))
     form = spec.pre_chat_form
     if form is None:
         form = current.pre_chat_form if current else []
     extracted = spec.extracted_variables
     if extracted is None:
         extracted = current.extracted_variables if current else []
-    check_form_definition(form, extracted, limits)
+    problems += form_definition_problems(form, extracted, limits)
     origins = spec.allowed_origins
     if origins is None:
         origins = current.allowed_origins if current else []
+    origin_problems, origins = normalise_origins(origins)
+    raise_problems(problems + origin_problems, "The assistant has errors")
     return {
         "name": name,
         "pre_chat_form": form,
         "extracted_variables": extracted,
-        "allowed_origins": check_origins(origins),
+        "allowed_origins": origins,
     }
 
 

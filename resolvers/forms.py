@@ -104,11 +104,11 @@ def _is_number(value: Any) -> bool:
 
 
 def _is_date(value: str) -> bool:
+    """YYYY-MM-DD only (Python also reads week dates like 2026-W48-3 as dates)."""
     try:
-        date.fromisoformat(value)
+        return date.fromisoformat(value).isoformat() == value
     except ValueError:
         return False
-    return len(value) == 10
 
 
 def check_pre_chat(
@@ -126,7 +126,7 @@ def check_pre_chat(
         answers[name] = value
     for rule in form:
         value = answers.get(rule.name)
-        if value is None or value == "":
+        if value is None or (isinstance(value, str) and not value.strip()):
             answers.pop(rule.name, None)
             if rule.required:
                 problems.append(Problem(rule.name, "is required"))
@@ -137,10 +137,10 @@ def check_pre_chat(
     return {name: value for name, value in answers.items() if name in rules}
 
 
-def check_form_definition(
+def form_definition_problems(
     form: Sequence[Mapping[str, Any]], extracted: Sequence[Mapping[str, Any]], limits: Limits
-) -> None:
-    """A form and extracted-variable definitions an assistant may be saved with."""
+) -> list[Problem]:
+    """What keeps a form and extracted-variable definitions from being saved."""
     problems: list[Problem] = []
     if len(form) > limits.max_form_fields:
         problems.append(Problem("preChatForm", f"has more than {limits.max_form_fields} fields"))
@@ -159,7 +159,7 @@ def check_form_definition(
             problems.append(
                 Problem(f"extractedVariables.{item['name']}", "description is too long")
             )
-    raise_problems(problems, "The assistant has errors")
+    return problems
 
 
 def _names(items: Iterable[Mapping[str, Any]], where: str) -> list[Problem]:
@@ -205,19 +205,40 @@ def _form_field(item: Mapping[str, Any]) -> list[Problem]:
     return problems
 
 
-def check_origins(origins: Sequence[str]) -> list[str]:
-    """Allowed widget origins, normalised to scheme://host[:port]."""
+def normalise_origins(origins: Sequence[str]) -> tuple[list[Problem], list[str]]:
+    """Allowed widget origins as browsers send them in `Origin`: scheme://host[:port], the host
+    lower-case and in punycode, default ports dropped. Anything else is a problem."""
     problems: list[Problem] = []
-    normalised = []
+    normalised: list[str] = []
     if len(origins) > MAX_ORIGINS:
         problems.append(Problem("allowedOrigins", f"has more than {MAX_ORIGINS} origins"))
     for origin in origins:
-        parts = urlsplit(origin.strip())
-        if parts.scheme not in ("http", "https") or not parts.netloc or parts.path not in ("", "/"):
+        found = _origin(origin.strip())
+        if found is None:
             problems.append(
                 Problem("allowedOrigins", f"{origin!r} is not an origin like https://shop.example")
             )
-            continue
-        normalised.append(f"{parts.scheme}://{parts.netloc.lower()}")
-    raise_problems(problems, "The assistant has errors")
-    return normalised
+        elif found not in normalised:
+            normalised.append(found)
+    return problems, normalised
+
+
+def _origin(text: str) -> str | None:
+    try:
+        parts = urlsplit(text)
+        port = parts.port
+        host = (parts.hostname or "").encode("idna").decode("ascii")
+    except (ValueError, UnicodeError):
+        return None
+    if (
+        parts.scheme not in ("http", "https")
+        or not host
+        or parts.username is not None
+        or parts.path not in ("", "/")
+        or parts.query
+        or parts.fragment
+    ):
+        return None
+    if port is None or port == {"http": 80, "https": 443}[parts.scheme]:
+        return f"{parts.scheme}://{host}"
+    return f"{parts.scheme}://{host}:{port}"

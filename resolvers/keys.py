@@ -14,7 +14,8 @@ from tortoise.expressions import Q
 from models import ApiKey, Assistant
 from models.enums import ApiKeyKind, ApiKeyScope
 from resolvers.auth import CallerKind, Principal
-from resolvers.errors import BadUserInput, NotFound, Unauthenticated
+from resolvers.errors import Forbidden, NotFound, Unauthenticated
+from resolvers.forms import Problem, raise_problems
 
 _KIND_PREFIX = {ApiKeyKind.SECRET: "sk_", ApiKeyKind.PUBLISHABLE: "pk_"}
 _VISIBLE_CHARS = 12
@@ -82,34 +83,40 @@ async def get_api_key(workspace_id: int, key_id: int) -> ApiKey:
 
 
 async def issue_key(
-    workspace_id: int,
+    caller: Principal,
     kind: ApiKeyKind,
     scopes: frozenset[ApiKeyScope] | None,
     assistant_id: int | None,
     name: str | None,
 ) -> tuple[ApiKey, str]:
     """A new key after checking it makes sense: widget keys belong to one live assistant and
-    carry no scopes; secret keys belong to none and default to READ and WRITE."""
+    carry no scopes; secret keys belong to none, default to READ and WRITE, and never get a
+    scope their creator lacks."""
+    problems = []
     if name is not None and len(name) > 200:
-        raise BadUserInput("A key's name needs at most 200 characters.", field="name")
+        problems.append(Problem("name", "needs at most 200 characters"))
     if kind is ApiKeyKind.SECRET:
         if assistant_id is not None:
-            raise BadUserInput("Secret keys do not belong to an assistant.", field="assistantId")
+            problems.append(Problem("assistantId", "secret keys do not belong to an assistant"))
         if scopes is not None and not scopes:
-            raise BadUserInput("A secret key needs at least one scope.", field="scopes")
+            problems.append(Problem("scopes", "a secret key needs at least one scope"))
         scopes = scopes or frozenset({ApiKeyScope.READ, ApiKeyScope.WRITE})
     else:
         if assistant_id is None:
-            raise BadUserInput("A publishable key needs its assistantId.", field="assistantId")
+            problems.append(Problem("assistantId", "a publishable key needs its assistant"))
         if scopes:
-            raise BadUserInput("Publishable keys have no scopes.", field="scopes")
-        exists = await Assistant.exists(
-            id=assistant_id, workspace_id=workspace_id, archived_at=None
-        )
-        if not exists:
-            raise NotFound("Assistant not found.")
+            problems.append(Problem("scopes", "publishable keys have no scopes"))
         scopes = frozenset()
-    return await create_api_key(workspace_id, kind, scopes, name=name, assistant_id=assistant_id)
+    raise_problems(problems, "The key is invalid")
+    if not scopes <= caller.scopes:
+        raise Forbidden("A key cannot create a key with scopes it does not have itself.")
+    if assistant_id is not None and not await Assistant.exists(
+        id=assistant_id, workspace_id=caller.workspace_id, archived_at=None
+    ):
+        raise NotFound("Assistant not found.")
+    return await create_api_key(
+        caller.workspace_id, kind, scopes, name=name, assistant_id=assistant_id
+    )
 
 
 async def revoke_key(workspace_id: int, key_id: int) -> ApiKey:

@@ -76,7 +76,7 @@ class Mutation:
             decode_id(input.assistant_id, "Assistant") if input.assistant_id is not None else None
         )
         row, secret = await keys.issue_key(
-            caller.workspace_id,
+            caller,
             input.kind,
             frozenset(input.scopes) if input.scopes is not None else None,
             assistant_id,

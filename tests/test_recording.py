@@ -9,7 +9,7 @@ import pytest
 from models import Conversation, ConversationEvent, Message, Variable
 from models.enums import ApiKeyKind
 from resolvers.ids import decode_id, encode_id
-from resolvers.keys import issue_key
+from resolvers.keys import create_api_key
 from tests import factories
 from tests.api import Api
 
@@ -55,7 +55,9 @@ class Shop:
 async def shop(name: str = "Acme") -> Shop:
     workspace_id, secret = await factories.workspace(name)
     bot = await factories.assistant(workspace_id, pre_chat_form=FORM, extracted_variables=EXTRACTED)
-    _, widget = await issue_key(workspace_id, ApiKeyKind.PUBLISHABLE, None, bot.id, "widget")
+    _, widget = await create_api_key(
+        workspace_id, ApiKeyKind.PUBLISHABLE, frozenset(), assistant_id=bot.id
+    )
     return Shop(workspace_id, secret, bot.id, widget)
 
 
