@@ -13,7 +13,7 @@ from typing import Any
 from models.enums import ConversationStatus, ConversationType
 from models.money import ceil_units, floor_units
 from resolvers.errors import BadUserInput
-from resolvers.search import matching_conversation_ids, search_words
+from resolvers.search import search_condition, search_words
 from resolvers.sql import Params
 
 MAX_VARIABLE_CONDITIONS = 10
@@ -109,7 +109,7 @@ def conversation_where(workspace_id: int, where: ConversationFilter, params: Par
     if where.max_cost is not None:
         conditions.append(f"c.cost_e12 <= {params.add(_bigint(floor_units(where.max_cost)))}")
     if where.search is not None and (words := search_words(where.search)):
-        conditions.append(f"c.id IN ({matching_conversation_ids(where.search, words, params)})")
+        conditions.append(search_condition(where.search, words, params))
     for condition in where.variables:
         conditions.append(_variable_condition(condition, params))
     return " AND ".join(conditions)

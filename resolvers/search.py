@@ -35,17 +35,19 @@ def search_words(text: str) -> list[str]:
     return words
 
 
-def matching_conversation_ids(text: str, words: list[str], params: Params) -> str:
-    """A subquery of the ids of conversations with a message containing every word."""
+def search_condition(text: str, words: list[str], params: Params) -> str:
+    """A condition on `conversation c`: it has a message containing every word."""
     if params.dialect == "postgres":
         query = _PG_WORDS.format(text=params.add(text))
+        # ANY(ARRAY(...)) makes PostgreSQL read the GIN index first: as a plain IN, its guess at
+        # the selectivity of @@ can pick a nested loop that computes a tsvector per message.
         return (
-            "SELECT conversation_id FROM message "
-            f"WHERE {_PG_DOCUMENT} @@ plainto_tsquery('simple', {query})"
+            "c.id = ANY(ARRAY(SELECT DISTINCT conversation_id FROM message "
+            f"WHERE {_PG_DOCUMENT} @@ plainto_tsquery('simple', {query})))"
         )
     # Words hold no quotes or operators, so quoting each as an FTS5 string is exact.
     match = params.add(" AND ".join(f'"{word}"' for word in words))
     return (
-        "SELECT conversation_id FROM message WHERE id IN "
-        f"(SELECT rowid FROM message_fts WHERE message_fts MATCH {match})"
+        "c.id IN (SELECT conversation_id FROM message WHERE id IN "
+        f"(SELECT rowid FROM message_fts WHERE message_fts MATCH {match}))"
     )

@@ -1,0 +1,106 @@
+"""`python -m bench [--quick]`: seeds a database, runs every table, writes results-<dialect>.txt."""
+
+import argparse
+import asyncio
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench import depth, explain, fields, filters, pages
+from bench.client import GraphQLClient, Request
+from bench.database import Target, bench_database
+from bench.environment import header
+from bench.report import Report, progress
+from bench.runner import Bench
+from bench.seed import seed
+from bench.timing import Budget
+from resolvers.limits import Limits
+from server.app import create_app
+from server.database import apply_migrations
+from server.settings import Settings
+
+HERE = Path(__file__).resolve().parent
+FULL = Budget(rounds=40, slice_seconds=0.08)
+QUICK = Budget(rounds=7, slice_seconds=0.02, warmup=2)
+MINIMUM_CONVERSATIONS = 150
+"""Enough for a page of 100 and a middle page that is neither the first nor the last."""
+
+
+@dataclass(frozen=True)
+class Options:
+    quick: bool
+    conversations: int
+
+    @property
+    def budget(self) -> Budget:
+        return QUICK if self.quick else FULL
+
+    @property
+    def mode(self) -> str:
+        return "quick" if self.quick else "full"
+
+
+def parse(argv: list[str] | None, env: Mapping[str, str]) -> Options:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument(
+        "--quick", action="store_true", help="small data and few rounds: about 30 s"
+    )
+    quick = parser.parse_args(argv).quick
+    raw = env.get("BENCH_CONVERSATIONS")
+    conversations = int(raw) if raw else (400 if quick else 2000)
+    if conversations < MINIMUM_CONVERSATIONS:
+        parser.error(f"BENCH_CONVERSATIONS must be at least {MINIMUM_CONVERSATIONS}")
+    return Options(quick=quick, conversations=conversations)
+
+
+async def _tables(bench: Bench) -> list[str]:
+    checks, plans = [], []
+    for table in (pages, fields, depth, filters):
+        progress(f"timing {table.__name__}")
+        found, explained = await table.run(bench)
+        checks += found
+        plans += explained
+    checks += await explain.section(bench, plans)
+    return checks
+
+
+async def _measure(target: Target, options: Options, report: Report) -> None:
+    # No sweeper: it would end the seeded conversations while they are being measured.
+    settings = Settings(
+        database_url=target.url, graphiql=False, limits=Limits(sweep_interval_seconds=0)
+    )
+    progress(f"migrating {target.label}")
+    await apply_migrations(settings)
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        progress(f"seeding {options.conversations:,} conversations per workspace")
+        data = await seed(options.conversations)
+        bench = Bench(
+            client=GraphQLClient(app, data.key),
+            anonymous=GraphQLClient(app, None),
+            data=data,
+            budget=options.budget,
+            dialect=target.dialect,
+            report=report,
+        )
+        await bench.client.send(Request.of("{ __typename }"))  # records the key's first use
+        await header(bench, target, options.mode)
+        checks = await _tables(bench)
+        report.heading("Checks")
+        for check in checks:
+            report.line(check)
+
+
+async def main(options: Options) -> Path:
+    report = Report()
+    async with bench_database(os.environ) as target:
+        await _measure(target, options, report)
+        path = HERE / f"results-{target.dialect}.txt"
+    path.write_text(report.text())
+    return path
+
+
+if __name__ == "__main__":
+    written = asyncio.run(main(parse(None, os.environ)))
+    progress(f"written to {written}")
