@@ -1,6 +1,7 @@
 """The change log of conversations, written in the same transaction as each change.
 
-Its ids are the cursors of the live views: a subscriber that reconnects catches up from here.
+Its per-workspace numbers are the cursors of the live views: a subscriber that reconnects catches
+up from here.
 """
 
 from tortoise import fields
@@ -18,6 +19,7 @@ class ConversationEvent(Model):
     conversation: fields.ForeignKeyRelation["Conversation"] = fields.ForeignKeyField(
         "models.Conversation", related_name="events", on_delete=fields.CASCADE, db_index=False
     )
+    seq = fields.BigIntField(description="1, 2, 3 … within the workspace: the live cursor")
     kind = fields.CharEnumField(EventKind, max_length=24)
     message: fields.ForeignKeyNullableRelation["Message"] = fields.ForeignKeyField(
         "models.Message",
@@ -30,10 +32,8 @@ class ConversationEvent(Model):
 
     class Meta:
         table = "conversation_event"
-        indexes = (
-            Index(fields=("workspace_id", "id"), name="event_ws_id"),
-            Index(fields=("conversation_id", "id"), name="event_conversation_id"),
-        )
+        unique_together = (("workspace", "seq"),)
+        indexes = (Index(fields=("conversation_id", "id"), name="event_conversation_id"),)
 
 
 from models.conversation import Conversation  # noqa: E402

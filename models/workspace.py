@@ -8,6 +8,9 @@ class Workspace(Model):
     id = fields.BigIntField(primary_key=True)
     name = fields.CharField(max_length=200)
     created_at = fields.DatetimeField(auto_now_add=True)
+    # The last event number handed out: taking the next one locks this row until commit, so a
+    # workspace's events become visible in number order and live readers never skip one.
+    event_seq = fields.BigIntField(default=0)
 
     class Meta:
         table = "workspace"

@@ -10,8 +10,6 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from tortoise.transactions import in_transaction
-
 from models import Conversation, Message, Variable
 from models.enums import (
     ConversationMode,
@@ -22,7 +20,7 @@ from models.enums import (
     VariableSource,
     VariableType,
 )
-from resolvers.events import record_event
+from resolvers.events import change, record_event
 from resolvers.filters import canonical_json
 from resolvers.pricing import price_reply
 
@@ -113,7 +111,7 @@ async def record_conversation(workspace_id: int, record: ConversationRecord) -> 
     times = [record.started_at, *(m.created_at for m in record.messages)]
     times += [v.collected_at for v in record.variables]
     visitor = record.visitor
-    async with in_transaction():
+    async with change():
         conversation = await Conversation.create(
             workspace_id=workspace_id,
             assistant_id=record.assistant_id,

@@ -12,8 +12,6 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from tortoise.transactions import in_transaction
-
 from models import Assistant, Conversation, Message, Variable
 from models.enums import (
     ConversationMode,
@@ -26,7 +24,7 @@ from models.enums import (
 from models.money import InexactMoneyError, to_units
 from resolvers.auth import CallerKind, Principal
 from resolvers.errors import BadUserInput, Conflict, Forbidden, NotFound
-from resolvers.events import record_event
+from resolvers.events import change, record_event
 from resolvers.filters import canonical_json
 from resolvers.forms import FieldRule, Problem, check_pre_chat, check_value, raise_problems
 from resolvers.history import Visit
@@ -135,7 +133,7 @@ async def start_conversation(
     _check_visitor(request.visitor)
     types = {rule.name: rule.type for rule in form}
     now, visitor = _now(), request.visitor
-    async with in_transaction():
+    async with change():
         conversation = await Conversation.create(
             workspace_id=caller.workspace_id,
             assistant_id=assistant.id,
@@ -228,7 +226,7 @@ async def send_message(
     """Adds a message, or returns the one already sent with this `clientMessageId`."""
     role = _check_message(caller, request, limits)
     now = _now()
-    async with in_transaction():
+    async with change():
         conversation = await _locked(caller, request.conversation_id)
         sent = await Message.get_or_none(
             conversation_id=conversation.id, client_message_id=request.client_message_id
@@ -313,7 +311,7 @@ async def set_variables(
     """Sets extracted variables; setting one again replaces its value and time."""
     caller.require_writer()
     now = _now()
-    async with in_transaction():
+    async with change():
         conversation = await _locked(caller, conversation_id)
         assistant = await Assistant.get(id=conversation.assistant_id)  # type: ignore[attr-defined]
         rules = {item["name"]: FieldRule.of(item) for item in assistant.extracted_variables}
@@ -381,7 +379,7 @@ async def end_conversation(caller: Principal, conversation_id: int) -> Conversat
     """Ends it; ending an ended conversation changes nothing."""
     caller.require_conversation(conversation_id, write=True)
     now = _now()
-    async with in_transaction():
+    async with change():
         conversation = await _locked(caller, conversation_id)
         if conversation.status is ConversationStatus.ENDED:
             return conversation

@@ -10,11 +10,9 @@ import asyncio
 import logging
 from datetime import UTC, datetime, timedelta
 
-from tortoise.transactions import in_transaction
-
 from models import ConversationSession
 from models.enums import ConversationStatus, EventKind
-from resolvers.events import record_events
+from resolvers.events import change, record_events
 from resolvers.limits import Limits
 from resolvers.sql import Params, dialect, fetch
 
@@ -32,7 +30,7 @@ async def end_idle_conversations(idle_for: timedelta, now: datetime | None = Non
         f"AND last_activity_at < {params.add(now - idle_for)} "
         "RETURNING id, workspace_id"
     )
-    async with in_transaction() as connection:
+    async with change() as connection:
         rows = await fetch(sql, params, using=connection)
         ended = [(int(row["workspace_id"]), int(row["id"])) for row in rows]
         await record_events(ended, EventKind.ENDED, now)
