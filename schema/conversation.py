@@ -11,6 +11,7 @@ from resolvers import conversations, filters
 from resolvers.conversations import ConversationOrder, ConversationPage, count_conversations
 from resolvers.errors import NotFound
 from resolvers.ids import decode_id, encode_id
+from resolvers.loaders import Loaders
 from resolvers.pagination import PageArgs
 from resolvers.usage import conversation_usage
 from resolvers.variables import pick_variable
@@ -56,10 +57,15 @@ class Conversation(Node):
     visitor: Visitor | None = strawberry.field(description="The widget visitor; null for TEST.")
     pk: strawberry.Private[int]
     assistant_pk: strawberry.Private[int]
+    own_loaders: strawberry.Private[Loaders | None] = None
+    """Set for subscription events: a socket's context outlives any one moment's data."""
+
+    def loaders(self, info: Info) -> Loaders:
+        return self.own_loaders or info.context.loaders
 
     @strawberry.field(description="The assistant that handled it.")
     async def assistant(self, info: Info) -> Assistant:
-        row = await info.context.loaders.assistant.load(self.assistant_pk)
+        row = await self.loaders(info).assistant.load(self.assistant_pk)
         if row is None:
             raise NotFound("Assistant not found.")
         return Assistant.of(row)
@@ -75,7 +81,7 @@ class Conversation(Node):
     ) -> MessageConnection:
         args = PageArgs(first=first, after=after, last=last, before=before)
         args.size  # noqa: B018 (validates the arguments before anything is queued)
-        page = await info.context.loaders.message_page.load((self.pk, self.message_count, args))
+        page = await self.loaders(info).message_page.load((self.pk, self.message_count, args))
         return MessageConnection.of(page, self.message_count)
 
     @strawberry.field(description="Its variables by name, from one source or both.")
@@ -86,7 +92,7 @@ class Conversation(Node):
             VariableSource | None, strawberry.argument(description="Only this source.")
         ] = None,
     ) -> list[Variable]:
-        rows = await info.context.loaders.variables.load(self.pk)
+        rows = await self.loaders(info).variables.load(self.pk)
         return [Variable.of(row) for row in rows if source is None or row.source == source]
 
     @strawberry.field(
@@ -95,17 +101,15 @@ class Conversation(Node):
     async def variable(
         self, info: Info, name: Annotated[str, strawberry.argument(description="Variable name.")]
     ) -> Variable | None:
-        row = pick_variable(await info.context.loaders.variables.load(self.pk), name)
+        row = pick_variable(await self.loaders(info).variables.load(self.pk), name)
         return Variable.of(row) if row is not None else None
 
     @strawberry.field(description="Usage per provider and model, ordered by provider and model.")
     async def usage_by_model(self, info: Info) -> list[ModelUsage]:
-        return [
-            ModelUsage.of(row) for row in await info.context.loaders.usage_by_model.load(self.pk)
-        ]
+        return [ModelUsage.of(row) for row in await self.loaders(info).usage_by_model.load(self.pk)]
 
     @classmethod
-    def of(cls, row: ConversationRow) -> "Conversation":
+    def of(cls, row: ConversationRow, loaders: Loaders | None = None) -> "Conversation":
         until = row.ended_at or datetime.now(UTC)
         visitor = None
         if row.visitor_session_id is not None:
@@ -129,6 +133,7 @@ class Conversation(Node):
             visitor=visitor,
             pk=row.id,
             assistant_pk=row.assistant_id,  # type: ignore[attr-defined]
+            own_loaders=loaders,
         )
 
 

@@ -8,6 +8,7 @@ import strawberry
 from models import Message as MessageRow
 from resolvers.errors import NotFound
 from resolvers.ids import encode_id
+from resolvers.loaders import Loaders
 from resolvers.messages import MessagePage, message_cursor
 from resolvers.usage import UsageTotals
 from schema.common import PageInfo, Usage
@@ -29,6 +30,8 @@ class Message(Node):
     model: str | None = strawberry.field(description="Model that wrote an assistant reply.")
     provider: str | None = strawberry.field(description="Provider of that model.")
     conversation_pk: strawberry.Private[int]
+    own_loaders: strawberry.Private[Loaders | None] = None
+    """Set for subscription events: a socket's context outlives any one moment's data."""
 
     @strawberry.field(description="The conversation this message belongs to.")
     async def conversation(
@@ -36,13 +39,14 @@ class Message(Node):
     ) -> Annotated["Conversation", strawberry.lazy("schema.conversation")]:
         from schema.conversation import Conversation  # noqa: PLC0415 (a cycle by nature)
 
-        row = await info.context.loaders.conversation.load(self.conversation_pk)
+        loaders = self.own_loaders or info.context.loaders
+        row = await loaders.conversation.load(self.conversation_pk)
         if row is None:
             raise NotFound("Conversation not found.")
-        return Conversation.of(row)
+        return Conversation.of(row, self.own_loaders)
 
     @classmethod
-    def of(cls, row: MessageRow) -> "Message":
+    def of(cls, row: MessageRow, loaders: Loaders | None = None) -> "Message":
         usage = None
         if row.provider is not None:
             usage = Usage.of(
@@ -64,6 +68,7 @@ class Message(Node):
             model=row.model,
             provider=row.provider,
             conversation_pk=row.conversation_id,  # type: ignore[attr-defined]
+            own_loaders=loaders,
         )
 
 
@@ -73,8 +78,8 @@ class MessageEdge:
     node: Message = strawberry.field(description="The message.")
 
     @classmethod
-    def of(cls, row: MessageRow) -> "MessageEdge":
-        return cls(cursor=message_cursor(row.sequence), node=Message.of(row))
+    def of(cls, row: MessageRow, loaders: Loaders | None = None) -> "MessageEdge":
+        return cls(cursor=message_cursor(row.sequence), node=Message.of(row, loaders))
 
 
 @strawberry.type(description="A page of a conversation's messages, in sequence order.")

@@ -15,6 +15,7 @@ from schema.message import Message
 from schema.mutation import Mutation
 from schema.query import Query
 from schema.scalars import SCALAR_MAP
+from schema.subscription import Subscription
 
 
 class ParleySchema(strawberry.Schema):
@@ -31,6 +32,7 @@ def build_schema(
     return ParleySchema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         types=[Conversation, Message, Assistant, ApiKey],
         config=StrawberryConfig(scalar_map=SCALAR_MAP),
         extensions=[

@@ -4,6 +4,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
+from datetime import timedelta
 
 from starlette.applications import Starlette
 from starlette.routing import Route, WebSocketRoute
@@ -15,6 +16,7 @@ from resolvers.sweeper import sweep_forever
 from schema.schema import build_schema
 from server.http import GraphQLView
 from server.settings import Settings
+from subscriptions.live import Live
 
 
 def create_app(settings: Settings | None = None) -> Starlette:
@@ -28,7 +30,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
         schema,
         graphql_ide="graphiql" if settings.graphiql else None,
         subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+        connection_init_wait_timeout=timedelta(seconds=settings.ws_init_timeout_seconds),
     )
+    view.ping_interval = settings.ws_ping_interval_seconds
+    view.pong_timeout = settings.ws_pong_timeout_seconds
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -36,6 +41,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
         if settings.sqlite_path is not None:
             settings.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
         async with RegisterTortoise(app, config=tortoise_config(settings.database_url)):
+            live = Live(settings.database_url, settings.live)
+            await live.start()
+            app.state.live = live
             sweeper = None
             if settings.limits.sweep_interval_seconds > 0:
                 sweeper = asyncio.create_task(sweep_forever(settings.limits), name="sweeper")
@@ -46,6 +54,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
                     sweeper.cancel()
                     with suppress(asyncio.CancelledError):
                         await sweeper
+                await live.stop()
 
     app = Starlette(
         routes=[Route("/graphql", view, methods=["GET", "POST"]), WebSocketRoute("/graphql", view)],

@@ -13,6 +13,7 @@ from resolvers.keys import authenticate_key
 from resolvers.limits import Limits
 from resolvers.loaders import Loaders
 from server.settings import Settings
+from subscriptions.live import Live
 
 _MISSING_KEY = "Missing API key: send the header `Authorization: Bearer <key>`."
 
@@ -24,6 +25,8 @@ class Context:
     settings: Settings
     principal: Principal | None = None
     auth_error: ParleyError | None = None
+    connection_params: dict[str, object] | None = None
+    """The `connection_init` payload of a websocket."""
     _loaders: Loaders | None = field(default=None, repr=False)
 
     def caller(self) -> Principal:
@@ -35,6 +38,11 @@ class Context:
     def reader(self) -> Principal:
         """A key allowed to read this workspace's records."""
         return self.caller().require_reader()
+
+    @property
+    def live(self) -> Live:
+        live: Live = self.request.app.state.live
+        return live
 
     @property
     def limits(self) -> Limits:
@@ -74,10 +82,14 @@ async def build_context(
         context.auth_error = Unauthenticated("Malformed Authorization header: use `Bearer <key>`.")
         return context
     try:
-        if token.startswith(sessions.PREFIX):
-            context.principal = await sessions.authenticate_session(token)
-        else:
-            context.principal = await authenticate_key(token)
+        context.principal = await authenticate(token)
     except ParleyError as error:
         context.auth_error = error
     return context
+
+
+async def authenticate(token: str) -> Principal:
+    """The caller behind a bearer token: a session token or an API key."""
+    if token.startswith(sessions.PREFIX):
+        return await sessions.authenticate_session(token)
+    return await authenticate_key(token)

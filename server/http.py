@@ -17,6 +17,7 @@ from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types.execution import ExecutionResult
 
 from server.context import Context, build_context
+from server.websocket import TransportHandler, connect
 
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
 JSON = "application/json"
@@ -41,6 +42,15 @@ def is_request_error(result: ExecutionResult) -> bool:
 
 
 class GraphQLView(GraphQL[Context, None]):
+    graphql_transport_ws_handler_class = TransportHandler
+    ping_interval: float = 20.0
+    """Seconds of silence after which the server pings a websocket."""
+    pong_timeout: float = 10.0
+    """Seconds a pinged websocket has to answer before it is closed."""
+
+    async def on_ws_connect(self, context: Context) -> None:
+        await connect(context)
+
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> Context:

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from resolvers.limits import Limits
+from subscriptions.live import LiveSettings
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_PATH = PROJECT_ROOT / "var" / "parley.sqlite3"
@@ -44,6 +45,10 @@ class Settings:
     max_aliases: int = 30
     document_cache_size: int = 1000
     limits: Limits = field(default_factory=Limits)
+    live: LiveSettings = field(default_factory=LiveSettings)
+    ws_init_timeout_seconds: int = 10
+    ws_ping_interval_seconds: int = 20
+    ws_pong_timeout_seconds: int = 10
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
@@ -64,6 +69,19 @@ class Settings:
                     for item in fields(Limits)
                     if isinstance(item.default, int)
                 }
+            ),
+            live=LiveSettings(
+                count_interval_seconds=_int(env, "PARLEY_LIVE_COUNT_INTERVAL_MS", 250) / 1000,
+                listener_bound=_int(env, "PARLEY_SUBSCRIPTION_BUFFER", 1000),
+            ),
+            ws_init_timeout_seconds=_int(
+                env, "PARLEY_WS_INIT_TIMEOUT_SECONDS", defaults.ws_init_timeout_seconds
+            ),
+            ws_ping_interval_seconds=_int(
+                env, "PARLEY_WS_PING_INTERVAL_SECONDS", defaults.ws_ping_interval_seconds
+            ),
+            ws_pong_timeout_seconds=_int(
+                env, "PARLEY_WS_PONG_TIMEOUT_SECONDS", defaults.ws_pong_timeout_seconds
             ),
         )
 

@@ -1,0 +1,133 @@
+"""Root subscription fields over `graphql-transport-ws`: the widget's and dashboards' live views."""
+
+from collections.abc import AsyncGenerator
+from enum import Enum
+from typing import Annotated
+
+import strawberry
+from starlette.websockets import WebSocket
+
+from models.enums import EventKind
+from resolvers.conversations import get_conversation
+from resolvers.errors import BadUserInput
+from resolvers.ids import decode_cursor, decode_id, encode_cursor
+from resolvers.loaders import Loaders
+from resolvers.messages import parse_message_cursor
+from schema.conversation import Conversation, Info, to_filter
+from schema.message import MessageEdge
+from schema.query import FilterArgument
+from server.websocket import SLOW_CONSUMER
+from subscriptions.feed import SlowConsumerError
+from subscriptions.streams import event_stream, message_stream
+
+EVENT_CURSOR = "e"
+
+
+@strawberry.enum(description="What happened to a conversation.")
+class ConversationEventKind(Enum):
+    STARTED = "STARTED"
+    UPDATED = "UPDATED"
+    ENDED = "ENDED"
+
+
+_KINDS = {
+    EventKind.STARTED: ConversationEventKind.STARTED,
+    EventKind.MESSAGE_ADDED: ConversationEventKind.UPDATED,
+    EventKind.VARIABLES_SET: ConversationEventKind.UPDATED,
+    EventKind.ENDED: ConversationEventKind.ENDED,
+}
+
+
+@strawberry.type(description="A change of a conversation in the live list.")
+class ConversationEvent:
+    cursor: str = strawberry.field(description="Pass as `after` to resume right after this event.")
+    kind: ConversationEventKind = strawberry.field(description="Started, updated or ended.")
+    conversation: Conversation = strawberry.field(
+        description="The conversation as it is now (not as it was at the event)."
+    )
+
+
+async def _close_slow(info: Info) -> None:
+    socket = info.context.request
+    if isinstance(socket, WebSocket):
+        await socket.close(
+            code=SLOW_CONSUMER, reason="Too far behind: reconnect and resume from your last cursor"
+        )
+
+
+@strawberry.type(description="Live views. Authenticate in connection_init: {authorization}.")
+class Subscription:
+    @strawberry.subscription(
+        description="Messages after `after` (a MessageEdge cursor; all of them without one) from "
+        "storage, then new ones as they are written. Completes once the conversation has ended "
+        "and its messages were sent. A session token follows its own conversation only."
+    )
+    async def message_added(
+        self,
+        info: Info,
+        conversation_id: Annotated[
+            strawberry.ID, strawberry.argument(description="The conversation.")
+        ],
+        after: Annotated[
+            str | None, strawberry.argument(description="The last cursor already seen.")
+        ] = None,
+    ) -> AsyncGenerator[MessageEdge, None]:
+        pk = decode_id(conversation_id, "Conversation")
+        caller = info.context.caller().require_conversation(pk, write=False)
+        start = parse_message_cursor(after) if after is not None else 0
+        await get_conversation(caller.workspace_id, pk)
+        try:
+            async for rows in message_stream(
+                info.context.live.feed, caller.workspace_id, pk, start
+            ):
+                loaders = Loaders(caller.workspace_id)
+                for row in rows:
+                    yield MessageEdge.of(row, loaders)
+        except SlowConsumerError:
+            await _close_slow(info)
+
+    @strawberry.subscription(
+        description="The number of matching conversations: at once, then each time it changes "
+        "(at most a few times a second)."
+    )
+    async def conversation_count(
+        self, info: Info, filter: FilterArgument = None
+    ) -> AsyncGenerator[int, None]:
+        workspace_id = info.context.reader().workspace_id
+        async with info.context.live.counts.watch(workspace_id, to_filter(filter)) as values:
+            async for value in values:
+                yield value
+
+    @strawberry.subscription(
+        description="Starts, updates and ends of matching conversations, resumable by cursor: "
+        "events after `after`, or from now on without it."
+    )
+    async def conversation_events(
+        self,
+        info: Info,
+        filter: FilterArgument = None,
+        after: Annotated[
+            str | None, strawberry.argument(description="The last event cursor already seen.")
+        ] = None,
+    ) -> AsyncGenerator[ConversationEvent, None]:
+        workspace_id = info.context.reader().workspace_id
+        where = to_filter(filter)
+        start = _parse_event_cursor(after) if after is not None else None
+        try:
+            async for batch in event_stream(info.context.live.feed, workspace_id, where, start):
+                loaders = Loaders(workspace_id)
+                for happening in batch:
+                    yield ConversationEvent(
+                        cursor=encode_cursor(EVENT_CURSOR, [happening.event.seq]),
+                        kind=_KINDS[happening.event.kind],
+                        conversation=Conversation.of(happening.conversation, loaders),
+                    )
+        except SlowConsumerError:
+            await _close_slow(info)
+
+
+def _parse_event_cursor(cursor: str) -> int:
+    values = decode_cursor(cursor, EVENT_CURSOR)
+    if len(values) != 1 or not isinstance(values[0], int) or values[0] < 0:
+        raise BadUserInput("Invalid cursor.")
+    return values[0]

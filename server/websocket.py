@@ -1,0 +1,74 @@
+"""`graphql-transport-ws` as the protocol asks, plus what strawberry leaves out: the key comes in
+`connection_init` (a bad one closes with 4403), the server pings idle sockets and closes dead ones,
+and an unexpected failure closes with 4500 instead of leaving the socket hanging."""
+
+import asyncio
+import contextlib
+import logging
+
+from strawberry.exceptions import ConnectionRejectionError
+from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
+    BaseGraphQLTransportWSHandler,
+)
+from strawberry.subscriptions.protocols.graphql_transport_ws.types import Message
+
+from resolvers.errors import ParleyError
+from server.context import Context, authenticate, bearer_token
+
+logger = logging.getLogger("parley.websocket")
+
+PONG_TIMEOUT = 4504
+"""Close code for a socket that did not answer a ping in time."""
+SLOW_CONSUMER = 4499
+"""Close code for a subscriber that fell too far behind: reconnect and resume by cursor."""
+
+
+async def connect(context: Context) -> None:
+    """Authenticates the socket from `connection_init`'s payload, or rejects it (4403)."""
+    params = context.connection_params or {}
+    authorization = params.get("authorization") or params.get("Authorization")
+    token = bearer_token(authorization if isinstance(authorization, str) else None)
+    if not token:
+        raise ConnectionRejectionError({"message": 'Send {"authorization": "Bearer <key>"}.'})
+    try:
+        context.principal = await authenticate(token)
+    except ParleyError as error:
+        raise ConnectionRejectionError({"message": error.message}) from error
+
+
+class TransportHandler(BaseGraphQLTransportWSHandler[Context, None]):
+    """Reads `ping_interval` and `pong_timeout` (seconds) from its view."""
+
+    def on_request_accepted(self) -> None:
+        super().on_request_accepted()
+        self._last_heard = asyncio.get_running_loop().time()
+        self._keepalive = asyncio.create_task(self._keep_alive(), name="ws-keepalive")
+
+    async def handle_message(self, message: Message) -> None:
+        self._last_heard = asyncio.get_running_loop().time()
+        try:
+            await super().handle_message(message)
+        except Exception:
+            logger.exception("websocket message failed")
+            await self.websocket.close(code=4500, reason="Internal server error")
+
+    async def _keep_alive(self) -> None:
+        loop = asyncio.get_running_loop()
+        interval = float(getattr(self.view, "ping_interval", 20.0))
+        timeout = float(getattr(self.view, "pong_timeout", 10.0))
+        while True:
+            await asyncio.sleep(interval)
+            if loop.time() - self._last_heard < interval:
+                continue  # it spoke recently: alive
+            sent = loop.time()
+            await self.send_message({"type": "ping"})
+            await asyncio.sleep(timeout)
+            if self._last_heard < sent:
+                await self.websocket.close(code=PONG_TIMEOUT, reason="No pong")
+                return
+
+    async def shutdown(self) -> None:
+        self._keepalive.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._keepalive
+        await super().shutdown()

@@ -1,0 +1,159 @@
+"""Live conversation counts, computed once per process per (workspace, filter).
+
+However many dashboards watch the same badge, one task counts: right away when the first one comes,
+then only after events that can change that count, at most once per interval (changes within the
+interval are coalesced, and the last value is always delivered), never while nothing changes.
+"""
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+
+from models.enums import EventKind
+from resolvers.conversations import count_conversations
+from resolvers.filters import ConversationFilter
+from subscriptions.feed import EventFeed, EventRow
+
+logger = logging.getLogger("parley.live")
+
+CountKey = tuple[int, ConversationFilter]
+
+
+def can_change(where: ConversationFilter, kinds: set[EventKind]) -> bool:
+    """Whether events of these kinds can change how many conversations match."""
+    if kinds & {EventKind.STARTED, EventKind.ENDED}:
+        return True
+    by_messages = (
+        where.search is not None or where.min_cost is not None or where.max_cost is not None
+    )
+    if EventKind.MESSAGE_ADDED in kinds and by_messages:
+        return True
+    return EventKind.VARIABLES_SET in kinds and bool(where.variables)
+
+
+class LiveCount:
+    def __init__(self, key: CountKey, interval: float, on_idle: Callable[[CountKey], None]) -> None:
+        self.key = key
+        self.value = 0
+        self.computations = 0
+        self._interval = interval
+        self._on_idle = on_idle
+        self._dirty = asyncio.Event()
+        self._watchers: list[asyncio.Queue[int]] = []
+        self._unwatch: Callable[[], None] | None = None
+        self._task: asyncio.Task[None] | None = None
+        self.ready: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+    async def start(self, feed: EventFeed) -> None:
+        workspace_id = self.key[0]
+        try:
+            self._unwatch = await feed.watch(workspace_id, self._on_events)
+            self.value = await self._count()
+        except BaseException as error:
+            self.stop()
+            self.ready.set_exception(error)
+            raise
+        self._task = asyncio.create_task(self._run(), name=f"count-{workspace_id}")
+        self.ready.set_result(None)
+
+    def _on_events(self, rows: list[EventRow]) -> None:
+        if can_change(self.key[1], {row.kind for row in rows}):
+            self._dirty.set()
+
+    async def _count(self) -> int:
+        self.computations += 1
+        return await count_conversations(*self.key)
+
+    async def _run(self) -> None:
+        while True:
+            await self._dirty.wait()
+            await asyncio.sleep(self._interval)  # gather what else arrives meanwhile
+            self._dirty.clear()
+            try:
+                value = await self._count()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                logger.exception("counting %s failed; trying again", self.key)
+                self._dirty.set()
+                continue
+            if value != self.value:
+                self.value = value
+                for queue in self._watchers:
+                    _replace(queue, value)
+
+    def add(self) -> "asyncio.Queue[int]":
+        queue: asyncio.Queue[int] = asyncio.Queue(maxsize=1)
+        self._watchers.append(queue)
+        return queue
+
+    def remove(self, queue: "asyncio.Queue[int]") -> None:
+        self._watchers.remove(queue)
+        if not self._watchers:
+            self.stop()
+
+    def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            self._task = None
+        if self._unwatch is not None:
+            self._unwatch()
+            self._unwatch = None
+        self._on_idle(self.key)
+
+
+def _replace(queue: "asyncio.Queue[int]", value: int) -> None:
+    """Keeps only the newest value for a watcher that has not taken the last one yet."""
+    with contextlib.suppress(asyncio.QueueEmpty):
+        queue.get_nowait()
+    queue.put_nowait(value)
+
+
+class LiveCounts:
+    def __init__(self, feed: EventFeed, interval: float) -> None:
+        self._feed = feed
+        self._interval = interval
+        self._counts: dict[CountKey, LiveCount] = {}
+
+    def _forget(self, key: CountKey) -> None:
+        self._counts.pop(key, None)
+
+    async def _count(self, key: CountKey) -> LiveCount:
+        while True:
+            count = self._counts.get(key)
+            if count is None:
+                count = LiveCount(key, self._interval, self._forget)
+                self._counts[key] = count
+                await count.start(self._feed)
+            else:
+                await asyncio.shield(count.ready)
+            if self._counts.get(key) is count:
+                return count
+
+    @asynccontextmanager
+    async def watch(
+        self, workspace_id: int, where: ConversationFilter
+    ) -> AsyncIterator[AsyncIterator[int]]:
+        """The current count, then each new one, for as long as the block runs."""
+        count = await self._count((workspace_id, where))
+        queue = count.add()
+        _replace(queue, count.value)
+
+        async def values() -> AsyncIterator[int]:
+            while True:
+                yield await queue.get()
+
+        try:
+            yield values()
+        finally:
+            count.remove(queue)
+
+    @property
+    def active(self) -> int:
+        return len(self._counts)
+
+    def computations(self, workspace_id: int, where: ConversationFilter) -> int:
+        count = self._counts.get((workspace_id, where))
+        return count.computations if count is not None else 0

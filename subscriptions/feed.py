@@ -1,0 +1,204 @@
+"""Each process reads each watched workspace's event log once and fans it out to its listeners.
+
+A workspace's events are numbered 1, 2, 3 … and become visible in that order (resolvers/events.py),
+so reading "everything after the last number seen" never skips one. Notices from the broker only
+say when to read; a missed notice delays a read, it never loses an event. Feeds exist only while
+someone listens.
+"""
+
+import asyncio
+import logging
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from models import ConversationEvent, Workspace
+from models.enums import EventKind
+
+logger = logging.getLogger("parley.live")
+
+READ_BATCH = 500
+
+
+@dataclass(frozen=True)
+class EventRow:
+    seq: int
+    conversation_id: int
+    kind: EventKind
+    message_id: int | None
+
+
+async def read_events(workspace_id: int, after: int, limit: int = READ_BATCH) -> list[EventRow]:
+    rows = (
+        await ConversationEvent.filter(workspace_id=workspace_id, seq__gt=after)
+        .order_by("seq")
+        .limit(limit)
+        .values_list("seq", "conversation_id", "kind", "message_id")
+    )
+    return [
+        EventRow(seq, conversation, EventKind(kind), message)
+        for seq, conversation, kind, message in rows
+    ]
+
+
+async def last_event_number(workspace_id: int) -> int:
+    workspace = await Workspace.get_or_none(id=workspace_id)
+    return workspace.event_seq if workspace is not None else 0
+
+
+class SlowConsumerError(Exception):
+    """A listener fell further behind than its bound; it must reconnect and resume by cursor."""
+
+
+class Listener:
+    """One subscription's queue of live event batches, bounded in events."""
+
+    def __init__(self, feed: "WorkspaceFeed", bound: int) -> None:
+        self._feed = feed
+        self._bound = bound
+        self._batches: deque[list[EventRow]] = deque()
+        self._queued = 0
+        self._ready = asyncio.Event()
+        self.overflowed = False
+        self.start = feed.last_seq
+        """Events up to here were committed before this listener existed."""
+
+    def offer(self, rows: list[EventRow]) -> None:
+        if self.overflowed:
+            return
+        if self._queued + len(rows) > self._bound:
+            self.overflowed = True
+            self._batches.clear()
+        else:
+            self._batches.append(rows)
+            self._queued += len(rows)
+        self._ready.set()
+
+    async def next_batch(self) -> list[EventRow]:
+        while not self._batches:
+            if self.overflowed:
+                raise SlowConsumerError
+            self._ready.clear()
+            await self._ready.wait()
+        rows = self._batches.popleft()
+        self._queued -= len(rows)
+        return rows
+
+    def close(self) -> None:
+        self._feed.remove(self.offer)
+
+
+class WorkspaceFeed:
+    def __init__(self, workspace_id: int, on_idle: Callable[["WorkspaceFeed"], None]) -> None:
+        self.workspace_id = workspace_id
+        self.last_seq = 0
+        self._on_idle = on_idle
+        self._callbacks: list[Callable[[list[EventRow]], None]] = []
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self.ready = asyncio.get_running_loop().create_future()
+
+    async def start(self) -> None:
+        try:
+            self.last_seq = await last_event_number(self.workspace_id)
+        except BaseException as error:
+            self.ready.set_exception(error)
+            self._on_idle(self)
+            raise
+        self._task = asyncio.create_task(self._run(), name=f"feed-{self.workspace_id}")
+        self.ready.set_result(None)
+
+    def add(self, callback: Callable[[list[EventRow]], None]) -> None:
+        self._callbacks.append(callback)
+
+    def remove(self, callback: Callable[[list[EventRow]], None]) -> None:
+        if callback in self._callbacks:
+            self._callbacks.remove(callback)
+        if not self._callbacks:
+            self.stop()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            self._task = None
+        self._on_idle(self)
+
+    async def _run(self) -> None:
+        retry = 0.1
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            try:
+                while rows := await read_events(self.workspace_id, self.last_seq):
+                    self.last_seq = rows[-1].seq
+                    for callback in list(self._callbacks):
+                        callback(rows)
+                retry = 0.1
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                logger.exception("reading events of workspace %s failed", self.workspace_id)
+                await asyncio.sleep(retry)
+                retry = min(retry * 2, 5.0)
+                self._wake.set()
+
+
+class EventFeed:
+    """All the workspace feeds of this process."""
+
+    def __init__(self, listener_bound: int) -> None:
+        self.listener_bound = listener_bound
+        self._feeds: dict[int, WorkspaceFeed] = {}
+
+    async def _feed(self, workspace_id: int) -> WorkspaceFeed:
+        while True:
+            feed = self._feeds.get(workspace_id)
+            if feed is None:
+                feed = WorkspaceFeed(workspace_id, self._forget)
+                self._feeds[workspace_id] = feed
+                await feed.start()
+            else:
+                await asyncio.shield(feed.ready)
+            if self._feeds.get(workspace_id) is feed:  # not stopped while we waited
+                return feed
+
+    def _forget(self, feed: WorkspaceFeed) -> None:
+        if self._feeds.get(feed.workspace_id) is feed:
+            del self._feeds[feed.workspace_id]
+
+    async def listen(self, workspace_id: int) -> Listener:
+        """A listener of the workspace's events from now on (read older ones with read_events)."""
+        feed = await self._feed(workspace_id)
+        listener = Listener(feed, self.listener_bound)
+        feed.add(listener.offer)
+        return listener
+
+    async def watch(
+        self, workspace_id: int, callback: Callable[[list[EventRow]], None]
+    ) -> Callable[[], None]:
+        """Calls `callback` with every batch of new events; returns the call that stops it."""
+        feed = await self._feed(workspace_id)
+        feed.add(callback)
+        return lambda: feed.remove(callback)
+
+    def wake(self, workspace_id: int, seq: int) -> None:
+        """A notice: the workspace has events up to `seq`."""
+        feed = self._feeds.get(workspace_id)
+        if feed is not None and seq > feed.last_seq:
+            feed.wake()
+
+    def wake_all(self) -> None:
+        """After notices may have been missed (a reconnect): every feed reads what it lacks."""
+        for feed in self._feeds.values():
+            feed.wake()
+
+    @property
+    def workspaces(self) -> int:
+        return len(self._feeds)
+
+    def stop(self) -> None:
+        for feed in list(self._feeds.values()):
+            feed.stop()

@@ -1,0 +1,99 @@
+"""The live streams behind the subscriptions: history from storage first, then what arrives.
+
+Each stream starts listening before it reads the backlog, then drops what it has already
+delivered by number, so a client that resumes from its last cursor misses nothing and sees
+nothing twice, even while others write.
+"""
+
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+
+from models import Conversation, Message
+from models.enums import ConversationStatus, EventKind
+from resolvers.filters import ConversationFilter, conversation_where
+from resolvers.sql import Params, dialect, fetch_models
+from subscriptions.feed import EventFeed, EventRow, Listener, read_events
+
+PAGE = 200
+
+
+async def message_stream(
+    feed: EventFeed, workspace_id: int, conversation_id: int, after: int
+) -> AsyncIterator[list[Message]]:
+    """Messages with sequence > `after`, old then new; ends after the conversation ends."""
+    listener = await feed.listen(workspace_id)
+    try:
+        last = after
+        while True:
+            while rows := await _messages_after(conversation_id, last):
+                last = rows[-1].sequence
+                yield rows
+            conversation = await Conversation.get_or_none(id=conversation_id)
+            if conversation is None or conversation.status is ConversationStatus.ENDED:
+                return
+            await _next_for(listener, conversation_id)
+    finally:
+        listener.close()
+
+
+async def _messages_after(conversation_id: int, sequence: int) -> list[Message]:
+    return (
+        await Message.filter(conversation_id=conversation_id, sequence__gt=sequence)
+        .order_by("sequence")
+        .limit(PAGE)
+    )
+
+
+async def _next_for(listener: Listener, conversation_id: int) -> None:
+    """Waits for an event of this conversation that may have added a message or ended it."""
+    kinds = {EventKind.MESSAGE_ADDED, EventKind.ENDED}
+    while True:
+        batch = await listener.next_batch()
+        if any(row.conversation_id == conversation_id and row.kind in kinds for row in batch):
+            return
+
+
+@dataclass(frozen=True)
+class Happening:
+    """An event and its conversation as it is now."""
+
+    event: EventRow
+    conversation: Conversation
+
+
+async def event_stream(
+    feed: EventFeed, workspace_id: int, where: ConversationFilter, after: int | None
+) -> AsyncIterator[list[Happening]]:
+    """Events of conversations matching `where`, numbered after `after` (or from now on)."""
+    listener = await feed.listen(workspace_id)
+    try:
+        last = listener.start if after is None else after
+        while batch := await read_events(workspace_id, last):
+            last = batch[-1].seq
+            if found := await _matching(workspace_id, where, batch):
+                yield found
+        while True:
+            batch = [row for row in await listener.next_batch() if row.seq > last]
+            if batch:
+                last = batch[-1].seq
+                if found := await _matching(workspace_id, where, batch):
+                    yield found
+    finally:
+        listener.close()
+
+
+async def _matching(
+    workspace_id: int, where: ConversationFilter, batch: Sequence[EventRow]
+) -> list[Happening]:
+    ids = sorted({row.conversation_id for row in batch})
+    params = Params(dialect())
+    sql = (
+        f"SELECT c.* FROM conversation c WHERE {conversation_where(workspace_id, where, params)} "
+        f"AND c.id IN {params.add_all(ids)}"
+    )
+    rows = {row.id: row for row in await fetch_models(Conversation, sql, params)}
+    return [
+        Happening(event, rows[event.conversation_id])
+        for event in batch
+        if event.conversation_id in rows
+    ]
