@@ -15,6 +15,7 @@ from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.http.async_base_view import AsyncHTTPRequestAdapter  # type: ignore[attr-defined]
 from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types.execution import ExecutionResult
+from strawberry.types.unset import UNSET, UnsetType
 
 from server.context import Context, build_context
 from server.websocket import TransportHandler, connect
@@ -48,8 +49,10 @@ class GraphQLView(GraphQL[Context, None]):
     pong_timeout: float = 10.0
     """Seconds a pinged websocket has to answer before it is closed."""
 
-    async def on_ws_connect(self, context: Context) -> None:
+    async def on_ws_connect(self, context: Context) -> UnsetType:
         await connect(context)
+        no_payload: UnsetType = UNSET  # a connection_ack without payload
+        return no_payload
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket

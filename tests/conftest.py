@@ -17,12 +17,14 @@ from typing import Any
 import asyncpg
 import httpx
 import pytest
+import uvicorn
 from starlette.applications import Starlette
 
 from resolvers.limits import Limits
 from server.app import create_app
 from server.database import apply_migrations
 from server.settings import Settings
+from subscriptions.live import LiveSettings
 from tests.api import Api
 
 BACKEND = os.environ.get("PARLEY_TEST_DATABASE", "sqlite")
@@ -74,8 +76,16 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def settings(database_url: str) -> Settings:
-    """The sweeper is off: tests of it call it directly, with times they choose."""
-    return Settings(database_url=database_url, limits=Limits(sweep_interval_seconds=0))
+    """The sweeper is off (its tests call it with times they choose); websocket timers and the
+    subscriber bound are small so their tests run in a second."""
+    return Settings(
+        database_url=database_url,
+        limits=Limits(sweep_interval_seconds=0),
+        live=LiveSettings(count_interval_seconds=0.2, listener_bound=50),
+        ws_init_timeout_seconds=1,
+        ws_ping_interval_seconds=1,
+        ws_pong_timeout_seconds=1,
+    )
 
 
 @pytest.fixture(scope="session")
@@ -95,6 +105,20 @@ async def clean_database(app: Starlette) -> None:
         await db().execute_script(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE")
     else:
         await db().execute_script("".join(f"DELETE FROM {table};" for table in TABLES))
+
+
+@pytest.fixture(scope="session")
+async def server_url(app: Starlette) -> AsyncIterator[str]:
+    """The same app served by uvicorn on a free port, for websocket clients."""
+    config = uvicorn.Config(app, host="127.0.0.1", port=0, lifespan="off", log_level="warning")
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    while not server.started:  # noqa: ASYNC110 (uvicorn offers a flag, not an event)
+        await asyncio.sleep(0.01)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    yield f"127.0.0.1:{port}"
+    server.should_exit = True
+    await task
 
 
 @pytest.fixture
