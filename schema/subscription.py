@@ -1,6 +1,7 @@
 """Root subscription fields over `graphql-transport-ws`: the widget's and dashboards' live views."""
 
-from collections.abc import AsyncGenerator
+import asyncio
+from collections.abc import AsyncGenerator, Callable
 from enum import Enum
 from typing import Annotated
 
@@ -47,12 +48,23 @@ class ConversationEvent:
     )
 
 
-async def _close_slow(info: Info) -> None:
-    socket = info.context.request
-    if isinstance(socket, WebSocket):
-        await socket.close(
-            code=SLOW_CONSUMER, reason="Too far behind: reconnect and resume from your last cursor"
-        )
+def _closer(info: Info) -> Callable[[], None]:
+    """What to do when this subscriber falls too far behind: close its socket at once."""
+
+    def close() -> None:
+        socket = info.context.request
+        if isinstance(socket, WebSocket):
+            task = asyncio.create_task(
+                socket.close(code=SLOW_CONSUMER, reason=SLOW_CONSUMER_REASON)
+            )
+            _closing.add(task)
+            task.add_done_callback(_closing.discard)
+
+    return close
+
+
+_closing: set[asyncio.Task[None]] = set()
+SLOW_CONSUMER_REASON = "Too far behind: reconnect and resume from your last cursor"
 
 
 @strawberry.type(description="Live views. Authenticate in connection_init: {authorization}.")
@@ -77,14 +89,14 @@ class Subscription:
         start = parse_message_cursor(after) if after is not None else 0
         await get_conversation(caller.workspace_id, pk)
         try:
-            async for rows in message_stream(
-                info.context.live.feed, caller.workspace_id, pk, start
-            ):
+            feed = info.context.live.feed
+            stream = message_stream(feed, caller.workspace_id, pk, start, _closer(info))
+            async for rows in stream:
                 loaders = Loaders(caller.workspace_id)
                 for row in rows:
                     yield MessageEdge.of(row, loaders)
         except SlowConsumerError:
-            await _close_slow(info)
+            return  # its socket is being closed
 
     @strawberry.subscription(
         description="The number of matching conversations: at once, then each time it changes "
@@ -114,7 +126,8 @@ class Subscription:
         where = to_filter(filter)
         start = _parse_event_cursor(after) if after is not None else None
         try:
-            async for batch in event_stream(info.context.live.feed, workspace_id, where, start):
+            feed = info.context.live.feed
+            async for batch in event_stream(feed, workspace_id, where, start, _closer(info)):
                 loaders = Loaders(workspace_id)
                 for happening in batch:
                     yield ConversationEvent(
@@ -123,7 +136,7 @@ class Subscription:
                         conversation=Conversation.of(happening.conversation, loaders),
                     )
         except SlowConsumerError:
-            await _close_slow(info)
+            return  # its socket is being closed
 
 
 def _parse_event_cursor(cursor: str) -> int:

@@ -8,7 +8,6 @@ someone listens.
 
 import asyncio
 import logging
-from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -51,13 +50,20 @@ class SlowConsumerError(Exception):
 
 
 class Listener:
-    """One subscription's queue of live event batches, bounded in events."""
+    """One subscription's pending events, bounded: past the bound it is told it fell behind."""
 
-    def __init__(self, feed: "WorkspaceFeed", bound: int) -> None:
+    def __init__(
+        self,
+        feed: "WorkspaceFeed",
+        bound: int,
+        wants: Callable[[EventRow], bool] | None,
+        on_overflow: Callable[[], None] | None,
+    ) -> None:
         self._feed = feed
         self._bound = bound
-        self._batches: deque[list[EventRow]] = deque()
-        self._queued = 0
+        self._wants = wants
+        self._on_overflow = on_overflow
+        self._pending: list[EventRow] = []
         self._ready = asyncio.Event()
         self.overflowed = False
         self.start = feed.last_seq
@@ -66,22 +72,27 @@ class Listener:
     def offer(self, rows: list[EventRow]) -> None:
         if self.overflowed:
             return
-        if self._queued + len(rows) > self._bound:
+        if self._wants is not None:
+            rows = [row for row in rows if self._wants(row)]
+        if not rows:
+            return
+        if len(self._pending) >= self._bound:  # the listener left that many unread: too slow
             self.overflowed = True
-            self._batches.clear()
+            self._pending.clear()
+            if self._on_overflow is not None:
+                self._on_overflow()
         else:
-            self._batches.append(rows)
-            self._queued += len(rows)
+            self._pending += rows  # a whole batch, however large, joins a short queue
         self._ready.set()
 
     async def next_batch(self) -> list[EventRow]:
-        while not self._batches:
+        """Every event that arrived since the last call, in order (waits for at least one)."""
+        while not self._pending:
             if self.overflowed:
                 raise SlowConsumerError
             self._ready.clear()
             await self._ready.wait()
-        rows = self._batches.popleft()
-        self._queued -= len(rows)
+        rows, self._pending = self._pending, []
         return rows
 
     def close(self) -> None:
@@ -169,10 +180,16 @@ class EventFeed:
         if self._feeds.get(feed.workspace_id) is feed:
             del self._feeds[feed.workspace_id]
 
-    async def listen(self, workspace_id: int) -> Listener:
-        """A listener of the workspace's events from now on (read older ones with read_events)."""
+    async def listen(
+        self,
+        workspace_id: int,
+        wants: Callable[[EventRow], bool] | None = None,
+        on_overflow: Callable[[], None] | None = None,
+    ) -> Listener:
+        """A listener of the workspace's events from now on (read older ones with read_events):
+        those `wants` accepts, until more than the bound are pending, when `on_overflow` runs."""
         feed = await self._feed(workspace_id)
-        listener = Listener(feed, self.listener_bound)
+        listener = Listener(feed, self.listener_bound, wants, on_overflow)
         feed.add(listener.offer)
         return listener
 

@@ -5,23 +5,34 @@ delivered by number, so a client that resumes from its last cursor misses nothin
 nothing twice, even while others write.
 """
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 
 from models import Conversation, Message
 from models.enums import ConversationStatus, EventKind
 from resolvers.filters import ConversationFilter, conversation_where
 from resolvers.sql import Params, dialect, fetch_models
-from subscriptions.feed import EventFeed, EventRow, Listener, read_events
+from subscriptions.feed import EventFeed, EventRow, read_events
 
 PAGE = 200
 
 
+_MESSAGE_KINDS = {EventKind.MESSAGE_ADDED, EventKind.ENDED}
+
+
 async def message_stream(
-    feed: EventFeed, workspace_id: int, conversation_id: int, after: int
+    feed: EventFeed,
+    workspace_id: int,
+    conversation_id: int,
+    after: int,
+    on_overflow: Callable[[], None] | None = None,
 ) -> AsyncIterator[list[Message]]:
     """Messages with sequence > `after`, old then new; ends after the conversation ends."""
-    listener = await feed.listen(workspace_id)
+    listener = await feed.listen(
+        workspace_id,
+        lambda row: row.conversation_id == conversation_id and row.kind in _MESSAGE_KINDS,
+        on_overflow,
+    )
     try:
         last = after
         while True:
@@ -31,7 +42,7 @@ async def message_stream(
             conversation = await Conversation.get_or_none(id=conversation_id)
             if conversation is None or conversation.status is ConversationStatus.ENDED:
                 return
-            await _next_for(listener, conversation_id)
+            await listener.next_batch()  # something for this conversation: read on
     finally:
         listener.close()
 
@@ -44,15 +55,6 @@ async def _messages_after(conversation_id: int, sequence: int) -> list[Message]:
     )
 
 
-async def _next_for(listener: Listener, conversation_id: int) -> None:
-    """Waits for an event of this conversation that may have added a message or ended it."""
-    kinds = {EventKind.MESSAGE_ADDED, EventKind.ENDED}
-    while True:
-        batch = await listener.next_batch()
-        if any(row.conversation_id == conversation_id and row.kind in kinds for row in batch):
-            return
-
-
 @dataclass(frozen=True)
 class Happening:
     """An event and its conversation as it is now."""
@@ -62,10 +64,14 @@ class Happening:
 
 
 async def event_stream(
-    feed: EventFeed, workspace_id: int, where: ConversationFilter, after: int | None
+    feed: EventFeed,
+    workspace_id: int,
+    where: ConversationFilter,
+    after: int | None,
+    on_overflow: Callable[[], None] | None = None,
 ) -> AsyncIterator[list[Happening]]:
     """Events of conversations matching `where`, numbered after `after` (or from now on)."""
-    listener = await feed.listen(workspace_id)
+    listener = await feed.listen(workspace_id, on_overflow=on_overflow)
     try:
         last = listener.start if after is None else after
         while batch := await read_events(workspace_id, last):

@@ -76,15 +76,13 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def settings(database_url: str) -> Settings:
-    """The sweeper is off (its tests call it with times they choose); websocket timers and the
+    """The sweeper is off (its tests call it with times they choose); the init timeout and the
     subscriber bound are small so their tests run in a second."""
     return Settings(
         database_url=database_url,
         limits=Limits(sweep_interval_seconds=0),
         live=LiveSettings(count_interval_seconds=0.2, listener_bound=50),
         ws_init_timeout_seconds=1,
-        ws_ping_interval_seconds=1,
-        ws_pong_timeout_seconds=1,
     )
 
 

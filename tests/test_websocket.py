@@ -3,6 +3,7 @@
 import asyncio
 
 import pytest
+from starlette.applications import Starlette
 from websockets.asyncio.client import connect
 
 from resolvers.ids import encode_id
@@ -79,7 +80,12 @@ async def test_pings_are_answered_with_pongs(server_url: str) -> None:
         assert await socket.receive() == {"type": "pong"}
 
 
-async def test_idle_sockets_are_pinged_and_dead_ones_closed(server_url: str) -> None:
+async def test_idle_sockets_are_pinged_and_dead_ones_closed(
+    server_url: str, app: Starlette, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    view = app.state.graphql_view
+    monkeypatch.setattr(view, "ping_interval", 1.0)  # the service's own settings, shortened
+    monkeypatch.setattr(view, "pong_timeout", 1.0)
     _, key = await factories.workspace()
     async with open_socket(server_url, key=key) as alive:
         await asyncio.sleep(2.5)

@@ -6,6 +6,7 @@ receives for the test to read in order.
 
 import asyncio
 import json
+import socket as sockets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -36,6 +37,15 @@ class Socket:
                 await self.messages.put(message)
         except ConnectionClosed:
             pass
+
+    async def stall(self) -> None:
+        """Stops reading, like a frozen browser tab: the library's queue fills, then it stops
+        reading the socket and the kernel's buffers fill up behind it."""
+        self._reader.cancel()
+        await asyncio.gather(self._reader, return_exceptions=True)
+
+    def resume(self) -> None:
+        self._reader = asyncio.create_task(self._read())
 
     async def send(self, message: dict[str, Any]) -> None:
         await self.connection.send(json.dumps(message))
@@ -74,10 +84,27 @@ class Socket:
 
 @asynccontextmanager
 async def open_socket(
-    server: str, *, key: str | None = None, answer_pings: bool = True, init: bool = True
+    server: str,
+    *,
+    key: str | None = None,
+    answer_pings: bool = True,
+    init: bool = True,
+    receive_buffer: int | None = None,
 ) -> AsyncIterator[Socket]:
-    """A socket to the real server; initialised with `key` unless `init` is False."""
-    async with connect(f"ws://{server}/graphql", subprotocols=[PROTOCOL]) as connection:  # type: ignore[list-item]
+    """A socket to the real server; initialised with `key` unless `init` is False.
+
+    `receive_buffer` fixes the kernel's buffer for it (no autotuning), to make back-pressure
+    arrive after a known amount of data.
+    """
+    host, _, port = server.partition(":")
+    raw = sockets.socket()
+    raw.setsockopt(sockets.IPPROTO_TCP, sockets.TCP_NODELAY, 1)
+    if receive_buffer is not None:
+        raw.setsockopt(sockets.SOL_SOCKET, sockets.SO_RCVBUF, receive_buffer)
+    raw.setblocking(False)
+    await asyncio.get_running_loop().sock_connect(raw, (host, int(port)))
+    url = f"ws://{server}/graphql"
+    async with connect(url, sock=raw, subprotocols=[PROTOCOL]) as connection:  # type: ignore[list-item]
         socket = Socket(connection, answer_pings)
         try:
             if init:
