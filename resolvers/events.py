@@ -78,10 +78,12 @@ async def _record(
     pending = _pending.get()
     if pending is None:
         raise RuntimeError("events are recorded inside resolvers.events.change()")
+    if not items:
+        return
     by_workspace: dict[int, list[tuple[int, int | None]]] = defaultdict(list)
     for workspace_id, conversation_id, message_id in items:
         by_workspace[workspace_id].append((conversation_id, message_id))
-    rows = []
+    rows, notices = [], []
     for workspace_id in sorted(by_workspace):  # one lock order, so sweepers cannot deadlock
         events = by_workspace[workspace_id]
         last = await _take_numbers(workspace_id, len(events))
@@ -96,15 +98,16 @@ async def _record(
                     created_at=at,
                 )
             )
-        pending.append((workspace_id, last))
+        notices.append((workspace_id, last))
     await ConversationEvent.bulk_create(rows)
+    pending += notices
     if dialect() == "postgres":
         params = Params("postgres")
-        notices = ", ".join(
+        calls = ", ".join(
             f"pg_notify('{CHANNEL}', {params.add(f'{workspace_id}:{seq}')})"
-            for workspace_id, seq in pending[-len(by_workspace) :]
+            for workspace_id, seq in notices
         )
-        await fetch(f"SELECT {notices}", params)
+        await fetch(f"SELECT {calls}", params)
 
 
 async def _take_numbers(workspace_id: int, count: int) -> int:

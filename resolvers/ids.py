@@ -78,3 +78,11 @@ def decode_cursor(cursor: str, kind: str) -> list[Any]:
     if not isinstance(decoded, list) or not decoded or decoded[0] != kind:
         raise BadUserInput("Invalid cursor: it was made for another list or ordering.")
     return decoded[1:]
+
+
+def parse_sequence_cursor(cursor: str, kind: str) -> int:
+    """The number inside a cursor of a numbered sequence (messages, events)."""
+    values = decode_cursor(cursor, kind)
+    if len(values) != 1 or not isinstance(values[0], int) or values[0] < 0:
+        raise BadUserInput("Invalid cursor.")
+    return values[0]

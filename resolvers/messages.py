@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from models import Message
-from resolvers.errors import BadUserInput, NotFound
-from resolvers.ids import decode_cursor, encode_cursor
+from resolvers.errors import NotFound
+from resolvers.ids import encode_cursor, parse_sequence_cursor
 from resolvers.pagination import PageArgs, PageInfo
 from resolvers.sql import Params, dialect, fetch_models
 
@@ -20,10 +20,7 @@ def message_cursor(sequence: int) -> str:
 
 
 def parse_message_cursor(cursor: str) -> int:
-    values = decode_cursor(cursor, CURSOR_KIND)
-    if len(values) != 1 or not isinstance(values[0], int) or values[0] < 0:
-        raise BadUserInput("Invalid cursor.")
-    return values[0]
+    return parse_sequence_cursor(cursor, CURSOR_KIND)
 
 
 async def get_message(workspace_id: int, message_id: int) -> Message:

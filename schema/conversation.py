@@ -82,7 +82,7 @@ class Conversation(Node):
         args = PageArgs(first=first, after=after, last=last, before=before)
         args.size  # noqa: B018 (validates the arguments before anything is queued)
         page = await self.loaders(info).message_page.load((self.pk, self.message_count, args))
-        return MessageConnection.of(page, self.message_count)
+        return MessageConnection.of(page, self.message_count, self.own_loaders)
 
     @strawberry.field(description="Its variables by name, from one source or both.")
     async def variables(

@@ -89,9 +89,11 @@ class MessageConnection:
     total_count: int = strawberry.field(description="Messages in the whole conversation.")
 
     @classmethod
-    def of(cls, page: MessagePage, total_count: int) -> "MessageConnection":
+    def of(
+        cls, page: MessagePage, total_count: int, loaders: Loaders | None = None
+    ) -> "MessageConnection":
         return cls(
-            edges=[MessageEdge.of(row) for row in page.rows],
+            edges=[MessageEdge.of(row, loaders) for row in page.rows],
             page_info=PageInfo.of(page.page_info),
             total_count=total_count,
         )

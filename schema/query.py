@@ -36,8 +36,8 @@ FilterArgument = Annotated[
 class Query:
     @strawberry.field(description="Any object by its global ID; null if it does not exist.")
     async def node(self, info: Info, id: IdArgument) -> Node | None:
-        type_name, pk = decode_any_id(id)
         caller = info.context.caller()
+        type_name, pk = decode_any_id(id)
         if type_name != "Conversation":
             caller.require_reader()
         workspace_id = caller.workspace_id
@@ -60,8 +60,9 @@ class Query:
         "reads its own conversation only."
     )
     async def conversation(self, info: Info, id: IdArgument) -> Conversation | None:
+        caller = info.context.caller()
         pk = decode_id(id, "Conversation")
-        caller = info.context.caller().require_conversation(pk, write=False)
+        caller.require_conversation(pk, write=False)
         return Conversation.of(await conversations.get_conversation(caller.workspace_id, pk))
 
     @strawberry.field(

@@ -1,8 +1,15 @@
 """The assembled schema and its extensions, built once per process."""
 
+from collections.abc import Iterator
+
 import strawberry
 from graphql import ASTValidationRule, GraphQLError
-from strawberry.extensions import AddValidationRules, ParserCache, ValidationCache
+from strawberry.extensions import (
+    AddValidationRules,
+    ParserCache,
+    SchemaExtension,
+    ValidationCache,
+)
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
@@ -16,6 +23,17 @@ from schema.mutation import Mutation
 from schema.query import Query
 from schema.scalars import SCALAR_MAP
 from schema.subscription import Subscription
+from server.context import Context
+
+
+class FreshLoaders(SchemaExtension):
+    """Each operation starts with empty DataLoaders, also on a long-lived websocket."""
+
+    def on_operation(self) -> Iterator[None]:
+        context = self.execution_context.context
+        if isinstance(context, Context):
+            context.forget_loaders()
+        yield
 
 
 class ParleySchema(strawberry.Schema):
@@ -40,5 +58,6 @@ def build_schema(
             lambda: ParserCache(maxsize=cache_size),
             lambda: ValidationCache(maxsize=cache_size),
             ErrorPolicy,
+            FreshLoaders,
         ],
     )

@@ -1,23 +1,20 @@
 """Root subscription fields over `graphql-transport-ws`: the widget's and dashboards' live views."""
 
-import asyncio
 from collections.abc import AsyncGenerator, Callable
 from enum import Enum
 from typing import Annotated
 
 import strawberry
-from starlette.websockets import WebSocket
 
 from models.enums import EventKind
 from resolvers.conversations import get_conversation
-from resolvers.errors import BadUserInput
-from resolvers.ids import decode_cursor, decode_id, encode_cursor
+from resolvers.ids import decode_id, encode_cursor, parse_sequence_cursor
 from resolvers.loaders import Loaders
 from resolvers.messages import parse_message_cursor
 from schema.conversation import Conversation, Info, to_filter
 from schema.message import MessageEdge
 from schema.query import FilterArgument
-from server.websocket import SLOW_CONSUMER
+from server.websocket import FORBIDDEN, SLOW_CONSUMER, close_soon
 from subscriptions.feed import SlowConsumerError
 from subscriptions.streams import event_stream, message_stream
 
@@ -50,20 +47,17 @@ class ConversationEvent:
 
 def _closer(info: Info) -> Callable[[], None]:
     """What to do when this subscriber falls too far behind: close its socket at once."""
-
-    def close() -> None:
-        socket = info.context.request
-        if isinstance(socket, WebSocket):
-            task = asyncio.create_task(
-                socket.close(code=SLOW_CONSUMER, reason=SLOW_CONSUMER_REASON)
-            )
-            _closing.add(task)
-            task.add_done_callback(_closing.discard)
-
-    return close
+    return lambda: close_soon(info.context.request, SLOW_CONSUMER, SLOW_CONSUMER_REASON)
 
 
-_closing: set[asyncio.Task[None]] = set()
+async def _still_authorized(info: Info) -> bool:
+    """False, with the socket closing (4403), once its key is revoked or its token expired."""
+    if await info.context.still_authorized():
+        return True
+    close_soon(info.context.request, FORBIDDEN, "The key was revoked or the session expired")
+    return False
+
+
 SLOW_CONSUMER_REASON = "Too far behind: reconnect and resume from your last cursor"
 
 
@@ -92,6 +86,8 @@ class Subscription:
             feed = info.context.live.feed
             stream = message_stream(feed, caller.workspace_id, pk, start, _closer(info))
             async for rows in stream:
+                if not await _still_authorized(info):
+                    return
                 loaders = Loaders(caller.workspace_id)
                 for row in rows:
                     yield MessageEdge.of(row, loaders)
@@ -108,6 +104,8 @@ class Subscription:
         workspace_id = info.context.reader().workspace_id
         async with info.context.live.counts.watch(workspace_id, to_filter(filter)) as values:
             async for value in values:
+                if not await _still_authorized(info):
+                    return
                 yield value
 
     @strawberry.subscription(
@@ -128,6 +126,8 @@ class Subscription:
         try:
             feed = info.context.live.feed
             async for batch in event_stream(feed, workspace_id, where, start, _closer(info)):
+                if not await _still_authorized(info):
+                    return
                 loaders = Loaders(workspace_id)
                 for happening in batch:
                     yield ConversationEvent(
@@ -140,7 +140,4 @@ class Subscription:
 
 
 def _parse_event_cursor(cursor: str) -> int:
-    values = decode_cursor(cursor, EVENT_CURSOR)
-    if len(values) != 1 or not isinstance(values[0], int) or values[0] < 0:
-        raise BadUserInput("Invalid cursor.")
-    return values[0]
+    return parse_sequence_cursor(cursor, EVENT_CURSOR)

@@ -1,5 +1,6 @@
 """What every resolver gets as `info.context`: the caller and the request's DataLoaders."""
 
+import time
 from dataclasses import dataclass, field
 
 from starlette.requests import Request
@@ -15,6 +16,7 @@ from resolvers.loaders import Loaders
 from server.settings import Settings
 from subscriptions.live import Live
 
+RECHECK_SECONDS = 1.0
 _MISSING_KEY = "Missing API key: send the header `Authorization: Bearer <key>`."
 
 
@@ -27,6 +29,8 @@ class Context:
     auth_error: ParleyError | None = None
     connection_params: dict[str, object] | None = None
     """The `connection_init` payload of a websocket."""
+    token: str | None = field(default=None, repr=False)
+    _checked_at: float = field(default=0.0, repr=False)
     _loaders: Loaders | None = field(default=None, repr=False)
 
     def caller(self) -> Principal:
@@ -52,6 +56,23 @@ class Context:
     def origin(self) -> str | None:
         """The page that sent the request, as the browser reports it."""
         return self.request.headers.get("origin")
+
+    def forget_loaders(self) -> None:
+        """A websocket's context outlives its operations: each one starts with fresh loaders."""
+        self._loaders = None
+
+    async def still_authorized(self) -> bool:
+        """Whether a long-lived socket's token still authenticates (revoked keys and expired
+        session tokens stop streaming); checked at most once a second."""
+        now = time.monotonic()
+        if self.token is None or now - self._checked_at < RECHECK_SECONDS:
+            return True
+        self._checked_at = now
+        try:
+            await authenticate(self.token)
+        except ParleyError:
+            return False
+        return True
 
     @property
     def loaders(self) -> Loaders:

@@ -10,8 +10,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from tortoise.transactions import in_transaction
-
 from models import Assistant, Workspace
 from models.enums import (
     ConversationMode,
@@ -20,6 +18,7 @@ from models.enums import (
     VariableSource,
     VariableType,
 )
+from resolvers.events import change
 from resolvers.history import (
     ConversationRecord,
     MessageRecord,
@@ -205,7 +204,7 @@ async def seed(now: datetime | None = None) -> tuple[Workspace, str]:
     """Writes the demo into the open database; returns the workspace and its read-write key."""
     now = now or datetime.now(UTC)
     rng = random.Random(2026)  # noqa: S311 (demo content, not secrets)
-    async with in_transaction():
+    async with change():
         workspace, secret = await create_workspace(DEMO_WORKSPACE)
         assistant = await Assistant.create(
             workspace_id=workspace.id,

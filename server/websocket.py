@@ -6,7 +6,9 @@ import asyncio
 import contextlib
 import logging
 
+from starlette.websockets import WebSocket, WebSocketDisconnect
 from strawberry.exceptions import ConnectionRejectionError
+from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
 )
@@ -21,6 +23,8 @@ PONG_TIMEOUT = 4504
 """Close code for a socket that did not answer a ping in time."""
 SLOW_CONSUMER = 4499
 """Close code for a subscriber that fell too far behind: reconnect and resume by cursor."""
+FORBIDDEN = 4403
+"""Close code for a socket whose key was revoked or whose session token expired."""
 
 
 async def connect(context: Context) -> None:
@@ -34,6 +38,7 @@ async def connect(context: Context) -> None:
         context.principal = await authenticate(token)
     except ParleyError as error:
         raise ConnectionRejectionError({"message": error.message}) from error
+    context.token = token
 
 
 class TransportHandler(BaseGraphQLTransportWSHandler[Context, None]):
@@ -48,6 +53,8 @@ class TransportHandler(BaseGraphQLTransportWSHandler[Context, None]):
         self._last_heard = asyncio.get_running_loop().time()
         try:
             await super().handle_message(message)
+        except WebSocketDisconnected:
+            raise  # the client left: nothing went wrong here
         except Exception:
             logger.exception("websocket message failed")
             await self.websocket.close(code=4500, reason="Internal server error")
@@ -56,19 +63,36 @@ class TransportHandler(BaseGraphQLTransportWSHandler[Context, None]):
         loop = asyncio.get_running_loop()
         interval = float(getattr(self.view, "ping_interval", 20.0))
         timeout = float(getattr(self.view, "pong_timeout", 10.0))
-        while True:
-            await asyncio.sleep(interval)
-            if loop.time() - self._last_heard < interval:
-                continue  # it spoke recently: alive
-            sent = loop.time()
-            await self.send_message({"type": "ping"})
-            await asyncio.sleep(timeout)
-            if self._last_heard < sent:
-                await self.websocket.close(code=PONG_TIMEOUT, reason="No pong")
-                return
+        try:
+            while True:
+                await asyncio.sleep(interval)
+                if loop.time() - self._last_heard < interval:
+                    continue  # it spoke recently: alive
+                sent = loop.time()
+                await self.send_message({"type": "ping"})
+                await asyncio.sleep(timeout)
+                if self._last_heard < sent:
+                    await self.websocket.close(code=PONG_TIMEOUT, reason="No pong")
+                    return
+        except (WebSocketDisconnected, WebSocketDisconnect, RuntimeError):
+            return  # the socket closed under us; shutdown() releases the rest
 
     async def shutdown(self) -> None:
-        self._keepalive.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self._keepalive
-        await super().shutdown()
+        """Releases every operation of the socket, whatever happened to the keepalive."""
+        try:
+            self._keepalive.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._keepalive
+        finally:
+            await super().shutdown()
+
+
+_closing: set[asyncio.Task[None]] = set()
+
+
+def close_soon(request: object, code: int, reason: str) -> None:
+    """Closes the websocket behind `request` without waiting (from a callback, say)."""
+    if isinstance(request, WebSocket):
+        task = asyncio.create_task(request.close(code=code, reason=reason))
+        _closing.add(task)
+        task.add_done_callback(_closing.discard)

@@ -51,9 +51,9 @@ class LiveCount:
         try:
             self._unwatch = await feed.watch(workspace_id, self._on_events)
             self.value = await self._count()
-        except BaseException as error:
-            self.stop()
-            self.ready.set_exception(error)
+        except BaseException:
+            self.stop()  # waiters see it gone and start afresh
+            self.ready.set_result(None)
             raise
         self._task = asyncio.create_task(self._run(), name=f"count-{workspace_id}")
         self.ready.set_result(None)
@@ -128,8 +128,8 @@ class LiveCounts:
                 self._counts[key] = count
                 await count.start(self._feed)
             else:
-                await asyncio.shield(count.ready)
-            if self._counts.get(key) is count:
+                await asyncio.wait([count.ready])  # its starter's failure is not ours
+            if self._counts.get(key) is count:  # started, and not stopped meanwhile
                 return count
 
     @asynccontextmanager

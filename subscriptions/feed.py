@@ -107,14 +107,15 @@ class WorkspaceFeed:
         self._callbacks: list[Callable[[list[EventRow]], None]] = []
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
-        self.ready = asyncio.get_running_loop().create_future()
+        self.ready: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        """Done once started, or once its start failed (it is then forgotten)."""
 
     async def start(self) -> None:
         try:
             self.last_seq = await last_event_number(self.workspace_id)
-        except BaseException as error:
-            self.ready.set_exception(error)
-            self._on_idle(self)
+        except BaseException:
+            self._on_idle(self)  # waiters see it gone and start afresh
+            self.ready.set_result(None)
             raise
         self._task = asyncio.create_task(self._run(), name=f"feed-{self.workspace_id}")
         self.ready.set_result(None)
@@ -172,8 +173,8 @@ class EventFeed:
                 self._feeds[workspace_id] = feed
                 await feed.start()
             else:
-                await asyncio.shield(feed.ready)
-            if self._feeds.get(workspace_id) is feed:  # not stopped while we waited
+                await asyncio.wait([feed.ready])  # its starter's failure is not ours
+            if self._feeds.get(workspace_id) is feed:  # started, and not stopped meanwhile
                 return feed
 
     def _forget(self, feed: WorkspaceFeed) -> None:

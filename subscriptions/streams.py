@@ -6,7 +6,7 @@ nothing twice, even while others write.
 """
 
 from collections.abc import AsyncIterator, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from models import Conversation, Message
 from models.enums import ConversationStatus, EventKind
@@ -36,11 +36,14 @@ async def message_stream(
     try:
         last = after
         while True:
+            # Status first: a conversation seen ENDED has every message committed (sends lock
+            # its row and refuse ENDED), so the drain below is then complete.
+            conversation = await Conversation.get_or_none(id=conversation_id)
+            ended = conversation is None or conversation.status is ConversationStatus.ENDED
             while rows := await _messages_after(conversation_id, last):
                 last = rows[-1].sequence
                 yield rows
-            conversation = await Conversation.get_or_none(id=conversation_id)
-            if conversation is None or conversation.status is ConversationStatus.ENDED:
+            if ended:
                 return
             await listener.next_batch()  # something for this conversation: read on
     finally:
@@ -91,15 +94,29 @@ async def event_stream(
 async def _matching(
     workspace_id: int, where: ConversationFilter, batch: Sequence[EventRow]
 ) -> list[Happening]:
-    ids = sorted({row.conversation_id for row in batch})
+    """The events whose conversation matches now; an ENDED one also when only its status keeps
+    it out, so a list of active conversations learns which ones left it."""
+    rows = await _conversations(workspace_id, where, {row.conversation_id for row in batch})
+    ended = {row.conversation_id for row in batch if row.kind is EventKind.ENDED} - rows.keys()
+    left = {}
+    if where.statuses is not None and ended:
+        left = await _conversations(workspace_id, replace(where, statuses=None), ended)
+    found = []
+    for event in batch:
+        row = rows.get(event.conversation_id)
+        if row is None and event.kind is EventKind.ENDED:
+            row = left.get(event.conversation_id)
+        if row is not None:
+            found.append(Happening(event, row))
+    return found
+
+
+async def _conversations(
+    workspace_id: int, where: ConversationFilter, ids: set[int]
+) -> dict[int, Conversation]:
     params = Params(dialect())
     sql = (
         f"SELECT c.* FROM conversation c WHERE {conversation_where(workspace_id, where, params)} "
-        f"AND c.id IN {params.add_all(ids)}"
+        f"AND c.id IN {params.add_all(sorted(ids))}"
     )
-    rows = {row.id: row for row in await fetch_models(Conversation, sql, params)}
-    return [
-        Happening(event, rows[event.conversation_id])
-        for event in batch
-        if event.conversation_id in rows
-    ]
+    return {row.id: row for row in await fetch_models(Conversation, sql, params)}

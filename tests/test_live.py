@@ -149,3 +149,61 @@ async def test_conversation_events_follow_matching_conversations_and_resume(
         ]
         await desk.start()
         assert (await socket.next("e"))["conversationEvents"]["kind"] == "STARTED"
+
+
+async def test_the_last_message_before_the_end_is_never_lost(api: Api, server_url: str) -> None:
+    desk = await Desk.open(api)
+    for _ in range(5):  # the engine's usual pattern: last reply, then end, back to back
+        conversation, _ = await desk.start()
+        async with open_socket(server_url, key=desk.key) as socket:
+            await socket.subscribe("m", MESSAGES, {"id": conversation})
+            await asyncio.sleep(0.05)
+            await desk.send(conversation, 1)
+            await desk.send(conversation, 2)
+            await desk.end(conversation)
+            assert [s for s, _ in await sequences(socket, "m", 2)] == [1, 2]
+            assert await socket.receive() == {"id": "m", "type": "complete"}
+
+
+async def test_a_list_of_active_conversations_hears_when_one_ends(
+    api: Api, server_url: str
+) -> None:
+    desk = await Desk.open(api)
+    async with open_socket(server_url, key=desk.key) as socket:
+        await socket.subscribe("e", EVENTS, {"f": {"statuses": ["ACTIVE"]}})
+        await asyncio.sleep(0.1)
+        conversation, _ = await desk.start()
+        assert (await socket.next("e"))["conversationEvents"]["kind"] == "STARTED"
+        await desk.end(conversation)  # no longer ACTIVE, yet the list must hear it left
+        ended = (await socket.next("e"))["conversationEvents"]
+        assert (ended["kind"], ended["conversation"]["id"]) == ("ENDED", conversation)
+
+
+async def test_a_revoked_key_stops_its_subscriptions(api: Api, server_url: str) -> None:
+    desk = await Desk.open(api)
+    create = "mutation { createApiKey(input: {kind: SECRET}) { secret apiKey { id } } }"
+    made = (await api(create, key=desk.key)).data["createApiKey"]
+    doomed = made["secret"]
+    async with open_socket(server_url, key=doomed) as socket:
+        await socket.subscribe("c", COUNT)
+        assert await socket.next("c") == {"conversationCount": 0}
+        revoke = "mutation($id: ID!) { revokeApiKey(id: $id) { revokedAt } }"
+        assert (await api(revoke, {"id": made["apiKey"]["id"]}, key=desk.key)).codes == []
+        await asyncio.sleep(1.1)  # past the once-a-second recheck
+        await desk.start()  # a change its count would have shown
+        assert (await socket.closed())[0] == 4403
+
+
+async def test_queries_over_a_socket_see_fresh_data(api: Api, server_url: str) -> None:
+    desk = await Desk.open(api)
+    conversation, _ = await desk.start()
+    read = "query($id: ID!) { conversation(id: $id) { variables { name value } } }"
+    async with open_socket(server_url, key=desk.key) as socket:
+        await socket.subscribe("q1", read, {"id": conversation})
+        assert (await socket.next("q1"))["conversation"]["variables"] == []
+        assert await socket.receive() == {"id": "q1", "type": "complete"}
+        await desk.extract(conversation, "refund")
+        await socket.subscribe("q2", read, {"id": conversation})
+        assert (await socket.next("q2"))["conversation"]["variables"] == [
+            {"name": "intent", "value": "refund"}
+        ]

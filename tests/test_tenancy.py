@@ -164,3 +164,8 @@ async def test_ids_are_opaque(api: Api) -> None:
         assert "Conversation" not in global_id
         assert "Assistant" not in global_id
     assert node["id"] == encode_id("Conversation", conversation_id)
+
+
+async def test_no_key_is_unauthenticated_even_with_a_malformed_id(api: Api) -> None:
+    result = await api('{ conversation(id: "garbage") { id } node(id: "garbage") { id } }')
+    assert result.codes == ["UNAUTHENTICATED", "UNAUTHENTICATED"]
