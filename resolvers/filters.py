@@ -1,6 +1,6 @@
 """The one translation of a ConversationFilter into SQL.
 
-The list, the count, and (later) the live count, live list and export all call `conversation_where`,
+The list, the count, the live count and the live list all call `conversation_where`,
 so a badge always agrees with its list.
 """
 

@@ -1,13 +1,12 @@
 """Recording a whole conversation at once, with its running totals derived from its messages.
 
-Used to import history and to seed the demo; live traffic arrives message by message through the
-write path, which keeps the same totals.
+Used by the demo seed and the tests to write conversations with a past; live traffic arrives
+message by message through resolvers/recording.py, which keeps the same totals.
 """
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
 
 from models import Conversation, Message, Variable
@@ -22,18 +21,7 @@ from models.enums import (
 )
 from resolvers.events import change, record_event
 from resolvers.filters import canonical_json
-from resolvers.pricing import price_reply
-
-
-@dataclass(frozen=True)
-class ReplyUsage:
-    provider: str
-    model: str
-    input_tokens: int
-    output_tokens: int
-    cached_input_tokens: int = 0
-    cost: Decimal | None = None
-    """Given cost, kept as given; None to price the reply from the model's price."""
+from resolvers.records import ReplyUsage, Visit, add_to_totals, apply_usage, visitor_fields
 
 
 @dataclass(frozen=True)
@@ -51,14 +39,6 @@ class VariableRecord:
     type: VariableType
     source: VariableSource
     collected_at: datetime
-
-
-@dataclass(frozen=True)
-class Visit:
-    session_id: str
-    page_url: str | None = None
-    user_agent: str | None = None
-    locale: str | None = None
 
 
 @dataclass(frozen=True)
@@ -81,28 +61,7 @@ def _message(conversation_id: int, sequence: int, record: MessageRecord) -> Mess
         content=record.content,
         created_at=record.created_at,
     )
-    usage = record.usage
-    if usage is not None:
-        message.provider, message.model = usage.provider, usage.model
-        message.input_tokens = usage.input_tokens
-        message.output_tokens = usage.output_tokens
-        message.cached_input_tokens = usage.cached_input_tokens
-        if usage.cost is not None:
-            message.cost = usage.cost
-        elif (
-            priced := price_reply(
-                usage.provider,
-                usage.model,
-                usage.input_tokens,
-                usage.output_tokens,
-                usage.cached_input_tokens,
-                record.created_at,
-            )
-        ) is not None:
-            message.cost = priced.cost
-            message.input_price = priced.input_price
-            message.output_price = priced.output_price
-            message.cached_input_price = priced.cached_input_price
+    apply_usage(message, record.usage, record.created_at)
     return message
 
 
@@ -110,7 +69,6 @@ async def record_conversation(workspace_id: int, record: ConversationRecord) -> 
     """Stores the conversation, its messages and variables in one transaction."""
     times = [record.started_at, *(m.created_at for m in record.messages)]
     times += [v.collected_at for v in record.variables]
-    visitor = record.visitor
     async with change():
         conversation = await Conversation.create(
             workspace_id=workspace_id,
@@ -121,10 +79,7 @@ async def record_conversation(workspace_id: int, record: ConversationRecord) -> 
             started_at=record.started_at,
             last_activity_at=max(times),
             ended_at=record.ended_at,
-            visitor_session_id=visitor.session_id if visitor else None,
-            visitor_page_url=visitor.page_url if visitor else None,
-            visitor_user_agent=visitor.user_agent if visitor else None,
-            visitor_locale=visitor.locale if visitor else None,
+            **visitor_fields(record.visitor),
         )
         messages = [
             _message(conversation.id, sequence, item)
@@ -146,15 +101,20 @@ async def record_conversation(workspace_id: int, record: ConversationRecord) -> 
                     for item in record.variables
                 ]
             )
-        replies = [m for m in messages if m.provider is not None]
-        conversation.message_count = len(messages)
-        conversation.input_tokens = sum(m.input_tokens or 0 for m in replies)
-        conversation.output_tokens = sum(m.output_tokens or 0 for m in replies)
-        conversation.cached_input_tokens = sum(m.cached_input_tokens or 0 for m in replies)
-        conversation.cost = sum((m.cost for m in replies if m.cost is not None), Decimal(0))
-        conversation.unpriced_replies = sum(1 for m in replies if m.cost is None)
+        for message in messages:
+            add_to_totals(conversation, message)
         await conversation.save()
         await record_event(conversation, EventKind.STARTED, record.started_at)
         if record.ended_at is not None:
             await record_event(conversation, EventKind.ENDED, record.ended_at)
     return conversation
+
+
+__all__ = [
+    "ConversationRecord",
+    "MessageRecord",
+    "ReplyUsage",
+    "VariableRecord",
+    "Visit",
+    "record_conversation",
+]

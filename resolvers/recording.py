@@ -9,7 +9,6 @@ equal to the sum of their messages under concurrent writers.
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from decimal import Decimal
 from typing import Any
 
 from models import Assistant, Conversation, Message, Variable
@@ -27,22 +26,11 @@ from resolvers.errors import BadUserInput, Conflict, Forbidden, NotFound
 from resolvers.events import change, record_event
 from resolvers.filters import canonical_json
 from resolvers.forms import FieldRule, Problem, check_pre_chat, check_value, raise_problems
-from resolvers.history import Visit
 from resolvers.limits import Limits
-from resolvers.pricing import price_reply
+from resolvers.records import ReplyUsage, Visit, add_to_totals, apply_usage, visitor_fields
 from resolvers.sessions import create_session
 
 MAX_CLIENT_MESSAGE_ID = 128
-
-
-@dataclass(frozen=True)
-class UsageIn:
-    provider: str
-    model: str
-    input_tokens: int
-    output_tokens: int
-    cached_input_tokens: int = 0
-    cost: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -60,7 +48,7 @@ class SendRequest:
     client_message_id: str
     content: str
     role: MessageRole | None = None
-    usage: UsageIn | None = None
+    usage: ReplyUsage | None = None
 
 
 def _now() -> datetime:
@@ -132,7 +120,7 @@ async def start_conversation(
     answers = check_pre_chat(form, request.pre_chat, limits)
     _check_visitor(request.visitor)
     types = {rule.name: rule.type for rule in form}
-    now, visitor = _now(), request.visitor
+    now = _now()
     async with change():
         conversation = await Conversation.create(
             workspace_id=caller.workspace_id,
@@ -141,10 +129,7 @@ async def start_conversation(
             mode=request.mode or ConversationMode.CHAT,
             started_at=now,
             last_activity_at=now,
-            visitor_session_id=visitor.session_id if visitor else None,
-            visitor_page_url=visitor.page_url if visitor else None,
-            visitor_user_agent=visitor.user_agent if visitor else None,
-            visitor_locale=visitor.locale if visitor else None,
+            **visitor_fields(request.visitor),
         )
         if answers:
             await Variable.bulk_create(
@@ -190,7 +175,7 @@ def _check_message(caller: Principal, request: SendRequest, limits: Limits) -> M
     return role
 
 
-def _usage_problems(usage: UsageIn) -> list[Problem]:
+def _usage_problems(usage: ReplyUsage) -> list[Problem]:
     problems = [
         Problem(f"usage.{name}", "must not be negative")
         for name, value in (
@@ -248,9 +233,10 @@ async def send_message(
             created_at=now,
             client_message_id=request.client_message_id,
         )
-        _apply_usage(message, request.usage, now)
+        apply_usage(message, request.usage, now)
         await message.save()
-        _add_to_totals(conversation, message, now)
+        add_to_totals(conversation, message)
+        conversation.last_activity_at = now
         await conversation.save(
             update_fields=[
                 "message_count",
@@ -264,45 +250,6 @@ async def send_message(
         )
         await record_event(conversation, EventKind.MESSAGE_ADDED, now, message.id)
     return message, conversation
-
-
-def _apply_usage(message: Message, usage: UsageIn | None, at: datetime) -> None:
-    if usage is None:
-        return
-    message.provider, message.model = usage.provider, usage.model
-    message.input_tokens = usage.input_tokens
-    message.output_tokens = usage.output_tokens
-    message.cached_input_tokens = usage.cached_input_tokens
-    if usage.cost is not None:
-        message.cost = usage.cost
-        return
-    priced = price_reply(
-        usage.provider,
-        usage.model,
-        usage.input_tokens,
-        usage.output_tokens,
-        usage.cached_input_tokens,
-        at,
-    )
-    if priced is not None:
-        message.cost = priced.cost
-        message.input_price = priced.input_price
-        message.output_price = priced.output_price
-        message.cached_input_price = priced.cached_input_price
-
-
-def _add_to_totals(conversation: Conversation, message: Message, at: datetime) -> None:
-    conversation.message_count += 1
-    conversation.last_activity_at = at
-    if message.provider is None:
-        return
-    conversation.input_tokens += message.input_tokens or 0
-    conversation.output_tokens += message.output_tokens or 0
-    conversation.cached_input_tokens += message.cached_input_tokens or 0
-    if message.cost is None:
-        conversation.unpriced_replies += 1
-    else:
-        conversation.cost += message.cost
 
 
 async def set_variables(

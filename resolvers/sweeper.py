@@ -2,8 +2,9 @@
 expired session tokens.
 
 The state lives in the database, so the sweeper survives restarts; the UPDATE only takes ACTIVE
-rows and row locks make concurrent sweepers skip each other's, so each idle conversation is ended,
-and its ENDED event written, exactly once. `endedAt` is its last activity: when it really stopped.
+rows, and a concurrent sweeper waiting on the same row lock re-checks that condition once the first
+commits, so each idle conversation is ended, and its ENDED event written, exactly once.
+`endedAt` is its last activity: when it really stopped.
 """
 
 import asyncio

@@ -16,7 +16,9 @@ from graphql import (
     ValidationRule,
 )
 
-CODE = "QUERY_TOO_COMPLEX"
+from resolvers.errors import QueryTooComplex
+
+CODE = QueryTooComplex.code
 
 
 def _depth(

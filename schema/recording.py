@@ -5,9 +5,9 @@ from decimal import Decimal
 import strawberry
 
 from models.enums import ConversationMode, ConversationType, MessageRole
-from resolvers.history import Visit
 from resolvers.ids import decode_id
-from resolvers.recording import SendRequest, StartRequest, UsageIn
+from resolvers.recording import SendRequest, StartRequest
+from resolvers.records import ReplyUsage, Visit
 from schema.conversation import Conversation
 from schema.message import Message
 from schema.scalars import JSON
@@ -50,8 +50,8 @@ class UsageInput:
         "the model's price at the reply's time, or left unknown for an unknown model.",
     )
 
-    def to_usage(self) -> UsageIn:
-        return UsageIn(
+    def to_usage(self) -> ReplyUsage:
+        return ReplyUsage(
             provider=self.provider,
             model=self.model,
             input_tokens=self.input_tokens,

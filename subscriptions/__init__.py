@@ -1,4 +1,4 @@
-"""Live updates over `graphql-transport-ws`: the event broker and the subscription generators.
-
-Empty until the live issue (#4) lands; the package exists so the layout is the one the team expects.
+"""Live updates over `graphql-transport-ws`: the per-process event feed (feed.py), how a process
+hears of new events (broker.py: LISTEN/NOTIFY or its own commits), shared live counts (counts.py),
+the message and event streams behind the subscriptions (streams.py), and their lifecycle (live.py).
 """
