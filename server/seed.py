@@ -216,7 +216,8 @@ async def seed(now: datetime | None = None) -> tuple[Workspace, str]:
         # Start times over the last 30 days, oldest first; the newest three are still going.
         ages = sorted((rng.uniform(0.1, 29.5) for _ in range(CONVERSATIONS - 3)), reverse=True)
         starts = [now - timedelta(days=age) for age in ages]
-        starts += [now - timedelta(minutes=minutes) for minutes in (40, 25, 12)]
+        # The newest start within the idle timeout (30 min), so the sweeper leaves them active.
+        starts += [now - timedelta(minutes=minutes) for minutes in (15, 8, 3)]
         for index, started_at in enumerate(starts):
             active = index >= CONVERSATIONS - 3
             record = _conversation(rng, assistant.id, index, started_at, active)
