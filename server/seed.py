@@ -217,7 +217,7 @@ async def seed(now: datetime | None = None) -> tuple[Workspace, str]:
         ages = sorted((rng.uniform(0.1, 29.5) for _ in range(CONVERSATIONS - 3)), reverse=True)
         starts = [now - timedelta(days=age) for age in ages]
         # The newest start within the idle timeout (30 min), so the sweeper leaves them active.
-        starts += [now - timedelta(minutes=minutes) for minutes in (15, 8, 3)]
+        starts += [now - timedelta(minutes=minutes) for minutes in (20, 14, 8)]
         for index, started_at in enumerate(starts):
             active = index >= CONVERSATIONS - 3
             record = _conversation(rng, assistant.id, index, started_at, active)
