@@ -41,6 +41,16 @@ async def connect(context: Context) -> None:
     context.token = token
 
 
+def _well_formed_subscribe(message: Message) -> bool:
+    payload = message.get("payload")
+    return (
+        isinstance(message.get("id"), str)
+        and isinstance(payload, dict)
+        and isinstance(payload.get("query"), str)
+        and isinstance(payload.get("variables") or {}, dict)
+    )
+
+
 class TransportHandler(BaseGraphQLTransportWSHandler[Context, None]):
     """Reads `ping_interval` and `pong_timeout` (seconds) from its view."""
 
@@ -51,6 +61,9 @@ class TransportHandler(BaseGraphQLTransportWSHandler[Context, None]):
 
     async def handle_message(self, message: Message) -> None:
         self._last_heard = asyncio.get_running_loop().time()
+        if message.get("type") == "subscribe" and not _well_formed_subscribe(message):
+            await self.handle_invalid_message("Invalid subscribe message")
+            return
         try:
             await super().handle_message(message)
         except WebSocketDisconnected:

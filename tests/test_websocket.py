@@ -7,6 +7,7 @@ from starlette.applications import Starlette
 from websockets.asyncio.client import connect
 
 from resolvers.ids import encode_id
+from resolvers.sql import db
 from tests import factories
 from tests.ws import open_socket
 
@@ -120,3 +121,24 @@ async def test_permissions_match_http(server_url: str) -> None:
         assert [error["extensions"]["code"] for error in errors] == ["NOT_FOUND"]
         await socket.subscribe("y", query, {"id": encode_id("Conversation", mine.id)})
         await socket.send({"id": "y", "type": "complete"})
+
+
+async def test_a_malformed_subscribe_closes_with_4400(server_url: str) -> None:
+    _, key = await factories.workspace()
+    async with open_socket(server_url, key=key) as socket:
+        await socket.send({"id": "1", "type": "subscribe", "payload": "not an object"})
+        assert (await socket.closed())[0] == 4400
+
+
+async def test_a_failure_inside_the_server_closes_with_4500(server_url: str) -> None:
+    _, key = await factories.workspace()
+    # A real fault: the key table is gone while a socket authenticates.
+    await db().execute_script("ALTER TABLE api_key RENAME TO api_key_away")
+    try:
+        async with open_socket(server_url, init=False) as socket:
+            await socket.send(
+                {"type": "connection_init", "payload": {"authorization": f"Bearer {key}"}}
+            )
+            assert (await socket.closed())[0] == 4500
+    finally:
+        await db().execute_script("ALTER TABLE api_key_away RENAME TO api_key")
