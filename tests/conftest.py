@@ -7,10 +7,8 @@ unreachable PostgreSQL fails the run; elsewhere it skips it loudly.
 """
 
 import asyncio
-import logging
 import os
 from collections.abc import AsyncIterator, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +18,7 @@ import pytest
 import uvicorn
 from starlette.applications import Starlette
 
+from bench.statements import recording
 from resolvers.limits import Limits
 from server.app import create_app
 from server.database import apply_migrations
@@ -126,32 +125,7 @@ async def api(app: Starlette) -> AsyncIterator[Api]:
         yield Api(client)
 
 
-class StatementCounter(logging.Handler):
-    """Counts the SQL statements the ORM's connections send (it logs each one at DEBUG)."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.DEBUG)
-        self.statements: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        args: Any = record.args
-        if isinstance(args, tuple) and args and isinstance(args[0], str):
-            self.statements.append(args[0])
-
-
 @pytest.fixture
 def count_statements() -> Any:
-    @contextmanager
-    def counting() -> Iterator[StatementCounter]:
-        logger = logging.getLogger("tortoise.db_client")
-        counter = StatementCounter()
-        previous = logger.level
-        logger.setLevel(logging.DEBUG)
-        logger.addHandler(counter)
-        try:
-            yield counter
-        finally:
-            logger.removeHandler(counter)
-            logger.setLevel(previous)
-
-    return counting
+    """`with count_statements() as log:` records the SQL sent inside the block (bench's tool)."""
+    return recording

@@ -107,7 +107,7 @@ async def test_counts_are_shared_coalesced_and_idle_when_nothing_changes(
         with count_statements() as counter:
             await desk.send(conversation, 1)  # cannot change a count by type: no count at all
             await asyncio.sleep(0.6)
-        assert not [sql for sql in counter.statements if "COUNT(*)" in sql]
+        assert not [s.sql for s in counter.statements if "COUNT(*)" in s.sql]
         assert live.counts.computations(desk.workspace_id, where) == computed + 1
     finally:
         for socket in sockets:
