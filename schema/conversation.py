@@ -1,12 +1,15 @@
 """Conversation types, the list's connection, and the filter and ordering inputs."""
 
+from collections.abc import Coroutine
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Any, TypeVar, cast
 
 import strawberry
 
+from models import Assistant as AssistantRow
 from models import Conversation as ConversationRow
+from models import Variable as VariableRow
 from resolvers import conversations, filters
 from resolvers.conversations import ConversationOrder, ConversationPage, count_conversations
 from resolvers.errors import NotFound
@@ -27,6 +30,7 @@ from schema.enums import (
 )
 from schema.message import MessageConnection
 from schema.node import Node
+from schema.prefetch import Related
 from schema.scalars import JSON
 from schema.variable import Variable
 from server.context import Context
@@ -37,6 +41,30 @@ First = Annotated[int | None, strawberry.argument(description="Page size from th
 After = Annotated[str | None, strawberry.argument(description="Start after this cursor.")]
 Last = Annotated[int | None, strawberry.argument(description="Page size from the end, 1–100.")]
 Before = Annotated[str | None, strawberry.argument(description="End before this cursor.")]
+
+
+R = TypeVar("R")
+
+
+def awaited(later: Coroutine[Any, Any, R]) -> R:
+    """A resolver's result that graphql-core will await: strawberry needs the plain type in the
+    annotation, and a sync resolver that usually answers at once may sometimes have to load."""
+    return cast("R", later)
+
+
+def _found(row: AssistantRow | None) -> Assistant:
+    if row is None:
+        raise NotFound("Assistant not found.")
+    return Assistant.of(row)
+
+
+def _variables(rows: list[VariableRow], source: VariableSource | None) -> list[Variable]:
+    return [Variable.of(row) for row in rows if source is None or row.source == source]
+
+
+def _variable(rows: list[VariableRow], name: str) -> Variable | None:
+    row = pick_variable(rows, name)
+    return Variable.of(row) if row is not None else None
 
 
 @strawberry.type(
@@ -59,19 +87,23 @@ class Conversation(Node):
     assistant_pk: strawberry.Private[int]
     own_loaders: strawberry.Private[Loaders | None] = None
     """Set for subscription events: a socket's context outlives any one moment's data."""
+    related: strawberry.Private[Related | None] = None
+    """Set for listed rows: their page's relations, fetched set-wise beforehand."""
 
     def loaders(self, info: Info) -> Loaders:
         return self.own_loaders or info.context.loaders
 
     @strawberry.field(description="The assistant that handled it.")
-    async def assistant(self, info: Info) -> Assistant:
-        row = await self.loaders(info).assistant.load(self.assistant_pk)
-        if row is None:
-            raise NotFound("Assistant not found.")
-        return Assistant.of(row)
+    def assistant(self, info: Info) -> Assistant:
+        if self.related is not None and self.related.assistants is not None:
+            return _found(self.related.assistants.get(self.assistant_pk))
+        return awaited(self._load_assistant(info))
+
+    async def _load_assistant(self, info: Info) -> Assistant:
+        return _found(await self.loaders(info).assistant.load(self.assistant_pk))
 
     @strawberry.field(description="Its messages in sequence order, 20 per page unless asked.")
-    async def messages(
+    def messages(
         self,
         info: Info,
         first: First = None,
@@ -81,35 +113,59 @@ class Conversation(Node):
     ) -> MessageConnection:
         args = PageArgs(first=first, after=after, last=last, before=before)
         args.size  # noqa: B018 (validates the arguments before anything is queued)
+        pages = self.related.messages.get(args) if self.related is not None else None
+        if pages is not None:
+            return MessageConnection.of(pages[self.pk], self.message_count, self.own_loaders)
+        return awaited(self._load_messages(info, args))
+
+    async def _load_messages(self, info: Info, args: PageArgs) -> MessageConnection:
         page = await self.loaders(info).message_page.load((self.pk, self.message_count, args))
         return MessageConnection.of(page, self.message_count, self.own_loaders)
 
     @strawberry.field(description="Its variables by name, from one source or both.")
-    async def variables(
+    def variables(
         self,
         info: Info,
         source: Annotated[
             VariableSource | None, strawberry.argument(description="Only this source.")
         ] = None,
     ) -> list[Variable]:
-        rows = await self.loaders(info).variables.load(self.pk)
-        return [Variable.of(row) for row in rows if source is None or row.source == source]
+        if self.related is not None and self.related.variables is not None:
+            return _variables(self.related.variables[self.pk], source)
+        return awaited(self._load_variables(info, source))
+
+    async def _load_variables(self, info: Info, source: VariableSource | None) -> list[Variable]:
+        return _variables(await self.loaders(info).variables.load(self.pk), source)
 
     @strawberry.field(
         description="One variable by name: the latest collected (extracted wins a tie)."
     )
-    async def variable(
+    def variable(
         self, info: Info, name: Annotated[str, strawberry.argument(description="Variable name.")]
     ) -> Variable | None:
-        row = pick_variable(await self.loaders(info).variables.load(self.pk), name)
-        return Variable.of(row) if row is not None else None
+        if self.related is not None and self.related.variables is not None:
+            return _variable(self.related.variables[self.pk], name)
+        return awaited(self._load_variable(info, name))
+
+    async def _load_variable(self, info: Info, name: str) -> Variable | None:
+        return _variable(await self.loaders(info).variables.load(self.pk), name)
 
     @strawberry.field(description="Usage per provider and model, ordered by provider and model.")
-    async def usage_by_model(self, info: Info) -> list[ModelUsage]:
+    def usage_by_model(self, info: Info) -> list[ModelUsage]:
+        if self.related is not None and self.related.usage is not None:
+            return [ModelUsage.of(row) for row in self.related.usage[self.pk]]
+        return awaited(self._load_usage_by_model(info))
+
+    async def _load_usage_by_model(self, info: Info) -> list[ModelUsage]:
         return [ModelUsage.of(row) for row in await self.loaders(info).usage_by_model.load(self.pk)]
 
     @classmethod
-    def of(cls, row: ConversationRow, loaders: Loaders | None = None) -> "Conversation":
+    def of(
+        cls,
+        row: ConversationRow,
+        loaders: Loaders | None = None,
+        related: Related | None = None,
+    ) -> "Conversation":
         until = row.ended_at or datetime.now(UTC)
         visitor = None
         if row.visitor_session_id is not None:
@@ -134,6 +190,7 @@ class Conversation(Node):
             pk=row.id,
             assistant_pk=row.assistant_id,  # type: ignore[attr-defined]
             own_loaders=loaders,
+            related=related,
         )
 
 
@@ -156,11 +213,15 @@ class ConversationConnection:
 
     @classmethod
     def of(
-        cls, page: ConversationPage, workspace_pk: int, where: filters.ConversationFilter
+        cls,
+        page: ConversationPage,
+        workspace_pk: int,
+        where: filters.ConversationFilter,
+        related: Related | None = None,
     ) -> "ConversationConnection":
         return cls(
             edges=[
-                ConversationEdge(cursor=cursor, node=Conversation.of(row))
+                ConversationEdge(cursor=cursor, node=Conversation.of(row, related=related))
                 for row, cursor in zip(page.rows, page.cursors, strict=True)
             ],
             page_info=PageInfo.of(page.page_info),

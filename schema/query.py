@@ -25,6 +25,7 @@ from schema.conversation import (
 )
 from schema.message import Message
 from schema.node import Node
+from schema.prefetch import conversation_selections, prefetch
 
 IdArgument = Annotated[strawberry.ID, strawberry.argument(description="An opaque global ID.")]
 FilterArgument = Annotated[
@@ -88,7 +89,9 @@ class Query:
         page = await conversations.conversation_page(
             workspace_id, where, order, PageArgs(first=first, after=after, last=last, before=before)
         )
-        return ConversationConnection.of(page, workspace_id, where)
+        selected = conversation_selections(info.selected_fields)
+        related = await prefetch(workspace_id, page.rows, selected)
+        return ConversationConnection.of(page, workspace_id, where, related)
 
     @strawberry.field(description="How many conversations match: the navigation badge.")
     async def conversation_count(self, info: Info, filter: FilterArgument = None) -> int:
