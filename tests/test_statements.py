@@ -51,3 +51,42 @@ async def test_statements_per_page_do_not_grow_with_the_page(
 
     # key lookup, page, count, assistants, variables, usage by model, messages
     assert counts[1] == counts[100] == 7, counts
+
+
+NODE = """
+  id assistant { name } usageByModel { model replies usage { cost } }
+  variables(source: PRE_CHAT_FORM) { name value } variable(name: "email") { value }
+  firstTwo: messages(first: 2) { totalCount edges { cursor node { sequence content } } }
+  ... on Conversation { lastOne: messages(last: 1) { pageInfo { hasPreviousPage }
+                                                    edges { node { sequence } } } }
+  ...More
+"""
+FRAGMENT = "fragment More on Conversation { assistant { preChatForm { name } } }"
+
+
+async def test_listed_rows_answer_exactly_as_a_single_conversation_does(api: Api) -> None:
+    """Listed rows use the page's prefetched relations; one conversation loads its own."""
+    workspace_id, key = await factories.workspace()
+    bot = await factories.assistant(workspace_id)
+    for i in range(3):
+        await factories.conversation(
+            workspace_id,
+            bot.id,
+            minute=i,
+            messages=[factories.said(f"q{i}", i + 0.1), factories.reply(f"a{i}", i + 0.2)],
+            variables=[factories.variable("email", f"v{i}@example.com")],
+        )
+    listed = await api(
+        f"{{ conversations {{ edges {{ node {{ {NODE} }} }} }} }} {FRAGMENT}", key=key
+    )
+    nodes = [edge["node"] for edge in listed.data["conversations"]["edges"]]
+    assert len(nodes) == 3
+    for node in nodes:
+        single = await api(
+            f"query($id: ID!) {{ conversation(id: $id) {{ {NODE} }} }} {FRAGMENT}",
+            {"id": node["id"]},
+            key=key,
+        )
+        assert single.data["conversation"] == node
+        assert node["firstTwo"]["totalCount"] == 2
+        assert node["lastOne"]["edges"] == [{"node": {"sequence": 2}}]
