@@ -10,10 +10,19 @@ MAX_PAGE_SIZE = 100
 
 @dataclass(frozen=True)
 class PageArgs:
+    """Relay page arguments, refused (BAD_USER_INPUT) as soon as they are made if they are wrong."""
+
     first: int | None = None
     after: str | None = None
     last: int | None = None
     before: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.first is not None and self.last is not None:
+            raise BadUserInput("Pass `first` or `last`, not both.")
+        for name, value in (("first", self.first), ("last", self.last)):
+            if value is not None and not 1 <= value <= MAX_PAGE_SIZE:
+                raise BadUserInput(f"`{name}` must be between 1 and {MAX_PAGE_SIZE}.")
 
     @property
     def forward(self) -> bool:
@@ -21,12 +30,7 @@ class PageArgs:
 
     @property
     def size(self) -> int:
-        """How many rows the page holds at most; raises BAD_USER_INPUT outside 1–100."""
-        if self.first is not None and self.last is not None:
-            raise BadUserInput("Pass `first` or `last`, not both.")
-        for name, value in (("first", self.first), ("last", self.last)):
-            if value is not None and not 1 <= value <= MAX_PAGE_SIZE:
-                raise BadUserInput(f"`{name}` must be between 1 and {MAX_PAGE_SIZE}.")
+        """How many rows the page holds at most."""
         return self.first or self.last or DEFAULT_PAGE_SIZE
 
 

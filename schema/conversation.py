@@ -112,7 +112,6 @@ class Conversation(Node):
         before: Before = None,
     ) -> MessageConnection:
         args = PageArgs(first=first, after=after, last=last, before=before)
-        args.size  # noqa: B018 (validates the arguments before anything is queued)
         pages = self.related.messages.get(args) if self.related is not None else None
         if pages is not None:
             return MessageConnection.of(pages[self.pk], self.message_count, self.own_loaders)

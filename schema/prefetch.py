@@ -59,14 +59,12 @@ def _page_args(arguments: dict[str, Any]) -> PageArgs:
         except (TypeError, ValueError):
             raise BadUserInput(f"`{name}` must be a whole number.") from None
 
-    args = PageArgs(
+    return PageArgs(
         first=number("first"),
         after=arguments.get("after"),
         last=number("last"),
         before=arguments.get("before"),
     )
-    args.size  # noqa: B018 (refuses bad sizes before anything is fetched)
-    return args
 
 
 async def prefetch(
