@@ -36,5 +36,9 @@ class Conflict(ParleyError):
     code = "CONFLICT"
 
 
+class RateLimited(ParleyError):
+    code = "RATE_LIMITED"
+
+
 class QueryTooComplex(ParleyError):
     code = "QUERY_TOO_COMPLEX"

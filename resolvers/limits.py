@@ -14,3 +14,7 @@ class Limits:
     idle_timeout_seconds: int = 30 * 60
     sweep_interval_seconds: int = 60
     """How often each server process looks for idle conversations; 0 turns the sweeper off."""
+    widget_starts_per_minute: int = 10
+    """Conversations one widget key may start per visitor address per minute; 0: no limit."""
+    widget_messages_per_minute: int = 30
+    """Messages one session token may send per minute; 0: no limit."""

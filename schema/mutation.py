@@ -98,8 +98,10 @@ class Mutation:
         info: Info,
         input: Annotated[StartConversationInput, strawberry.argument(description="It.")],
     ) -> StartConversationPayload:
+        caller = info.context.caller()
+        info.context.limit_widget_start(caller)
         row, token = await recording.start_conversation(
-            info.context.caller(), input.to_request(), info.context.origin, info.context.limits
+            caller, input.to_request(), info.context.origin, info.context.limits
         )
         return StartConversationPayload(conversation=Conversation.of(row), session_token=token)
 
@@ -112,8 +114,10 @@ class Mutation:
         info: Info,
         input: Annotated[SendMessageInput, strawberry.argument(description="The message.")],
     ) -> SendMessagePayload:
+        caller = info.context.caller()
+        info.context.limit_widget_send(caller)
         message, conversation = await recording.send_message(
-            info.context.caller(), input.to_request(), info.context.limits
+            caller, input.to_request(), info.context.limits
         )
         return SendMessagePayload(
             message=Message.of(message), conversation=Conversation.of(conversation)

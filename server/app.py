@@ -12,6 +12,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from tortoise.contrib.starlette import RegisterTortoise
 
 from models.config import tortoise_config
+from resolvers.ratelimit import WidgetLimits
 from resolvers.sweeper import sweep_forever
 from schema.schema import build_schema
 from server.http import GraphQLView
@@ -62,4 +63,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     )
     app.state.settings = settings
     app.state.graphql_view = view
+    app.state.widget_limits = WidgetLimits(
+        settings.limits.widget_starts_per_minute, settings.limits.widget_messages_per_minute
+    )
     return app

@@ -8,11 +8,12 @@ from starlette.responses import Response
 from starlette.websockets import WebSocket
 
 from resolvers import sessions
-from resolvers.auth import Principal
+from resolvers.auth import CallerKind, Principal
 from resolvers.errors import ParleyError, Unauthenticated
 from resolvers.keys import authenticate_key
 from resolvers.limits import Limits
 from resolvers.loaders import Loaders
+from resolvers.ratelimit import WidgetLimits
 from server.settings import Settings
 from subscriptions.live import Live
 
@@ -51,6 +52,23 @@ class Context:
     @property
     def limits(self) -> Limits:
         return self.settings.limits
+
+    def limit_widget_start(self, caller: Principal) -> None:
+        """RATE_LIMITED when one widget key starts too many conversations from one address;
+        servers holding secret keys are not limited."""
+        if caller.kind is CallerKind.PUBLISHABLE:
+            address = self.request.client.host if self.request.client else None
+            self._widget_limits.starts.take((caller.key_id, address), "conversations started")
+
+    def limit_widget_send(self, caller: Principal) -> None:
+        """RATE_LIMITED when one widget session sends too many messages."""
+        if caller.kind is CallerKind.SESSION:
+            self._widget_limits.messages.take(caller.conversation_id, "messages sent")
+
+    @property
+    def _widget_limits(self) -> WidgetLimits:
+        limits: WidgetLimits = self.request.app.state.widget_limits
+        return limits
 
     @property
     def origin(self) -> str | None:

@@ -20,6 +20,7 @@ from starlette.applications import Starlette
 
 from bench.statements import recording
 from resolvers.limits import Limits
+from resolvers.ratelimit import WidgetLimits
 from server.app import create_app
 from server.database import apply_migrations
 from server.settings import Settings
@@ -94,8 +95,12 @@ async def app(settings: Settings) -> AsyncIterator[Starlette]:
 
 
 @pytest.fixture(autouse=True)
-async def clean_database(app: Starlette) -> None:
-    """Each test starts from empty tables (ids restart too, on PostgreSQL)."""
+async def clean_database(app: Starlette, settings: Settings) -> None:
+    """Each test starts from empty tables (ids restart too, on PostgreSQL) and fresh rate limits."""
+    limits = settings.limits
+    app.state.widget_limits = WidgetLimits(
+        limits.widget_starts_per_minute, limits.widget_messages_per_minute
+    )
     from resolvers.sql import db, dialect  # noqa: PLC0415
 
     if dialect() == "postgres":

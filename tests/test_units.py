@@ -1,13 +1,15 @@
 """The small pure pieces everything else leans on."""
 
+import time
 from decimal import Decimal
 
 import pytest
 
 from models.money import InexactMoneyError, ceil_units, floor_units, from_units, to_units
-from resolvers.errors import BadUserInput
+from resolvers.errors import BadUserInput, RateLimited
 from resolvers.filters import canonical_json
 from resolvers.ids import decode_any_id, decode_cursor, encode_cursor, encode_id
+from resolvers.ratelimit import RateLimiter
 from resolvers.search import search_words
 from schema.scalars import parse_decimal, serialize_decimal
 
@@ -72,3 +74,15 @@ def test_search_words_split_like_the_fts5_tokenizer() -> None:
     assert search_words("?!") == []
     with pytest.raises(BadUserInput):
         search_words("x" * 501)
+
+
+def test_a_rate_limit_refills_with_time() -> None:
+    limiter = RateLimiter(per_minute=6000, burst=1)  # a token every 10 ms
+    limiter.take("visitor", "things")
+    with pytest.raises(RateLimited) as refused:
+        limiter.take("visitor", "things")
+    assert 0 < refused.value.extensions["retryAfter"] <= 0.1
+    limiter.take("someone else", "things")
+    time.sleep(0.03)
+    limiter.take("visitor", "things")
+    RateLimiter(per_minute=0).take("anyone", "things")  # 0 turns the limit off
