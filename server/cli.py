@@ -14,6 +14,20 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
     from server.app import create_app  # noqa: PLC0415
 
+    if args.workers > 1:
+        if settings.sqlite_path is not None or not settings.database_url.startswith("postgres"):
+            # Live views cross processes through PostgreSQL's LISTEN/NOTIFY; SQLite has none.
+            print("parley: --workers needs PostgreSQL (DATABASE_URL=postgres://…)", file=sys.stderr)
+            return 2
+        uvicorn.run(
+            "server.app:create_app",
+            factory=True,  # each worker reads its settings from the same environment
+            workers=args.workers,
+            host=args.host,
+            port=args.port,
+            log_level="info",
+        )
+        return 0
     uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
     return 0
 
@@ -54,6 +68,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="serve the GraphQL API")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
     serve.add_argument("--port", type=int, default=8000, help="port to listen on (8000)")
+    serve.add_argument(
+        "--workers", type=int, default=1, help="server processes (1; more need PostgreSQL)"
+    )
     serve.set_defaults(handler=_serve)
     commands.add_parser("migrate", help="apply database migrations").set_defaults(handler=_migrate)
     create = commands.add_parser("create-workspace", help="create a workspace and print its key")

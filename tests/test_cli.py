@@ -173,3 +173,11 @@ async def test_seed_demo_content_reads_the_same_every_time(
         key, _ = await seed_and_read(tmp_path / run, capsys)
         transcripts.append((await api(query, key=key)).data)
     assert transcripts[0] == transcripts[1]
+
+
+async def test_several_workers_are_refused_on_sqlite(tmp_path: Path) -> None:
+    """Live views cross processes through PostgreSQL only; SQLite would silently split them."""
+    on_sqlite = Settings(database_url=f"sqlite://{tmp_path / 'one.sqlite3'}")
+    run = await parley(on_sqlite, "serve", "--workers", "2")
+    assert run.code == 2
+    assert "PostgreSQL" in run.err

@@ -107,7 +107,7 @@ def _free_port() -> int:
 
 
 @asynccontextmanager
-async def served(settings: Settings) -> AsyncIterator[str]:
+async def served(settings: Settings, *options: str) -> AsyncIterator[str]:
     """`parley serve` in a process of its own, on the test database."""
     port = _free_port()
     env = {
@@ -116,7 +116,7 @@ async def served(settings: Settings) -> AsyncIterator[str]:
         "PARLEY_SWEEP_INTERVAL_SECONDS": "0",
     }
     process = subprocess.Popen(  # noqa: ASYNC220 (a server for the whole test)
-        [sys.executable, "-m", "server.cli", "serve", "--port", str(port)],
+        [sys.executable, "-m", "server.cli", "serve", "--port", str(port), *options],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -223,3 +223,24 @@ async def test_killing_the_listener_connection_loses_no_event(
     )
     assert delivered == list(range(1, 11))
     assert broker.connections > connections_before
+
+
+@postgres_only
+async def test_workers_of_one_server_share_live_events(api: Api, settings: Settings) -> None:
+    desk = await Desk.open(api)
+    conversation, _ = await desk.start()
+    async with served(settings, "--workers", "2") as server:
+        sockets = [open_socket(server, key=desk.key) for _ in range(4)]  # spread over workers
+        watchers = [await socket.__aenter__() for socket in sockets]
+        try:
+            for watcher in watchers:
+                await watcher.subscribe("m", MESSAGES, {"id": conversation})
+            await asyncio.sleep(0.3)
+            for n in range(1, 4):  # each request lands on whichever worker accepts it
+                await send_via(server, desk.key, conversation, n, f"hello {n}")
+            for watcher in watchers:
+                got = [(await watcher.next("m"))["messageAdded"]["node"] for _ in range(3)]
+                assert [node["sequence"] for node in got] == [1, 2, 3]
+        finally:
+            for socket in sockets:
+                await socket.__aexit__(None, None, None)
