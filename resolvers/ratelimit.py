@@ -10,6 +10,7 @@ from collections import OrderedDict
 from collections.abc import Hashable
 
 from resolvers.errors import RateLimited
+from resolvers.limits import Limits
 
 MAX_BUCKETS = 100_000
 
@@ -44,3 +45,7 @@ class WidgetLimits:
     def __init__(self, starts_per_minute: int, messages_per_minute: int) -> None:
         self.starts = RateLimiter(starts_per_minute)
         self.messages = RateLimiter(messages_per_minute)
+
+    @classmethod
+    def of(cls, limits: Limits) -> "WidgetLimits":
+        return cls(limits.widget_starts_per_minute, limits.widget_messages_per_minute)

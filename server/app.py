@@ -39,8 +39,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         logging.getLogger("parley").setLevel(settings.log_level)
-        if settings.sqlite_path is not None:
-            settings.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+        settings.make_database_folder()
         async with RegisterTortoise(app, config=tortoise_config(settings.database_url)):
             live = Live(settings.database_url, settings.live)
             await live.start()
@@ -63,7 +62,5 @@ def create_app(settings: Settings | None = None) -> Starlette:
     )
     app.state.settings = settings
     app.state.graphql_view = view
-    app.state.widget_limits = WidgetLimits(
-        settings.limits.widget_starts_per_minute, settings.limits.widget_messages_per_minute
-    )
+    app.state.widget_limits = WidgetLimits.of(settings.limits)
     return app

@@ -15,7 +15,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     from server.app import create_app  # noqa: PLC0415
 
     if args.workers > 1:
-        if settings.sqlite_path is not None or not settings.database_url.startswith("postgres"):
+        if settings.dialect != "postgres":
             # Live views cross processes through PostgreSQL's LISTEN/NOTIFY; SQLite has none.
             print("parley: --workers needs PostgreSQL (DATABASE_URL=postgres://…)", file=sys.stderr)
             return 2

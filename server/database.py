@@ -12,8 +12,7 @@ from server.settings import Settings
 
 @asynccontextmanager
 async def open_database(settings: Settings) -> AsyncIterator[None]:
-    if settings.sqlite_path is not None:
-        settings.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+    settings.make_database_folder()
     await Tortoise.init(config=tortoise_config(settings.database_url))
     try:
         yield
@@ -23,8 +22,7 @@ async def open_database(settings: Settings) -> AsyncIterator[None]:
 
 async def apply_migrations(settings: Settings) -> None:
     """Brings the database to the latest migration (idempotent)."""
-    if settings.sqlite_path is not None:
-        settings.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+    settings.make_database_folder()
     try:
         await migrate(config=tortoise_config(settings.database_url))
     finally:

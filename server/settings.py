@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
+from models.config import dialect_of
 from resolvers.limits import Limits
 from subscriptions.live import LiveSettings
 
@@ -84,6 +85,16 @@ class Settings:
                 env, "PARLEY_WS_PONG_TIMEOUT_SECONDS", defaults.ws_pong_timeout_seconds
             ),
         )
+
+    @property
+    def dialect(self) -> str:
+        """`postgres` or `sqlite`."""
+        return dialect_of(self.database_url)
+
+    def make_database_folder(self) -> None:
+        """SQLite creates its file but not the folder it goes in (`var/` on a fresh checkout)."""
+        if self.sqlite_path is not None:
+            self.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
 
     @property
     def sqlite_path(self) -> Path | None:

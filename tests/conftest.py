@@ -97,10 +97,7 @@ async def app(settings: Settings) -> AsyncIterator[Starlette]:
 @pytest.fixture(autouse=True)
 async def clean_database(app: Starlette, settings: Settings) -> None:
     """Each test starts from empty tables (ids restart too, on PostgreSQL) and fresh rate limits."""
-    limits = settings.limits
-    app.state.widget_limits = WidgetLimits(
-        limits.widget_starts_per_minute, limits.widget_messages_per_minute
-    )
+    app.state.widget_limits = WidgetLimits.of(settings.limits)
     from resolvers.sql import db, dialect  # noqa: PLC0415
 
     if dialect() == "postgres":
