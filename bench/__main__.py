@@ -15,7 +15,7 @@ from bench.report import Report, progress
 from bench.runner import Bench
 from bench.seed import seed
 from bench.timing import Budget
-from resolvers.limits import Limits
+from resolvers.bounds import Bounds
 from server.app import create_app
 from server.database import apply_migrations
 from server.settings import Settings
@@ -68,7 +68,7 @@ async def _tables(bench: Bench) -> list[str]:
 async def _measure(target: Target, options: Options, report: Report) -> None:
     # No sweeper: it would end the seeded conversations while they are being measured.
     settings = Settings(
-        database_url=target.url, graphiql=False, limits=Limits(sweep_interval_seconds=0)
+        database_url=target.url, graphiql=False, bounds=Bounds(sweep_interval_seconds=0)
     )
     progress(f"migrating {target.label}")
     await apply_migrations(settings)

@@ -13,7 +13,7 @@ from bench.pages import PLAIN
 from bench.report import noise, ratio, us
 from bench.runner import Bench, Result, Spec, ratio_to_baseline, run_table
 from models import Conversation
-from resolvers.conversations import ConversationOrder, OrderField
+from resolvers.conversation import ConversationOrder, OrderField
 from resolvers.ids import encode_cursor
 
 PAGE = 20

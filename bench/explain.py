@@ -14,8 +14,8 @@ from typing import Any
 from tortoise.transactions import in_transaction
 
 from bench.runner import Bench
-from bench.statements import Statement
 from resolvers.sql import db
+from tests.statements import Statement
 
 TABLES = {"conversation", "message", "variable", "assistant", "api_key", "workspace"}
 _SQLITE_ALIASES = {"c": "conversation", "m": "message"}

@@ -12,8 +12,8 @@ from typing import Any
 from bench.client import GraphQLClient, Request
 from bench.report import Report
 from bench.seed import Dataset
-from bench.statements import Statement, recording
 from bench.timing import Budget, Case, Timing, measure
+from tests.statements import Statement, recording
 
 
 @dataclass(frozen=True)

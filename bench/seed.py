@@ -24,7 +24,7 @@ from models.enums import (
 from resolvers.filters import canonical_json
 from resolvers.pricing import price_reply
 from resolvers.sql import Params, db, dialect, fetch
-from resolvers.workspaces import create_workspace
+from resolvers.workspace import create_workspace
 
 T0 = datetime(2026, 10, 1, 8, 0, tzinfo=UTC)
 SEARCH_WORD = "refund"

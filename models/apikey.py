@@ -12,10 +12,12 @@ class ApiKey(Model):
     workspace: fields.ForeignKeyRelation["Workspace"] = fields.ForeignKeyField(
         "models.Workspace", related_name="api_keys", on_delete=fields.CASCADE, db_index=False
     )
+    workspace_id: int
     # Publishable (widget) keys belong to one assistant; secret keys to none.
     assistant: fields.ForeignKeyNullableRelation["Assistant"] = fields.ForeignKeyField(
         "models.Assistant", related_name="api_keys", null=True, on_delete=fields.CASCADE
     )
+    assistant_id: int | None
     kind = fields.CharEnumField(ApiKeyKind, max_length=16)
     prefix = fields.CharField(max_length=32)
     secret_hash = fields.CharField(max_length=64, unique=True)

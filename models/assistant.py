@@ -12,6 +12,7 @@ class Assistant(Model):
     workspace: fields.ForeignKeyRelation["Workspace"] = fields.ForeignKeyField(
         "models.Workspace", related_name="assistants", on_delete=fields.CASCADE, db_index=False
     )
+    workspace_id: int
     name = fields.CharField(max_length=200)
     # Lists of plain dicts, validated by the resolvers before they are stored.
     pre_chat_form: list[dict[str, Any]] = fields.JSONField(default=list)

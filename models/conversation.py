@@ -19,9 +19,11 @@ class Conversation(Model):
     workspace: fields.ForeignKeyRelation["Workspace"] = fields.ForeignKeyField(
         "models.Workspace", related_name="conversations", on_delete=fields.CASCADE, db_index=False
     )
+    workspace_id: int
     assistant: fields.ForeignKeyRelation["Assistant"] = fields.ForeignKeyField(
         "models.Assistant", related_name="conversations", on_delete=fields.CASCADE, db_index=False
     )
+    assistant_id: int
     type = fields.CharEnumField(ConversationType, max_length=16)
     mode = fields.CharEnumField(ConversationMode, max_length=16, default=ConversationMode.CHAT)
     status = fields.CharEnumField(

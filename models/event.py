@@ -16,9 +16,11 @@ class ConversationEvent(Model):
     workspace: fields.ForeignKeyRelation["Workspace"] = fields.ForeignKeyField(
         "models.Workspace", related_name="events", on_delete=fields.CASCADE, db_index=False
     )
+    workspace_id: int
     conversation: fields.ForeignKeyRelation["Conversation"] = fields.ForeignKeyField(
         "models.Conversation", related_name="events", on_delete=fields.CASCADE, db_index=False
     )
+    conversation_id: int
     seq = fields.BigIntField(description="1, 2, 3 … within the workspace: the live cursor")
     kind = fields.CharEnumField(EventKind, max_length=24)
     message: fields.ForeignKeyNullableRelation["Message"] = fields.ForeignKeyField(
@@ -28,6 +30,7 @@ class ConversationEvent(Model):
         on_delete=fields.CASCADE,
         db_index=False,
     )
+    message_id: int | None
     created_at = fields.DatetimeField()
 
     class Meta:

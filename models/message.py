@@ -14,6 +14,7 @@ class Message(Model):
     conversation: fields.ForeignKeyRelation["Conversation"] = fields.ForeignKeyField(
         "models.Conversation", related_name="messages", on_delete=fields.CASCADE, db_index=False
     )
+    conversation_id: int
     sequence = fields.IntField()
     role = fields.CharEnumField(MessageRole, max_length=16)
     content = fields.TextField()

@@ -9,6 +9,7 @@ class ConversationSession(Model):
     conversation: fields.ForeignKeyRelation["Conversation"] = fields.ForeignKeyField(
         "models.Conversation", related_name="sessions", on_delete=fields.CASCADE
     )
+    conversation_id: int
     token_hash = fields.CharField(max_length=64, unique=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     expires_at = fields.DatetimeField()

@@ -15,6 +15,7 @@ class Variable(Model):
     conversation: fields.ForeignKeyRelation["Conversation"] = fields.ForeignKeyField(
         "models.Conversation", related_name="variables", on_delete=fields.CASCADE, db_index=False
     )
+    conversation_id: int
     name = fields.CharField(max_length=100)
     source = fields.CharEnumField(VariableSource, max_length=16)
     type = fields.CharEnumField(VariableType, max_length=16)

@@ -16,8 +16,8 @@ from urllib.parse import urlsplit
 import re2
 
 from models.enums import VariableType
+from resolvers.bounds import Bounds
 from resolvers.errors import BadUserInput
-from resolvers.limits import Limits
 
 MAX_PATTERN_LENGTH = 200
 MAX_OPTIONS = 50
@@ -72,10 +72,10 @@ def compile_pattern(pattern: str) -> Any:
     return re2.compile(pattern, options=_RE2_OPTIONS)
 
 
-def check_value(rule: FieldRule, value: Any, limits: Limits) -> str | None:
+def check_value(rule: FieldRule, value: Any, bounds: Bounds) -> str | None:
     """Why `value` does not fit `rule`, or None when it does."""
-    if len(json.dumps(value, ensure_ascii=False)) > limits.max_variable_length:
-        return f"is longer than {limits.max_variable_length} characters"
+    if len(json.dumps(value, ensure_ascii=False)) > bounds.max_variable_length:
+        return f"is longer than {bounds.max_variable_length} characters"
     kind = rule.type
     if kind is VariableType.BOOLEAN:
         return None if isinstance(value, bool) else "must be true or false"
@@ -112,7 +112,7 @@ def _is_date(value: str) -> bool:
 
 
 def check_pre_chat(
-    form: Sequence[FieldRule], values: Sequence[tuple[str, Any]], limits: Limits
+    form: Sequence[FieldRule], values: Sequence[tuple[str, Any]], bounds: Bounds
 ) -> dict[str, Any]:
     """The visitor's answers by name; every problem at once as BAD_USER_INPUT."""
     rules = {rule.name: rule for rule in form}
@@ -131,24 +131,24 @@ def check_pre_chat(
             if rule.required:
                 problems.append(Problem(rule.name, "is required"))
             continue
-        if (why := check_value(rule, value, limits)) is not None:
+        if (why := check_value(rule, value, bounds)) is not None:
             problems.append(Problem(rule.name, why))
     raise_problems(problems, "The pre-chat form has errors")
     return {name: value for name, value in answers.items() if name in rules}
 
 
 def form_definition_problems(
-    form: Sequence[Mapping[str, Any]], extracted: Sequence[Mapping[str, Any]], limits: Limits
+    form: Sequence[Mapping[str, Any]], extracted: Sequence[Mapping[str, Any]], bounds: Bounds
 ) -> list[Problem]:
     """What keeps a form and extracted-variable definitions from being saved."""
     problems: list[Problem] = []
-    if len(form) > limits.max_form_fields:
-        problems.append(Problem("preChatForm", f"has more than {limits.max_form_fields} fields"))
-    if len(extracted) > limits.max_variables_per_conversation:
+    if len(form) > bounds.max_form_fields:
+        problems.append(Problem("preChatForm", f"has more than {bounds.max_form_fields} fields"))
+    if len(extracted) > bounds.max_variables_per_conversation:
         problems.append(
             Problem(
                 "extractedVariables",
-                f"has more than {limits.max_variables_per_conversation} definitions",
+                f"has more than {bounds.max_variables_per_conversation} definitions",
             )
         )
     problems += _names(form, "preChatForm") + _names(extracted, "extractedVariables")

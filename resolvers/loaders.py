@@ -1,33 +1,50 @@
-"""Per-request DataLoaders: each relation of a listed row is fetched for the whole page at once.
+"""Per-request DataLoaders: the one way a relation of a row is loaded.
 
-Made fresh for every request (and, over websockets, every event) so nothing is served stale.
+Each relation is fetched for many rows at once. A list primes its page's relations up front
+(`schema/prefetch.py` calls `load_many`), after which `Loader.get` answers them synchronously;
+rows built elsewhere load on demand through the same loader. Made fresh for every request (and,
+over websockets, every event) so nothing is served stale.
 """
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Hashable, Sequence
 from itertools import groupby
+from typing import TypeVar
 
 from strawberry.dataloader import DataLoader
 
 from models import Assistant, Conversation, Variable
-from resolvers.assistants import assistants_by_id
-from resolvers.conversations import conversations_by_id
-from resolvers.messages import MessagePage, message_pages
+from resolvers.assistant import assistants_by_id
+from resolvers.conversation import conversations_by_id
+from resolvers.message import MessagePage, message_pages
 from resolvers.pagination import PageArgs
 from resolvers.usage import ModelUsage, usage_by_model
-from resolvers.variables import variables_of
+from resolvers.variable import variables_of
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
 
 MessagePageKey = tuple[int, int, PageArgs]
 """(conversation id, its message count, page arguments)."""
 
 
+class Loader(DataLoader[K, V]):
+    def get(self, key: K) -> V | Awaitable[V]:
+        """The value itself when it is loaded already (a primed page), else an awaitable: a
+        field answered from the cache skips a coroutine and a future per row."""
+        future = self.cache_map.get(key)
+        if future is not None and future.done() and future.exception() is None:
+            return future.result()
+        return self.load(key)
+
+
 class Loaders:
     def __init__(self, workspace_id: int) -> None:
         self.workspace_id = workspace_id
-        self.assistant = DataLoader[int, Assistant | None](self._assistants)
-        self.conversation = DataLoader[int, Conversation | None](self._conversations)
-        self.variables = DataLoader[int, list[Variable]](self._variables)
-        self.usage_by_model = DataLoader[int, list[ModelUsage]](self._usage_by_model)
-        self.message_page = DataLoader[MessagePageKey, MessagePage](self._message_pages)
+        self.assistant = Loader[int, Assistant | None](self._assistants)
+        self.conversation = Loader[int, Conversation | None](self._conversations)
+        self.variables = Loader[int, list[Variable]](self._variables)
+        self.usage_by_model = Loader[int, list[ModelUsage]](self._usage_by_model)
+        self.message_page = Loader[MessagePageKey, MessagePage](self._message_pages)
 
     async def _assistants(self, ids: Sequence[int]) -> list[Assistant | None]:
         found = await assistants_by_id(self.workspace_id, ids)

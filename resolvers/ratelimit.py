@@ -9,8 +9,8 @@ import time
 from collections import OrderedDict
 from collections.abc import Hashable
 
+from resolvers.bounds import Bounds
 from resolvers.errors import RateLimited
-from resolvers.limits import Limits
 
 MAX_BUCKETS = 100_000
 
@@ -47,5 +47,5 @@ class WidgetLimits:
         self.messages = RateLimiter(messages_per_minute)
 
     @classmethod
-    def of(cls, limits: Limits) -> "WidgetLimits":
-        return cls(limits.widget_starts_per_minute, limits.widget_messages_per_minute)
+    def of(cls, bounds: Bounds) -> "WidgetLimits":
+        return cls(bounds.widget_starts_per_minute, bounds.widget_messages_per_minute)

@@ -22,13 +22,14 @@ from models.enums import (
 )
 from models.money import InexactMoneyError, to_units
 from resolvers.auth import CallerKind, Principal
+from resolvers.bounds import Bounds
 from resolvers.errors import BadUserInput, Conflict, Forbidden, NotFound
-from resolvers.events import change, record_event
+from resolvers.event import change, record_event
 from resolvers.filters import canonical_json
 from resolvers.forms import FieldRule, Problem, check_pre_chat, check_value, raise_problems
-from resolvers.limits import Limits
-from resolvers.records import ReplyUsage, Visit, add_to_totals, apply_usage, visitor_fields
-from resolvers.sessions import create_session
+from resolvers.session import create_session
+from resolvers.usage import ReplyUsage, add_to_totals, apply_usage
+from resolvers.visitor import Visit, visitor_fields
 
 MAX_CLIENT_MESSAGE_ID = 128
 
@@ -99,7 +100,7 @@ def _conversation_type(caller: Principal, request: StartRequest) -> Conversation
 
 
 async def start_conversation(
-    caller: Principal, request: StartRequest, origin: str | None, limits: Limits
+    caller: Principal, request: StartRequest, origin: str | None, bounds: Bounds
 ) -> tuple[Conversation, str]:
     """A new conversation and the session token for it."""
     kind = _conversation_type(caller, request)
@@ -117,7 +118,7 @@ async def start_conversation(
     ):
         raise Forbidden("This page's origin may not use this widget key.")
     form = [FieldRule.of(item) for item in assistant.pre_chat_form]
-    answers = check_pre_chat(form, request.pre_chat, limits)
+    answers = check_pre_chat(form, request.pre_chat, bounds)
     _check_visitor(request.visitor)
     types = {rule.name: rule.type for rule in form}
     now = _now()
@@ -145,12 +146,12 @@ async def start_conversation(
                     for name, value in answers.items()
                 ]
             )
-        token = await create_session(conversation.id, limits.session_ttl_seconds, now)
+        token = await create_session(conversation.id, bounds.session_ttl_seconds, now)
         await record_event(conversation, EventKind.STARTED, now)
     return conversation, token
 
 
-def _check_message(caller: Principal, request: SendRequest, limits: Limits) -> MessageRole:
+def _check_message(caller: Principal, request: SendRequest, bounds: Bounds) -> MessageRole:
     role = request.role or MessageRole.USER
     if caller.kind is CallerKind.SESSION:
         caller.require_conversation(request.conversation_id, write=True)
@@ -161,8 +162,8 @@ def _check_message(caller: Principal, request: SendRequest, limits: Limits) -> M
     problems = []
     if not request.content.strip():
         problems.append(Problem("content", "must not be empty"))
-    if len(request.content) > limits.max_message_length:
-        problems.append(Problem("content", f"needs at most {limits.max_message_length} characters"))
+    if len(request.content) > bounds.max_message_length:
+        problems.append(Problem("content", f"needs at most {bounds.max_message_length} characters"))
     if not 1 <= len(request.client_message_id) <= MAX_CLIENT_MESSAGE_ID:
         problems.append(
             Problem("clientMessageId", f"needs 1 to {MAX_CLIENT_MESSAGE_ID} characters")
@@ -206,10 +207,10 @@ def _same_message(message: Message, role: MessageRole, request: SendRequest) -> 
 
 
 async def send_message(
-    caller: Principal, request: SendRequest, limits: Limits
+    caller: Principal, request: SendRequest, bounds: Bounds
 ) -> tuple[Message, Conversation]:
     """Adds a message, or returns the one already sent with this `clientMessageId`."""
-    role = _check_message(caller, request, limits)
+    role = _check_message(caller, request, bounds)
     now = _now()
     async with change():
         conversation = await _locked(caller, request.conversation_id)
@@ -253,16 +254,16 @@ async def send_message(
 
 
 async def set_variables(
-    caller: Principal, conversation_id: int, values: Sequence[tuple[str, Any]], limits: Limits
+    caller: Principal, conversation_id: int, values: Sequence[tuple[str, Any]], bounds: Bounds
 ) -> Conversation:
     """Sets extracted variables; setting one again replaces its value and time."""
     caller.require_writer()
     now = _now()
     async with change():
         conversation = await _locked(caller, conversation_id)
-        assistant = await Assistant.get(id=conversation.assistant_id)  # type: ignore[attr-defined]
+        assistant = await Assistant.get(id=conversation.assistant_id)
         rules = {item["name"]: FieldRule.of(item) for item in assistant.extracted_variables}
-        problems, wanted = _check_extracted(rules, values, limits)
+        problems, wanted = _check_extracted(rules, values, bounds)
         raise_problems(problems, "The variables are invalid")
         current = {
             row.name: row
@@ -272,9 +273,9 @@ async def set_variables(
         }
         total = await Variable.filter(conversation_id=conversation.id).count()
         added = [name for name in wanted if name not in current]
-        if total + len(added) > limits.max_variables_per_conversation:
+        if total + len(added) > bounds.max_variables_per_conversation:
             raise BadUserInput(
-                f"A conversation holds at most {limits.max_variables_per_conversation} variables."
+                f"A conversation holds at most {bounds.max_variables_per_conversation} variables."
             )
         for name, value in wanted.items():
             row = current.get(name)
@@ -302,7 +303,7 @@ async def set_variables(
 
 
 def _check_extracted(
-    rules: dict[str, FieldRule], values: Sequence[tuple[str, Any]], limits: Limits
+    rules: dict[str, FieldRule], values: Sequence[tuple[str, Any]], bounds: Bounds
 ) -> tuple[list[Problem], dict[str, Any]]:
     problems: list[Problem] = []
     wanted: dict[str, Any] = {}
@@ -316,7 +317,7 @@ def _check_extracted(
             problems.append(Problem(name, "is not declared by the assistant"))
         elif value is None:
             problems.append(Problem(name, "must not be null"))
-        elif (why := check_value(rule, value, limits)) is not None:
+        elif (why := check_value(rule, value, bounds)) is not None:
             problems.append(Problem(name, why))
         wanted[name] = value
     return problems, wanted

@@ -13,8 +13,8 @@ from datetime import UTC, datetime, timedelta
 
 from models import ConversationSession
 from models.enums import ConversationStatus, EventKind
-from resolvers.events import change, record_events
-from resolvers.limits import Limits
+from resolvers.bounds import Bounds
+from resolvers.event import change, record_events
 from resolvers.sql import Params, dialect, fetch
 
 logger = logging.getLogger("parley.sweeper")
@@ -43,9 +43,9 @@ async def forget_expired_sessions(now: datetime | None = None) -> int:
     return await ConversationSession.filter(expires_at__lt=now or datetime.now(UTC)).delete()
 
 
-async def sweep_forever(limits: Limits) -> None:
+async def sweep_forever(bounds: Bounds) -> None:
     """The lifespan's background task: sweep now, then every `sweep_interval_seconds`."""
-    idle_for = timedelta(seconds=limits.idle_timeout_seconds)
+    idle_for = timedelta(seconds=bounds.idle_timeout_seconds)
     while True:
         try:
             ended = await end_idle_conversations(idle_for)
@@ -56,4 +56,4 @@ async def sweep_forever(limits: Limits) -> None:
             raise
         except Exception:
             logger.exception("sweeping idle conversations failed; trying again next round")
-        await asyncio.sleep(limits.sweep_interval_seconds)
+        await asyncio.sleep(bounds.sweep_interval_seconds)

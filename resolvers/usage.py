@@ -1,14 +1,31 @@
-"""Token and cost totals: per conversation from its running counters, per model by one GROUP BY."""
+"""Tokens and cost: what a reply is charged (priced at the time of the reply unless given), the
+running totals it adds to, and the totals read back, per conversation and per model.
+
+The live write path and imported history both go through `apply_usage` and `add_to_totals`, so a
+conversation's totals mean the same whichever way it was written."""
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 
-from models import Conversation
+from models import Conversation, Message
 from models.money import from_units
+from resolvers.pricing import price_reply
 from resolvers.sql import Params, dialect, fetch
 
 CURRENCY = "USD"
+
+
+@dataclass(frozen=True)
+class ReplyUsage:
+    provider: str
+    model: str
+    input_tokens: int
+    output_tokens: int
+    cached_input_tokens: int = 0
+    cost: Decimal | None = None
+    """Given cost, kept as given; None to price the reply from the model's price."""
 
 
 @dataclass(frozen=True)
@@ -73,3 +90,43 @@ async def usage_by_model(conversation_ids: Sequence[int]) -> dict[int, list[Mode
             )
         )
     return found
+
+
+def apply_usage(message: Message, usage: ReplyUsage | None, at: datetime) -> None:
+    """Sets a reply's usage; without a given cost it is priced at `at`, or left unknown."""
+    if usage is None:
+        return
+    message.provider, message.model = usage.provider, usage.model
+    message.input_tokens = usage.input_tokens
+    message.output_tokens = usage.output_tokens
+    message.cached_input_tokens = usage.cached_input_tokens
+    if usage.cost is not None:
+        message.cost = usage.cost
+        return
+    priced = price_reply(
+        usage.provider,
+        usage.model,
+        usage.input_tokens,
+        usage.output_tokens,
+        usage.cached_input_tokens,
+        at,
+    )
+    if priced is not None:
+        message.cost = priced.cost
+        message.input_price = priced.input_price
+        message.output_price = priced.output_price
+        message.cached_input_price = priced.cached_input_price
+
+
+def add_to_totals(conversation: Conversation, message: Message) -> None:
+    """Counts a new message into its conversation's running totals."""
+    conversation.message_count += 1
+    if message.provider is None:
+        return
+    conversation.input_tokens += message.input_tokens or 0
+    conversation.output_tokens += message.output_tokens or 0
+    conversation.cached_input_tokens += message.cached_input_tokens or 0
+    if message.cost is None:
+        conversation.unpriced_replies += 1
+    else:
+        conversation.cost += message.cost

@@ -1,12 +1,37 @@
-"""Small value types shared by several domains."""
+"""What several domains share: the Node interface, small value types, and `answer`."""
 
+from collections.abc import Awaitable, Callable
 from decimal import Decimal
+from inspect import isawaitable
+from typing import TypeVar, cast
 
 import strawberry
 
 from resolvers import pagination
 from resolvers.usage import CURRENCY, UsageTotals
 from resolvers.usage import ModelUsage as ModelUsageRow
+
+V = TypeVar("V")
+R = TypeVar("R")
+
+
+def answer(found: V | Awaitable[V], shape: Callable[[V], R]) -> R:
+    """`shape(found)` at once when a loader had the value, or an awaitable of it that graphql-core
+    will await: strawberry needs the plain type in the annotation either way."""
+    if isawaitable(found):
+        return cast("R", _shaped(found, shape))
+    return shape(found)
+
+
+async def _shaped(found: Awaitable[V], shape: Callable[[V], R]) -> R:
+    return shape(await found)
+
+
+@strawberry.interface(
+    description="An object with an opaque global ID, refetchable with `node(id:)`."
+)
+class Node:
+    id: strawberry.ID = strawberry.field(description="Opaque global ID. Do not parse it.")
 
 
 @strawberry.type(description="Where a page sits in its list (Relay).")

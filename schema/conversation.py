@@ -1,25 +1,31 @@
-"""Conversation types, the list's connection, and the filter and ordering inputs."""
+"""Conversations: the type, its page (connection) and ordering, and the root fields that read
+them."""
 
-from collections.abc import Coroutine
 from datetime import UTC, datetime
-from decimal import Decimal
-from typing import Annotated, Any, TypeVar, cast
+from typing import Annotated
 
 import strawberry
 
 from models import Assistant as AssistantRow
 from models import Conversation as ConversationRow
 from models import Variable as VariableRow
-from resolvers import conversations, filters
-from resolvers.conversations import ConversationOrder, ConversationPage, count_conversations
+from resolvers import filters
+from resolvers.conversation import (
+    ConversationOrder,
+    conversation_page,
+    count_conversations,
+    get_conversation,
+)
 from resolvers.errors import NotFound
 from resolvers.ids import decode_id, encode_id
 from resolvers.loaders import Loaders
 from resolvers.pagination import PageArgs
 from resolvers.usage import conversation_usage
-from resolvers.variables import pick_variable
+from resolvers.variable import pick_variable
+from schema.arguments import After, Before, First, IdArgument, Last
 from schema.assistant import Assistant
-from schema.common import ModelUsage, PageInfo, Usage, Visitor
+from schema.common import ModelUsage, Node, PageInfo, Usage, Visitor, answer
+from schema.context import Info
 from schema.enums import (
     ConversationMode,
     ConversationOrderField,
@@ -28,43 +34,16 @@ from schema.enums import (
     OrderDirection,
     VariableSource,
 )
+from schema.filters import FilterArgument, to_filter
 from schema.message import MessageConnection
-from schema.node import Node
-from schema.prefetch import Related
-from schema.scalars import JSON
+from schema.prefetch import conversation_selections, prefetch
 from schema.variable import Variable
-from server.context import Context
-
-Info = strawberry.Info[Context, None]
-
-First = Annotated[int | None, strawberry.argument(description="Page size from the start, 1–100.")]
-After = Annotated[str | None, strawberry.argument(description="Start after this cursor.")]
-Last = Annotated[int | None, strawberry.argument(description="Page size from the end, 1–100.")]
-Before = Annotated[str | None, strawberry.argument(description="End before this cursor.")]
-
-
-R = TypeVar("R")
-
-
-def awaited(later: Coroutine[Any, Any, R]) -> R:
-    """A resolver's result that graphql-core will await: strawberry needs the plain type in the
-    annotation, and a sync resolver that usually answers at once may sometimes have to load."""
-    return cast("R", later)
 
 
 def _found(row: AssistantRow | None) -> Assistant:
     if row is None:
         raise NotFound("Assistant not found.")
     return Assistant.of(row)
-
-
-def _variables(rows: list[VariableRow], source: VariableSource | None) -> list[Variable]:
-    return [Variable.of(row) for row in rows if source is None or row.source == source]
-
-
-def _variable(rows: list[VariableRow], name: str) -> Variable | None:
-    row = pick_variable(rows, name)
-    return Variable.of(row) if row is not None else None
 
 
 @strawberry.type(
@@ -87,20 +66,13 @@ class Conversation(Node):
     assistant_pk: strawberry.Private[int]
     own_loaders: strawberry.Private[Loaders | None] = None
     """Set for subscription events: a socket's context outlives any one moment's data."""
-    related: strawberry.Private[Related | None] = None
-    """Set for listed rows: their page's relations, fetched set-wise beforehand."""
 
     def loaders(self, info: Info) -> Loaders:
         return self.own_loaders or info.context.loaders
 
     @strawberry.field(description="The assistant that handled it.")
     def assistant(self, info: Info) -> Assistant:
-        if self.related is not None and self.related.assistants is not None:
-            return _found(self.related.assistants.get(self.assistant_pk))
-        return awaited(self._load_assistant(info))
-
-    async def _load_assistant(self, info: Info) -> Assistant:
-        return _found(await self.loaders(info).assistant.load(self.assistant_pk))
+        return answer(self.loaders(info).assistant.get(self.assistant_pk), _found)
 
     @strawberry.field(description="Its messages in sequence order, 20 per page unless asked.")
     def messages(
@@ -112,14 +84,10 @@ class Conversation(Node):
         before: Before = None,
     ) -> MessageConnection:
         args = PageArgs(first=first, after=after, last=last, before=before)
-        pages = self.related.messages.get(args) if self.related is not None else None
-        if pages is not None:
-            return MessageConnection.of(pages[self.pk], self.message_count, self.own_loaders)
-        return awaited(self._load_messages(info, args))
-
-    async def _load_messages(self, info: Info, args: PageArgs) -> MessageConnection:
-        page = await self.loaders(info).message_page.load((self.pk, self.message_count, args))
-        return MessageConnection.of(page, self.message_count, self.own_loaders)
+        page = self.loaders(info).message_page.get((self.pk, self.message_count, args))
+        return answer(
+            page, lambda found: MessageConnection.of(found, self.message_count, self.own_loaders)
+        )
 
     @strawberry.field(description="Its variables by name, from one source or both.")
     def variables(
@@ -129,12 +97,12 @@ class Conversation(Node):
             VariableSource | None, strawberry.argument(description="Only this source.")
         ] = None,
     ) -> list[Variable]:
-        if self.related is not None and self.related.variables is not None:
-            return _variables(self.related.variables[self.pk], source)
-        return awaited(self._load_variables(info, source))
-
-    async def _load_variables(self, info: Info, source: VariableSource | None) -> list[Variable]:
-        return _variables(await self.loaders(info).variables.load(self.pk), source)
+        return answer(
+            self.loaders(info).variables.get(self.pk),
+            lambda rows: [
+                Variable.of(row) for row in rows if source is None or row.source == source
+            ],
+        )
 
     @strawberry.field(
         description="One variable by name: the latest collected (extracted wins a tie)."
@@ -142,29 +110,21 @@ class Conversation(Node):
     def variable(
         self, info: Info, name: Annotated[str, strawberry.argument(description="Variable name.")]
     ) -> Variable | None:
-        if self.related is not None and self.related.variables is not None:
-            return _variable(self.related.variables[self.pk], name)
-        return awaited(self._load_variable(info, name))
+        def pick(rows: list[VariableRow]) -> Variable | None:
+            row = pick_variable(rows, name)
+            return Variable.of(row) if row is not None else None
 
-    async def _load_variable(self, info: Info, name: str) -> Variable | None:
-        return _variable(await self.loaders(info).variables.load(self.pk), name)
+        return answer(self.loaders(info).variables.get(self.pk), pick)
 
     @strawberry.field(description="Usage per provider and model, ordered by provider and model.")
     def usage_by_model(self, info: Info) -> list[ModelUsage]:
-        if self.related is not None and self.related.usage is not None:
-            return [ModelUsage.of(row) for row in self.related.usage[self.pk]]
-        return awaited(self._load_usage_by_model(info))
-
-    async def _load_usage_by_model(self, info: Info) -> list[ModelUsage]:
-        return [ModelUsage.of(row) for row in await self.loaders(info).usage_by_model.load(self.pk)]
+        return answer(
+            self.loaders(info).usage_by_model.get(self.pk),
+            lambda rows: [ModelUsage.of(row) for row in rows],
+        )
 
     @classmethod
-    def of(
-        cls,
-        row: ConversationRow,
-        loaders: Loaders | None = None,
-        related: Related | None = None,
-    ) -> "Conversation":
+    def of(cls, row: ConversationRow, loaders: Loaders | None = None) -> "Conversation":
         until = row.ended_at or datetime.now(UTC)
         visitor = None
         if row.visitor_session_id is not None:
@@ -187,9 +147,8 @@ class Conversation(Node):
             usage=Usage.of(conversation_usage(row)),
             visitor=visitor,
             pk=row.id,
-            assistant_pk=row.assistant_id,  # type: ignore[attr-defined]
+            assistant_pk=row.assistant_id,
             own_loaders=loaders,
-            related=related,
         )
 
 
@@ -211,97 +170,27 @@ class ConversationConnection:
         return await count_conversations(self.workspace_pk, self.where)
 
     @classmethod
-    def of(
+    async def load(
         cls,
-        page: ConversationPage,
+        info: Info,
         workspace_pk: int,
         where: filters.ConversationFilter,
-        related: Related | None = None,
+        order: ConversationOrder,
+        args: PageArgs,
     ) -> "ConversationConnection":
+        """A page, with the relations its query selects primed for all its rows at once."""
+        page = await conversation_page(workspace_pk, where, order, args)
+        selected = conversation_selections(info.selected_fields)
+        await prefetch(info.context.loaders, page.rows, selected)
         return cls(
             edges=[
-                ConversationEdge(cursor=cursor, node=Conversation.of(row, related=related))
+                ConversationEdge(cursor=cursor, node=Conversation.of(row))
                 for row, cursor in zip(page.rows, page.cursors, strict=True)
             ],
             page_info=PageInfo.of(page.page_info),
             workspace_pk=workspace_pk,
             where=where,
         )
-
-
-@strawberry.input(description="A condition on a conversation's variables (either source).")
-class VariableCondition:
-    name: str = strawberry.field(description="Variable name.")
-    equals: JSON | None = strawberry.field(
-        default=strawberry.UNSET, description="Has this exact value (null matches a null value)."
-    )
-    exists: bool | None = strawberry.field(
-        default=None,
-        description="true: has the variable; false: has not. With neither field: true.",
-    )
-
-
-@strawberry.input(
-    description="Conversations for which all given conditions hold. The list, the count and the "
-    "live views all use the same filter, so a badge always agrees with its list."
-)
-class ConversationFilter:
-    types: list[ConversationType] | None = strawberry.field(
-        default=None, description="Any of these types."
-    )
-    statuses: list[ConversationStatus] | None = strawberry.field(
-        default=None, description="Any of these statuses."
-    )
-    assistant_ids: list[strawberry.ID] | None = strawberry.field(
-        default=None, description="Handled by any of these assistants."
-    )
-    started_after: datetime | None = strawberry.field(
-        default=None, description="Started at or after this time."
-    )
-    started_before: datetime | None = strawberry.field(
-        default=None, description="Started before this time."
-    )
-    search: str | None = strawberry.field(
-        default=None,
-        description="Words that must all appear in one message (case-insensitive, whole words).",
-    )
-    variables: list[VariableCondition] | None = strawberry.field(
-        default=None, description="Conditions on variables, all of which must hold."
-    )
-    min_cost: Decimal | None = strawberry.field(default=None, description="Total cost ≥ this.")
-    max_cost: Decimal | None = strawberry.field(default=None, description="Total cost ≤ this.")
-
-    def to_filter(self) -> filters.ConversationFilter:
-        return filters.ConversationFilter(
-            types=tuple(self.types) if self.types is not None else None,
-            statuses=tuple(self.statuses) if self.statuses is not None else None,
-            assistant_ids=(
-                tuple(decode_id(value, "Assistant") for value in self.assistant_ids)
-                if self.assistant_ids is not None
-                else None
-            ),
-            started_after=self.started_after,
-            started_before=self.started_before,
-            search=self.search,
-            variables=tuple(
-                filters.VariableCondition(
-                    name=condition.name,
-                    equals_json=(
-                        None
-                        if condition.equals is strawberry.UNSET
-                        else filters.canonical_json(condition.equals)
-                    ),
-                    exists=condition.exists,
-                )
-                for condition in self.variables or ()
-            ),
-            min_cost=self.min_cost,
-            max_cost=self.max_cost,
-        )
-
-
-def to_filter(where: ConversationFilter | None) -> filters.ConversationFilter:
-    return where.to_filter() if where is not None else filters.ConversationFilter()
 
 
 @strawberry.input(
@@ -313,6 +202,45 @@ class ConversationOrderInput:
     direction: OrderDirection = strawberry.field(description="Ascending or descending.")
 
     def to_order(self) -> ConversationOrder:
-        return conversations.ConversationOrder(
-            field=self.field, descending=self.direction is OrderDirection.DESC
-        )
+        return ConversationOrder(field=self.field, descending=self.direction is OrderDirection.DESC)
+
+
+@strawberry.type
+class ConversationQueries:
+    @strawberry.field(
+        description="One conversation; NOT_FOUND if it is not in your workspace. A session token "
+        "reads its own conversation only."
+    )
+    async def conversation(self, info: Info, id: IdArgument) -> Conversation | None:
+        caller = info.context.caller()
+        pk = decode_id(id, "Conversation")
+        caller.require_conversation(pk, write=False)
+        return Conversation.of(await get_conversation(caller.workspace_id, pk))
+
+    @strawberry.field(
+        description="Conversations, newest first unless `orderBy` says otherwise; 20 per page "
+        "unless asked (1–100)."
+    )
+    async def conversations(
+        self,
+        info: Info,
+        filter: FilterArgument = None,
+        order_by: Annotated[
+            ConversationOrderInput | None,
+            strawberry.argument(description="Sort order; default STARTED_AT DESC."),
+        ] = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+    ) -> ConversationConnection:
+        workspace_pk = info.context.reader().workspace_id
+        where = to_filter(filter)
+        order = order_by.to_order() if order_by is not None else ConversationOrder()
+        args = PageArgs(first=first, after=after, last=last, before=before)
+        return await ConversationConnection.load(info, workspace_pk, where, order, args)
+
+    @strawberry.field(description="How many conversations match: the navigation badge.")
+    async def conversation_count(self, info: Info, filter: FilterArgument = None) -> int:
+        workspace_id = info.context.reader().workspace_id
+        return await count_conversations(workspace_id, to_filter(filter))

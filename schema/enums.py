@@ -1,5 +1,9 @@
-"""GraphQL enums over the stored enumerations: one Python enum serves the database and the API."""
+"""GraphQL enums over the stored enumerations: one Python enum serves the database and the API.
 
+Every value is described, like every type and field: partners read them in GraphiQL.
+"""
+
+from collections.abc import Mapping
 from enum import Enum
 
 import strawberry
@@ -14,40 +18,111 @@ from models.enums import (
     VariableSource,
     VariableType,
 )
-from resolvers.conversations import OrderField as ConversationOrderField
+from resolvers.conversation import OrderField as ConversationOrderField
 
-strawberry.enum(
+
+def describe(
+    enum: type[Enum], description: str, values: Mapping[str, str], name: str | None = None
+) -> None:
+    """Makes `enum` a GraphQL enum with a description for each of its values (all required)."""
+    strawberry.enum(enum, name=name, description=description)
+    definition = enum.__strawberry_definition__  # type: ignore[attr-defined]
+    missing = {value.name for value in definition.values} - set(values)
+    if missing:
+        raise ValueError(f"{enum.__name__}: values without a description: {sorted(missing)}")
+    for value in definition.values:
+        value.description = values[value.name]
+
+
+describe(
     ConversationType,
-    description="Where a conversation came from: TEST is the Test Chat, WEB_WIDGET a real visitor.",
+    "Where a conversation came from: TEST is the Test Chat, WEB_WIDGET a real visitor.",
+    {
+        "TEST": "A builder trying the assistant in the Test Chat (the orange badge).",
+        "WEB_WIDGET": "A real visitor through the embedded web widget (the purple badge).",
+    },
 )
-strawberry.enum(
-    ConversationMode, description="How the widget was used: text chat, or voice and chat."
+describe(
+    ConversationMode,
+    "How the widget was used: text chat, or voice and chat.",
+    {
+        "CHAT": "Text chat.",
+        "VOICE_AND_CHAT": "Voice and chat: spoken turns are recorded as their text.",
+    },
 )
-strawberry.enum(
-    ConversationStatus, description="ACTIVE while it may get messages; ENDED afterwards."
+describe(
+    ConversationStatus,
+    "ACTIVE while it may get messages; ENDED afterwards.",
+    {
+        "ACTIVE": "Still open: messages may be added.",
+        "ENDED": "Ended by a participant or after being idle; it takes no more messages.",
+    },
 )
-strawberry.enum(MessageRole, description="Who wrote a message.")
-strawberry.enum(
+describe(
+    MessageRole,
+    "Who wrote a message.",
+    {
+        "USER": "The visitor, or the builder in the Test Chat.",
+        "ASSISTANT": "The assistant's reply, usually with its usage.",
+        "SYSTEM": "An instruction to the assistant.",
+        "TOOL": "The output of a tool the assistant called.",
+    },
+)
+describe(
     VariableSource,
-    description="PRE_CHAT_FORM: typed by the visitor before the chat; EXTRACTED: by the assistant.",
+    "PRE_CHAT_FORM: typed by the visitor before the chat; EXTRACTED: by the assistant.",
+    {
+        "PRE_CHAT_FORM": "Typed by the visitor into the assistant's pre-chat form.",
+        "EXTRACTED": "Extracted by the assistant during the chat.",
+    },
 )
-strawberry.enum(VariableType, description="The kind of value a variable holds.")
-strawberry.enum(
+describe(
+    VariableType,
+    "The kind of value a variable holds.",
+    {
+        "TEXT": "Any text.",
+        "EMAIL": "An email address.",
+        "PHONE": "A phone number in E.164 form, like +14155550123.",
+        "NUMBER": "A number.",
+        "BOOLEAN": "true or false.",
+        "SELECT": "One of the field's options.",
+        "DATE": "A calendar date, YYYY-MM-DD.",
+    },
+)
+describe(
     ApiKeyKind,
-    description="SECRET keys are for servers; PUBLISHABLE keys are safe to ship in a web page.",
+    "SECRET keys are for servers; PUBLISHABLE keys are safe to ship in a web page.",
+    {
+        "SECRET": "For servers: reads and writes its workspace as its scopes allow.",
+        "PUBLISHABLE": "For a web page: starts WEB_WIDGET conversations with its assistant, from "
+        "the assistant's allowed origins.",
+    },
 )
-strawberry.enum(ApiKeyScope, description="What a secret key may do.")
-strawberry.enum(
+describe(
+    ApiKeyScope,
+    "What a secret key may do.",
+    {
+        "READ": "Read the workspace's records.",
+        "WRITE": "Record conversations, and manage assistants and keys.",
+    },
+)
+describe(
     ConversationOrderField,
+    "What conversations can be sorted by.",
+    {
+        "STARTED_AT": "When the conversation started.",
+        "LAST_ACTIVITY_AT": "Its latest message or change.",
+        "COST": "Its total cost.",
+        "MESSAGE_COUNT": "How many messages it has.",
+    },
     name="ConversationOrderField",
-    description="What conversations can be sorted by.",
 )
 
 
 @strawberry.enum(description="Sort direction.")
 class OrderDirection(Enum):
-    ASC = "ASC"
-    DESC = "DESC"
+    ASC = strawberry.enum_value("ASC", description="Smallest, or oldest, first.")
+    DESC = strawberry.enum_value("DESC", description="Largest, or newest, first.")
 
 
 __all__ = [

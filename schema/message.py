@@ -5,16 +5,16 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
+from models import Conversation as ConversationRow
 from models import Message as MessageRow
 from resolvers.errors import NotFound
 from resolvers.ids import encode_id
 from resolvers.loaders import Loaders
-from resolvers.messages import MessagePage, message_cursor
+from resolvers.message import MessagePage, message_cursor
 from resolvers.usage import UsageTotals
-from schema.common import PageInfo, Usage
+from schema.common import Node, PageInfo, Usage, answer
+from schema.context import Info
 from schema.enums import MessageRole
-from schema.node import Node
-from server.context import Context
 
 if TYPE_CHECKING:
     from schema.conversation import Conversation
@@ -34,16 +34,18 @@ class Message(Node):
     """Set for subscription events: a socket's context outlives any one moment's data."""
 
     @strawberry.field(description="The conversation this message belongs to.")
-    async def conversation(
-        self, info: strawberry.Info[Context, None]
+    def conversation(
+        self, info: Info
     ) -> Annotated["Conversation", strawberry.lazy("schema.conversation")]:
         from schema.conversation import Conversation  # noqa: PLC0415 (a cycle by nature)
 
+        def found(row: ConversationRow | None) -> Conversation:
+            if row is None:
+                raise NotFound("Conversation not found.")
+            return Conversation.of(row, self.own_loaders)
+
         loaders = self.own_loaders or info.context.loaders
-        row = await loaders.conversation.load(self.conversation_pk)
-        if row is None:
-            raise NotFound("Conversation not found.")
-        return Conversation.of(row, self.own_loaders)
+        return answer(loaders.conversation.get(self.conversation_pk), found)
 
     @classmethod
     def of(cls, row: MessageRow, loaders: Loaders | None = None) -> "Message":
@@ -67,7 +69,7 @@ class Message(Node):
             usage=usage,
             model=row.model,
             provider=row.provider,
-            conversation_pk=row.conversation_id,  # type: ignore[attr-defined]
+            conversation_pk=row.conversation_id,
             own_loaders=loaders,
         )
 

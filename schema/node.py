@@ -1,10 +1,41 @@
-"""The Relay Node interface: every object with an opaque, refetchable ID."""
+"""`node(id:)`: any object by its global ID, as Relay refetches it."""
 
 import strawberry
 
+from resolvers.apikey import get_api_key
+from resolvers.assistant import get_assistant
+from resolvers.conversation import get_conversation
+from resolvers.errors import NotFound
+from resolvers.ids import decode_any_id
+from resolvers.message import get_message
+from schema.apikey import ApiKey
+from schema.arguments import IdArgument
+from schema.assistant import Assistant
+from schema.common import Node
+from schema.context import Info
+from schema.conversation import Conversation
+from schema.message import Message
 
-@strawberry.interface(
-    description="An object with an opaque global ID, refetchable with `node(id:)`."
-)
-class Node:
-    id: strawberry.ID = strawberry.field(description="Opaque global ID. Do not parse it.")
+
+@strawberry.type
+class NodeQueries:
+    @strawberry.field(description="Any object by its global ID; null if it does not exist.")
+    async def node(self, info: Info, id: IdArgument) -> Node | None:
+        caller = info.context.caller()
+        type_name, pk = decode_any_id(id)
+        if type_name != "Conversation":
+            caller.require_reader()
+        workspace_id = caller.workspace_id
+        try:
+            if type_name == "Conversation":
+                caller.require_conversation(pk, write=False)
+                return Conversation.of(await get_conversation(workspace_id, pk))
+            if type_name == "Message":
+                return Message.of(await get_message(workspace_id, pk))
+            if type_name == "Assistant":
+                return Assistant.of(await get_assistant(workspace_id, pk))
+            if type_name == "ApiKey":
+                return ApiKey.of(await get_api_key(workspace_id, pk))
+        except NotFound:
+            return None
+        return None

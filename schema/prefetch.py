@@ -1,37 +1,21 @@
-"""Set-wise prefetching of a page's relations, so its rows answer them as plain values.
+"""Priming a page's relations set-wise, so its rows answer them from the loaders' caches.
 
-The list resolver reads what the query selects under each conversation and fetches every selected
-relation for the whole page in one statement each (the same functions the DataLoaders call). The
-rows' relation fields then resolve synchronously, skipping a coroutine and a DataLoader future per
-row and field; rows built elsewhere (one conversation, mutation payloads, live events) still load
-through the DataLoaders.
+The list reads what the query selects under each conversation and loads every selected relation
+for the whole page through the request's DataLoaders (`load_many`: one statement per relation).
+The rows' relation fields then find their values loaded and answer synchronously, skipping a
+coroutine and a future per row and field; there is no second way to load a relation.
 """
 
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+import asyncio
+from collections.abc import Awaitable, Iterable, Iterator, Sequence
 from typing import Any
 
 from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField, Selection
 
-from models import Assistant as AssistantRow
 from models import Conversation as ConversationRow
-from models import Variable as VariableRow
-from resolvers.assistants import assistants_by_id
 from resolvers.errors import BadUserInput
-from resolvers.messages import MessagePage, message_pages
+from resolvers.loaders import Loaders
 from resolvers.pagination import PageArgs
-from resolvers.usage import ModelUsage, usage_by_model
-from resolvers.variables import variables_of
-
-
-@dataclass
-class Related:
-    """What was fetched for a page; None where the query did not ask for it."""
-
-    assistants: dict[int, AssistantRow] | None = None
-    variables: dict[int, list[VariableRow]] | None = None
-    usage: dict[int, list[ModelUsage]] | None = None
-    messages: dict[PageArgs, dict[int, MessagePage]] = field(default_factory=dict)
 
 
 def _fields(selections: Iterable[Selection]) -> Iterator[SelectedField]:
@@ -68,25 +52,25 @@ def _page_args(arguments: dict[str, Any]) -> PageArgs:
 
 
 async def prefetch(
-    workspace_id: int, rows: Sequence[ConversationRow], selections: Iterable[Selection]
-) -> Related:
-    """Fetches, for all `rows` at once, the relations selected on each conversation."""
+    loaders: Loaders, rows: Sequence[ConversationRow], selections: Iterable[Selection]
+) -> None:
+    """Loads, for all `rows` at once, the relations selected on each conversation."""
     node = list(selections)
-    related = Related()
     if not rows:
-        return related
+        return
     ids = [row.id for row in rows]
+    loads: list[Awaitable[Any]] = []
     if _under(node, "assistant"):
-        wanted = sorted({row.assistant_id for row in rows})  # type: ignore[attr-defined]
-        related.assistants = await assistants_by_id(workspace_id, wanted)
+        loads.append(loaders.assistant.load_many(sorted({row.assistant_id for row in rows})))
     if _under(node, "variables") or _under(node, "variable"):
-        related.variables = await variables_of(ids)
+        loads.append(loaders.variables.load_many(ids))
     if _under(node, "usageByModel"):
-        related.usage = await usage_by_model(ids)
-    counts = [(row.id, row.message_count) for row in rows]
+        loads.append(loaders.usage_by_model.load_many(ids))
     for args in {_page_args(item.arguments) for item in _under(node, "messages")}:
-        related.messages[args] = await message_pages(counts, args)
-    return related
+        loads.append(
+            loaders.message_page.load_many([(row.id, row.message_count, args) for row in rows])
+        )
+    await asyncio.gather(*loads)
 
 
 def conversation_selections(selected: Sequence[Selection]) -> list[Selection]:

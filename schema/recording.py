@@ -1,13 +1,18 @@
-"""Inputs and payloads of the mutations that record conversations."""
+"""Recording conversations: the mutations that start them, add messages and variables, and end
+them, with their inputs and payloads."""
 
 from decimal import Decimal
+from typing import Annotated
 
 import strawberry
 
 from models.enums import ConversationMode, ConversationType, MessageRole
+from resolvers import recording
 from resolvers.ids import decode_id
 from resolvers.recording import SendRequest, StartRequest
-from resolvers.records import ReplyUsage, Visit
+from resolvers.usage import ReplyUsage
+from resolvers.visitor import Visit
+from schema.context import Info
 from schema.conversation import Conversation
 from schema.message import Message
 from schema.scalars import JSON
@@ -141,3 +146,67 @@ class SetVariablesPayload:
 @strawberry.type(description="The ended conversation.")
 class EndConversationPayload:
     conversation: Conversation = strawberry.field(description="The conversation.")
+
+
+@strawberry.type
+class RecordingMutations:
+    @strawberry.mutation(
+        description="Start a conversation: widget keys for WEB_WIDGET, secret keys also for TEST. "
+        "Returns the session token that continues it."
+    )
+    async def start_conversation(
+        self,
+        info: Info,
+        input: Annotated[StartConversationInput, strawberry.argument(description="It.")],
+    ) -> StartConversationPayload:
+        caller = info.context.caller()
+        info.context.limit_widget_start(caller)
+        row, token = await recording.start_conversation(
+            caller, input.to_request(), info.context.origin, info.context.bounds
+        )
+        return StartConversationPayload(conversation=Conversation.of(row), session_token=token)
+
+    @strawberry.mutation(
+        description="Add a message. Retrying with the same clientMessageId returns the first "
+        "result; the same id with other content is CONFLICT."
+    )
+    async def send_message(
+        self,
+        info: Info,
+        input: Annotated[SendMessageInput, strawberry.argument(description="The message.")],
+    ) -> SendMessagePayload:
+        caller = info.context.caller()
+        info.context.limit_widget_send(caller)
+        message, conversation = await recording.send_message(
+            caller, input.to_request(), info.context.bounds
+        )
+        return SendMessagePayload(
+            message=Message.of(message), conversation=Conversation.of(conversation)
+        )
+
+    @strawberry.mutation(description="Set extracted variables. Needs a secret key with WRITE.")
+    async def set_variables(
+        self,
+        info: Info,
+        input: Annotated[SetVariablesInput, strawberry.argument(description="The variables.")],
+    ) -> SetVariablesPayload:
+        row = await recording.set_variables(
+            info.context.caller(),
+            decode_id(input.conversation_id, "Conversation"),
+            [(item.name, item.value) for item in input.variables],
+            info.context.bounds,
+        )
+        return SetVariablesPayload(conversation=Conversation.of(row))
+
+    @strawberry.mutation(description="End a conversation (idempotent).")
+    async def end_conversation(
+        self,
+        info: Info,
+        conversation_id: Annotated[
+            strawberry.ID, strawberry.argument(description="The conversation.")
+        ],
+    ) -> EndConversationPayload:
+        row = await recording.end_conversation(
+            info.context.caller(), decode_id(conversation_id, "Conversation")
+        )
+        return EndConversationPayload(conversation=Conversation.of(row))

@@ -1,4 +1,5 @@
-"""The assembled schema and its extensions, built once per process."""
+"""The assembled schema: per-domain root classes merged into one Query, Mutation and
+Subscription, with its extensions, built once per process."""
 
 from collections.abc import Iterator
 
@@ -13,26 +14,40 @@ from strawberry.extensions import (
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
-from schema.apikey import ApiKey
-from schema.assistant import Assistant
-from schema.conversation import Conversation
+from schema.apikey import ApiKey, ApiKeyMutations, ApiKeyQueries
+from schema.assistant import Assistant, AssistantMutations, AssistantQueries
+from schema.complexity import complexity_rule
+from schema.conversation import Conversation, ConversationQueries
 from schema.errors import ErrorPolicy
-from schema.limits import complexity_rule
+from schema.live import LiveSubscriptions
 from schema.message import Message
-from schema.mutation import Mutation
-from schema.query import Query
+from schema.node import NodeQueries
+from schema.recording import RecordingMutations
 from schema.scalars import SCALAR_MAP
-from schema.subscription import Subscription
-from server.context import Context
+
+
+@strawberry.type(description="Reading conversation records. Needs a secret key with READ scope.")
+class Query(NodeQueries, ConversationQueries, AssistantQueries, ApiKeyQueries):
+    """The SDL lists the fields in the order of the bases."""
+
+
+@strawberry.type(description="Recording conversations, and managing assistants and keys.")
+class Mutation(AssistantMutations, ApiKeyMutations, RecordingMutations):
+    """The SDL lists the fields in the order of the bases."""
+
+
+@strawberry.type(description="Live views. Authenticate in connection_init: {authorization}.")
+class Subscription(LiveSubscriptions):
+    pass
 
 
 class FreshLoaders(SchemaExtension):
     """Each operation starts with empty DataLoaders, also on a long-lived websocket."""
 
     def on_operation(self) -> Iterator[None]:
-        context = self.execution_context.context
-        if isinstance(context, Context):
-            context.forget_loaders()
+        forget = getattr(self.execution_context.context, "forget_loaders", None)
+        if forget is not None:
+            forget()
         yield
 
 

@@ -45,8 +45,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
             await live.start()
             app.state.live = live
             sweeper = None
-            if settings.limits.sweep_interval_seconds > 0:
-                sweeper = asyncio.create_task(sweep_forever(settings.limits), name="sweeper")
+            if settings.bounds.sweep_interval_seconds > 0:
+                sweeper = asyncio.create_task(sweep_forever(settings.bounds), name="sweeper")
             try:
                 yield
             finally:
@@ -62,5 +62,5 @@ def create_app(settings: Settings | None = None) -> Starlette:
     )
     app.state.settings = settings
     app.state.graphql_view = view
-    app.state.widget_limits = WidgetLimits.of(settings.limits)
+    app.state.widget_limits = WidgetLimits.of(settings.bounds)
     return app

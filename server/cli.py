@@ -41,7 +41,7 @@ def _migrate(_args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _create_workspace(args: argparse.Namespace, settings: Settings) -> int:
-    from resolvers.workspaces import create_workspace  # noqa: PLC0415
+    from resolvers.workspace import create_workspace  # noqa: PLC0415
     from server.database import open_database  # noqa: PLC0415
 
     async def run() -> str:

@@ -1,5 +1,9 @@
-"""What every resolver gets as `info.context`: the caller and the request's DataLoaders."""
+"""What every resolver gets as `info.context`: the caller and the request's DataLoaders.
 
+It provides what `schema.context.Context` asks for; the schema sees it only through that protocol.
+"""
+
+import asyncio
 import time
 from dataclasses import dataclass, field
 
@@ -7,17 +11,20 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.websockets import WebSocket
 
-from resolvers import sessions
+from resolvers.apikey import authenticate_key
 from resolvers.auth import CallerKind, Principal
+from resolvers.bounds import Bounds
 from resolvers.errors import ParleyError, Unauthenticated
-from resolvers.keys import authenticate_key
-from resolvers.limits import Limits
 from resolvers.loaders import Loaders
 from resolvers.ratelimit import WidgetLimits
+from resolvers.session import PREFIX as SESSION_PREFIX
+from resolvers.session import authenticate_session
 from server.settings import Settings
 from subscriptions.live import Live
 
 RECHECK_SECONDS = 1.0
+_closing: set[asyncio.Task[None]] = set()
+"""Close tasks in flight, held so they are not collected before they run."""
 _MISSING_KEY = "Missing API key: send the header `Authorization: Bearer <key>`."
 
 
@@ -50,8 +57,8 @@ class Context:
         return live
 
     @property
-    def limits(self) -> Limits:
-        return self.settings.limits
+    def bounds(self) -> Bounds:
+        return self.settings.bounds
 
     def limit_widget_start(self, caller: Principal) -> None:
         """RATE_LIMITED when one widget key starts too many conversations from one address;
@@ -74,6 +81,13 @@ class Context:
     def origin(self) -> str | None:
         """The page that sent the request, as the browser reports it."""
         return self.request.headers.get("origin")
+
+    def close_socket(self, code: int, reason: str) -> None:
+        """Closes this context's websocket without waiting (from a callback, say)."""
+        if isinstance(self.request, WebSocket):
+            task = asyncio.create_task(self.request.close(code=code, reason=reason))
+            _closing.add(task)
+            task.add_done_callback(_closing.discard)
 
     def forget_loaders(self) -> None:
         """A websocket's context outlives its operations: each one starts with fresh loaders."""
@@ -129,6 +143,6 @@ async def build_context(
 
 async def authenticate(token: str) -> Principal:
     """The caller behind a bearer token: a session token or an API key."""
-    if token.startswith(sessions.PREFIX):
-        return await sessions.authenticate_session(token)
+    if token.startswith(SESSION_PREFIX):
+        return await authenticate_session(token)
     return await authenticate_key(token)

@@ -18,8 +18,8 @@ from models.enums import (
     VariableSource,
     VariableType,
 )
-from resolvers.events import change
-from resolvers.history import (
+from resolvers.event import change
+from resolvers.imports import (
     ConversationRecord,
     MessageRecord,
     ReplyUsage,
@@ -27,7 +27,7 @@ from resolvers.history import (
     Visit,
     record_conversation,
 )
-from resolvers.workspaces import create_workspace
+from resolvers.workspace import create_workspace
 from server.database import open_database
 from server.settings import PROJECT_ROOT, Settings
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from models.config import dialect_of
-from resolvers.limits import Limits
+from resolvers.bounds import Bounds
 from subscriptions.live import LiveSettings
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -45,7 +45,7 @@ class Settings:
     max_query_depth: int = 12
     max_aliases: int = 30
     document_cache_size: int = 1000
-    limits: Limits = field(default_factory=Limits)
+    bounds: Bounds = field(default_factory=Bounds)
     live: LiveSettings = field(default_factory=LiveSettings)
     ws_init_timeout_seconds: int = 10
     ws_ping_interval_seconds: int = 20
@@ -64,10 +64,10 @@ class Settings:
             document_cache_size=_int(
                 env, "PARLEY_DOCUMENT_CACHE_SIZE", defaults.document_cache_size
             ),
-            limits=Limits(
+            bounds=Bounds(
                 **{
                     item.name: _int(env, f"PARLEY_{item.name.upper()}", item.default)
-                    for item in fields(Limits)
+                    for item in fields(Bounds)
                     if isinstance(item.default, int)
                 }
             ),

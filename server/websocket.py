@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import logging
 
-from starlette.websockets import WebSocket, WebSocketDisconnect
+from starlette.websockets import WebSocketDisconnect
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
@@ -16,15 +16,9 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.types import Messag
 
 from resolvers.errors import ParleyError
 from server.context import Context, authenticate, bearer_token
+from subscriptions.closecodes import INTERNAL, PONG_TIMEOUT
 
 logger = logging.getLogger("parley.websocket")
-
-PONG_TIMEOUT = 4504
-"""Close code for a socket that did not answer a ping in time."""
-SLOW_CONSUMER = 4499
-"""Close code for a subscriber that fell too far behind: reconnect and resume by cursor."""
-FORBIDDEN = 4403
-"""Close code for a socket whose key was revoked or whose session token expired."""
 
 
 async def connect(context: Context) -> None:
@@ -70,7 +64,7 @@ class TransportHandler(BaseGraphQLTransportWSHandler[Context, None]):
             raise  # the client left: nothing went wrong here
         except Exception:
             logger.exception("websocket message failed")
-            await self.websocket.close(code=4500, reason="Internal server error")
+            await self.websocket.close(code=INTERNAL, reason="Internal server error")
 
     async def _keep_alive(self) -> None:
         loop = asyncio.get_running_loop()
@@ -98,14 +92,3 @@ class TransportHandler(BaseGraphQLTransportWSHandler[Context, None]):
                 await self._keepalive
         finally:
             await super().shutdown()
-
-
-_closing: set[asyncio.Task[None]] = set()
-
-
-def close_soon(request: object, code: int, reason: str) -> None:
-    """Closes the websocket behind `request` without waiting (from a callback, say)."""
-    if isinstance(request, WebSocket):
-        task = asyncio.create_task(request.close(code=code, reason=reason))
-        _closing.add(task)
-        task.add_done_callback(_closing.discard)

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 
-from resolvers.events import CHANNEL, add_commit_listener
+from resolvers.event import CHANNEL, add_commit_listener
 from subscriptions.feed import EventFeed
 
 logger = logging.getLogger("parley.live")
@@ -52,6 +52,8 @@ class PostgresBroker:
         self.connected = asyncio.Event()
         self.connections = 0
         """How many times the listener connection was made (1 + reconnects)."""
+        self.listener_pid: int | None = None
+        """The backend process of the listening connection while it is connected."""
 
     async def start(self) -> None:
         await self._local.start()
@@ -84,6 +86,7 @@ class PostgresBroker:
                 connection.add_termination_listener(lambda _connection, lost=lost: lost.set())
                 await connection.add_listener(CHANNEL, self._notified)
                 self.connections += 1
+                self.listener_pid = connection.get_server_pid()
                 self.connected.set()
                 self._feed.wake_all()  # whatever was committed while nobody listened
                 retry = 0.1
@@ -94,6 +97,7 @@ class PostgresBroker:
                 logger.warning("event listener connection failed: %s; retrying", error)
             finally:
                 self.connected.clear()
+                self.listener_pid = None
                 if connection is not None and not connection.is_closed():
                     connection.terminate()
             await asyncio.sleep(retry)

@@ -8,11 +8,11 @@ interval are coalesced, and the last value is always delivered), never while not
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from models.enums import EventKind
-from resolvers.conversations import count_conversations
+from resolvers.conversation import count_conversations
 from resolvers.filters import ConversationFilter
 from subscriptions.feed import EventFeed, EventRow
 
@@ -135,13 +135,13 @@ class LiveCounts:
     @asynccontextmanager
     async def watch(
         self, workspace_id: int, where: ConversationFilter
-    ) -> AsyncIterator[AsyncIterator[int]]:
+    ) -> AsyncIterator[AsyncGenerator[int, None]]:
         """The current count, then each new one, for as long as the block runs."""
         count = await self._count((workspace_id, where))
         queue = count.add()
         _replace(queue, count.value)
 
-        async def values() -> AsyncIterator[int]:
+        async def values() -> AsyncGenerator[int, None]:
             while True:
                 yield await queue.get()
 

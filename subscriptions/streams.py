@@ -5,7 +5,7 @@ delivered by number, so a client that resumes from its last cursor misses nothin
 nothing twice, even while others write.
 """
 
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncGenerator, Callable, Sequence
 from dataclasses import dataclass, replace
 
 from models import Conversation, Message
@@ -26,7 +26,7 @@ async def message_stream(
     conversation_id: int,
     after: int,
     on_overflow: Callable[[], None] | None = None,
-) -> AsyncIterator[list[Message]]:
+) -> AsyncGenerator[list[Message], None]:
     """Messages with sequence > `after`, old then new; ends after the conversation ends."""
     listener = await feed.listen(
         workspace_id,
@@ -72,7 +72,7 @@ async def event_stream(
     where: ConversationFilter,
     after: int | None,
     on_overflow: Callable[[], None] | None = None,
-) -> AsyncIterator[list[Happening]]:
+) -> AsyncGenerator[list[Happening], None]:
     """Events of conversations matching `where`, numbered after `after` (or from now on)."""
     listener = await feed.listen(workspace_id, on_overflow=on_overflow)
     try:

@@ -18,14 +18,14 @@ import pytest
 import uvicorn
 from starlette.applications import Starlette
 
-from bench.statements import recording
-from resolvers.limits import Limits
+from resolvers.bounds import Bounds
 from resolvers.ratelimit import WidgetLimits
 from server.app import create_app
 from server.database import apply_migrations
 from server.settings import Settings
 from subscriptions.live import LiveSettings
 from tests.api import Api
+from tests.statements import recording
 
 BACKEND = os.environ.get("PARLEY_TEST_DATABASE", "sqlite")
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/test")
@@ -80,7 +80,7 @@ def settings(database_url: str) -> Settings:
     subscriber bound are small so their tests run in a second."""
     return Settings(
         database_url=database_url,
-        limits=Limits(sweep_interval_seconds=0),
+        bounds=Bounds(sweep_interval_seconds=0),
         live=LiveSettings(count_interval_seconds=0.2, listener_bound=50),
         ws_init_timeout_seconds=1,
     )
@@ -96,8 +96,8 @@ async def app(settings: Settings) -> AsyncIterator[Starlette]:
 
 @pytest.fixture(autouse=True)
 async def clean_database(app: Starlette, settings: Settings) -> None:
-    """Each test starts from empty tables (ids restart too, on PostgreSQL) and fresh rate limits."""
-    app.state.widget_limits = WidgetLimits.of(settings.limits)
+    """Each test starts from empty tables (ids restart too, on PostgreSQL) and fresh rate bounds."""
+    app.state.widget_limits = WidgetLimits.of(settings.bounds)
     from resolvers.sql import db, dialect  # noqa: PLC0415
 
     if dialect() == "postgres":
@@ -129,5 +129,5 @@ async def api(app: Starlette) -> AsyncIterator[Api]:
 
 @pytest.fixture
 def count_statements() -> Any:
-    """`with count_statements() as log:` records the SQL sent inside the block (bench's tool)."""
+    """`with count_statements() as log:` records the SQL sent inside the block."""
     return recording

@@ -13,7 +13,7 @@ from models.enums import (
     VariableSource,
     VariableType,
 )
-from resolvers.history import (
+from resolvers.imports import (
     ConversationRecord,
     MessageRecord,
     ReplyUsage,
@@ -21,7 +21,7 @@ from resolvers.history import (
     Visit,
     record_conversation,
 )
-from resolvers.workspaces import create_workspace
+from resolvers.workspace import create_workspace
 
 T0 = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
 

@@ -13,8 +13,8 @@ import pytest
 
 from models import Assistant
 from models.enums import ConversationType, VariableSource, VariableType
-from resolvers.history import MessageRecord, VariableRecord
 from resolvers.ids import encode_id, seal
+from resolvers.imports import MessageRecord, VariableRecord
 from tests import factories
 from tests.api import Api
 from tests.factories import reply, said, variable

@@ -7,9 +7,9 @@ import pytest
 
 from models import Variable
 from models.enums import VariableType
+from resolvers.bounds import Bounds
 from resolvers.errors import BadUserInput
 from resolvers.forms import FieldRule, Problem, check_pre_chat, form_definition_problems
-from resolvers.limits import Limits
 from tests import factories
 from tests.api import Api, Result
 
@@ -307,23 +307,23 @@ def test_check_pre_chat_returns_the_answers_without_the_empty_ones() -> None:
         FieldRule("seats", VariableType.NUMBER),
         FieldRule("company", VariableType.TEXT),
     ]
-    answers = check_pre_chat(form, [("name", "Ada"), ("seats", 2.5), ("company", "")], Limits())
+    answers = check_pre_chat(form, [("name", "Ada"), ("seats", 2.5), ("company", "")], Bounds())
     assert answers == {"name": "Ada", "seats": 2.5}
 
 
 def test_a_value_longer_than_the_limit_is_refused() -> None:
-    limits = Limits(max_variable_length=12)
+    bounds = Bounds(max_variable_length=12)
     form = [FieldRule("note", VariableType.TEXT)]
-    assert check_pre_chat(form, [("note", "x" * 10)], limits) == {"note": "x" * 10}
+    assert check_pre_chat(form, [("note", "x" * 10)], bounds) == {"note": "x" * 10}
     with pytest.raises(BadUserInput) as refused:
-        check_pre_chat(form, [("note", "x" * 11)], limits)  # 13 characters as JSON
+        check_pre_chat(form, [("note", "x" * 11)], bounds)  # 13 characters as JSON
     assert refused.value.extensions["fields"][0]["field"] == "note"
 
 
 def test_the_form_field_limit_is_configurable() -> None:
     fields = [form_field(f"field_{index}") for index in range(3)]
-    assert form_definition_problems(fields, [], Limits(max_form_fields=3)) == []
-    assert form_definition_problems(fields, [], Limits(max_form_fields=2)) == [
+    assert form_definition_problems(fields, [], Bounds(max_form_fields=3)) == []
+    assert form_definition_problems(fields, [], Bounds(max_form_fields=2)) == [
         Problem("preChatForm", "has more than 2 fields")
     ]
 

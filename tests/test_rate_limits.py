@@ -5,8 +5,8 @@ from starlette.applications import Starlette
 
 from models import Conversation, Message
 from models.enums import ApiKeyKind
+from resolvers.apikey import create_api_key
 from resolvers.ids import encode_id
-from resolvers.keys import create_api_key
 from tests import factories
 from tests.api import Api
 

@@ -8,8 +8,8 @@ import pytest
 
 from models import Conversation, ConversationEvent, Message, Variable
 from models.enums import ApiKeyKind
+from resolvers.apikey import create_api_key
 from resolvers.ids import decode_id, encode_id
-from resolvers.keys import create_api_key
 from tests import factories
 from tests.api import Api
 

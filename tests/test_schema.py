@@ -1,14 +1,17 @@
 """The committed SDL is the schema the code serves, and it keeps the contract's names."""
 
+import os
 from pathlib import Path
 
 import pytest
-from graphql import GraphQLInputObjectType, GraphQLObjectType, build_schema
+from graphql import GraphQLEnumType, GraphQLInputObjectType, GraphQLObjectType, build_schema
 
 from schema.schema import build_schema as build_parley_schema
 
 ROOT = Path(__file__).resolve().parent.parent
-CONTRACT = ROOT.parent / "shared" / "contract.graphql"
+CONTRACT = os.environ.get("PARLEY_CONTRACT")
+"""The team's API contract (`.ci/run` sets it to ../shared/contract.graphql): optional, so a plain
+clone of the repository passes its own tests."""
 
 
 def test_committed_sdl_matches_the_code() -> None:
@@ -32,14 +35,23 @@ def test_every_type_and_field_has_a_description() -> None:
             for arg_name, arg in getattr(field, "args", {}).items():
                 if not arg.description:
                     missing.append(f"{name}.{field_name}({arg_name})")
+        if isinstance(kind, GraphQLEnumType):
+            missing += [
+                f"{name}.{value_name}"
+                for value_name, value in kind.values.items()
+                if not value.description
+            ]
     assert missing == []
 
 
 def test_the_contracts_names_are_served() -> None:
     """Every contract type we serve has the contract's fields and arguments (we may add more)."""
-    if not CONTRACT.exists():
-        pytest.fail(f"{CONTRACT} is missing: shared/ must sit beside the checkout")
-    contract = build_schema(CONTRACT.read_text())
+    if not CONTRACT:
+        pytest.skip("PARLEY_CONTRACT is not set: no contract to check against")
+    path = Path(CONTRACT)
+    if not path.is_file():
+        pytest.fail(f"PARLEY_CONTRACT names {path}, which is not a file")
+    contract = build_schema(path.read_text())
     ours = build_parley_schema()._schema
     served = 0
     for name, theirs in contract.type_map.items():

@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 from models import Conversation, ConversationEvent, ConversationSession
 from models.enums import ConversationStatus, EventKind
-from resolvers.limits import Limits
+from resolvers.bounds import Bounds
 from resolvers.sweeper import end_idle_conversations, forget_expired_sessions, sweep_forever
 from tests import factories
 
@@ -49,7 +49,7 @@ async def test_sweepers_running_together_end_each_conversation_once() -> None:
 async def test_the_background_sweeper_keeps_sweeping_until_cancelled() -> None:
     idle, fresh, _ = await conversations()
     # With real time, everything from T0 (in the past) is idle: both active ones end.
-    task = asyncio.create_task(sweep_forever(Limits(sweep_interval_seconds=1)))
+    task = asyncio.create_task(sweep_forever(Bounds(sweep_interval_seconds=1)))
     try:
         for _ in range(100):
             if await Conversation.filter(status=ConversationStatus.ACTIVE).count() == 0:
@@ -74,4 +74,4 @@ async def test_expired_session_tokens_are_forgotten() -> None:
         conversation_id=fresh, token_hash="b" * 64, expires_at=now + timedelta(hours=1)
     )
     assert await forget_expired_sessions(now) == 1
-    assert [row.conversation_id for row in await ConversationSession.all()] == [fresh]  # type: ignore[attr-defined]
+    assert [row.conversation_id for row in await ConversationSession.all()] == [fresh]

@@ -6,8 +6,8 @@ import pytest
 
 from models import ApiKey
 from models.enums import ApiKeyKind, ApiKeyScope
+from resolvers.apikey import create_api_key
 from resolvers.ids import encode_id
-from resolvers.keys import create_api_key
 from tests import factories
 from tests.api import Api
 

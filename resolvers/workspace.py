@@ -4,8 +4,8 @@ from tortoise.transactions import in_transaction
 
 from models import Workspace
 from models.enums import ApiKeyKind, ApiKeyScope
+from resolvers.apikey import create_api_key
 from resolvers.errors import BadUserInput
-from resolvers.keys import create_api_key
 
 
 async def create_workspace(name: str) -> tuple[Workspace, str]:

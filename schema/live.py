@@ -1,20 +1,23 @@
-"""Root subscription fields over `graphql-transport-ws`: the widget's and dashboards' live views."""
+"""Live views over `graphql-transport-ws`: the widget's messages, and dashboards' counts and
+lists."""
 
 from collections.abc import AsyncGenerator, Callable
+from contextlib import aclosing
 from enum import Enum
 from typing import Annotated
 
 import strawberry
 
 from models.enums import EventKind
-from resolvers.conversations import get_conversation
+from resolvers.conversation import get_conversation
 from resolvers.ids import decode_id, encode_cursor, parse_sequence_cursor
 from resolvers.loaders import Loaders
-from resolvers.messages import parse_message_cursor
-from schema.conversation import Conversation, Info, to_filter
+from resolvers.message import parse_message_cursor
+from schema.context import Info
+from schema.conversation import Conversation
+from schema.filters import FilterArgument, to_filter
 from schema.message import MessageEdge
-from schema.query import FilterArgument
-from server.websocket import FORBIDDEN, SLOW_CONSUMER, close_soon
+from subscriptions.closecodes import FORBIDDEN, SLOW_CONSUMER
 from subscriptions.feed import SlowConsumerError
 from subscriptions.streams import event_stream, message_stream
 
@@ -23,9 +26,9 @@ EVENT_CURSOR = "e"
 
 @strawberry.enum(description="What happened to a conversation.")
 class ConversationEventKind(Enum):
-    STARTED = "STARTED"
-    UPDATED = "UPDATED"
-    ENDED = "ENDED"
+    STARTED = strawberry.enum_value("STARTED", description="A conversation started.")
+    UPDATED = strawberry.enum_value("UPDATED", description="A message or variables were added.")
+    ENDED = strawberry.enum_value("ENDED", description="The conversation ended.")
 
 
 _KINDS = {
@@ -47,22 +50,22 @@ class ConversationEvent:
 
 def _closer(info: Info) -> Callable[[], None]:
     """What to do when this subscriber falls too far behind: close its socket at once."""
-    return lambda: close_soon(info.context.request, SLOW_CONSUMER, SLOW_CONSUMER_REASON)
+    return lambda: info.context.close_socket(SLOW_CONSUMER, SLOW_CONSUMER_REASON)
 
 
 async def _still_authorized(info: Info) -> bool:
     """False, with the socket closing (4403), once its key is revoked or its token expired."""
     if await info.context.still_authorized():
         return True
-    close_soon(info.context.request, FORBIDDEN, "The key was revoked or the session expired")
+    info.context.close_socket(FORBIDDEN, "The key was revoked or the session expired")
     return False
 
 
 SLOW_CONSUMER_REASON = "Too far behind: reconnect and resume from your last cursor"
 
 
-@strawberry.type(description="Live views. Authenticate in connection_init: {authorization}.")
-class Subscription:
+@strawberry.type
+class LiveSubscriptions:
     @strawberry.subscription(
         description="Messages after `after` (a MessageEdge cursor; all of them without one) from "
         "storage, then new ones as they are written. Completes once the conversation has ended "
@@ -85,12 +88,13 @@ class Subscription:
         try:
             feed = info.context.live.feed
             stream = message_stream(feed, caller.workspace_id, pk, start, _closer(info))
-            async for rows in stream:
-                if not await _still_authorized(info):
-                    return
-                loaders = Loaders(caller.workspace_id)
-                for row in rows:
-                    yield MessageEdge.of(row, loaders)
+            async with aclosing(stream):
+                async for rows in stream:
+                    if not await _still_authorized(info):
+                        return
+                    loaders = Loaders(caller.workspace_id)
+                    for row in rows:
+                        yield MessageEdge.of(row, loaders)
         except SlowConsumerError:
             return  # its socket is being closed
 
@@ -102,7 +106,8 @@ class Subscription:
         self, info: Info, filter: FilterArgument = None
     ) -> AsyncGenerator[int, None]:
         workspace_id = info.context.reader().workspace_id
-        async with info.context.live.counts.watch(workspace_id, to_filter(filter)) as values:
+        watching = info.context.live.counts.watch(workspace_id, to_filter(filter))
+        async with watching as values, aclosing(values):
             async for value in values:
                 if not await _still_authorized(info):
                     return
@@ -125,16 +130,18 @@ class Subscription:
         start = _parse_event_cursor(after) if after is not None else None
         try:
             feed = info.context.live.feed
-            async for batch in event_stream(feed, workspace_id, where, start, _closer(info)):
-                if not await _still_authorized(info):
-                    return
-                loaders = Loaders(workspace_id)
-                for happening in batch:
-                    yield ConversationEvent(
-                        cursor=encode_cursor(EVENT_CURSOR, [happening.event.seq]),
-                        kind=_KINDS[happening.event.kind],
-                        conversation=Conversation.of(happening.conversation, loaders),
-                    )
+            stream = event_stream(feed, workspace_id, where, start, _closer(info))
+            async with aclosing(stream):
+                async for batch in stream:
+                    if not await _still_authorized(info):
+                        return
+                    loaders = Loaders(workspace_id)
+                    for happening in batch:
+                        yield ConversationEvent(
+                            cursor=encode_cursor(EVENT_CURSOR, [happening.event.seq]),
+                            kind=_KINDS[happening.event.kind],
+                            conversation=Conversation.of(happening.conversation, loaders),
+                        )
         except SlowConsumerError:
             return  # its socket is being closed
 

@@ -73,11 +73,11 @@ async def authenticate_key(secret: str) -> Principal:
             Q(last_used_at=None) | Q(last_used_at__lt=now - LAST_USED_RESOLUTION), id=key.id
         ).update(last_used_at=now)
     return Principal(
-        workspace_id=key.workspace_id,  # type: ignore[attr-defined]
+        workspace_id=key.workspace_id,
         kind=CallerKind(key.kind.value),
         scopes=scopes_of(key),
         key_id=key.id,
-        assistant_id=key.assistant_id,  # type: ignore[attr-defined]
+        assistant_id=key.assistant_id,
     )
 
 

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
-class Limits:
+class Bounds:
     max_message_length: int = 4000
     max_variables_per_conversation: int = 50
     max_variable_length: int = 1000

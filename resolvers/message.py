@@ -58,7 +58,7 @@ async def message_pages(
     )
     found: dict[int, list[Message]] = {pk: [] for pk, _ in conversations}
     for row in await fetch_models(Message, sql, params):
-        found[row.conversation_id].append(row)  # type: ignore[attr-defined]
+        found[row.conversation_id].append(row)
     return {
         pk: _page(found[pk], message_count, args, size, after, before)
         for pk, message_count in conversations

@@ -13,7 +13,7 @@ async def variables_of(conversation_ids: Sequence[int]) -> dict[int, list[Variab
         "conversation_id", "name", "source"
     )
     for row in rows:
-        found[row.conversation_id].append(row)  # type: ignore[attr-defined]
+        found[row.conversation_id].append(row)
     return found
 
 

@@ -59,7 +59,7 @@ async def record_event(
     conversation: Conversation, kind: EventKind, at: datetime, message_id: int | None = None
 ) -> None:
     await _record(
-        [(conversation.workspace_id, conversation.id, message_id)],  # type: ignore[attr-defined]
+        [(conversation.workspace_id, conversation.id, message_id)],
         kind,
         at,
     )
@@ -77,7 +77,7 @@ async def _record(
 ) -> None:
     pending = _pending.get()
     if pending is None:
-        raise RuntimeError("events are recorded inside resolvers.events.change()")
+        raise RuntimeError("events are recorded inside resolvers.event.change()")
     if not items:
         return
     by_workspace: dict[int, list[tuple[int, int | None]]] = defaultdict(list)

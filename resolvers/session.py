@@ -7,9 +7,9 @@ import secrets
 from datetime import UTC, datetime, timedelta
 
 from models import Conversation, ConversationSession
+from resolvers.apikey import hash_secret
 from resolvers.auth import CallerKind, Principal
 from resolvers.errors import Unauthenticated
-from resolvers.keys import hash_secret
 
 PREFIX = "st_"
 
@@ -32,8 +32,8 @@ async def authenticate_session(token: str) -> Principal:
         raise Unauthenticated("Invalid or expired session token: start a new conversation.")
     conversation: Conversation = session.conversation
     return Principal(
-        workspace_id=conversation.workspace_id,  # type: ignore[attr-defined]
+        workspace_id=conversation.workspace_id,
         kind=CallerKind.SESSION,
-        assistant_id=conversation.assistant_id,  # type: ignore[attr-defined]
+        assistant_id=conversation.assistant_id,
         conversation_id=conversation.id,
     )

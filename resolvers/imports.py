@@ -1,4 +1,4 @@
-"""Recording a whole conversation at once, with its running totals derived from its messages.
+"""Importing whole conversations with their past, running totals derived from their messages.
 
 Used by the demo seed and the tests to write conversations with a past; live traffic arrives
 message by message through resolvers/recording.py, which keeps the same totals.
@@ -19,9 +19,10 @@ from models.enums import (
     VariableSource,
     VariableType,
 )
-from resolvers.events import change, record_event
+from resolvers.event import change, record_event
 from resolvers.filters import canonical_json
-from resolvers.records import ReplyUsage, Visit, add_to_totals, apply_usage, visitor_fields
+from resolvers.usage import ReplyUsage, add_to_totals, apply_usage
+from resolvers.visitor import Visit, visitor_fields
 
 
 @dataclass(frozen=True)

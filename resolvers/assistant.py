@@ -8,9 +8,9 @@ from typing import Any
 from tortoise.transactions import in_transaction
 
 from models import Assistant
+from resolvers.bounds import Bounds
 from resolvers.errors import NotFound
 from resolvers.forms import Problem, form_definition_problems, normalise_origins, raise_problems
-from resolvers.limits import Limits
 
 
 async def list_assistants(workspace_id: int) -> list[Assistant]:
@@ -42,7 +42,7 @@ class AssistantSpec:
     allowed_origins: list[str] | None = None
 
 
-def _checked(spec: AssistantSpec, current: Assistant | None, limits: Limits) -> dict[str, Any]:
+def _checked(spec: AssistantSpec, current: Assistant | None, bounds: Bounds) -> dict[str, Any]:
     """The fields to store; every problem with the spec at once, as BAD_USER_INPUT."""
     name = spec.name.strip()
     problems = []
@@ -54,7 +54,7 @@ def _checked(spec: AssistantSpec, current: Assistant | None, limits: Limits) -> 
     extracted = spec.extracted_variables
     if extracted is None:
         extracted = current.extracted_variables if current else []
-    problems += form_definition_problems(form, extracted, limits)
+    problems += form_definition_problems(form, extracted, bounds)
     origins = spec.allowed_origins
     if origins is None:
         origins = current.allowed_origins if current else []
@@ -68,12 +68,12 @@ def _checked(spec: AssistantSpec, current: Assistant | None, limits: Limits) -> 
     }
 
 
-async def create_assistant(workspace_id: int, spec: AssistantSpec, limits: Limits) -> Assistant:
-    return await Assistant.create(workspace_id=workspace_id, **_checked(spec, None, limits))
+async def create_assistant(workspace_id: int, spec: AssistantSpec, bounds: Bounds) -> Assistant:
+    return await Assistant.create(workspace_id=workspace_id, **_checked(spec, None, bounds))
 
 
 async def update_assistant(
-    workspace_id: int, assistant_id: int, spec: AssistantSpec, limits: Limits
+    workspace_id: int, assistant_id: int, spec: AssistantSpec, bounds: Bounds
 ) -> Assistant:
     async with in_transaction():
         assistant = (
@@ -83,7 +83,7 @@ async def update_assistant(
         )
         if assistant is None:
             raise NotFound("Assistant not found.")
-        for name, value in _checked(spec, assistant, limits).items():
+        for name, value in _checked(spec, assistant, bounds).items():
             setattr(assistant, name, value)
         await assistant.save()
     return assistant

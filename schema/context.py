@@ -1,0 +1,54 @@
+"""What the schema needs from a request's context, as a protocol: the server layer provides it
+(server/context.py), so the schema never imports the server."""
+
+from typing import Protocol
+
+import strawberry
+
+from resolvers.auth import Principal
+from resolvers.bounds import Bounds
+from resolvers.loaders import Loaders
+from subscriptions.live import Live
+
+
+class Context(Protocol):
+    @property
+    def bounds(self) -> Bounds:
+        """The write path's bounds (sizes, counts, timeouts)."""
+
+    @property
+    def live(self) -> Live:
+        """This process's live feeds and counts."""
+
+    @property
+    def origin(self) -> str | None:
+        """The page that sent the request, as the browser reports it."""
+
+    @property
+    def loaders(self) -> Loaders:
+        """The DataLoaders of the current operation."""
+
+    def caller(self) -> Principal:
+        """The authenticated key; UNAUTHENTICATED when there is none or it is not valid."""
+
+    def reader(self) -> Principal:
+        """A key allowed to read this workspace's records."""
+
+    def forget_loaders(self) -> None:
+        """Starts the next operation with empty DataLoaders."""
+
+    def limit_widget_start(self, caller: Principal) -> None:
+        """RATE_LIMITED when a widget starts too many conversations."""
+
+    def limit_widget_send(self, caller: Principal) -> None:
+        """RATE_LIMITED when a widget session sends too many messages."""
+
+    async def still_authorized(self) -> bool:
+        """Whether a long-lived socket's token still authenticates."""
+
+    def close_socket(self, code: int, reason: str) -> None:
+        """Closes the websocket this context belongs to, without waiting; no-op over HTTP."""
+
+
+Info = strawberry.Info[Context, None]
+"""The `info` every resolver of this schema receives."""
