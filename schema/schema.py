@@ -19,6 +19,7 @@ from schema.assistant import Assistant, AssistantMutations, AssistantQueries
 from schema.complexity import complexity_rule
 from schema.conversation import Conversation, ConversationQueries
 from schema.errors import ErrorPolicy
+from schema.inputs import InputPolicy
 from schema.live import LiveSubscriptions
 from schema.message import Message
 from schema.node import NodeQueries
@@ -74,5 +75,6 @@ def build_schema(
             lambda: ValidationCache(maxsize=cache_size),
             ErrorPolicy,
             FreshLoaders,
+            InputPolicy,
         ],
     )
