@@ -4,7 +4,11 @@ Raise these from anywhere below the schema; `schema/errors.py` is the one place 
 GraphQL errors. Anything else that escapes is a bug: it is logged in full and masked for clients.
 """
 
+from collections.abc import Iterator
 from typing import Any, ClassVar
+
+import asyncpg
+from tortoise.exceptions import DBConnectionError
 
 
 class ParleyError(Exception):
@@ -42,3 +46,43 @@ class RateLimited(ParleyError):
 
 class QueryTooComplex(ParleyError):
     code = "QUERY_TOO_COMPLEX"
+
+
+class Timeout(ParleyError):
+    code = "TIMEOUT"
+
+
+class Unavailable(ParleyError):
+    code = "UNAVAILABLE"
+
+
+_UNREACHABLE = (
+    OSError,  # refused, reset, unreachable
+    DBConnectionError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.AdminShutdownError,
+    asyncpg.ConnectionDoesNotExistError,
+    asyncpg.InterfaceError,
+)
+
+
+def _chain(error: BaseException) -> Iterator[BaseException]:
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        yield current
+        current = current.__cause__ or current.__context__
+
+
+def database_failure(error: BaseException) -> ParleyError | None:
+    """What a client may be told about a failure of the database itself: TIMEOUT for a
+    statement the server cancelled, UNAVAILABLE for a database it cannot reach (retry later);
+    None for anything else, which is a bug."""
+    for cause in _chain(error):
+        if isinstance(cause, asyncpg.QueryCanceledError):
+            return Timeout("A database statement took too long and was cancelled.")
+        if isinstance(cause, _UNREACHABLE):
+            return Unavailable("The database is unavailable; retry shortly.", retryAfter=1)
+    return None

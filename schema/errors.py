@@ -10,7 +10,7 @@ import logging
 from graphql import GraphQLError
 from strawberry.extensions import MaskErrors
 
-from resolvers.errors import ParleyError
+from resolvers.errors import ParleyError, database_failure
 
 logger = logging.getLogger("parley.errors")
 
@@ -31,6 +31,17 @@ def _with_code(
     )
 
 
+def _masked(error: GraphQLError, message: str) -> GraphQLError:
+    """The same error with our message: a driver's own text may carry SQL or values."""
+    return GraphQLError(
+        message=message,
+        nodes=error.nodes,
+        source=error.source,
+        positions=error.positions,
+        path=error.path,
+    )
+
+
 def classify(error: GraphQLError) -> GraphQLError:
     original = error.original_error
     if isinstance(original, ParleyError):
@@ -38,6 +49,10 @@ def classify(error: GraphQLError) -> GraphQLError:
     if original is None or isinstance(original, GraphQLError):
         existing = (error.extensions or {}).get("code")
         return _with_code(error, str(existing) if existing else "BAD_USER_INPUT")
+    failure = database_failure(original)
+    if failure is not None:
+        logger.warning("%s at %s: %s", failure.code, error.path, original)
+        return _with_code(_masked(error, failure.message), failure.code, failure.extensions)
     logger.error("unexpected error at %s", error.path, exc_info=original)
     return GraphQLError(
         message=INTERNAL_MESSAGE,

@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager, suppress
 from datetime import timedelta
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.routing import Route, WebSocketRoute
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from tortoise.contrib.starlette import RegisterTortoise
@@ -15,6 +16,9 @@ from models.config import tortoise_config
 from resolvers.ratelimit import WidgetLimits
 from resolvers.sweeper import sweep_forever
 from schema.schema import build_schema
+from server.body import BodyLimit
+from server.deadline import RequestDeadline
+from server.gate import AuthGate
 from server.http import GraphQLView
 from server.settings import Settings
 from subscriptions.live import Live
@@ -40,7 +44,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         logging.getLogger("parley").setLevel(settings.log_level)
         settings.make_database_folder()
-        async with RegisterTortoise(app, config=tortoise_config(settings.database_url)):
+        config = tortoise_config(settings.database_url, settings.statement_timeout_ms)
+        async with RegisterTortoise(app, config=config):
             live = Live(settings.database_url, settings.live)
             await live.start()
             app.state.live = live
@@ -58,6 +63,17 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     app = Starlette(
         routes=[Route("/graphql", view, methods=["GET", "POST"]), WebSocketRoute("/graphql", view)],
+        middleware=[
+            # Outermost first: the deadline covers everything; bodies are bounded before any
+            # handler sees them.
+            Middleware(RequestDeadline, seconds=settings.request_timeout_seconds),
+            Middleware(
+                BodyLimit,
+                max_bytes=settings.max_body_bytes,
+                deadline_seconds=settings.body_timeout_seconds,
+            ),
+            Middleware(AuthGate, path="/graphql", ide=settings.graphiql),
+        ],
         lifespan=lifespan,
     )
     app.state.settings = settings

@@ -126,8 +126,14 @@ async def build_context(
     settings: Settings,
     authorization: str | None,
 ) -> Context:
-    """Authenticates once per request; a bad key is reported by the fields that need a key."""
+    """Authenticates once per request: over HTTP the gate (server/gate.py) already has, and left
+    the caller in the request's state; a bad key is reported by the fields that need a key."""
     context = Context(request=request, response=response, settings=settings)
+    gated = request.scope.get("state", {})
+    if "principal" in gated:
+        context.principal = gated["principal"]
+        context.token = gated.get("token")
+        return context
     token = bearer_token(authorization)
     if token is None:
         return context

@@ -50,6 +50,10 @@ class Settings:
     ws_init_timeout_seconds: int = 10
     ws_ping_interval_seconds: int = 20
     ws_pong_timeout_seconds: int = 10
+    max_body_bytes: int = 256 * 1024
+    body_timeout_seconds: int = 10
+    request_timeout_seconds: int = 15
+    statement_timeout_ms: int = 5000
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
@@ -83,6 +87,16 @@ class Settings:
             ),
             ws_pong_timeout_seconds=_int(
                 env, "PARLEY_WS_PONG_TIMEOUT_SECONDS", defaults.ws_pong_timeout_seconds
+            ),
+            max_body_bytes=_int(env, "PARLEY_MAX_BODY_BYTES", defaults.max_body_bytes),
+            body_timeout_seconds=_int(
+                env, "PARLEY_BODY_TIMEOUT_SECONDS", defaults.body_timeout_seconds
+            ),
+            request_timeout_seconds=_int(
+                env, "PARLEY_REQUEST_TIMEOUT_SECONDS", defaults.request_timeout_seconds
+            ),
+            statement_timeout_ms=_int(
+                env, "PARLEY_STATEMENT_TIMEOUT_MS", defaults.statement_timeout_ms
             ),
         )
 

@@ -67,15 +67,21 @@ async def test_queries_work_over_get(api: Api) -> None:
 
 
 async def test_an_unacceptable_accept_header_is_406(api: Api) -> None:
+    _, key = await factories.workspace()
     response = await api.client.post(
-        "/graphql", json={"query": "{ __typename }"}, headers={"accept": "text/csv"}
+        "/graphql",
+        json={"query": "{ __typename }"},
+        headers={"accept": "text/csv", "authorization": f"Bearer {key}"},
     )
     assert response.status_code == 406
 
 
 async def test_malformed_json_bodies_are_400(api: Api) -> None:
+    _, key = await factories.workspace()
     response = await api.client.post(
-        "/graphql", content=b"{not json", headers={"content-type": "application/json"}
+        "/graphql",
+        content=b"{not json",
+        headers={"content-type": "application/json", "authorization": f"Bearer {key}"},
     )
     assert response.status_code == 400
 
@@ -106,7 +112,8 @@ async def test_alias_floods_are_refused(api: Api) -> None:
 
 
 async def test_graphiqls_introspection_query_is_not_too_deep(api: Api) -> None:
-    result = await api(get_introspection_query(descriptions=True))
+    _, key = await factories.workspace()
+    result = await api(get_introspection_query(descriptions=True), key=key)
     assert result.status == 200
     assert result.data["__schema"]["queryType"]["name"] == "Query"
 

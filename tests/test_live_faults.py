@@ -4,13 +4,7 @@ import asyncio
 import base64
 import gc
 import os
-import signal
-import socket as sockets
-import subprocess
-import sys
 import tracemalloc
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 
 import asyncpg
 import httpx
@@ -23,6 +17,7 @@ from subscriptions.live import Live
 from tests.api import Api
 from tests.conftest import BACKEND
 from tests.live import SEND, Desk
+from tests.servers import served
 from tests.test_live import MESSAGES
 from tests.ws import open_socket
 
@@ -97,44 +92,6 @@ async def test_subscribing_and_leaving_a_thousand_times_leaves_nothing_behind(
     assert live.feed.workspaces == 0
     assert live.counts.active == 0
     assert memory_after - memory_before < 2_000_000
-
-
-def _free_port() -> int:
-    with sockets.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-@asynccontextmanager
-async def served(settings: Settings, *options: str) -> AsyncIterator[str]:
-    """`parley serve` in a process of its own, on the test database."""
-    port = _free_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": settings.database_url,
-        "PARLEY_SWEEP_INTERVAL_SECONDS": "0",
-    }
-    process = subprocess.Popen(  # noqa: ASYNC220 (a server for the whole test)
-        [sys.executable, "-m", "server.cli", "serve", "--port", str(port), *options],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        async with httpx.AsyncClient() as client:
-            for _ in range(200):
-                try:
-                    await client.get(
-                        f"http://127.0.0.1:{port}/graphql", headers={"accept": "text/html"}
-                    )
-                    break
-                except httpx.TransportError:
-                    await asyncio.sleep(0.05)
-        yield f"127.0.0.1:{port}"
-    finally:
-        process.send_signal(signal.SIGTERM)
-        process.wait(timeout=10)
 
 
 async def send_via(server: str, key: str, conversation: str, n: int, content: str) -> None:
