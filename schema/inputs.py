@@ -30,6 +30,10 @@ from strawberry.extensions import SchemaExtension
 
 MAX_DEPTH = 32
 """Nesting of lists and objects allowed in variables; Parley's deepest input needs 5."""
+MAX_NESTING = 64
+"""Brackets a document may nest: graphql-core parses recursively, and a deeper document would
+exhaust the stack (RecursionError) before any depth rule could look at it."""
+_BRACKETS = re.compile(r'"""(?:\\"""|[^"]|"(?!""))*"""|"(?:\\.|[^"\\\n])*"|#[^\n\r]*|[{}\[\]()]')
 
 _FORBIDDEN = re.compile("[\x00\ud800-\udfff]")
 
@@ -42,6 +46,21 @@ def text_problem(text: str) -> str | None:
     if found.group() == "\x00":
         return "NUL characters (U+0000) are not allowed"
     return "unpaired surrogate code points (U+D800–U+DFFF) are not allowed"
+
+
+def nesting(document: str) -> int:
+    """How deep the document's brackets nest, outside strings and comments."""
+    if sum(document.count(bracket) for bracket in "{[(") <= MAX_NESTING:
+        return 0  # cannot nest deeper than that: no need to scan
+    depth = deepest = 0
+    for token in _BRACKETS.finditer(document):
+        kind = token.group()
+        if kind in ("{", "[", "("):
+            depth += 1
+            deepest = max(depth, deepest)
+        elif kind in ("}", "]", ")"):
+            depth -= 1
+    return deepest
 
 
 def refused(where: str, problem: str) -> GraphQLError:
@@ -131,6 +150,14 @@ def document_error(document: DocumentNode) -> GraphQLError | None:
 
 class InputPolicy(SchemaExtension):
     """Applies the policy to every operation, over HTTP and websockets, before it executes."""
+
+    def on_operation(self) -> Iterator[None]:
+        if nesting(self.execution_context.query or "") > MAX_NESTING:
+            raise GraphQLError(
+                f"The document nests brackets more than {MAX_NESTING} deep.",
+                extensions={"code": "BAD_USER_INPUT"},
+            )
+        yield
 
     def on_execute(self) -> Iterator[None]:
         context = self.execution_context

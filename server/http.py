@@ -2,21 +2,28 @@
 
 Clients that accept `application/graphql-response+json` get it, with 400 for requests that never
 reached execution (syntax, validation, variables); others get `application/json` with 200.
+A request that cannot be read as GraphQL at all (its body, content type, method or Accept header)
+answers with a GraphQL error body too, code BAD_USER_INPUT, and 400, 405, 406 or 415.
 """
 
+import json
 from typing import Any
 
 from cross_web import HTTPException
+from graphql import GraphQLError
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.http.async_base_view import AsyncHTTPRequestAdapter  # type: ignore[attr-defined]
+from strawberry.http.types import QueryParams
 from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types.execution import ExecutionResult
 from strawberry.types.unset import UNSET, UnsetType
 
+from schema.errors import classify
 from server.context import Context, build_context
 from server.websocket import TransportHandler, connect
 
@@ -36,6 +43,33 @@ def negotiate(accept: str | None) -> str | None:
     return None
 
 
+def request_data(data: object) -> GraphQLRequestData:
+    """The one operation a decoded body or query string describes, or 400 saying what is wrong."""
+    if isinstance(data, list):
+        raise HTTPException(400, "Batching is not enabled: send one operation per request.")
+    if not isinstance(data, dict):
+        raise HTTPException(400, "The request must be a JSON object with a `query`.")
+    fields = {"query": str, "variables": dict, "operationName": str, "extensions": dict}
+    for name, kind in fields.items():
+        if data.get(name) is not None and not isinstance(data[name], kind):
+            what = "a string" if kind is str else "an object"
+            raise HTTPException(400, f"`{name}` must be {what} or null.")
+    if not data.get("query"):
+        raise HTTPException(400, "No GraphQL query found in the request.")
+    return GraphQLRequestData(
+        query=data["query"],
+        variables=data.get("variables"),
+        operation_name=data.get("operationName"),
+        extensions=data.get("extensions"),
+        protocol="http",
+    )
+
+
+def with_code(error: GraphQLError) -> GraphQLError:
+    """Errors raised while parsing escape the schema's error policy: classify them here."""
+    return error if (error.extensions or {}).get("code") else classify(error)
+
+
 def is_request_error(result: ExecutionResult) -> bool:
     """True when the operation never executed: every error is about the request itself."""
     errors = result.errors or []
@@ -48,6 +82,24 @@ class GraphQLView(GraphQL[Context, None]):
     """Seconds of silence after which the server pings a websocket."""
     pong_timeout: float = 10.0
     """Seconds a pinged websocket has to answer before it is closed."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        request = Request(scope, receive)
+        try:
+            response = await self.run(request)
+        except HTTPException as error:
+            response = self.refusal(request, error.status_code, error.reason)
+        await response(scope, receive, send)
+
+    def refusal(self, request: Request, status: int, message: str) -> Response:
+        """A request refused before GraphQL could run, in a GraphQL error body."""
+        code = "NOT_FOUND" if status == 404 else "BAD_USER_INPUT"
+        body = {"errors": [{"message": message, "extensions": {"code": code}}]}
+        media_type = negotiate(request.headers.get("accept")) or JSON
+        return Response(self.encode_json(body), status_code=status, media_type=media_type)
 
     async def on_ws_connect(self, context: Context) -> UnsetType:
         await connect(context)
@@ -70,7 +122,33 @@ class GraphQLView(GraphQL[Context, None]):
     ) -> GraphQLRequestData | list[GraphQLRequestData]:
         if negotiate(request.headers.get("accept")) is None:
             raise HTTPException(406, f"Accept {GRAPHQL_RESPONSE_JSON} or {JSON}.")
-        return await super().parse_http_body(request)
+        if request.method == "GET":
+            return request_data(self.parse_query_params(request.query_params))
+        content_type = (request.content_type or "").split(";", 1)[0].strip().lower()
+        if content_type != JSON:
+            raise HTTPException(415, f"Send the request as {JSON}.")
+        return request_data(self.parse_json(await request.get_body()))
+
+    def parse_query_params(self, params: QueryParams) -> dict[str, Any]:
+        return super().parse_query_params(params) if params else {}
+
+    def parse_json(self, data: str | bytes) -> Any:
+        try:
+            return self.decode_json(data)
+        except json.JSONDecodeError as error:
+            raise HTTPException(400, f"The request is not valid JSON: {error.msg}.") from None
+
+    def decode_json(self, data: str | bytes) -> object:
+        """Strict UTF-8 JSON; too deep a nesting is a decoding error, not a RecursionError
+        (websocket messages are decoded here too, and their errors close with 4400)."""
+        try:
+            text = data.decode() if isinstance(data, bytes) else data
+        except UnicodeDecodeError:
+            raise json.JSONDecodeError("the body is not UTF-8", "", 0) from None
+        try:
+            return json.loads(text)
+        except RecursionError:
+            raise json.JSONDecodeError("it is nested too deeply", "", 0) from None
 
     async def execute_single(self, *args: Any, **kwargs: Any) -> ExecutionResult:
         """GET carries queries only: a mutation over GET is 405, as the spec says."""
@@ -84,6 +162,7 @@ class GraphQLView(GraphQL[Context, None]):
     async def process_result(
         self, request: Request, result: ExecutionResult
     ) -> GraphQLHTTPResponse:
+        result.errors = [with_code(error) for error in result.errors or []] or None
         response_data = await super().process_result(request, result)
         media_type = negotiate(request.headers.get("accept")) or JSON
         sub_response: Response = request.state.sub_response
