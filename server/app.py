@@ -17,6 +17,7 @@ from resolvers.ratelimit import WidgetLimits
 from resolvers.sweeper import sweep_forever
 from schema.schema import build_schema
 from server.body import BodyLimit
+from server.cors import CORS
 from server.deadline import RequestDeadline
 from server.gate import AuthGate
 from server.http import GraphQLView
@@ -64,6 +65,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     app = Starlette(
         routes=[Route("/graphql", view, methods=["GET", "POST"]), WebSocketRoute("/graphql", view)],
         middleware=[
+            Middleware(CORS),  # preflights answered here; every answer below carries CORS headers
             # Outermost first: the deadline covers everything; bodies are bounded before any
             # handler sees them.
             Middleware(RequestDeadline, seconds=settings.request_timeout_seconds),

@@ -25,6 +25,7 @@ from strawberry.types.unset import UNSET, UnsetType
 
 from schema.errors import classify
 from server.context import Context, build_context
+from server.cors import check_request_origin
 from server.websocket import TransportHandler, connect
 
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
@@ -101,6 +102,11 @@ class GraphQLView(GraphQL[Context, None]):
         media_type = negotiate(request.headers.get("accept")) or JSON
         return Response(self.encode_json(body), status_code=status, media_type=media_type)
 
+    def is_websocket_origin_allowed(self, request: WebSocket, origin: str) -> bool:
+        """Every origin may open a socket: no cookies are used, so a page acts only with a token
+        it holds, and `connect` checks that token against the page's origin (4403)."""
+        return True
+
     async def on_ws_connect(self, context: Context) -> UnsetType:
         await connect(context)
         no_payload: UnsetType = UNSET  # a connection_ack without payload
@@ -110,7 +116,9 @@ class GraphQLView(GraphQL[Context, None]):
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> Context:
         authorization = request.headers.get("authorization")
-        return await build_context(request, response, request.app.state.settings, authorization)
+        context = await build_context(request, response, request.app.state.settings, authorization)
+        await check_request_origin(context)
+        return context
 
     async def get_sub_response(self, request: Request | WebSocket) -> Response:
         sub_response = await super().get_sub_response(request)

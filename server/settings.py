@@ -10,6 +10,7 @@ from pathlib import Path
 
 from models.config import dialect_of
 from resolvers.bounds import Bounds
+from resolvers.forms import normalise_origins
 from subscriptions.live import LiveSettings
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -37,6 +38,19 @@ def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
     raise ValueError(f"{name} must be true or false, not {raw!r}")
 
 
+def _origins(env: Mapping[str, str], name: str) -> frozenset[str]:
+    """Comma-separated origins, normalised as browsers send them in `Origin`."""
+    found: set[str] = set()
+    for item in (env.get(name) or "").split(","):
+        if not item.strip():
+            continue
+        problems, origins = normalise_origins([item])
+        if problems:
+            raise ValueError(f"{name}: {item.strip()!r} is not an origin like https://shop.example")
+        found.update(origins)
+    return frozenset(found)
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str = f"sqlite://{DEFAULT_DATABASE_PATH}"
@@ -50,6 +64,8 @@ class Settings:
     ws_init_timeout_seconds: int = 10
     ws_ping_interval_seconds: int = 20
     ws_pong_timeout_seconds: int = 10
+    cors_origins: frozenset[str] = frozenset()
+    """Origins whose pages may use secret keys; empty: any. Widget tokens follow their assistant."""
     max_body_bytes: int = 256 * 1024
     body_timeout_seconds: int = 10
     request_timeout_seconds: int = 15
@@ -88,6 +104,7 @@ class Settings:
             ws_pong_timeout_seconds=_int(
                 env, "PARLEY_WS_PONG_TIMEOUT_SECONDS", defaults.ws_pong_timeout_seconds
             ),
+            cors_origins=_origins(env, "PARLEY_CORS_ORIGINS"),
             max_body_bytes=_int(env, "PARLEY_MAX_BODY_BYTES", defaults.max_body_bytes),
             body_timeout_seconds=_int(
                 env, "PARLEY_BODY_TIMEOUT_SECONDS", defaults.body_timeout_seconds

@@ -16,13 +16,15 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.types import Messag
 
 from resolvers.errors import ParleyError
 from server.context import Context, authenticate, bearer_token
+from server.cors import check_token_origin
 from subscriptions.closecodes import INTERNAL, PONG_TIMEOUT
 
 logger = logging.getLogger("parley.websocket")
 
 
 async def connect(context: Context) -> None:
-    """Authenticates the socket from `connection_init`'s payload, or rejects it (4403)."""
+    """Authenticates the socket from `connection_init`'s payload, or rejects it (4403), as it
+    does a token the page's origin may not use."""
     params = context.connection_params or {}
     authorization = params.get("authorization") or params.get("Authorization")
     token = bearer_token(authorization if isinstance(authorization, str) else None)
@@ -30,6 +32,7 @@ async def connect(context: Context) -> None:
         raise ConnectionRejectionError({"message": 'Send {"authorization": "Bearer <key>"}.'})
     try:
         context.principal = await authenticate(token)
+        await check_token_origin(context.principal, context.origin, context.settings.cors_origins)
     except ParleyError as error:
         raise ConnectionRejectionError({"message": error.message}) from error
     context.token = token
