@@ -2,15 +2,14 @@
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
 from models import Conversation
-from models.money import to_units
+from models.money import exact_units
 from resolvers.errors import BadUserInput, NotFound
 from resolvers.filters import ConversationFilter, conversation_where
-from resolvers.ids import decode_cursor, encode_cursor
+from resolvers.ids import cursor_int, cursor_time, decode_cursor, encode_cursor
 from resolvers.pagination import PageArgs, PageInfo
 from resolvers.sql import Params, dialect, fetch, fetch_models
 
@@ -42,7 +41,7 @@ class ConversationOrder:
     def key(self, row: Conversation) -> list[Any]:
         """The keyset values of a row as they go into a cursor: sort value, then id."""
         if self.field is OrderField.COST:
-            value: Any = to_units(row.cost)
+            value: Any = exact_units(row.cost)
         elif self.field is OrderField.MESSAGE_COUNT:
             value = row.message_count
         else:
@@ -51,17 +50,12 @@ class ConversationOrder:
 
     def parse(self, cursor: str) -> tuple[Any, int]:
         values = decode_cursor(cursor, self.cursor_kind)
-        try:
-            value, row_id = values
-            if not isinstance(row_id, int):
-                raise TypeError
-            if self.field in (OrderField.STARTED_AT, OrderField.LAST_ACTIVITY_AT):
-                return datetime.fromisoformat(value), row_id
-            if not isinstance(value, int):
-                raise TypeError
-        except (TypeError, ValueError):
-            raise BadUserInput("Invalid cursor.") from None
-        return value, row_id
+        if len(values) != 2:
+            raise BadUserInput("Invalid cursor.")
+        value, row_id = values
+        if self.field in (OrderField.STARTED_AT, OrderField.LAST_ACTIVITY_AT):
+            return cursor_time(value), cursor_int(row_id)
+        return cursor_int(value), cursor_int(row_id)
 
 
 @dataclass(frozen=True)

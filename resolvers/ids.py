@@ -9,12 +9,19 @@ import base64
 import binascii
 import hashlib
 import json
+import re
+from datetime import UTC, datetime
 from typing import Any
 
 from resolvers.errors import BadUserInput
 
 _CHECKSUM_BYTES = 4
 _MAX_TOKEN_LENGTH = 512
+MAX_KEY = 2**63 - 1
+"""Row keys and counters are 64-bit integers (BIGINT): anything beyond cannot be one of ours."""
+_KEY = re.compile(r"[1-9][0-9]{0,18}")
+_EARLIEST = datetime(1, 1, 2, tzinfo=UTC)
+_LATEST = datetime(9999, 12, 30, tzinfo=UTC)
 
 
 def _checksum(text: bytes) -> bytes:
@@ -51,8 +58,9 @@ def encode_id(type_name: str, pk: int) -> str:
 
 
 def decode_any_id(global_id: str) -> tuple[str, int]:
+    """The type and row key of an ID; keys are decimal, 1 to 2⁶³−1, without leading zeros."""
     type_name, _, key = unseal(global_id, "ID").partition(":")
-    if not key.isdigit():
+    if not _KEY.fullmatch(key) or int(key) > MAX_KEY:
         raise BadUserInput("Invalid ID.")
     return type_name, int(key)
 
@@ -72,17 +80,39 @@ def encode_cursor(kind: str, values: list[Any]) -> str:
 def decode_cursor(cursor: str, kind: str) -> list[Any]:
     """The values of a cursor made for `kind` (an ordering, or a conversation's messages)."""
     try:
-        decoded = json.loads(unseal(cursor, "cursor"))
-    except json.JSONDecodeError:
+        decoded = json.loads(unseal(cursor, "cursor"), parse_constant=_no_constant)
+    except (json.JSONDecodeError, RecursionError):
         raise BadUserInput("Invalid cursor.") from None
     if not isinstance(decoded, list) or not decoded or decoded[0] != kind:
         raise BadUserInput("Invalid cursor: it was made for another list or ordering.")
     return decoded[1:]
 
 
+def _no_constant(name: str) -> Any:
+    raise json.JSONDecodeError(f"{name} is not a cursor value", name, 0)
+
+
+def cursor_int(value: Any) -> int:
+    """A whole number from a cursor, within the 64-bit columns it is compared with."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_KEY:
+        raise BadUserInput("Invalid cursor.")
+    return value
+
+
+def cursor_time(value: Any) -> datetime:
+    """A moment from a cursor: ISO 8601 with an offset, well inside the years 1–9999 in UTC."""
+    try:
+        moment = datetime.fromisoformat(value)
+        if moment.tzinfo is None or not _EARLIEST <= moment <= _LATEST:
+            raise ValueError
+        return moment.astimezone(UTC)
+    except (TypeError, ValueError, OverflowError):
+        raise BadUserInput("Invalid cursor.") from None
+
+
 def parse_sequence_cursor(cursor: str, kind: str) -> int:
     """The number inside a cursor of a numbered sequence (messages, events)."""
     values = decode_cursor(cursor, kind)
-    if len(values) != 1 or not isinstance(values[0], int) or values[0] < 0:
+    if len(values) != 1:
         raise BadUserInput("Invalid cursor.")
-    return values[0]
+    return cursor_int(values[0])

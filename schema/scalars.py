@@ -24,7 +24,10 @@ def parse_datetime(value: Any) -> datetime:
         raise BadUserInput(f"Invalid DateTime {value!r}: use RFC 3339.") from None
     if parsed.tzinfo is None:
         raise BadUserInput(f"DateTime {value!r} needs a time zone offset, e.g. Z.")
-    return parsed.astimezone(UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:  # 0001-01-01T00:00:00+01:00 is before the first representable moment
+        raise BadUserInput(f"DateTime {value!r} is out of range.") from None
 
 
 def serialize_decimal(value: Decimal) -> str:

@@ -6,6 +6,7 @@ from typing import Any
 import pytest
 
 from models import Conversation, Message
+from resolvers.ids import encode_cursor, encode_id, seal
 from schema.inputs import MAX_DEPTH, text_problem
 from tests import factories
 from tests.api import Api
@@ -140,3 +141,216 @@ async def test_good_unicode_still_goes_through(api: Api) -> None:
     )
     assert sent.data["sendMessage"]["message"]["content"] == "Grüße 😀 \u2028 日本"
     assert await Conversation.all().count() == 1
+
+
+# Numbers and IDs: decoded into range or refused.
+
+TOO_BIG = str(2**64)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"Conversation:{TOO_BIG}",
+        "Conversation:0",
+        "Conversation:007",
+        "Conversation:²",
+        "Conversation:-1",
+        "Conversation:1.0",
+        "Conversation:",
+        f"Conversation:{'9' * 400}",
+    ],
+)
+async def test_forged_ids_with_a_valid_checksum_are_refused(api: Api, text: str) -> None:
+    _, key = await factories.workspace()
+    forged = seal(text)
+    for query in (
+        "query($id: ID!) { conversation(id: $id) { id } }",
+        "query($id: ID!) { node(id: $id) { id } }",
+    ):
+        result = await ask(api, query, {"id": forged}, key=key)
+        assert result.status == 200, result.body
+        assert result.codes == ["BAD_USER_INPUT"], result.body
+
+
+async def test_the_largest_key_is_well_formed_and_absent(api: Api) -> None:
+    _, key = await factories.workspace()
+    largest = seal(f"Conversation:{2**63 - 1}")
+    result = await ask(
+        api, "query($id: ID!) { conversation(id: $id) { id } }", {"id": largest}, key=key
+    )
+    assert result.codes == ["NOT_FOUND"]
+    sent = await ask(
+        api,
+        SEND,
+        {"input": {"conversationId": largest, "clientMessageId": "c", "content": "hi"}},
+        key=key,
+    )
+    assert sent.codes == ["NOT_FOUND"]
+
+
+CONVERSATIONS = """query($o: ConversationOrder, $a: String) {
+  conversations(orderBy: $o, after: $a) { edges { node { id } } } }"""
+MESSAGES = """query($id: ID!, $a: String) {
+  conversation(id: $id) { messages(after: $a) { edges { node { id } } } } }"""
+
+
+@pytest.mark.parametrize(
+    ("field", "values"),
+    [
+        ("STARTED_AT", ["0001-01-01T00:00:00+05:00", 1]),
+        ("STARTED_AT", ["0001-01-01T00:00:00", 1]),
+        ("STARTED_AT", ["9999-12-31T23:59:59-05:00", 1]),
+        ("STARTED_AT", ["2026-11-01T09:00:00+00:00", 2**64]),
+        ("STARTED_AT", [5, 1]),
+        ("LAST_ACTIVITY_AT", ["2026-11-01T09:00:00+00:00"]),
+        ("COST", [2**64, 1]),
+        ("COST", [1.5, 1]),
+        ("COST", [True, 1]),
+        ("MESSAGE_COUNT", [-1, 1]),
+        ("MESSAGE_COUNT", [1, 10**30]),
+    ],
+)
+async def test_forged_cursors_with_a_valid_checksum_are_refused(
+    api: Api, field: str, values: list[Any]
+) -> None:
+    _, key = await factories.workspace()
+    order = {"field": field, "direction": "DESC"}
+    cursor = encode_cursor(f"c:{field}:desc", values)
+    result = await ask(api, CONVERSATIONS, {"o": order, "a": cursor}, key=key)
+    assert result.codes == ["BAD_USER_INPUT"], result.body
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '["m",18446744073709551616]',
+        '["m",NaN]',
+        '["m",true]',
+        '["m",-1]',
+        '["m",1e400]',
+        '["m",' + "[" * 200 + "]" * 200 + "]",
+    ],
+)
+async def test_forged_message_cursors_are_refused(api: Api, text: str) -> None:
+    workspace_id, key = await factories.workspace()
+    bot = await factories.assistant(workspace_id)
+    row = await factories.conversation(workspace_id, bot.id)
+    result = await ask(
+        api, MESSAGES, {"id": encode_id("Conversation", row.id), "a": seal(text)}, key=key
+    )
+    assert result.codes == ["BAD_USER_INPUT"], result.body
+
+
+@pytest.mark.parametrize("cost", ["1e30", "1000000.000000000001", "-1", "1e-13", "NaN", "Infinity"])
+async def test_reply_costs_out_of_range_are_refused(api: Api, cost: str) -> None:
+    s = await shop()
+    payload = {
+        "assistantId": s.assistant,
+        "type": "TEST",
+        "preChat": [{"name": "email", "value": "a@b.co"}],
+    }
+    started = (await ask(api, START, {"input": payload}, key=s.secret)).data["startConversation"]
+    usage = {
+        "provider": "openai",
+        "model": "gpt-4o",
+        "inputTokens": 1,
+        "outputTokens": 1,
+        "cost": cost,
+    }
+    sent = await ask(
+        api,
+        SEND,
+        {
+            "input": {
+                "conversationId": started["conversation"]["id"],
+                "clientMessageId": "r",
+                "content": "x",
+                "role": "ASSISTANT",
+                "usage": usage,
+            }
+        },
+        key=s.secret,
+    )
+    assert sent.codes == ["BAD_USER_INPUT"], sent.body
+    assert await Message.all().count() == 0
+
+
+async def test_the_largest_reply_cost_is_stored_exactly(api: Api) -> None:
+    s = await shop()
+    payload = {
+        "assistantId": s.assistant,
+        "type": "TEST",
+        "preChat": [{"name": "email", "value": "a@b.co"}],
+    }
+    started = (await ask(api, START, {"input": payload}, key=s.secret)).data["startConversation"]
+    usage = {
+        "provider": "openai",
+        "model": "gpt-4o",
+        "inputTokens": 1,
+        "outputTokens": 1,
+        "cost": "999999.999999999999",
+    }
+    sent = await ask(
+        api,
+        SEND,
+        {
+            "input": {
+                "conversationId": started["conversation"]["id"],
+                "clientMessageId": "r",
+                "content": "x",
+                "role": "ASSISTANT",
+                "usage": usage,
+            }
+        },
+        key=s.secret,
+    )
+    assert sent.data["sendMessage"]["message"]["usage"]["cost"] == "999999.999999999999"
+
+
+@pytest.mark.parametrize(
+    ("condition", "count"),
+    [
+        ({"minCost": "1e30"}, 0),
+        ({"maxCost": "1e30"}, 1),
+        ({"maxCost": "-1e30"}, 0),
+        ({"minCost": "-1e30"}, 1),
+        ({"minCost": "0.0000000000000000000000000001"}, 1),
+        ({"startedAfter": "0001-01-01T00:00:00Z"}, 1),
+        ({"startedBefore": "9999-12-31T23:59:59Z"}, 1),
+    ],
+)
+async def test_huge_filter_bounds_answer_exactly(
+    api: Api, condition: dict[str, str], count: int
+) -> None:
+    workspace_id, key = await factories.workspace()
+    bot = await factories.assistant(workspace_id)
+    await factories.conversation(workspace_id, bot.id, messages=[factories.reply("hi", 1)])
+    query = "query($f: ConversationFilter) { conversationCount(filter: $f) }"
+    result = await ask(api, query, {"f": condition}, key=key)
+    assert result.data == {"conversationCount": count}
+
+
+@pytest.mark.parametrize(
+    ("query", "variables"),
+    [
+        (
+            "query($f: ConversationFilter) { conversationCount(filter: $f) }",
+            {"f": {"startedAfter": "0001-01-01T00:00:00+05:00"}},
+        ),
+        (
+            "query($f: ConversationFilter) { conversationCount(filter: $f) }",
+            {"f": {"startedBefore": "9999-12-31T23:59:59-05:00"}},
+        ),
+        ("query($n: Int) { conversations(first: $n) { totalCount } }", {"n": 2**31}),
+        ("query($n: Int) { conversations(first: $n) { totalCount } }", {"n": 1e300}),
+        ("{ conversations(last: 99999999999999999999) { totalCount } }", {}),
+    ],
+)
+async def test_numbers_and_times_out_of_range_are_refused(
+    api: Api, query: str, variables: dict[str, Any]
+) -> None:
+    _, key = await factories.workspace()
+    result = await ask(api, query, variables, key=key)
+    assert result.status == 400, result.body
+    assert result.codes == ["BAD_USER_INPUT"]

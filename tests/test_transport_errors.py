@@ -33,7 +33,7 @@ BAD_BODIES = {
     "invalid utf-8": b'{"query": "\xff\xfe"}',
     "utf-16": '{"query": "{ __typename }"}'.encode("utf-16"),
     "deep arrays": b"[" * DEEP + b"]" * DEEP,
-    "deep objects": b'{"a":' * DEEP + b"1" + b"}" * DEEP,
+    "deep objects": b'{"a":' * (DEEP // 3) + b"1" + b"}" * (DEEP // 3),
     "deep variables": b'{"query": "{ __typename }", "variables": {"v": '
     + b"[" * DEEP
     + b"]" * DEEP
