@@ -5,8 +5,12 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 export TEST_DATABASE_URL
+PLAYWRIGHT_CORE := 1.65.1
+BROWSER := .browser
+BROWSER_STAMP := $(BROWSER)/.playwright-core-$(PLAYWRIGHT_CORE)
+CHROMIUM := /usr/bin/chromium
 
-.PHONY: run test lint typecheck test-sqlite test-postgres bench migrations schema clean
+.PHONY: run test lint typecheck test-sqlite test-postgres browser-deps bench migrations schema clean
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,11 +34,23 @@ lint: $(INSTALLED)
 typecheck: $(INSTALLED)
 	$(BIN)/mypy
 
-test-sqlite: $(INSTALLED)
+test-sqlite: $(INSTALLED) browser-deps
 	PARLEY_TEST_DATABASE=sqlite $(BIN)/pytest
 
-test-postgres: $(INSTALLED)
+test-postgres: $(INSTALLED) browser-deps
 	PARLEY_TEST_DATABASE=postgres $(BIN)/pytest
+
+## Headless Chromium (Debian's package; installed when missing and run as root) and npm's
+## playwright-core in .browser/, for tests/browser. Without them that test skips, or fails under CI=true.
+browser-deps: $(BROWSER_STAMP)
+	@test -x $(CHROMIUM) || [ "$$(id -u)" != 0 ] || apt-get install -y chromium \
+		|| { apt-get update && apt-get install -y chromium; } || true
+	@test -x $(CHROMIUM) || echo "*** $(CHROMIUM) is missing: run 'apt-get install -y chromium' as root" >&2
+
+$(BROWSER_STAMP):
+	@command -v npm >/dev/null || { echo "*** npm is missing: the browser test cannot run" >&2; exit 0; }; \
+		npm install --prefix $(BROWSER) --no-audit --no-fund --save-exact --loglevel=error \
+			playwright-core@$(PLAYWRIGHT_CORE) && touch $@
 
 ## Print side-by-side benchmark ratios (see README).
 bench: $(INSTALLED)
@@ -49,4 +65,4 @@ schema: $(INSTALLED)
 	$(BIN)/python -m schema.export > schema/schema.graphql
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) $(BROWSER) .mypy_cache .ruff_cache .pytest_cache
