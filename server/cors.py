@@ -59,7 +59,7 @@ class CORS(CORSMiddleware):
         return Response(status_code=204, headers=kept)
 
 
-def _from(origin: str | None, allowed: frozenset[str] | list[str]) -> bool:
+def _listed(origin: str | None, allowed: frozenset[str] | list[str]) -> bool:
     """Whether `Origin` (as browsers send it: scheme://host[:port]) is one of `allowed`, which are
     stored normalised the same way."""
     return (origin or "").lower() in allowed
@@ -70,14 +70,15 @@ async def check_token_origin(
 ) -> None:
     """FORBIDDEN when this token may not be used from the page at `origin`."""
     if principal.kind is CallerKind.SECRET:
-        if origin is not None and cors_origins and not _from(origin, cors_origins):
+        if origin is not None and cors_origins and not _listed(origin, cors_origins):
             raise Forbidden("Secret keys may not be used from this page's origin.")
         return
     if principal.assistant_id is None or (principal.kind is CallerKind.SESSION and origin is None):
         return
     assistant = await get_assistant(principal.workspace_id, principal.assistant_id)
-    if assistant.allowed_origins and not _from(origin, assistant.allowed_origins):
-        raise Forbidden("This page's origin may not use this token.")
+    if assistant.allowed_origins and not _listed(origin, assistant.allowed_origins):
+        kind = "widget key" if principal.kind is CallerKind.PUBLISHABLE else "session token"
+        raise Forbidden(f"This page's origin may not use this {kind}.")
 
 
 async def check_request_origin(context: Context) -> None:

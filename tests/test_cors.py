@@ -166,7 +166,9 @@ async def test_a_session_token_works_only_from_its_assistants_origins(api: Api) 
     widget_ = await widget([SHOP])
     conversation, token = await session(api, widget_)
     assert (await send(api, token, conversation, SHOP)).codes == []
-    assert (await send(api, token, conversation, EVIL)).codes == ["FORBIDDEN"]
+    refused = await send(api, token, conversation, EVIL)
+    assert refused.codes == ["FORBIDDEN"]
+    assert refused.errors[0]["message"] == "This page's origin may not use this session token."
     assert (await send(api, token, conversation, "null")).codes == ["FORBIDDEN"]
     assert (await send(api, token, conversation, None)).codes == []  # a server, not a browser
 
