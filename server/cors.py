@@ -11,7 +11,7 @@ servers, not browsers: only a widget key of an assistant with allowed origins re
 from starlette.datastructures import Headers
 from starlette.middleware.cors import CORSMiddleware
 from starlette.responses import Response
-from starlette.types import ASGIApp
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from resolvers.assistant import get_assistant
 from resolvers.auth import CallerKind, Principal
@@ -33,11 +33,13 @@ MAX_AGE_SECONDS = 7200
 
 
 class CORS(CORSMiddleware):
-    """Starlette's middleware set for bearer tokens: every origin echoed with `Vary: Origin`
-    (never `*`, never credentials), any requested header allowed (authorization, content-type and
-    whatever a GraphQL client adds), GET and POST; an accepted preflight answers 204."""
+    """Starlette's middleware set for bearer tokens on `path` only (other endpoints, such as
+    operations' ones, stay unreadable to other origins' pages): every origin echoed with
+    `Vary: Origin` (never `*`, never credentials), any requested header allowed (authorization,
+    content-type and whatever a GraphQL client adds), GET and POST; a good preflight answers 204."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, path: str = "/graphql") -> None:
+        self.path = path
         super().__init__(
             app,
             allow_origin_regex=".*",
@@ -46,6 +48,12 @@ class CORS(CORSMiddleware):
             expose_headers=EXPOSED_HEADERS,
             max_age=MAX_AGE_SECONDS,
         )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"] != self.path:
+            await self.app(scope, receive, send)
+            return
+        await super().__call__(scope, receive, send)
 
     def preflight_response(self, request_headers: Headers) -> Response:
         response = super().preflight_response(request_headers)

@@ -148,6 +148,14 @@ async def test_refusals_carry_the_cors_headers_so_pages_can_read_them(
     assert response.headers["access-control-allow-origin"] == SHOP
 
 
+async def test_other_paths_get_no_cors_headers(api: Api) -> None:
+    preflight = await api.client.options("/elsewhere", headers=preflight_headers(SHOP))
+    answer = await api.client.get("/elsewhere", headers={"origin": SHOP})
+    for response in (preflight, answer):
+        assert response.status_code in (404, 405)
+        assert "access-control-allow-origin" not in response.headers
+
+
 async def test_without_origin_no_cors_headers_are_added(api: Api) -> None:
     widget_ = await widget([])
     response = await api.client.post(
