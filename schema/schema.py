@@ -4,22 +4,17 @@ Subscription, with its extensions, built once per process."""
 from collections.abc import Iterator
 
 import strawberry
-from graphql import ASTValidationRule, GraphQLError
-from strawberry.extensions import (
-    AddValidationRules,
-    ParserCache,
-    SchemaExtension,
-    ValidationCache,
-)
+from graphql import GraphQLError
+from strawberry.extensions import SchemaExtension
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
 from schema.apikey import ApiKey, ApiKeyMutations, ApiKeyQueries
 from schema.assistant import Assistant, AssistantMutations, AssistantQueries
-from schema.complexity import complexity_rule
 from schema.conversation import Conversation, ConversationQueries
 from schema.errors import ErrorPolicy
 from schema.inputs import InputPolicy
+from schema.limits import DocumentLimits, DocumentPolicy, QueryLimits
 from schema.live import LiveSubscriptions
 from schema.message import Message
 from schema.node import NodeQueries
@@ -53,28 +48,30 @@ class FreshLoaders(SchemaExtension):
 
 
 class ParleySchema(strawberry.Schema):
+    documents: DocumentPolicy
+    """The limits every document is checked against, and the cache of validated ones."""
+
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
         """Unexpected errors are logged by `ErrorPolicy`; expected ones need no traceback."""
 
 
-def build_schema(
-    max_depth: int = 12, max_aliases: int = 30, cache_size: int = 1000
-) -> ParleySchema:
-    rules: list[type[ASTValidationRule]] = [complexity_rule(max_depth, max_aliases)]
-    return ParleySchema(
+def build_schema(limits: QueryLimits | None = None) -> ParleySchema:
+    """One `DocumentPolicy` per schema: its cache and rules serve every request."""
+    policy = DocumentPolicy(limits or QueryLimits())
+    schema = ParleySchema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
         types=[Conversation, Message, Assistant, ApiKey],
         config=StrawberryConfig(scalar_map=SCALAR_MAP),
         extensions=[
-            lambda: AddValidationRules(rules),
-            lambda: ParserCache(maxsize=cache_size),
-            lambda: ValidationCache(maxsize=cache_size),
+            lambda: DocumentLimits(policy),
             ErrorPolicy,
             FreshLoaders,
             InputPolicy,
         ],
     )
+    schema.documents = policy
+    return schema

@@ -27,11 +27,7 @@ from subscriptions.live import Live
 
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings.from_env()
-    schema = build_schema(
-        max_depth=settings.max_query_depth,
-        max_aliases=settings.max_aliases,
-        cache_size=settings.document_cache_size,
-    )
+    schema = build_schema(settings.query_limits)
     view = GraphQLView(
         schema,
         graphql_ide="graphiql" if settings.graphiql else None,

@@ -10,6 +10,8 @@ from pathlib import Path
 
 from models.config import dialect_of
 from resolvers.bounds import Bounds
+from schema.introspection import Introspection
+from schema.limits import QueryLimits
 from resolvers.forms import normalise_origins
 from subscriptions.live import LiveSettings
 
@@ -51,14 +53,29 @@ def _origins(env: Mapping[str, str], name: str) -> frozenset[str]:
     return frozenset(found)
 
 
+def _introspection(env: Mapping[str, str], name: str, default: Introspection) -> Introspection:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return Introspection(raw.lower())
+    except ValueError:
+        choices = "|".join(Introspection)
+        raise ValueError(f"{name} must be one of {choices}, not {raw!r}") from None
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str = f"sqlite://{DEFAULT_DATABASE_PATH}"
     log_level: str = "INFO"
     graphiql: bool = True
-    max_query_depth: int = 12
+    max_tokens: int = 3000
+    max_query_depth: int = 10
     max_aliases: int = 30
-    document_cache_size: int = 1000
+    max_query_fields: int = 10_000
+    max_query_cost: int = 20_000
+    document_cache_bytes: int = 8 * 1024 * 1024
+    introspection: Introspection = Introspection.SECRET
     bounds: Bounds = field(default_factory=Bounds)
     live: LiveSettings = field(default_factory=LiveSettings)
     ws_init_timeout_seconds: int = 10
@@ -79,11 +96,15 @@ class Settings:
             database_url=env.get("DATABASE_URL") or defaults.database_url,
             log_level=env.get("PARLEY_LOG_LEVEL") or defaults.log_level,
             graphiql=_bool(env, "PARLEY_GRAPHIQL", defaults.graphiql),
+            max_tokens=_int(env, "PARLEY_MAX_TOKENS", defaults.max_tokens),
             max_query_depth=_int(env, "PARLEY_MAX_QUERY_DEPTH", defaults.max_query_depth),
             max_aliases=_int(env, "PARLEY_MAX_ALIASES", defaults.max_aliases),
-            document_cache_size=_int(
-                env, "PARLEY_DOCUMENT_CACHE_SIZE", defaults.document_cache_size
+            max_query_fields=_int(env, "PARLEY_MAX_QUERY_FIELDS", defaults.max_query_fields),
+            max_query_cost=_int(env, "PARLEY_MAX_QUERY_COST", defaults.max_query_cost),
+            document_cache_bytes=_int(
+                env, "PARLEY_DOCUMENT_CACHE_BYTES", defaults.document_cache_bytes
             ),
+            introspection=_introspection(env, "PARLEY_INTROSPECTION", defaults.introspection),
             bounds=Bounds(
                 **{
                     item.name: _int(env, f"PARLEY_{item.name.upper()}", item.default)
@@ -115,6 +136,19 @@ class Settings:
             statement_timeout_ms=_int(
                 env, "PARLEY_STATEMENT_TIMEOUT_MS", defaults.statement_timeout_ms
             ),
+        )
+
+    @property
+    def query_limits(self) -> QueryLimits:
+        """What the schema checks in each document before running it."""
+        return QueryLimits(
+            max_tokens=self.max_tokens,
+            max_depth=self.max_query_depth,
+            max_aliases=self.max_aliases,
+            max_fields=self.max_query_fields,
+            max_cost=self.max_query_cost,
+            cache_bytes=self.document_cache_bytes,
+            introspection=self.introspection,
         )
 
     @property
