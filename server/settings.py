@@ -10,9 +10,9 @@ from pathlib import Path
 
 from models.config import dialect_of
 from resolvers.bounds import Bounds
+from resolvers.forms import normalise_origins
 from schema.introspection import Introspection
 from schema.limits import QueryLimits
-from resolvers.forms import normalise_origins
 from subscriptions.live import LiveSettings
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
