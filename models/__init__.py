@@ -5,6 +5,7 @@ from models.assistant import Assistant
 from models.conversation import Conversation
 from models.event import ConversationEvent
 from models.message import Message
+from models.ratelimit import RateCounter
 from models.session import ConversationSession
 from models.variable import Variable
 from models.workspace import Workspace
@@ -16,6 +17,7 @@ __all__ = [
     "ConversationEvent",
     "ConversationSession",
     "Message",
+    "RateCounter",
     "Variable",
     "Workspace",
 ]

@@ -1,22 +1,300 @@
-"""Token buckets for what untrusted browsers may do: start conversations and send messages.
+"""Rate limits shared by every server process: fixed-window counters, one per limit and subject.
 
-Each server process keeps its own buckets (several processes each allow the rate), so the limits
-are a guard against floods from one widget or visitor, not a quota. Idle buckets are forgotten.
+The counters live in the database (`rate_counter`; PostgreSQL for several workers, SQLite for one)
+or in Redis when a Redis URL is given. Each check is one atomic statement or script, so N workers
+together let exactly the limit through in a window. A refused request spends nothing. Expired rows
+are swept; Redis keys expire by themselves. Socket counts are per process (see `Gauge`).
 """
 
+import asyncio
+import logging
 import math
+import re
 import time
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Hashable
+from contextlib import suppress
+from dataclasses import dataclass
+from typing import Protocol
+
+from redis.asyncio import Redis
 
 from resolvers.bounds import Bounds
 from resolvers.errors import RateLimited
+from resolvers.sql import Params, db, dialect, fetch
 
+WINDOW_SECONDS = 60.0
 MAX_BUCKETS = 100_000
+logger = logging.getLogger("parley.ratelimit")
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What the public edge allows per minute or at once; 0 turns a limit off."""
+
+    points_per_minute: int = 100_000
+    """Cost points one secret key may spend per minute (1 per request until queries are costed)."""
+    failed_auth_per_minute: int = 20
+    """Bad keys or tokens one client address may present per minute; then RATE_LIMITED."""
+    ws_connections_per_key: int = 100
+    """Open websockets per key or session token, per server process."""
+    ws_connections_per_address: int = 50
+    """Open websockets per client address, per server process."""
+    subscriptions_per_socket: int = 50
+    """Running subscriptions on one websocket."""
+    rate_counter_sweep_seconds: int = 60
+    """How often expired counters are deleted from the database; 0: never."""
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """One check of one limit: what the `RateLimit-*` headers and `retryAfter` report."""
+
+    limit: int
+    remaining: int
+    reset_seconds: float
+    allowed: bool
+
+    @property
+    def retry_after(self) -> int:
+        """Whole seconds until the window ends, never 0."""
+        return max(1, math.ceil(self.reset_seconds))
+
+    def refusal(self, what: str) -> RateLimited:
+        return RateLimited(
+            f"Too many {what}: retry in {self.retry_after} s.", retryAfter=self.retry_after
+        )
+
+
+class CounterStore(Protocol):
+    async def hit(
+        self, key: str, amount: int, limit: int, period: float
+    ) -> tuple[int, float, bool]:
+        """Adds `amount` unless that passes `limit`: (count, seconds to reset, added)."""
+
+    async def peek(self, key: str) -> tuple[int, float]:
+        """The count and seconds to reset, without changing anything."""
+
+    async def sweep(self) -> None:
+        """Forgets ended windows."""
+
+    async def reset(self) -> None:
+        """Forgets every counter of this store (tests)."""
+
+    async def close(self) -> None: ...
+
+
+_UPSERT = """INSERT INTO rate_counter (key, hits, resets_at, added)
+VALUES (:key, :first, :ends, :first)
+ON CONFLICT (key) DO UPDATE SET
+  hits = CASE WHEN rate_counter.resets_at <= :now THEN excluded.hits
+              WHEN rate_counter.hits + :amount <= :limit THEN rate_counter.hits + :amount
+              ELSE rate_counter.hits END,
+  added = CASE WHEN rate_counter.resets_at <= :now THEN excluded.added
+               WHEN rate_counter.hits + :amount <= :limit THEN :amount
+               ELSE 0 END,
+  resets_at = CASE WHEN rate_counter.resets_at <= :now THEN excluded.resets_at
+                   ELSE rate_counter.resets_at END
+RETURNING hits, resets_at, added"""
+
+
+def _bind(sql: str, values: dict[str, object]) -> tuple[str, Params]:
+    """`:name` markers as each database's placeholders, bound in the order they appear."""
+    params = Params(dialect())
+    return re.sub(r":(\w+)", lambda match: params.add(values[match[1]]), sql), params
+
+
+class DatabaseCounters:
+    """Counters in the `rate_counter` table, one INSERT … ON CONFLICT … RETURNING per check."""
+
+    async def hit(
+        self, key: str, amount: int, limit: int, period: float
+    ) -> tuple[int, float, bool]:
+        now = time.time()
+        first = amount if amount <= limit else 0
+        values = {"key": key, "first": first, "ends": now + period, "now": now}
+        sql, params = _bind(_UPSERT, {**values, "amount": amount, "limit": limit})
+        row = (await fetch(sql, params))[0]
+        added = int(row["added"]) == amount and amount <= limit
+        return int(row["hits"]), max(0.0, float(row["resets_at"]) - now), added
+
+    async def peek(self, key: str) -> tuple[int, float]:
+        now = time.time()
+        sql, params = _bind(
+            "SELECT hits, resets_at FROM rate_counter WHERE key = :key", {"key": key}
+        )
+        rows = await fetch(sql, params)
+        if not rows or float(rows[0]["resets_at"]) <= now:
+            return 0, 0.0
+        return int(rows[0]["hits"]), float(rows[0]["resets_at"]) - now
+
+    async def sweep(self) -> None:
+        sql, params = _bind(
+            "DELETE FROM rate_counter WHERE resets_at <= :now", {"now": time.time()}
+        )
+        await fetch(sql, params)
+
+    async def reset(self) -> None:
+        await db().execute_script("DELETE FROM rate_counter")
+
+    async def close(self) -> None:
+        return None
+
+
+_SCRIPT = """
+local ttl = redis.call('PTTL', KEYS[1])
+local hits = 0
+if ttl > 0 then hits = tonumber(redis.call('GET', KEYS[1]) or '0') end
+local amount, limit, period = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+if hits + amount > limit then
+  if ttl <= 0 then ttl = period end
+  return {hits, ttl, 0}
+end
+if ttl <= 0 then
+  redis.call('SET', KEYS[1], amount, 'PX', period)
+  return {amount, period, 1}
+end
+return {redis.call('INCRBY', KEYS[1], amount), ttl, 1}
+"""
+
+
+class RedisCounters:
+    """Counters as Redis keys under `prefix`, one Lua script per check; keys expire with their
+    window."""
+
+    def __init__(self, url: str, prefix: str) -> None:
+        self.prefix = prefix
+        self.redis: Redis = Redis.from_url(url)
+        self._script = self.redis.register_script(_SCRIPT)
+
+    async def hit(
+        self, key: str, amount: int, limit: int, period: float
+    ) -> tuple[int, float, bool]:
+        args = [amount, limit, math.ceil(period * 1000)]
+        hits, ttl_ms, added = await self._script(keys=[self.prefix + key], args=args)
+        return int(hits), int(ttl_ms) / 1000, bool(added)
+
+    async def peek(self, key: str) -> tuple[int, float]:
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.get(self.prefix + key)
+            pipe.pttl(self.prefix + key)
+            hits, ttl_ms = await pipe.execute()
+        if hits is None or int(ttl_ms) <= 0:
+            return 0, 0.0
+        return int(hits), int(ttl_ms) / 1000
+
+    async def sweep(self) -> None:
+        return None  # keys expire by themselves
+
+    async def reset(self) -> None:
+        async for name in self.redis.scan_iter(match=self.prefix + "*", count=1000):
+            await self.redis.delete(name)
+
+    async def close(self) -> None:
+        await self.redis.aclose()
+
+
+class Limiter:
+    """`limit` actions (or points) per subject per `period` seconds, counted in `store`."""
+
+    def __init__(self, store: CounterStore, name: str, limit: int, period: float = WINDOW_SECONDS):
+        self.store, self.name, self.limit, self.period = store, name, limit, period
+
+    @property
+    def enabled(self) -> bool:
+        return self.limit > 0
+
+    async def take(self, subject: str, amount: int = 1) -> Verdict | None:
+        """Spends `amount` if it fits the window; None when this limit is off."""
+        if not self.enabled:
+            return None
+        hits, reset, added = await self.store.hit(
+            f"{self.name}:{subject}", amount, self.limit, self.period
+        )
+        return Verdict(self.limit, max(0, self.limit - hits), reset, added)
+
+    async def check(self, subject: str) -> Verdict | None:
+        """Whether one more would fit, spending nothing; None when this limit is off."""
+        if not self.enabled:
+            return None
+        hits, reset = await self.store.peek(f"{self.name}:{subject}")
+        return Verdict(self.limit, max(0, self.limit - hits), reset, hits < self.limit)
+
+
+class Gauge:
+    """How many of something each subject holds open in this process, capped at `cap`."""
+
+    def __init__(self, cap: int) -> None:
+        self.cap = cap
+        self._open: Counter[Hashable] = Counter()
+
+    def acquire(self, subject: Hashable) -> bool:
+        if self.cap > 0 and self._open[subject] >= self.cap:
+            return False
+        self._open[subject] += 1
+        return True
+
+    def release(self, subject: Hashable) -> None:
+        self._open[subject] -= 1
+        if self._open[subject] <= 0:
+            del self._open[subject]
+
+    def clear(self) -> None:
+        self._open.clear()
+
+
+class RateLimits:
+    """Every limit of the public edge, on one store; made and closed by the app's lifespan."""
+
+    def __init__(self, store: CounterStore, bounds: Bounds, limits: Limits) -> None:
+        self.store = store
+        self.settings = limits
+        self.starts = Limiter(store, "starts", bounds.widget_starts_per_minute)
+        self.messages = Limiter(store, "messages", bounds.widget_messages_per_minute)
+        self.points = Limiter(store, "points", limits.points_per_minute)
+        self.failed_auth = Limiter(store, "failed-auth", limits.failed_auth_per_minute)
+        self.sockets_per_key = Gauge(limits.ws_connections_per_key)
+        self.sockets_per_address = Gauge(limits.ws_connections_per_address)
+        self._sweeper: asyncio.Task[None] | None = None
+
+    @classmethod
+    def open(
+        cls, bounds: Bounds, limits: Limits, redis_url: str | None, redis_prefix: str
+    ) -> "RateLimits":
+        store: CounterStore = (
+            RedisCounters(redis_url, redis_prefix) if redis_url else DatabaseCounters()
+        )
+        rate_limits = cls(store, bounds, limits)
+        if limits.rate_counter_sweep_seconds > 0 and not redis_url:
+            rate_limits._sweeper = asyncio.create_task(
+                rate_limits._sweep_forever(limits.rate_counter_sweep_seconds), name="rate-sweeper"
+            )
+        return rate_limits
+
+    async def _sweep_forever(self, interval: float) -> None:
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                await self.store.sweep()
+            except Exception:  # a failed sweep is logged and tried again next time
+                logger.exception("sweeping rate counters failed")
+
+    async def reset(self) -> None:
+        """Forgets every count (tests start from zero)."""
+        await self.store.reset()
+        self.sockets_per_key.clear()
+        self.sockets_per_address.clear()
+
+    async def close(self) -> None:
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+            with suppress(asyncio.CancelledError):
+                await self._sweeper
+        await self.store.close()
 
 
 class RateLimiter:
-    """Allows `per_minute` actions per key, in bursts of up to `burst`."""
+    """A token bucket in this process's memory: `per_minute` actions per key, bursts of `burst`."""
 
     def __init__(self, per_minute: int, burst: int | None = None) -> None:
         self.rate = per_minute / 60.0
@@ -37,15 +315,3 @@ class RateLimiter:
         self._buckets[key] = (tokens - 1, now)
         while len(self._buckets) > MAX_BUCKETS:
             self._buckets.popitem(last=False)
-
-
-class WidgetLimits:
-    """The buckets for widget traffic, one set per server process."""
-
-    def __init__(self, starts_per_minute: int, messages_per_minute: int) -> None:
-        self.starts = RateLimiter(starts_per_minute)
-        self.messages = RateLimiter(messages_per_minute)
-
-    @classmethod
-    def of(cls, bounds: Bounds) -> "WidgetLimits":
-        return cls(bounds.widget_starts_per_minute, bounds.widget_messages_per_minute)

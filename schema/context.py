@@ -37,11 +37,14 @@ class Context(Protocol):
     def forget_loaders(self) -> None:
         """Starts the next operation with empty DataLoaders."""
 
-    def limit_widget_start(self, caller: Principal) -> None:
+    async def limit_widget_start(self, caller: Principal) -> None:
         """RATE_LIMITED when a widget starts too many conversations."""
 
-    def limit_widget_send(self, caller: Principal) -> None:
+    async def limit_widget_send(self, caller: Principal) -> None:
         """RATE_LIMITED when a widget session sends too many messages."""
+
+    async def take_points(self, points: int) -> None:
+        """Spends a secret key's cost points for this minute; RATE_LIMITED past the budget."""
 
     async def still_authorized(self) -> bool:
         """Whether a long-lived socket's token still authenticates."""

@@ -160,7 +160,7 @@ class RecordingMutations:
         input: Annotated[StartConversationInput, strawberry.argument(description="It.")],
     ) -> StartConversationPayload:
         caller = info.context.caller()
-        info.context.limit_widget_start(caller)
+        await info.context.limit_widget_start(caller)
         row, token = await recording.start_conversation(
             caller, input.to_request(), info.context.origin, info.context.bounds
         )
@@ -176,7 +176,7 @@ class RecordingMutations:
         input: Annotated[SendMessageInput, strawberry.argument(description="The message.")],
     ) -> SendMessagePayload:
         caller = info.context.caller()
-        info.context.limit_widget_send(caller)
+        await info.context.limit_widget_send(caller)
         message, conversation = await recording.send_message(
             caller, input.to_request(), info.context.bounds
         )

@@ -13,10 +13,11 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from tortoise.contrib.starlette import RegisterTortoise
 
 from models.config import tortoise_config
-from resolvers.ratelimit import WidgetLimits
+from resolvers.ratelimit import RateLimits
 from resolvers.sweeper import sweep_forever
 from schema.schema import build_schema
 from server.body import BodyLimit
+from server.context import RequestConnection
 from server.cors import CORS
 from server.deadline import RequestDeadline
 from server.gate import AuthGate
@@ -33,6 +34,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         graphql_ide="graphiql" if settings.graphiql else None,
         subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
         connection_init_wait_timeout=timedelta(seconds=settings.ws_init_timeout_seconds),
+        max_subscriptions_per_connection=settings.limits.subscriptions_per_socket or None,
     )
     view.ping_interval = settings.ws_ping_interval_seconds
     view.pong_timeout = settings.ws_pong_timeout_seconds
@@ -46,6 +48,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
             live = Live(settings.database_url, settings.live)
             await live.start()
             app.state.live = live
+            app.state.rate_limits = RateLimits.open(
+                settings.bounds, settings.limits, settings.redis_url, settings.redis_prefix
+            )
             sweeper = None
             if settings.bounds.sweep_interval_seconds > 0:
                 sweeper = asyncio.create_task(sweep_forever(settings.bounds), name="sweeper")
@@ -57,10 +62,12 @@ def create_app(settings: Settings | None = None) -> Starlette:
                     with suppress(asyncio.CancelledError):
                         await sweeper
                 await live.stop()
+                await app.state.rate_limits.close()
 
     app = Starlette(
         routes=[Route("/graphql", view, methods=["GET", "POST"]), WebSocketRoute("/graphql", view)],
         middleware=[
+            Middleware(RequestConnection),  # authentication knows whom it serves (limits)
             Middleware(CORS),  # preflights answered here; every answer below carries CORS headers
             # Outermost first: the deadline covers everything; bodies are bounded before any
             # handler sees them.
@@ -76,5 +83,4 @@ def create_app(settings: Settings | None = None) -> Starlette:
     )
     app.state.settings = settings
     app.state.graphql_view = view
-    app.state.widget_limits = WidgetLimits.of(settings.bounds)
     return app

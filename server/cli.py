@@ -12,8 +12,16 @@ from server.settings import Settings
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn  # noqa: PLC0415 (only this command needs the server)
 
+    from server.address import trusted_networks  # noqa: PLC0415
     from server.app import create_app  # noqa: PLC0415
 
+    # Only listed proxies may say who the client is (X-Forwarded-For); uvicorn would trust
+    # loopback by default. server/address.py reads the same list.
+    try:
+        trusted = [str(network) for network in trusted_networks(settings.trusted_proxies)]
+    except ValueError as error:
+        print(f"parley: {error}", file=sys.stderr)
+        return 2
     if args.workers > 1:
         if settings.dialect != "postgres":
             # Live views cross processes through PostgreSQL's LISTEN/NOTIFY; SQLite has none.
@@ -26,9 +34,16 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
             host=args.host,
             port=args.port,
             log_level="info",
+            forwarded_allow_ips=trusted,
         )
         return 0
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
+    uvicorn.run(
+        create_app(settings),
+        host=args.host,
+        port=args.port,
+        log_level="info",
+        forwarded_allow_ips=trusted,
+    )
     return 0
 
 

@@ -4,11 +4,14 @@ It provides what `schema.context.Context` asks for; the schema sees it only thro
 """
 
 import asyncio
+import hashlib
 import time
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 
-from starlette.requests import Request
+from starlette.requests import HTTPConnection, Request
 from starlette.responses import Response
+from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.websockets import WebSocket
 
 from resolvers.apikey import authenticate_key
@@ -16,16 +19,22 @@ from resolvers.auth import CallerKind, Principal
 from resolvers.bounds import Bounds
 from resolvers.errors import ParleyError, Unauthenticated
 from resolvers.loaders import Loaders
-from resolvers.ratelimit import WidgetLimits
+from resolvers.ratelimit import RateLimits, Verdict
 from resolvers.session import PREFIX as SESSION_PREFIX
 from resolvers.session import authenticate_session
+from server.address import client_address
 from server.settings import Settings
 from subscriptions.live import Live
 
 RECHECK_SECONDS = 1.0
+_connection: ContextVar[HTTPConnection | None] = ContextVar("parley_connection", default=None)
 _closing: set[asyncio.Task[None]] = set()
 """Close tasks in flight, held so they are not collected before they run."""
 _MISSING_KEY = "Missing API key: send the header `Authorization: Bearer <key>`."
+VERDICT = "rate_verdict"
+POINTS_SUBJECT = "rate_points_subject"
+SECRET_PREFIX = "sk_"
+"""Where a request's scope state keeps the tightest rate-limit verdict met before the context."""
 
 
 @dataclass
@@ -38,8 +47,11 @@ class Context:
     connection_params: dict[str, object] | None = None
     """The `connection_init` payload of a websocket."""
     token: str | None = field(default=None, repr=False)
+    verdict: Verdict | None = None
+    """The tightest limit this request met, reported in its `RateLimit-*` headers."""
     _checked_at: float = field(default=0.0, repr=False)
     _loaders: Loaders | None = field(default=None, repr=False)
+    _held: tuple[str, str] | None = field(default=None, repr=False)
 
     def caller(self) -> Principal:
         """The authenticated key; UNAUTHENTICATED when there is none or it is not valid."""
@@ -60,22 +72,77 @@ class Context:
     def bounds(self) -> Bounds:
         return self.settings.bounds
 
-    def limit_widget_start(self, caller: Principal) -> None:
-        """RATE_LIMITED when one widget key starts too many conversations from one address;
-        servers holding secret keys are not limited."""
-        if caller.kind is CallerKind.PUBLISHABLE:
-            address = self.request.client.host if self.request.client else None
-            self._widget_limits.starts.take((caller.key_id, address), "conversations started")
+    @property
+    def address(self) -> str:
+        """The client's address (server/address.py); `unknown` when the transport has none."""
+        return client_address(self.request, self.settings.trusted_proxies) or "unknown"
 
-    def limit_widget_send(self, caller: Principal) -> None:
+    async def limit_widget_start(self, caller: Principal) -> None:
+        """RATE_LIMITED when one widget key starts too many conversations from one address;
+        servers holding secret keys spend cost points instead."""
+        if caller.kind is CallerKind.PUBLISHABLE:
+            verdict = await rate_limits(self.request).starts.take(f"{caller.key_id}:{self.address}")
+            self.report(verdict, "conversations started")
+
+    async def limit_widget_send(self, caller: Principal) -> None:
         """RATE_LIMITED when one widget session sends too many messages."""
         if caller.kind is CallerKind.SESSION:
-            self._widget_limits.messages.take(caller.conversation_id, "messages sent")
+            verdict = await rate_limits(self.request).messages.take(str(caller.conversation_id))
+            self.report(verdict, "messages sent")
 
-    @property
-    def _widget_limits(self) -> WidgetLimits:
-        limits: WidgetLimits = self.request.app.state.widget_limits
-        return limits
+    async def take_points(self, points: int) -> None:
+        """Spends a secret key's cost points for this minute; RATE_LIMITED when they would pass
+        the budget (nothing is spent then). Other callers have limits of their own."""
+        subject = self.request.scope.get("state", {}).get(POINTS_SUBJECT)
+        if self.caller().kind is CallerKind.SECRET and subject is not None:
+            verdict = await rate_limits(self.request).points.take(subject, points)
+            self.report(verdict, "cost points spent")
+
+    def report(self, verdict: Verdict | None, what: str) -> None:
+        """Keeps the tightest verdict for the headers; RATE_LIMITED when it refused."""
+        self.note(verdict)
+        if verdict is not None and not verdict.allowed:
+            raise verdict.refusal(what)
+
+    def note(self, verdict: Verdict | None) -> None:
+        """Keeps `verdict` for the `RateLimit-*` headers if it is the tightest so far."""
+        if verdict is None:
+            return
+        if (
+            self.verdict is None
+            or not verdict.allowed
+            or (self.verdict.allowed and verdict.remaining < self.verdict.remaining)
+        ):
+            self.verdict = verdict
+            if isinstance(self.response, Response):
+                write_headers(self.response, verdict)
+
+    def hold_socket(self) -> bool:
+        """Counts this websocket against its key's and its address's caps (per process); False,
+        holding nothing, when either is full."""
+        caller = self.caller()
+        key = (
+            f"key:{caller.key_id}"
+            if caller.key_id is not None
+            else f"session:{caller.conversation_id}"
+        )
+        limits = rate_limits(self.request)
+        if not limits.sockets_per_key.acquire(key):
+            return False
+        if not limits.sockets_per_address.acquire(self.address):
+            limits.sockets_per_key.release(key)
+            return False
+        self._held = (key, self.address)
+        return True
+
+    def release_socket(self) -> None:
+        """Gives back what `hold_socket` took, once."""
+        if self._held is not None:
+            key, address = self._held
+            self._held = None
+            limits = rate_limits(self.request)
+            limits.sockets_per_key.release(key)
+            limits.sockets_per_address.release(address)
 
     @property
     def origin(self) -> str | None:
@@ -101,7 +168,7 @@ class Context:
             return True
         self._checked_at = now
         try:
-            await authenticate(self.token)
+            await authenticate_token(self.token)
         except ParleyError:
             return False
         return True
@@ -129,6 +196,7 @@ async def build_context(
     """Authenticates once per request: over HTTP the gate (server/gate.py) already has, and left
     the caller in the request's state; a bad key is reported by the fields that need a key."""
     context = Context(request=request, response=response, settings=settings)
+    context.note(request.scope.get("state", {}).get(VERDICT))
     gated = request.scope.get("state", {})
     if "principal" in gated:
         context.principal = gated["principal"]
@@ -141,14 +209,102 @@ async def build_context(
         context.auth_error = Unauthenticated("Malformed Authorization header: use `Bearer <key>`.")
         return context
     try:
-        context.principal = await authenticate(token)
+        context.principal = await authenticate_request(request, token)
     except ParleyError as error:
         context.auth_error = error
+    context.note(request.scope.get("state", {}).get(VERDICT))
     return context
 
 
+def rate_limits(connection: HTTPConnection) -> RateLimits:
+    limits: RateLimits = connection.app.state.rate_limits
+    return limits
+
+
+def write_headers(response: Response, verdict: Verdict) -> None:
+    """`RateLimit-*` (IETF draft) for the tightest limit met, and `Retry-After` when refused."""
+    response.headers["ratelimit-limit"] = str(verdict.limit)
+    response.headers["ratelimit-remaining"] = str(verdict.remaining)
+    response.headers["ratelimit-reset"] = str(verdict.retry_after)
+    if not verdict.allowed:
+        response.headers["retry-after"] = str(verdict.retry_after)
+
+
+async def authenticate_request(connection: HTTPConnection, token: str) -> Principal:
+    """`authenticate` behind the limits of the edge: an address that presented too many bad
+    tokens this minute is RATE_LIMITED whatever it sends now (its lookup's answer is never used),
+    and a secret key spends a cost point per request (until queries are costed). The checks run
+    beside the lookup, so they add no round trip. The tightest verdict is left in the scope's
+    state (`VERDICT`) for the response headers."""
+    limits = rate_limits(connection)
+    settings: Settings = connection.app.state.settings
+    address = client_address(connection, settings.trusted_proxies) or "unknown"
+    state = connection.scope.setdefault("state", {})
+    subject = points_subject(token) if token.startswith(SECRET_PREFIX) else None
+    failures, points, found = await asyncio.gather(
+        limits.failed_auth.check(address),
+        limits.points.take(subject) if subject is not None else _no_verdict(),
+        authenticate_token(token),
+        return_exceptions=True,
+    )
+    if isinstance(failures, BaseException):
+        raise failures
+    if isinstance(points, BaseException):
+        raise points
+    if failures is not None and not failures.allowed:
+        state[VERDICT] = failures
+        raise failures.refusal("failed authentications from this address")
+    if isinstance(found, ParleyError):
+        await limits.failed_auth.take(address)
+        raise found
+    if isinstance(found, BaseException):
+        raise found
+    if points is not None and found.kind is CallerKind.SECRET:
+        state[VERDICT] = points
+        state[POINTS_SUBJECT] = subject
+        if not points.allowed:
+            raise points.refusal("cost points spent")
+    return found
+
+
+def points_subject(token: str) -> str:
+    """Whose cost points a secret key spends: a digest of the key, known before its lookup."""
+    return hashlib.sha256(token.encode()).hexdigest()[:32]
+
+
+async def _no_verdict() -> Verdict | None:
+    return None
+
+
 async def authenticate(token: str) -> Principal:
-    """The caller behind a bearer token: a session token or an API key."""
+    """The caller behind a bearer token, checked against the limits of the request or socket
+    being served (`authenticate_request`, via `RequestConnection`); outside one, no limits."""
+    connection = _connection.get()
+    if connection is None:
+        return await authenticate_token(token)
+    return await authenticate_request(connection, token)
+
+
+class RequestConnection:
+    """Middleware (outermost) that makes the request or socket being served known to
+    `authenticate`, so every path that authenticates one is held to the same limits."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        reset = _connection.set(HTTPConnection(scope))
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            _connection.reset(reset)
+
+
+async def authenticate_token(token: str) -> Principal:
+    """The caller behind a bearer token: a session token or an API key (no limits)."""
     if token.startswith(SESSION_PREFIX):
         return await authenticate_session(token)
     return await authenticate_key(token)

@@ -11,6 +11,7 @@ from pathlib import Path
 from models.config import dialect_of
 from resolvers.bounds import Bounds
 from resolvers.forms import normalise_origins
+from resolvers.ratelimit import Limits
 from schema.introspection import Introspection
 from schema.limits import QueryLimits
 from subscriptions.live import LiveSettings
@@ -78,6 +79,12 @@ class Settings:
     introspection: Introspection = Introspection.SECRET
     bounds: Bounds = field(default_factory=Bounds)
     live: LiveSettings = field(default_factory=LiveSettings)
+    limits: Limits = field(default_factory=Limits)
+    trusted_proxies: str = ""
+    """Comma-separated IPs or CIDRs whose `X-Forwarded-For` names the client; none by default."""
+    redis_url: str | None = None
+    """Rate-limit counters in Redis instead of the database when set."""
+    redis_prefix: str = "parley:ratelimit:"
     ws_init_timeout_seconds: int = 10
     ws_ping_interval_seconds: int = 20
     ws_pong_timeout_seconds: int = 10
@@ -112,6 +119,16 @@ class Settings:
                     if isinstance(item.default, int)
                 }
             ),
+            limits=Limits(
+                **{
+                    item.name: _int(env, f"PARLEY_{item.name.upper()}", item.default)
+                    for item in fields(Limits)
+                    if isinstance(item.default, int)
+                }
+            ),
+            trusted_proxies=env.get("PARLEY_TRUSTED_PROXIES", ""),
+            redis_url=env.get("PARLEY_REDIS_URL") or None,
+            redis_prefix=env.get("PARLEY_REDIS_PREFIX") or defaults.redis_prefix,
             live=LiveSettings(
                 count_interval_seconds=_int(env, "PARLEY_LIVE_COUNT_INTERVAL_MS", 250) / 1000,
                 listener_bound=_int(env, "PARLEY_SUBSCRIPTION_BUFFER", 1000),

@@ -19,6 +19,9 @@ from server.context import Context, authenticate, bearer_token
 from server.cors import check_token_origin
 from subscriptions.closecodes import INTERNAL, PONG_TIMEOUT
 
+TOO_MANY_SOCKETS = 4429
+"""The key or the address holds as many open sockets as allowed: close one, or retry later."""
+
 logger = logging.getLogger("parley.websocket")
 
 
@@ -36,6 +39,16 @@ async def connect(context: Context) -> None:
     except ParleyError as error:
         raise ConnectionRejectionError({"message": error.message}) from error
     context.token = token
+    if not context.hold_socket():
+        raise SocketRefused(TOO_MANY_SOCKETS, "Too many open sockets for this key or address")
+
+
+class SocketRefused(Exception):
+    """Closes a socket being set up with `code` (strawberry's own rejection is always 4403)."""
+
+    def __init__(self, code: int, reason: str) -> None:
+        super().__init__(reason)
+        self.code, self.reason = code, reason
 
 
 def _well_formed_subscribe(message: Message) -> bool:
@@ -65,6 +78,8 @@ class TransportHandler(BaseGraphQLTransportWSHandler[Context, None]):
             await super().handle_message(message)
         except WebSocketDisconnected:
             raise  # the client left: nothing went wrong here
+        except SocketRefused as refused:
+            await self.websocket.close(code=refused.code, reason=refused.reason)
         except Exception:
             logger.exception("websocket message failed")
             await self.websocket.close(code=INTERNAL, reason="Internal server error")
@@ -94,4 +109,5 @@ class TransportHandler(BaseGraphQLTransportWSHandler[Context, None]):
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._keepalive
         finally:
+            self.context.release_socket()
             await super().shutdown()

@@ -19,7 +19,6 @@ import uvicorn
 from starlette.applications import Starlette
 
 from resolvers.bounds import Bounds
-from resolvers.ratelimit import WidgetLimits
 from server.app import create_app
 from server.database import apply_migrations
 from server.settings import Settings
@@ -97,7 +96,7 @@ async def app(settings: Settings) -> AsyncIterator[Starlette]:
 @pytest.fixture(autouse=True)
 async def clean_database(app: Starlette, settings: Settings) -> None:
     """Each test starts from empty tables (ids restart too, on PostgreSQL) and fresh rate bounds."""
-    app.state.widget_limits = WidgetLimits.of(settings.bounds)
+    await app.state.rate_limits.reset()
     from resolvers.sql import db, dialect  # noqa: PLC0415
 
     if dialect() == "postgres":

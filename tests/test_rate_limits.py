@@ -1,19 +1,27 @@
-"""What untrusted browsers may do is limited; servers with secret keys are not."""
+"""What callers may do per minute or at once, counted where every server process sees it."""
+
+import asyncio
 
 import httpx
+import pytest
 from starlette.applications import Starlette
+from starlette.requests import HTTPConnection
 
-from models import Conversation, Message
+from models import Conversation, Message, RateCounter
 from models.enums import ApiKeyKind
 from resolvers.apikey import create_api_key
 from resolvers.ids import encode_id
+from resolvers.ratelimit import Limiter, Limits, RateLimits
+from server.address import client_address, trusted_networks
 from tests import factories
 from tests.api import Api
+from tests.ws import open_socket
 
 START = """mutation($a: ID!) { startConversation(input: {assistantId: $a}) {
   sessionToken conversation { id } } }"""
 SEND = """mutation($c: ID!, $id: String!) { sendMessage(input:
   {conversationId: $c, clientMessageId: $id, content: "hello"}) { message { sequence } } }"""
+HELLO = "{ conversations(first: 1) { totalCount } }"
 
 
 async def widget(api: Api) -> tuple[str, str, str]:
@@ -42,7 +50,7 @@ async def test_a_widget_key_starts_ten_conversations_a_minute_per_visitor(
     assert elsewhere.codes == []  # another visitor is not held back
 
 
-async def test_servers_with_secret_keys_are_not_limited(api: Api) -> None:
+async def test_servers_with_secret_keys_are_not_held_to_widget_limits(api: Api) -> None:
     secret, _, assistant = await widget(api)
     for _ in range(12):
         assert (await api(START, {"a": assistant}, key=secret)).codes == []
@@ -57,3 +65,141 @@ async def test_a_session_sends_thirty_messages_a_minute(api: Api) -> None:
     refused = await api(SEND, {"c": conversation, "id": "m30"}, key=token)
     assert refused.codes == ["RATE_LIMITED"]
     assert await Message.all().count() == 30
+
+
+def limits_of(app: Starlette) -> RateLimits:
+    limits: RateLimits = app.state.rate_limits
+    return limits
+
+
+async def test_widget_starts_report_ratelimit_headers_and_retry_after(api: Api) -> None:
+    _, key, assistant = await widget(api)
+    response = await api.client.post(
+        "/graphql",
+        json={"query": START, "variables": {"a": assistant}},
+        headers={"authorization": f"Bearer {key}"},
+    )
+    assert response.headers["ratelimit-limit"] == "10"
+    assert response.headers["ratelimit-remaining"] == "9"
+    assert 0 < int(response.headers["ratelimit-reset"]) <= 60
+    assert "retry-after" not in response.headers
+    for _ in range(9):
+        await api(START, {"a": assistant}, key=key)
+    refused = await api.client.post(
+        "/graphql",
+        json={"query": START, "variables": {"a": assistant}},
+        headers={"authorization": f"Bearer {key}"},
+    )
+    assert refused.headers["ratelimit-remaining"] == "0"
+    assert 0 < int(refused.headers["retry-after"]) <= 60
+    assert refused.json()["errors"][0]["extensions"]["retryAfter"] > 0
+
+
+async def test_a_rotating_forwarded_for_header_is_ignored_when_no_proxy_is_trusted(
+    api: Api,
+) -> None:
+    _, key, assistant = await widget(api)
+    codes = [
+        (
+            await api(START, {"a": assistant}, key=key, headers={"x-forwarded-for": f"10.0.0.{n}"})
+        ).codes
+        for n in range(15)
+    ]
+    assert codes.count([]) == 10
+    assert codes.count(["RATE_LIMITED"]) == 5
+
+
+def _connection(peer: str, forwarded: str | None) -> HTTPConnection:
+    headers = [(b"x-forwarded-for", forwarded.encode())] if forwarded else []
+    return HTTPConnection({"type": "http", "client": (peer, 1), "headers": headers})
+
+
+def test_the_client_address_comes_from_forwarded_for_only_through_trusted_proxies() -> None:
+    assert client_address(_connection("127.0.0.1", "6.6.6.6"), "") == "127.0.0.1"
+    assert client_address(_connection("203.0.113.9", "6.6.6.6"), "10.0.0.0/8") == "203.0.113.9"
+    proxied = _connection("10.1.2.3", "6.6.6.6, 198.51.100.4, 10.0.0.7")
+    assert client_address(proxied, "10.0.0.0/8, ::1") == "198.51.100.4"  # not what it wrote
+    assert client_address(_connection("10.1.2.3", None), "10.0.0.0/8") == "10.1.2.3"
+    with pytest.raises(ValueError, match="not-an-ip"):
+        trusted_networks("10.0.0.1, not-an-ip")
+
+
+async def test_bad_keys_from_one_address_are_refused_before_any_lookup(
+    api: Api, app: Starlette
+) -> None:
+    key, _, _ = await widget(api)
+    limits_of(app).failed_auth.limit = 3
+    try:
+        for n in range(3):
+            assert (await api(HELLO, key=f"sk_wrong{n}")).codes == ["UNAUTHENTICATED"]
+        refused = await api(HELLO, key=key)  # even a good key: no lookup happens
+        assert refused.codes == ["RATE_LIMITED"]
+        assert refused.errors[0]["extensions"]["retryAfter"] > 0
+        transport = httpx.ASGITransport(app=app, client=("203.0.113.7", 40000))
+        async with httpx.AsyncClient(transport=transport, base_url="http://parley.test") as other:
+            assert (await Api(other)(HELLO, key=key)).codes == []
+    finally:
+        limits_of(app).failed_auth.limit = Limits().failed_auth_per_minute
+
+
+async def test_a_secret_key_spends_cost_points_from_a_budget_per_minute(
+    api: Api, app: Starlette
+) -> None:
+    secret, _, _ = await widget(api)
+    limits_of(app).points.limit = 5
+    try:
+        for n in range(5):
+            result = await api.client.post(
+                "/graphql", json={"query": HELLO}, headers={"authorization": f"Bearer {secret}"}
+            )
+            assert "errors" not in result.json()
+            assert result.headers["ratelimit-remaining"] == str(4 - n)
+        refused = await api(HELLO, key=secret)
+        assert refused.codes == ["RATE_LIMITED"]
+    finally:
+        limits_of(app).points.limit = Limits().points_per_minute
+
+
+async def test_sockets_per_key_are_capped_with_4429(app: Starlette, server_url: str) -> None:
+    _, secret = await factories.workspace()
+    limits_of(app).sockets_per_key.cap = 2
+    try:
+        async with (
+            open_socket(server_url, key=secret),
+            open_socket(server_url, key=secret),
+            open_socket(server_url, init=False) as third,
+        ):
+            await third.send(
+                {"type": "connection_init", "payload": {"authorization": f"Bearer {secret}"}}
+            )
+            assert (await third.closed())[0] == 4429
+        async with open_socket(server_url, key=secret):  # closed ones are given back
+            pass
+    finally:
+        limits_of(app).sockets_per_key.cap = Limits().ws_connections_per_key
+
+
+async def test_sockets_per_address_are_capped_with_4429(app: Starlette, server_url: str) -> None:
+    _, one = await factories.workspace()
+    _, two = await factories.workspace()
+    limits_of(app).sockets_per_address.cap = 1
+    try:
+        async with open_socket(server_url, key=one), open_socket(server_url, init=False) as second:
+            await second.send(
+                {"type": "connection_init", "payload": {"authorization": f"Bearer {two}"}}
+            )
+            assert (await second.closed())[0] == 4429
+    finally:
+        limits_of(app).sockets_per_address.cap = Limits().ws_connections_per_address
+
+
+async def test_expired_counters_are_swept(app: Starlette) -> None:
+    limiter = Limiter(limits_of(app).store, "test", 2, period=0.05)
+    verdict = await limiter.take("someone")
+    assert verdict is not None
+    assert verdict.allowed
+    assert verdict.remaining == 1
+    assert await RateCounter.filter(key="test:someone").count() == 1
+    await asyncio.sleep(0.1)
+    await limits_of(app).store.sweep()
+    assert await RateCounter.filter(key="test:someone").count() == 0
