@@ -1,0 +1,55 @@
+"""Redis for the rate-limit tests: each test gets a key prefix of its own and deletes only that.
+
+With CI=true a Redis that does not answer fails the test; elsewhere the test is skipped loudly.
+"""
+
+import os
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import pytest
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+from resolvers.ratelimit import RedisCounters
+
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+async def require_redis() -> None:
+    client = Redis.from_url(REDIS_URL, socket_connect_timeout=2)
+    try:
+        await client.ping()
+    except (RedisError, OSError) as error:
+        message = f"Redis at {REDIS_URL} is unreachable: {error}"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message + " (set CI=true to make this a failure)")
+    finally:
+        await client.aclose()
+
+
+def own_prefix() -> str:
+    return f"parley-test:{os.getpid()}:{uuid.uuid4().hex[:8]}:"
+
+
+@asynccontextmanager
+async def redis_counters() -> AsyncIterator[RedisCounters]:
+    """A Redis store under a prefix of its own, emptied and closed afterwards."""
+    await require_redis()
+    counters = RedisCounters(REDIS_URL, own_prefix())
+    try:
+        yield counters
+    finally:
+        await counters.reset()
+        await counters.close()
+
+
+async def forget_prefix(prefix: str) -> None:
+    """Deletes what a server given `prefix` left in Redis."""
+    counters = RedisCounters(REDIS_URL, prefix)
+    try:
+        await counters.reset()
+    finally:
+        await counters.close()

@@ -1,0 +1,72 @@
+"""Both counter stores answer alike: exactly the limit per window, refusals spend nothing,
+windows end, and concurrent checks never let more through."""
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest
+from starlette.applications import Starlette
+
+from resolvers.ratelimit import CounterStore, DatabaseCounters, Limiter
+from tests.ratelimiting import redis_counters
+
+
+@pytest.fixture(params=["database", "redis"])
+async def store(request: pytest.FixtureRequest, app: Starlette) -> AsyncIterator[CounterStore]:
+    if request.param == "database":
+        yield DatabaseCounters()
+        return
+    async with redis_counters() as counters:
+        yield counters
+
+
+async def test_exactly_the_limit_passes_in_a_window(store: CounterStore) -> None:
+    limiter = Limiter(store, "test", 3)
+    verdicts = [await limiter.take("visitor") for _ in range(5)]
+    assert [verdict.allowed for verdict in verdicts if verdict] == [True] * 3 + [False] * 2
+    assert [verdict.remaining for verdict in verdicts if verdict] == [2, 1, 0, 0, 0]
+    assert all(0 < verdict.reset_seconds <= 60 for verdict in verdicts if verdict)
+    other = await limiter.take("someone else")
+    assert other is not None
+    assert other.allowed
+
+
+async def test_a_refused_amount_spends_nothing(store: CounterStore) -> None:
+    points = Limiter(store, "points", 100)
+    first, second, third = [await points.take("key", amount) for amount in (60, 60, 40)]
+    assert first is not None
+    assert first.allowed
+    assert second is not None
+    assert not second.allowed
+    assert second.remaining == 40
+    assert third is not None
+    assert third.allowed
+    assert third.remaining == 0
+
+
+async def test_a_window_ends(store: CounterStore) -> None:
+    limiter = Limiter(store, "short", 1, period=0.2)
+    first, second = await limiter.take("visitor"), await limiter.take("visitor")
+    assert first is not None
+    assert first.allowed
+    assert second is not None
+    assert not second.allowed
+    await asyncio.sleep(0.3)
+    again = await limiter.take("visitor")
+    assert again is not None
+    assert again.allowed
+    checked = await limiter.check("visitor")
+    assert checked is not None
+    assert not checked.allowed
+    assert checked.remaining == 0
+
+
+async def test_concurrent_checks_let_exactly_the_limit_through(store: CounterStore) -> None:
+    limiter = Limiter(store, "flood", 10)
+    verdicts = await asyncio.gather(*(limiter.take("visitor") for _ in range(40)))
+    assert sum(1 for verdict in verdicts if verdict and verdict.allowed) == 10
+
+
+async def test_a_limit_of_zero_is_off(store: CounterStore) -> None:
+    assert await Limiter(store, "off", 0).take("anyone") is None
+    assert await Limiter(store, "off", 0).check("anyone") is None

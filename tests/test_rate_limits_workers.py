@@ -1,0 +1,88 @@
+"""Floods through `parley serve` in its own processes (one, or two workers) let exactly each limit
+through in its window and nothing beyond, with the counters in PostgreSQL or in Redis."""
+
+import asyncio
+from collections import Counter
+from typing import Any
+
+import httpx
+import pytest
+
+from server.settings import Settings
+from tests.api import Api
+from tests.conftest import BACKEND
+from tests.ratelimiting import REDIS_URL, forget_prefix, own_prefix, require_redis
+from tests.servers import served
+from tests.test_rate_limits import SEND, START, widget
+
+postgres_only = pytest.mark.skipif(BACKEND != "postgres", reason="several workers need PostgreSQL")
+FLOOD = 40
+
+
+async def flood(
+    server: str, query: str, requests: list[tuple[str, dict[str, Any], dict[str, str]]]
+) -> Counter[str]:
+    """Sends every request at once, each on a connection of its own (so the kernel spreads them
+    over the workers); how many answered with each code (`OK` without errors)."""
+    limits = httpx.Limits(max_keepalive_connections=0, max_connections=len(requests))
+
+    async def one(client: httpx.AsyncClient, key: str, variables: Any, headers: Any) -> str:
+        response = await client.post(
+            f"http://{server}/graphql",
+            json={"query": query, "variables": variables},
+            headers={"authorization": f"Bearer {key}", **headers},
+        )
+        errors = response.json().get("errors") or []
+        return str(errors[0]["extensions"]["code"]) if errors else "OK"
+
+    async with httpx.AsyncClient(limits=limits, timeout=30) as client:
+        codes = await asyncio.gather(*(one(client, *request) for request in requests))
+    return Counter(codes)
+
+
+@postgres_only
+@pytest.mark.parametrize("workers", [1, 2])
+@pytest.mark.parametrize("store", ["postgres", "redis"])
+async def test_floods_through_every_worker_let_exactly_the_limit_through(
+    api: Api, settings: Settings, workers: int, store: str
+) -> None:
+    env = {}
+    if store == "redis":
+        await require_redis()
+        prefix = own_prefix()
+        env = {"PARLEY_REDIS_URL": REDIS_URL, "PARLEY_REDIS_PREFIX": prefix}
+    options = ("--workers", "2") if workers > 1 else ()
+    secret, key, assistant = await widget(api)
+    try:
+        async with served(settings, *options, env=env) as server:
+            rotating = [
+                (key, {"a": assistant}, {"x-forwarded-for": f"10.9.{n // 250}.{n % 250}"})
+                for n in range(FLOOD)
+            ]
+            starts = await flood(server, START, rotating)
+            async with httpx.AsyncClient(base_url=f"http://{server}") as client:
+                session = await Api(client)(START, {"a": assistant}, key=secret)
+            started = session.data["startConversation"]
+            token, conversation = started["sessionToken"], started["conversation"]["id"]
+            sends = await flood(
+                server,
+                SEND,
+                [(token, {"c": conversation, "id": f"m{n}"}, {}) for n in range(FLOOD + 10)],
+            )
+            guesses: list[tuple[str, dict[str, Any], dict[str, str]]] = [
+                (f"sk_guess{n}", {}, {}) for n in range(25)
+            ]
+            sequential = Counter[str]()
+            for guess in guesses:
+                sequential.update(await flood(server, "{ __typename }", [guess]))
+    finally:
+        if store == "redis":
+            await forget_prefix(prefix)
+    print(
+        f"\n{store}, {workers} worker(s): widget starts {starts['OK']}/{FLOOD} through (limit 10, "
+        f"rotating X-Forwarded-For); messages {sends['OK']}/{FLOOD + 10} (limit 30); "
+        f"bad keys answered {sequential['UNAUTHENTICATED']}/25 (limit 20)"
+    )
+    assert starts == Counter({"OK": 10, "RATE_LIMITED": FLOOD - 10})
+    assert sends == Counter({"OK": 30, "RATE_LIMITED": FLOOD + 10 - 30})
+    assert sequential == Counter({"UNAUTHENTICATED": 20, "RATE_LIMITED": 5})
