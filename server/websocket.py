@@ -6,15 +6,20 @@ import asyncio
 import contextlib
 import logging
 
+from graphql import GraphQLError
 from starlette.websockets import WebSocketDisconnect
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
 )
-from strawberry.subscriptions.protocols.graphql_transport_ws.types import Message
+from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
+    ErrorMessage,
+    Message,
+    SubscribeMessage,
+)
 
-from resolvers.errors import ParleyError
+from resolvers.errors import ParleyError, RateLimited
 from server.context import Context, authenticate, bearer_token
 from server.cors import check_token_origin
 from subscriptions.closecodes import INTERNAL, PONG_TIMEOUT
@@ -83,6 +88,27 @@ class TransportHandler(BaseGraphQLTransportWSHandler[Context, None]):
         except Exception:
             logger.exception("websocket message failed")
             await self.websocket.close(code=INTERNAL, reason="Internal server error")
+
+    async def handle_subscribe(self, message: SubscribeMessage) -> None:
+        """Past the view's cap of running operations, the new one gets RATE_LIMITED (strawberry
+        answers the same case without a code)."""
+        cap = self.max_subscriptions_per_connection
+        if (
+            cap is not None
+            and self.connection_acknowledged
+            and message["id"] not in self.operations
+            and len(self.operations) >= cap
+        ):
+            text = f"This socket runs {cap} operations already: complete one first."
+            error = GraphQLError(text, extensions={"code": RateLimited.code, "retryAfter": 1})
+            refusal: ErrorMessage = {
+                "id": message["id"],
+                "type": "error",
+                "payload": [error.formatted],
+            }
+            await self.send_message(refusal)
+            return
+        await super().handle_subscribe(message)
 
     async def _keep_alive(self) -> None:
         loop = asyncio.get_running_loop()

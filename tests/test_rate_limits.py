@@ -22,6 +22,7 @@ START = """mutation($a: ID!) { startConversation(input: {assistantId: $a}) {
 SEND = """mutation($c: ID!, $id: String!) { sendMessage(input:
   {conversationId: $c, clientMessageId: $id, content: "hello"}) { message { sequence } } }"""
 HELLO = "{ conversations(first: 1) { totalCount } }"
+COUNT = "subscription { conversationCount }"
 
 
 async def widget(api: Api) -> tuple[str, str, str]:
@@ -203,3 +204,26 @@ async def test_expired_counters_are_swept(app: Starlette) -> None:
     await asyncio.sleep(0.1)
     await limits_of(app).store.sweep()
     assert await RateCounter.filter(key="test:someone").count() == 0
+
+
+async def test_operations_per_socket_are_capped_with_rate_limited(
+    app: Starlette, server_url: str
+) -> None:
+    _, secret = await factories.workspace()
+    view = app.state.graphql_view
+    view.max_subscriptions_per_connection = 2
+    try:
+        async with open_socket(server_url, key=secret) as socket:
+            for id in ("1", "2"):
+                await socket.subscribe(id, COUNT)
+                assert await socket.next(id) == {"conversationCount": 0}
+            await socket.subscribe("3", COUNT)
+            refused = await socket.receive()
+            assert refused["id"] == "3"
+            assert refused["type"] == "error"
+            assert refused["payload"][0]["extensions"]["code"] == "RATE_LIMITED"
+            await socket.send({"id": "1", "type": "complete"})
+            await socket.subscribe("4", COUNT)  # a completed one makes room
+            assert await socket.next("4") == {"conversationCount": 0}
+    finally:
+        view.max_subscriptions_per_connection = Limits().subscriptions_per_socket
