@@ -43,8 +43,8 @@ class QueryLimits:
     max_fields: int = 10_000
     """Field selections over fragment expansion: a document cannot grow past this by reuse."""
     max_cost: int = 20_000
-    cache_bytes: int = 8 * 1024 * 1024
-    """Total length of the query texts kept parsed and validated."""
+    cache_bytes: int = 64 * 1024 * 1024
+    """Memory the cached documents may hold, estimated from their texts and tokens."""
     introspection: Introspection = Introspection.SECRET
 
 

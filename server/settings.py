@@ -75,7 +75,7 @@ class Settings:
     max_aliases: int = 30
     max_query_fields: int = 10_000
     max_query_cost: int = 20_000
-    document_cache_bytes: int = 8 * 1024 * 1024
+    document_cache_bytes: int = 64 * 1024 * 1024
     introspection: Introspection = Introspection.SECRET
     bounds: Bounds = field(default_factory=Bounds)
     live: LiveSettings = field(default_factory=LiveSettings)

@@ -7,7 +7,7 @@ import pytest
 from graphql import parse
 from starlette.applications import Starlette
 
-from schema.cache import Analysed, DocumentCache
+from schema.cache import TOKEN_BYTES, Analysed, DocumentCache, weight
 from schema.introspection import Introspection
 from schema.limits import QueryLimits
 from schema.schema import ParleySchema
@@ -204,17 +204,24 @@ async def test_only_valid_documents_are_cached(api: Api, app: Starlette) -> None
     assert cache.get(refused) is None
 
 
-def test_the_cache_is_bounded_by_the_length_of_its_texts() -> None:
-    cache = DocumentCache(max_bytes=100)
-    texts = [f"{{ a{i:03}: __typename }}" + " " * 20 for i in range(10)]
-    for text in texts:
-        cache.put(text, Analysed(parse(text), 1, {}, frozenset()))
-    assert cache.bytes <= 100
-    assert len(cache) == 100 // len(texts[0])
-    assert cache.get(texts[-1]) is not None
-    assert cache.get(texts[0]) is None
-    cache.put("x" * 101, Analysed(parse("{ __typename }"), 1, {}, frozenset()))
-    assert cache.get("x" * 101) is None
+def test_the_cache_is_bounded_by_the_memory_its_documents_hold() -> None:
+    texts = [f"{{ a{i:03}: __typename }}" for i in range(10)]
+    entries = [Analysed(parse(text), 1, {}, frozenset()) for text in texts]
+    each = weight(texts[0], entries[0].document)
+    assert each == len(texts[0]) + 7 * TOKEN_BYTES  # <SOF> { a000 : __typename } <EOF>
+    cache = DocumentCache(max_bytes=3 * each)
+    for text, entry in zip(texts[:3], entries, strict=False):
+        cache.put(text, entry)
+    assert cache.get(texts[0]) is entries[0]  # now the most recently used
+    for text, entry in zip(texts[3:], entries[3:], strict=True):
+        cache.put(text, entry)
+        assert cache.bytes <= 3 * each
+    assert len(cache) == 3
+    assert cache.get(texts[-1]) is entries[-1]
+    assert cache.get(texts[1]) is None
+    huge = "{ " + "__typename " * 2000 + "}"
+    cache.put(huge, Analysed(parse(huge), 1, {}, frozenset()))
+    assert cache.get(huge) is None
 
 
 def test_the_limits_come_from_the_environment() -> None:
@@ -230,6 +237,7 @@ def test_the_limits_come_from_the_environment() -> None:
         }
     ).query_limits
     assert limits == QueryLimits(500, 7, 3, 99, 1000, 4096, Introspection.NONE)
+    assert QueryLimits().cache_bytes == 64 * 1024 * 1024
     assert Settings.from_env({}).query_limits == QueryLimits()
     with pytest.raises(ValueError, match=r"PARLEY_INTROSPECTION must be one of secret\|all\|none"):
         Settings.from_env({"PARLEY_INTROSPECTION": "sometimes"})
