@@ -15,6 +15,7 @@ from tortoise.contrib.starlette import RegisterTortoise
 from models.config import tortoise_config
 from resolvers.ratelimit import RateLimits
 from resolvers.sweeper import sweep_forever
+from schema.introspection import Introspection
 from schema.schema import build_schema
 from server.body import BodyLimit
 from server.context import RequestConnection
@@ -29,9 +30,11 @@ from subscriptions.live import Live
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings.from_env()
     schema = build_schema(settings.query_limits)
+    # GraphiQL is served only where it can introspect (with a secret key, by default).
+    ide = settings.graphiql and settings.introspection is not Introspection.NONE
     view = GraphQLView(
         schema,
-        graphql_ide="graphiql" if settings.graphiql else None,
+        graphql_ide="graphiql" if ide else None,
         subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
         connection_init_wait_timeout=timedelta(seconds=settings.ws_init_timeout_seconds),
         max_subscriptions_per_connection=settings.limits.subscriptions_per_socket or None,
@@ -77,7 +80,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 max_bytes=settings.max_body_bytes,
                 deadline_seconds=settings.body_timeout_seconds,
             ),
-            Middleware(AuthGate, path="/graphql", ide=settings.graphiql),
+            Middleware(AuthGate, path="/graphql", ide=ide),
         ],
         lifespan=lifespan,
     )

@@ -1,6 +1,9 @@
 """`__schema` and `__type` answer secret keys only (PARLEY_INTROSPECTION=secret, the default);
 widget keys and session tokens are FORBIDDEN, requests without a key UNAUTHENTICATED."""
 
+from dataclasses import replace
+
+import httpx
 from graphql import get_introspection_query
 
 from models.enums import ApiKeyKind, ApiKeyScope
@@ -9,6 +12,8 @@ from resolvers.ids import encode_id
 from schema.introspection import Introspection
 from schema.limits import QueryLimits
 from schema.schema import build_schema
+from server.app import create_app
+from server.settings import Settings
 from tests import factories
 from tests.api import Api
 from tests.live import START
@@ -69,3 +74,12 @@ async def test_introspection_can_be_opened_to_all_or_closed_to_all() -> None:
     result = await closed.execute(SCHEMA)
     assert result.data is None
     assert [error.extensions for error in result.errors or []] == [{"code": "FORBIDDEN"}]
+
+
+async def test_graphiql_is_not_served_where_no_one_may_introspect(settings: Settings) -> None:
+    closed = create_app(replace(settings, introspection=Introspection.NONE))
+    transport = httpx.ASGITransport(app=closed)
+    async with httpx.AsyncClient(transport=transport, base_url="http://parley.test") as client:
+        response = await client.get("/graphql", headers={"accept": "text/html"})
+    assert "graphiql" not in response.text.lower()
+    assert response.status_code >= 400
