@@ -2,6 +2,7 @@
 cost. Limits: tokens, depth, aliases and fields over fragment expansion, cost, one operation."""
 
 import time
+import tracemalloc
 
 import pytest
 from graphql import parse
@@ -43,6 +44,22 @@ async def test_a_ten_megabyte_document_is_refused_while_parsing(app: Starlette) 
     assert result.errors is not None
     assert [error.extensions for error in result.errors] == [{"code": "QUERY_TOO_COMPLEX"}]
     assert "3000 tokens" in result.errors[0].message
+
+
+async def test_refused_huge_documents_leave_nothing_behind(app: Starlette) -> None:
+    schema = schema_of(app)
+    huge = ["{ " + f"f{i} " * 2_000_000 + "}" for i in range(4)]
+    tracemalloc.start()
+    try:
+        for document in huge:
+            result = await schema.execute(document)
+            assert result.errors is not None
+        held, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 20_000_000, peak  # each document is 16 MB of text; parsed, one was 600 MB
+    assert held < 5_000_000, held
+    assert all(schema.documents.cache.get(document) is None for document in huge)
 
 
 async def test_a_document_over_the_token_limit_is_refused_over_http(api: Api) -> None:
