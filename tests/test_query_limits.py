@@ -15,6 +15,7 @@ from schema.schema import ParleySchema
 from server.settings import Settings
 from tests import factories
 from tests.api import Api
+from tests.ws import open_socket
 
 PAGES = """query($n: Int, $m: Int) { conversations(first: $n) { edges { node {
   messages(first: $m) { edges { node { id } } } } } } }"""
@@ -258,3 +259,21 @@ def test_the_limits_come_from_the_environment() -> None:
     assert Settings.from_env({}).query_limits == QueryLimits()
     with pytest.raises(ValueError, match=r"PARLEY_INTROSPECTION must be one of secret\|all\|none"):
         Settings.from_env({"PARLEY_INTROSPECTION": "sometimes"})
+
+
+async def test_sockets_are_held_to_the_same_limits(server_url: str) -> None:
+    _, key = await factories.workspace()
+    async with open_socket(server_url, key=key) as socket:
+        await socket.subscribe("bomb", bomb(24, "a: conversationCount"))
+        refused = await socket.receive()
+        assert refused["id"] == "bomb"
+        assert refused["type"] == "error"
+        assert {error["extensions"]["code"] for error in refused["payload"]} == {
+            "QUERY_TOO_COMPLEX"
+        }
+        await socket.subscribe("two", "subscription A { conversationCount } query B { __typename }")
+        refused = await socket.receive()
+        assert refused["type"] == "error"
+        assert [error["extensions"]["code"] for error in refused["payload"]] == ["BAD_USER_INPUT"]
+        await socket.subscribe("ok", "subscription { conversationCount }")
+        assert await socket.next("ok") == {"conversationCount": 0}
