@@ -25,6 +25,8 @@ from resolvers.sql import Params, db, dialect, fetch
 
 WINDOW_SECONDS = 60.0
 MAX_BUCKETS = 100_000
+MAX_KNOWN = 100_000
+KNOWN_SECONDS = 300.0
 logger = logging.getLogger("parley.ratelimit")
 
 
@@ -243,6 +245,43 @@ class Gauge:
         self._open.clear()
 
 
+class KnownTokens:
+    """Which tokens this process has seen authenticate from which address lately. A token not
+    seen yet (every guess) is authenticated one at a time per address, so a concurrent burst of
+    guesses cannot run past the shared count of failures: across N processes at most N - 1
+    beyond the limit. Known tokens (a server's own key, reused) stay concurrent."""
+
+    def __init__(self, seconds: float = KNOWN_SECONDS, size: int = MAX_KNOWN) -> None:
+        self.seconds, self.size = seconds, size
+        self._known: OrderedDict[tuple[str, str], float] = OrderedDict()
+        self._locks: OrderedDict[str, asyncio.Lock] = OrderedDict()
+
+    def known(self, address: str, digest: str) -> bool:
+        until = self._known.get((address, digest))
+        return until is not None and until > time.monotonic()
+
+    def learn(self, address: str, digest: str) -> None:
+        self._known.pop((address, digest), None)
+        self._known[(address, digest)] = time.monotonic() + self.seconds
+        while len(self._known) > self.size:
+            self._known.popitem(last=False)
+
+    def forget(self, address: str, digest: str) -> None:
+        self._known.pop((address, digest), None)
+
+    def lock(self, address: str) -> asyncio.Lock:
+        """What unknown tokens from `address` wait on, one at a time."""
+        lock = self._locks.pop(address, None) or asyncio.Lock()
+        self._locks[address] = lock
+        while len(self._locks) > self.size:
+            self._locks.popitem(last=False)
+        return lock
+
+    def clear(self) -> None:
+        self._known.clear()
+        self._locks.clear()
+
+
 class RateLimits:
     """Every limit of the public edge, on one store; made and closed by the app's lifespan."""
 
@@ -255,6 +294,7 @@ class RateLimits:
         self.failed_auth = Limiter(store, "failed-auth", limits.failed_auth_per_minute)
         self.sockets_per_key = Gauge(limits.ws_connections_per_key)
         self.sockets_per_address = Gauge(limits.ws_connections_per_address)
+        self.known_tokens = KnownTokens()
         self._sweeper: asyncio.Task[None] | None = None
 
     @classmethod
@@ -284,6 +324,7 @@ class RateLimits:
         await self.store.reset()
         self.sockets_per_key.clear()
         self.sockets_per_address.clear()
+        self.known_tokens.clear()
 
     async def close(self) -> None:
         if self._sweeper is not None:

@@ -234,13 +234,29 @@ async def authenticate_request(connection: HTTPConnection, token: str) -> Princi
     """`authenticate` behind the limits of the edge: an address that presented too many bad
     tokens this minute is RATE_LIMITED whatever it sends now (its lookup's answer is never used),
     and a secret key spends a cost point per request (until queries are costed). The checks run
-    beside the lookup, so they add no round trip. The tightest verdict is left in the scope's
-    state (`VERDICT`) for the response headers."""
-    limits = rate_limits(connection)
+    beside the lookup, so they add no round trip; a token this process has not seen succeed from
+    this address waits for the address's other unknown tokens (`KnownTokens`). The tightest
+    verdict is left in the scope's state (`VERDICT`) for the response headers."""
+    known = rate_limits(connection).known_tokens
     settings: Settings = connection.app.state.settings
     address = client_address(connection, settings.trusted_proxies) or "unknown"
+    digest = token_digest(token)
+    if known.known(address, digest):
+        try:
+            return await _authenticate_limited(connection, token, address)
+        except ParleyError:
+            known.forget(address, digest)  # revoked or expired since
+            raise
+    async with known.lock(address):
+        principal = await _authenticate_limited(connection, token, address)
+    known.learn(address, digest)
+    return principal
+
+
+async def _authenticate_limited(connection: HTTPConnection, token: str, address: str) -> Principal:
+    limits = rate_limits(connection)
     state = connection.scope.setdefault("state", {})
-    subject = points_subject(token) if token.startswith(SECRET_PREFIX) else None
+    subject = token_digest(token) if token.startswith(SECRET_PREFIX) else None
     failures, points, found = await asyncio.gather(
         limits.failed_auth.check(address),
         limits.points.take(subject) if subject is not None else _no_verdict(),
@@ -267,8 +283,9 @@ async def authenticate_request(connection: HTTPConnection, token: str) -> Princi
     return found
 
 
-def points_subject(token: str) -> str:
-    """Whose cost points a secret key spends: a digest of the key, known before its lookup."""
+def token_digest(token: str) -> str:
+    """A token's name in counters and caches (whose cost points a secret key spends), known
+    before its lookup; never the token itself."""
     return hashlib.sha256(token.encode()).hexdigest()[:32]
 
 

@@ -227,3 +227,15 @@ async def test_operations_per_socket_are_capped_with_rate_limited(
             assert await socket.next("4") == {"conversationCount": 0}
     finally:
         view.max_subscriptions_per_connection = Limits().subscriptions_per_socket
+
+
+async def test_a_burst_of_guesses_at_once_gets_no_more_answers_than_the_limit(
+    api: Api, app: Starlette
+) -> None:
+    limits_of(app).failed_auth.limit = 3
+    try:
+        results = await asyncio.gather(*(api(HELLO, key=f"sk_burst{n}") for n in range(12)))
+        codes = sorted(code for result in results for code in result.codes)
+        assert codes == ["RATE_LIMITED"] * 9 + ["UNAUTHENTICATED"] * 3
+    finally:
+        limits_of(app).failed_auth.limit = Limits().failed_auth_per_minute
