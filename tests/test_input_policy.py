@@ -7,11 +7,12 @@ import pytest
 
 from models import Conversation, Message
 from resolvers.ids import encode_cursor, encode_id, seal
-from schema.inputs import MAX_DEPTH, text_problem
+from schema.inputs import MAX_DEPTH, MAX_NESTING, text_problem
 from tests import factories
 from tests.api import Api
 from tests.security.hostile import ask
 from tests.test_recording import SEND, START, shop
+from tests.ws import Socket, open_socket
 
 BAD = ["\x00", "a\x00b", "\ud800", "x\udfffy"]
 
@@ -354,3 +355,31 @@ async def test_numbers_and_times_out_of_range_are_refused(
     result = await ask(api, query, variables, key=key)
     assert result.status == 400, result.body
     assert result.codes == ["BAD_USER_INPUT"]
+
+
+async def refusal_on(socket: Socket, id: str) -> list[dict[str, Any]]:
+    """The errors a subscription was refused with (as `error`, or `next` then `complete`)."""
+    message = await socket.receive()
+    assert message["id"] == id, message
+    if message["type"] == "error":
+        errors: list[dict[str, Any]] = message["payload"]
+        return errors
+    assert message["type"] == "next", message
+    assert await socket.receive() == {"id": id, "type": "complete"}
+    return list(message["payload"]["errors"])
+
+
+async def test_the_policy_holds_on_websockets_too(server_url: str) -> None:
+    _, key = await factories.workspace()
+    count = "subscription($f: ConversationFilter) { conversationCount(filter: $f) }"
+    async with open_socket(server_url, key=key) as socket:
+        await socket.subscribe("1", count, {"f": {"search": "a\x00b"}})
+        errors = await refusal_on(socket, "1")
+        assert [error["extensions"]["code"] for error in errors] == ["BAD_USER_INPUT"]
+        assert "$f.search" in errors[0]["message"]
+        # Too deep a document ends its operation (strawberry completes it without a payload
+        # when the refusal comes before parsing); the socket stays usable.
+        await socket.subscribe("2", "{ " + "a { " * (MAX_NESTING + 1) + "}" * (MAX_NESTING + 1))
+        assert (await socket.receive())["id"] == "2"
+        await socket.subscribe("3", count, {"f": {"search": "fine"}})
+        assert await socket.next("3") == {"conversationCount": 0}
