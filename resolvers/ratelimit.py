@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from redis.asyncio import Redis
+from redis.exceptions import RedisError
 
 from resolvers.bounds import Bounds
 from resolvers.errors import RateLimited
@@ -162,28 +163,44 @@ return {redis.call('INCRBY', KEYS[1], amount), ttl, 1}
 
 class RedisCounters:
     """Counters as Redis keys under `prefix`, one Lua script per check; keys expire with their
-    window."""
+    window. A Redis that does not answer within a second lets requests through (logged at most
+    every 10 s): the limits fail open rather than take the service down with them."""
 
     def __init__(self, url: str, prefix: str) -> None:
         self.prefix = prefix
-        self.redis: Redis = Redis.from_url(url)
+        self.redis: Redis = Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1)
         self._script = self.redis.register_script(_SCRIPT)
+        self._warned_at = -math.inf
 
     async def hit(
         self, key: str, amount: int, limit: int, period: float
     ) -> tuple[int, float, bool]:
         args = [amount, limit, math.ceil(period * 1000)]
-        hits, ttl_ms, added = await self._script(keys=[self.prefix + key], args=args)
+        try:
+            hits, ttl_ms, added = await self._script(keys=[self.prefix + key], args=args)
+        except (RedisError, OSError) as error:
+            self._unreachable(error)
+            return 0, period, True
         return int(hits), int(ttl_ms) / 1000, bool(added)
 
     async def peek(self, key: str) -> tuple[int, float]:
-        async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.get(self.prefix + key)
-            pipe.pttl(self.prefix + key)
-            hits, ttl_ms = await pipe.execute()
+        try:
+            async with self.redis.pipeline(transaction=True) as pipe:
+                pipe.get(self.prefix + key)
+                pipe.pttl(self.prefix + key)
+                hits, ttl_ms = await pipe.execute()
+        except (RedisError, OSError) as error:
+            self._unreachable(error)
+            return 0, 0.0
         if hits is None or int(ttl_ms) <= 0:
             return 0, 0.0
         return int(hits), int(ttl_ms) / 1000
+
+    def _unreachable(self, error: Exception) -> None:
+        now = time.monotonic()
+        if now - self._warned_at >= 10:
+            self._warned_at = now
+            logger.warning("rate limits not enforced: Redis did not answer (%s)", error)
 
     async def sweep(self) -> None:
         return None  # keys expire by themselves

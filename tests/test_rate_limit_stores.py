@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 import pytest
 from starlette.applications import Starlette
 
-from resolvers.ratelimit import CounterStore, DatabaseCounters, Limiter
+from resolvers.ratelimit import CounterStore, DatabaseCounters, Limiter, RedisCounters
 from tests.ratelimiting import redis_counters
 
 
@@ -70,3 +70,17 @@ async def test_concurrent_checks_let_exactly_the_limit_through(store: CounterSto
 async def test_a_limit_of_zero_is_off(store: CounterStore) -> None:
     assert await Limiter(store, "off", 0).take("anyone") is None
     assert await Limiter(store, "off", 0).check("anyone") is None
+
+
+async def test_an_unreachable_redis_lets_requests_through(caplog: pytest.LogCaptureFixture) -> None:
+    counters = RedisCounters("redis://127.0.0.1:1/0", "parley-test:nowhere:")
+    try:
+        verdict = await Limiter(counters, "test", 1).take("visitor")
+        checked = await Limiter(counters, "test", 1).check("visitor")
+    finally:
+        await counters.close()
+    assert verdict is not None
+    assert verdict.allowed
+    assert checked is not None
+    assert checked.allowed
+    assert "Redis did not answer" in caplog.text
