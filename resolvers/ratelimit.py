@@ -240,6 +240,46 @@ class Limiter:
         return Verdict(self.limit, max(0, self.limit - hits), reset, hits < self.limit)
 
 
+class LeasedLimiter(Limiter):
+    """A budget spent often in small amounts (cost points): each process takes a lease of about
+    1% of the limit from the shared counter and spends it locally, so most requests write
+    nothing. Never more than the limit is spent in a window; near its end a key may be refused
+    up to a lease per process early. `RateLimit-Remaining` is then as of the last lease."""
+
+    def __init__(self, store: CounterStore, name: str, limit: int, period: float = WINDOW_SECONDS):
+        super().__init__(store, name, limit, period)
+        self._leases: OrderedDict[str, tuple[int, int, float]] = OrderedDict()
+        """subject → (points left in the lease, shared remaining after it, monotonic end)."""
+
+    async def take(self, subject: str, amount: int = 1) -> Verdict | None:
+        if not self.enabled:
+            return None
+        now = time.monotonic()
+        left, remaining, ends = self._leases.pop(subject, (0, 0, now))
+        if ends > now and left >= amount:
+            self._lease(subject, left - amount, remaining, ends)
+            return Verdict(self.limit, remaining + left - amount, ends - now, True)
+        lease = max(amount, self.limit // 100)
+        verdict = await super().take(subject, lease)
+        if verdict is not None and not verdict.allowed and lease > amount:
+            lease = amount
+            verdict = await super().take(subject, lease)
+        if verdict is not None and verdict.allowed:
+            self._lease(subject, lease - amount, verdict.remaining, now + verdict.reset_seconds)
+            return Verdict(
+                self.limit, verdict.remaining + lease - amount, verdict.reset_seconds, True
+            )
+        return verdict
+
+    def _lease(self, subject: str, left: int, remaining: int, ends: float) -> None:
+        self._leases[subject] = (left, remaining, ends)
+        while len(self._leases) > MAX_KNOWN:
+            self._leases.popitem(last=False)
+
+    def clear(self) -> None:
+        self._leases.clear()
+
+
 class Gauge:
     """How many of something each subject holds open in this process, capped at `cap`."""
 
@@ -307,7 +347,7 @@ class RateLimits:
         self.settings = limits
         self.starts = Limiter(store, "starts", bounds.widget_starts_per_minute)
         self.messages = Limiter(store, "messages", bounds.widget_messages_per_minute)
-        self.points = Limiter(store, "points", limits.points_per_minute)
+        self.points = LeasedLimiter(store, "points", limits.points_per_minute)
         self.failed_auth = Limiter(store, "failed-auth", limits.failed_auth_per_minute)
         self.sockets_per_key = Gauge(limits.ws_connections_per_key)
         self.sockets_per_address = Gauge(limits.ws_connections_per_address)
@@ -342,6 +382,7 @@ class RateLimits:
         self.sockets_per_key.clear()
         self.sockets_per_address.clear()
         self.known_tokens.clear()
+        self.points.clear()
 
     async def close(self) -> None:
         if self._sweeper is not None:

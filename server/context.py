@@ -235,30 +235,33 @@ async def authenticate_request(connection: HTTPConnection, token: str) -> Princi
     tokens this minute is RATE_LIMITED whatever it sends now (its lookup's answer is never used),
     and a secret key spends a cost point per request (until queries are costed). The checks run
     beside the lookup, so they add no round trip; a token this process has not seen succeed from
-    this address waits for the address's other unknown tokens (`KnownTokens`). The tightest
+    this address waits for the address's other unknown tokens (`KnownTokens`), and only those
+    are checked against the address's failures (a known key is no guess). The tightest
     verdict is left in the scope's state (`VERDICT`) for the response headers."""
     known = rate_limits(connection).known_tokens
     settings: Settings = connection.app.state.settings
     address = client_address(connection, settings.trusted_proxies) or "unknown"
     digest = token_digest(token)
-    if known.known(address, digest):
+    if known.known(address, digest):  # not a guess: its failures are not checked
         try:
-            return await _authenticate_limited(connection, token, address)
+            return await _authenticate_limited(connection, token, address, guess=False)
         except ParleyError:
             known.forget(address, digest)  # revoked or expired since
             raise
     async with known.lock(address):
-        principal = await _authenticate_limited(connection, token, address)
+        principal = await _authenticate_limited(connection, token, address, guess=True)
     known.learn(address, digest)
     return principal
 
 
-async def _authenticate_limited(connection: HTTPConnection, token: str, address: str) -> Principal:
+async def _authenticate_limited(
+    connection: HTTPConnection, token: str, address: str, *, guess: bool
+) -> Principal:
     limits = rate_limits(connection)
     state = connection.scope.setdefault("state", {})
     subject = token_digest(token) if token.startswith(SECRET_PREFIX) else None
     failures, points, found = await asyncio.gather(
-        limits.failed_auth.check(address),
+        limits.failed_auth.check(address) if guess else _no_verdict(),
         limits.points.take(subject) if subject is not None else _no_verdict(),
         authenticate_token(token),
         return_exceptions=True,

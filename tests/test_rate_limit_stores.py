@@ -7,7 +7,13 @@ from collections.abc import AsyncIterator
 import pytest
 from starlette.applications import Starlette
 
-from resolvers.ratelimit import CounterStore, DatabaseCounters, Limiter, RedisCounters
+from resolvers.ratelimit import (
+    CounterStore,
+    DatabaseCounters,
+    LeasedLimiter,
+    Limiter,
+    RedisCounters,
+)
 from tests.ratelimiting import redis_counters
 
 
@@ -84,3 +90,17 @@ async def test_an_unreachable_redis_lets_requests_through(caplog: pytest.LogCapt
     assert checked is not None
     assert checked.allowed
     assert "Redis did not answer" in caplog.text
+
+
+async def test_leased_points_never_pass_the_budget_across_processes(store: CounterStore) -> None:
+    """Two processes' limiters on one store, spending 1 point at a time: a write per lease of
+    1% of the budget, never more than the budget, at most a lease each left unspent."""
+    one, two = LeasedLimiter(store, "points", 1000), LeasedLimiter(store, "points", 1000)
+    spent = 0
+    for n in range(1200):
+        verdict = await (one if n % 2 else two).take("key")
+        assert verdict is not None
+        spent += verdict.allowed
+    hits, _ = await store.peek("points:key")
+    assert hits == 1000
+    assert 1000 - 2 * 9 <= spent <= 1000
