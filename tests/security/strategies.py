@@ -36,6 +36,8 @@ SPECIAL_TEXT = [
     "0001-01-01T00:00:00+05:00",
     "9999-12-31T23:59:59-05:00",
 ]
+UNSTORABLE = ["\x00", "a\x00b", "\ud800", "x\udfffy"]
+"""Text no database can store: what the input policy must refuse wherever it appears."""
 HUGE_INTS = [0, -1, 1, 2**31 - 1, 2**31, -(2**31) - 1, 2**53 + 1, 2**63 - 1, 2**63, 2**64, 10**30]
 
 text = st.one_of(
@@ -153,6 +155,12 @@ def _leaves(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
     return places
 
 
+def _at(value: Any, path: tuple[Any, ...]) -> Any:
+    for step in path:
+        value = value[step]
+    return value
+
+
 def _replaced(value: Any, path: tuple[Any, ...], new: Any) -> Any:
     if not path:
         return new
@@ -166,8 +174,9 @@ def one_hostile_field(base: dict[str, Any]) -> st.SearchStrategy[dict[str, Any]]
     """A valid input with one field (anywhere in it) replaced by a hostile value: the input
     reaches as far into the server as a valid one, with exactly one thing wrong."""
     places = _leaves(base)
+    leaves = [path for path in places if not isinstance(_at(base, path), dict | list)]
     return st.builds(
         lambda path, new: _replaced(base, path, new),
-        st.sampled_from(places),
-        st.one_of(text, text, numbers, json_values),
+        st.one_of(st.sampled_from(leaves), st.sampled_from(places)),
+        st.one_of(st.sampled_from(UNSTORABLE), text, numbers, json_values),
     )

@@ -35,6 +35,7 @@ from tests.security.strategies import (
     text,
 )
 from tests.test_recording import EXTRACTED, FORM, shop
+from tests.ws import open_socket
 
 EXAMPLES = 100
 fuzz = settings(
@@ -466,3 +467,70 @@ async def test_the_same_inputs_as_literals(api: Api, world: World, data: st.Data
     query = f"{{ conversations(filter: {{search: {json.dumps(search)}}}) {{ totalCount }} }}"
     result = await ask(api, query, key=world.secret)
     no_server_error(result, "search literal", query)
+
+
+LIVE = {
+    "messageAdded": """subscription($id: ID!, $after: String) {
+      messageAdded(conversationId: $id, after: $after) { cursor node { sequence } } }""",
+    "conversationEvents": """subscription($filter: ConversationFilter, $after: String) {
+      conversationEvents(filter: $filter, after: $after) { cursor kind } }""",
+    "conversationCount": """subscription($filter: ConversationFilter) {
+      conversationCount(filter: $filter) }""",
+}
+QUIET_SECONDS = 0.2
+"""How long a subscription that answers nothing at once is given before it is completed."""
+
+
+@settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(data=st.data())
+async def test_live_subscriptions_over_websockets(
+    api: Api, world: World, server_url: str, data: st.DataObject
+) -> None:
+    """Subscription IDs, cursors (event cursors too) and filters, on one socket: no 4500 close
+    and no INTERNAL_SERVER_ERROR payload."""
+    name = data.draw(st.sampled_from(sorted(LIVE)))
+    variables = {
+        "id": data.draw(world.ids()),
+        "after": data.draw(maybe(world.cursors())),
+        "filter": data.draw(maybe(conversation_filter)),
+    }
+    valid = {
+        "id": world.conversation,
+        "after": world.message_cursor if name == "messageAdded" else None,
+        "filter": {
+            "search": "hi",
+            "statuses": ["ACTIVE"],
+            "minCost": "0",
+            "variables": [{"name": "email", "equals": "a@b.co"}],
+        },
+    }
+    if data.draw(st.booleans()):
+        variables = data.draw(one_hostile_field(valid))
+    wanted = {"messageAdded": ("id", "after"), "conversationEvents": ("filter", "after")}
+    sent = {key: variables[key] for key in wanted.get(name, ("filter",))}
+    async with open_socket(server_url, key=world.secret) as socket:
+        await socket.subscribe("1", LIVE[name], sent)
+        try:
+            message = await socket.receive(QUIET_SECONDS)
+        except TimeoutError:
+            message = {"type": "next", "payload": {"data": None}}
+        codes = [
+            (error.get("extensions") or {}).get("code")
+            for error in (
+                message["payload"]
+                if message.get("type") == "error"
+                else (message.get("payload") or {}).get("errors") or []
+            )
+        ]
+        await socket.send({"id": "1", "type": "complete"})
+        await socket.send({"type": "ping"})
+        closed = socket.connection.close_code
+    figures.examples += 1
+    failed = "INTERNAL_SERVER_ERROR" in codes or closed == 4500
+    figures.failures += failed
+    assert not failed, f"{name}: {message} (closed {closed}) for {sent!r}"
