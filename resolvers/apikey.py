@@ -7,9 +7,11 @@ lookup per request.
 
 import hashlib
 import secrets
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from tortoise.expressions import Q
+from tortoise.transactions import in_transaction
 
 from models import ApiKey, Assistant
 from models.enums import ApiKeyKind, ApiKeyScope
@@ -130,9 +132,40 @@ async def issue_key(
 
 
 async def revoke_key(workspace_id: int, key_id: int) -> ApiKey:
-    """Revokes it at once (idempotent: a revoked key keeps its first revocation time)."""
+    """Revokes it at once (idempotent: a revoked key keeps its first revocation time).
+
+    Every process is told at commit (NOTIFY on PostgreSQL; this process's listeners right after),
+    so caches forget the key and its open sockets close."""
     key = await get_api_key(workspace_id, key_id)
     if key.revoked_at is None:
-        key.revoked_at = datetime.now(UTC)
-        await key.save(update_fields=["revoked_at"])
+        async with in_transaction() as connection:
+            key.revoked_at = datetime.now(UTC)
+            await key.save(update_fields=["revoked_at"], using_db=connection)
+            if dialect() == "postgres":
+                await connection.execute_query(
+                    "SELECT pg_notify($1, $2)", [REVOCATION_CHANNEL, str(key.id)]
+                )
+    announce_revoked(key.id)
     return key
+
+
+REVOCATION_CHANNEL = "parley_revocations"
+"""The PostgreSQL NOTIFY channel of revoked keys; payloads are key ids."""
+
+RevocationListener = Callable[[int | None], None]
+"""Called with a revoked key's id, or None when revocations may have been missed (a listener
+that lost its connection): then anything cached may be stale."""
+
+_revocation_listeners: list[RevocationListener] = []
+
+
+def add_revocation_listener(listener: RevocationListener) -> Callable[[], None]:
+    """Hear of every revocation, this process's and (through the broker) other processes';
+    returns the call that stops it."""
+    _revocation_listeners.append(listener)
+    return lambda: _revocation_listeners.remove(listener)
+
+
+def announce_revoked(key_id: int | None) -> None:
+    for listener in list(_revocation_listeners):
+        listener(key_id)

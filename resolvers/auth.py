@@ -2,6 +2,7 @@
 token of one conversation. Each kind may do only what its methods here allow."""
 
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 
 from models.enums import ApiKeyScope
@@ -24,6 +25,8 @@ class Principal:
     """The assistant of a publishable key or of a session's conversation."""
     conversation_id: int | None = None
     """The one conversation a session token may touch."""
+    expires_at: datetime | None = None
+    """When a session token stops authenticating; keys do not expire (they are revoked)."""
 
     def require_reader(self) -> "Principal":
         """Lists, counts and any record of the workspace: secret keys with READ."""

@@ -36,4 +36,5 @@ async def authenticate_session(token: str) -> Principal:
         kind=CallerKind.SESSION,
         assistant_id=conversation.assistant_id,
         conversation_id=conversation.id,
+        expires_at=session.expires_at,
     )

@@ -11,6 +11,7 @@ from graphql import GraphQLError
 from strawberry.extensions import MaskErrors
 
 from resolvers.errors import ParleyError, database_failure
+from schema.metrics import ERRORS, STATEMENT_TIMEOUTS
 
 logger = logging.getLogger("parley.errors")
 
@@ -66,4 +67,12 @@ def classify(error: GraphQLError) -> GraphQLError:
 
 class ErrorPolicy(MaskErrors):
     def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
-        return [classify(error) for error in errors]
+        return [_counted(classify(error)) for error in errors]
+
+
+def _counted(error: GraphQLError) -> GraphQLError:
+    code = str((error.extensions or {}).get("code"))
+    ERRORS.labels(code).inc()
+    if code == "TIMEOUT":
+        STATEMENT_TIMEOUTS.inc()
+    return error

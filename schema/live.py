@@ -17,6 +17,7 @@ from schema.context import Info
 from schema.conversation import Conversation
 from schema.filters import FilterArgument, to_filter
 from schema.message import MessageEdge
+from schema.metrics import subscription_running
 from subscriptions.closecodes import FORBIDDEN, SLOW_CONSUMER
 from subscriptions.feed import SlowConsumerError
 from subscriptions.streams import event_stream, message_stream
@@ -88,13 +89,15 @@ class LiveSubscriptions:
         try:
             feed = info.context.live.feed
             stream = message_stream(feed, caller.workspace_id, pk, start, _closer(info))
-            async with aclosing(stream):
-                async for rows in stream:
-                    if not await _still_authorized(info):
-                        return
-                    loaders = Loaders(caller.workspace_id)
-                    for row in rows:
-                        yield MessageEdge.of(row, loaders)
+            with subscription_running("messageAdded") as delivered:
+                async with aclosing(stream):
+                    async for rows in stream:
+                        if not await _still_authorized(info):
+                            return
+                        loaders = Loaders(caller.workspace_id)
+                        for row in rows:
+                            delivered()
+                            yield MessageEdge.of(row, loaders)
         except SlowConsumerError:
             return  # its socket is being closed
 
@@ -107,11 +110,13 @@ class LiveSubscriptions:
     ) -> AsyncGenerator[int, None]:
         workspace_id = info.context.reader().workspace_id
         watching = info.context.live.counts.watch(workspace_id, to_filter(filter))
-        async with watching as values, aclosing(values):
-            async for value in values:
-                if not await _still_authorized(info):
-                    return
-                yield value
+        with subscription_running("conversationCount") as delivered:
+            async with watching as values, aclosing(values):
+                async for value in values:
+                    if not await _still_authorized(info):
+                        return
+                    delivered()
+                    yield value
 
     @strawberry.subscription(
         description="Starts, updates and ends of matching conversations, resumable by cursor: "
@@ -131,17 +136,19 @@ class LiveSubscriptions:
         try:
             feed = info.context.live.feed
             stream = event_stream(feed, workspace_id, where, start, _closer(info))
-            async with aclosing(stream):
-                async for batch in stream:
-                    if not await _still_authorized(info):
-                        return
-                    loaders = Loaders(workspace_id)
-                    for happening in batch:
-                        yield ConversationEvent(
-                            cursor=encode_cursor(EVENT_CURSOR, [happening.event.seq]),
-                            kind=_KINDS[happening.event.kind],
-                            conversation=Conversation.of(happening.conversation, loaders),
-                        )
+            with subscription_running("conversationEvents") as delivered:
+                async with aclosing(stream):
+                    async for batch in stream:
+                        if not await _still_authorized(info):
+                            return
+                        loaders = Loaders(workspace_id)
+                        for happening in batch:
+                            delivered()
+                            yield ConversationEvent(
+                                cursor=encode_cursor(EVENT_CURSOR, [happening.event.seq]),
+                                kind=_KINDS[happening.event.kind],
+                                conversation=Conversation.of(happening.conversation, loaders),
+                            )
         except SlowConsumerError:
             return  # its socket is being closed
 

@@ -14,9 +14,10 @@ from schema.assistant import Assistant, AssistantMutations, AssistantQueries
 from schema.conversation import Conversation, ConversationQueries
 from schema.errors import ErrorPolicy
 from schema.inputs import InputPolicy
-from schema.limits import DocumentLimits, DocumentPolicy, QueryLimits
+from schema.documents import DocumentLimits, DocumentPolicy, QueryLimits
 from schema.live import LiveSubscriptions
 from schema.message import Message
+from schema.metrics import Measured
 from schema.node import NodeQueries
 from schema.recording import RecordingMutations
 from schema.scalars import SCALAR_MAP
@@ -68,6 +69,7 @@ def build_schema(limits: QueryLimits | None = None) -> ParleySchema:
         config=StrawberryConfig(scalar_map=SCALAR_MAP),
         extensions=[
             lambda: DocumentLimits(policy),
+            Measured,
             ErrorPolicy,
             FreshLoaders,
             InputPolicy,

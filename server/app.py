@@ -1,4 +1,5 @@
-"""The Starlette application: one endpoint, `/graphql`, and a lifespan that owns the database."""
+"""The Starlette application: one GraphQL endpoint, `/graphql`, the operators' endpoints, the edge
+that guards them, and a lifespan that owns the database and the live parts."""
 
 import asyncio
 import logging
@@ -6,6 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from datetime import timedelta
 
+from prometheus_client import REGISTRY
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import Route, WebSocketRoute
@@ -13,17 +15,23 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from tortoise.contrib.starlette import RegisterTortoise
 
 from models.config import tortoise_config
+from resolvers.apikey import add_revocation_listener
+from resolvers.callers import CallerCache
 from resolvers.ratelimit import RateLimits
 from resolvers.sweeper import sweep_forever
 from schema.introspection import Introspection
 from schema.schema import build_schema
+from server import operations
 from server.body import BodyLimit
 from server.context import RequestConnection
 from server.cors import CORS
 from server.deadline import RequestDeadline
 from server.gate import AuthGate
 from server.http import GraphQLView
+from server.logs import RequestLog
+from server.operations import LiveCollector
 from server.settings import Settings
+from server.sockets import OpenSockets
 from subscriptions.live import Live
 
 
@@ -54,6 +62,12 @@ def create_app(settings: Settings | None = None) -> Starlette:
             app.state.rate_limits = RateLimits.open(
                 settings.bounds, settings.limits, settings.redis_url, settings.redis_prefix
             )
+            # Revocations, this process's and (through the broker) others', empty the caller
+            # cache and close the key's sockets at once.
+            unlisten = [add_revocation_listener(app.state.callers.revoked)]
+            unlisten.append(add_revocation_listener(app.state.sockets.revoked))
+            collector = LiveCollector(live, app.state.sockets)
+            REGISTRY.register(collector)
             sweeper = None
             if settings.bounds.sweep_interval_seconds > 0:
                 sweeper = asyncio.create_task(sweep_forever(settings.bounds), name="sweeper")
@@ -64,12 +78,20 @@ def create_app(settings: Settings | None = None) -> Starlette:
                     sweeper.cancel()
                     with suppress(asyncio.CancelledError):
                         await sweeper
+                REGISTRY.unregister(collector)
+                for stop in unlisten:
+                    stop()
                 await live.stop()
                 await app.state.rate_limits.close()
 
     app = Starlette(
-        routes=[Route("/graphql", view, methods=["GET", "POST"]), WebSocketRoute("/graphql", view)],
+        routes=[
+            Route("/graphql", view, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", view),
+            *operations.routes(),
+        ],
         middleware=[
+            Middleware(RequestLog),  # a request id for everything below, and the access line
             Middleware(RequestConnection),  # authentication knows whom it serves (limits)
             Middleware(CORS),  # preflights answered here; every answer below carries CORS headers
             # Outermost first: the deadline covers everything; bodies are bounded before any
@@ -85,5 +107,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.callers = CallerCache(settings.auth_cache_seconds)
+    app.state.sockets = OpenSockets()
     app.state.graphql_view = view
     return app

@@ -9,6 +9,7 @@ import asyncio
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from schema.metrics import REFUSED
 from server.refusal import refuse
 
 
@@ -37,6 +38,7 @@ class BodyLimit:
             await self._too_large(send)
             return
         except TimeoutError:
+            REFUSED.labels("body_timeout").inc()
             await refuse(
                 send,
                 408,
@@ -65,6 +67,7 @@ class BodyLimit:
                 return b"".join(chunks)
 
     async def _too_large(self, send: Send) -> None:
+        REFUSED.labels("body_size").inc()
         await refuse(
             send,
             413,

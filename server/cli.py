@@ -14,6 +14,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
     from server.address import trusted_networks  # noqa: PLC0415
     from server.app import create_app  # noqa: PLC0415
+    from server.logs import logging_config  # noqa: PLC0415
 
     # Only listed proxies may say who the client is (X-Forwarded-For); uvicorn would trust
     # loopback by default. server/address.py reads the same list.
@@ -33,7 +34,8 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
             workers=args.workers,
             host=args.host,
             port=args.port,
-            log_level="info",
+            log_config=logging_config(settings.log_format, settings.log_level),
+            access_log=False,  # ours (server/logs.py) leaves out query strings
             forwarded_allow_ips=trusted,
         )
         return 0
@@ -41,7 +43,8 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         create_app(settings),
         host=args.host,
         port=args.port,
-        log_level="info",
+        log_config=logging_config(settings.log_format, settings.log_level),
+        access_log=False,
         forwarded_allow_ips=trusted,
     )
     return 0

@@ -5,7 +5,6 @@ It provides what `schema.context.Context` asks for; the schema sees it only thro
 
 import asyncio
 import hashlib
-import time
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 
@@ -17,6 +16,7 @@ from starlette.websockets import WebSocket
 from resolvers.apikey import authenticate_key
 from resolvers.auth import CallerKind, Principal
 from resolvers.bounds import Bounds
+from resolvers.callers import CallerCache
 from resolvers.errors import ParleyError, Unauthenticated
 from resolvers.loaders import Loaders
 from resolvers.ratelimit import RateLimits, Verdict
@@ -26,7 +26,6 @@ from server.address import client_address
 from server.settings import Settings
 from subscriptions.live import Live
 
-RECHECK_SECONDS = 1.0
 _connection: ContextVar[HTTPConnection | None] = ContextVar("parley_connection", default=None)
 _closing: set[asyncio.Task[None]] = set()
 """Close tasks in flight, held so they are not collected before they run."""
@@ -49,7 +48,6 @@ class Context:
     token: str | None = field(default=None, repr=False)
     verdict: Verdict | None = None
     """The tightest limit this request met, reported in its `RateLimit-*` headers."""
-    _checked_at: float = field(default=0.0, repr=False)
     _loaders: Loaders | None = field(default=None, repr=False)
     _held: tuple[str, str] | None = field(default=None, repr=False)
 
@@ -162,13 +160,12 @@ class Context:
 
     async def still_authorized(self) -> bool:
         """Whether a long-lived socket's token still authenticates (revoked keys and expired
-        session tokens stop streaming); checked at most once a second."""
-        now = time.monotonic()
-        if self.token is None or now - self._checked_at < RECHECK_SECONDS:
+        session tokens stop streaming). Cheap: the process's caller cache answers, and a
+        revocation empties it at once."""
+        if self.token is None:
             return True
-        self._checked_at = now
         try:
-            await authenticate_token(self.token)
+            await authenticate_token(self.token, callers_of(self.request))
         except ParleyError:
             return False
         return True
@@ -263,7 +260,7 @@ async def _authenticate_limited(
     failures, points, found = await asyncio.gather(
         limits.failed_auth.check(address) if guess else _no_verdict(),
         limits.points.take(subject) if subject is not None else _no_verdict(),
-        authenticate_token(token),
+        authenticate_token(token, callers_of(connection)),
         return_exceptions=True,
     )
     if isinstance(failures, BaseException):
@@ -323,8 +320,23 @@ class RequestConnection:
             _connection.reset(reset)
 
 
-async def authenticate_token(token: str) -> Principal:
-    """The caller behind a bearer token: a session token or an API key (no limits)."""
+async def authenticate_token(token: str, callers: CallerCache | None = None) -> Principal:
+    """The caller behind a bearer token: a session token or an API key (no limits); from
+    `callers` when it has seen the token a moment ago."""
+    if callers is not None:
+        remembered = callers.get(token)
+        if remembered is not None:
+            return remembered
     if token.startswith(SESSION_PREFIX):
-        return await authenticate_session(token)
-    return await authenticate_key(token)
+        principal = await authenticate_session(token)
+    else:
+        principal = await authenticate_key(token)
+    if callers is not None:
+        callers.put(token, principal)
+    return principal
+
+
+def callers_of(connection: HTTPConnection) -> CallerCache | None:
+    """The serving app's caller cache (apps built by `create_app` have one)."""
+    callers: CallerCache | None = getattr(connection.app.state, "callers", None)
+    return callers

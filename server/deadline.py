@@ -10,6 +10,7 @@ import logging
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from schema.metrics import REFUSED
 from server.refusal import refuse
 
 logger = logging.getLogger("parley.deadline")
@@ -40,6 +41,7 @@ class RequestDeadline:
             if not deadline.expired():
                 raise
             logger.warning("request to %s cancelled after %g s", scope.get("path"), self.seconds)
+            REFUSED.labels("request_timeout").inc()
             if not started:
                 await refuse(
                     send, 504, "TIMEOUT", f"The request took longer than {self.seconds:g} s."

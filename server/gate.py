@@ -11,6 +11,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from resolvers.auth import Principal
 from resolvers.errors import ParleyError, Unauthenticated, database_failure
+from schema.metrics import REFUSED
 from server.context import authenticate, bearer_token
 from server.refusal import STATUS_OF_CODE, refuse
 
@@ -57,6 +58,7 @@ class AuthGate:
             if retry is not None:
                 headers["retry-after"] = str(retry)
             status = STATUS_OF_CODE.get(error.code, 400)
+            REFUSED.labels("authentication" if status == 401 else error.code.lower()).inc()
             await refuse(send, status, error.code, error.message, headers, **error.extensions)
             return
         state = scope.setdefault("state", {})

@@ -13,7 +13,7 @@ from resolvers.bounds import Bounds
 from resolvers.forms import normalise_origins
 from resolvers.ratelimit import Limits
 from schema.introspection import Introspection
-from schema.limits import QueryLimits
+from schema.documents import QueryLimits
 from subscriptions.live import LiveSettings
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -28,6 +28,13 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
         return int(raw)
     except ValueError:
         raise ValueError(f"{name} must be a whole number, not {raw!r}") from None
+
+
+def _choice(env: Mapping[str, str], name: str, choices: tuple[str, ...], default: str) -> str:
+    raw = (env.get(name) or default).lower()
+    if raw not in choices:
+        raise ValueError(f"{name} must be one of {', '.join(choices)}, not {raw!r}")
+    return raw
 
 
 def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
@@ -69,6 +76,10 @@ def _introspection(env: Mapping[str, str], name: str, default: Introspection) ->
 class Settings:
     database_url: str = f"sqlite://{DEFAULT_DATABASE_PATH}"
     log_level: str = "INFO"
+    log_format: str = "text"
+    """`text` or `json` (one object a line, with the request id)."""
+    auth_cache_seconds: int = 10
+    """How long a process remembers an authenticated token; revocations empty it at once."""
     graphiql: bool = True
     max_tokens: int = 3000
     max_query_depth: int = 10
@@ -102,6 +113,8 @@ class Settings:
         return cls(
             database_url=env.get("DATABASE_URL") or defaults.database_url,
             log_level=env.get("PARLEY_LOG_LEVEL") or defaults.log_level,
+            log_format=_choice(env, "PARLEY_LOG_FORMAT", ("text", "json"), defaults.log_format),
+            auth_cache_seconds=_int(env, "PARLEY_AUTH_CACHE_SECONDS", defaults.auth_cache_seconds),
             graphiql=_bool(env, "PARLEY_GRAPHIQL", defaults.graphiql),
             max_tokens=_int(env, "PARLEY_MAX_TOKENS", defaults.max_tokens),
             max_query_depth=_int(env, "PARLEY_MAX_QUERY_DEPTH", defaults.max_query_depth),

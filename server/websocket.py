@@ -22,7 +22,8 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
 from resolvers.errors import ParleyError, RateLimited
 from server.context import Context, authenticate, bearer_token
 from server.cors import check_token_origin
-from subscriptions.closecodes import INTERNAL, PONG_TIMEOUT
+from server.sockets import REVOKED, OpenSockets
+from subscriptions.closecodes import FORBIDDEN, INTERNAL, PONG_TIMEOUT
 
 TOO_MANY_SOCKETS = 4429
 """The key or the address holds as many open sockets as allowed: close one, or retry later."""
@@ -46,6 +47,12 @@ async def connect(context: Context) -> None:
     context.token = token
     if not context.hold_socket():
         raise SocketRefused(TOO_MANY_SOCKETS, "Too many open sockets for this key or address")
+    sockets_of(context).add(context)
+
+
+def sockets_of(context: Context) -> OpenSockets:
+    sockets: OpenSockets = context.request.app.state.sockets
+    return sockets
 
 
 class SocketRefused(Exception):
@@ -78,6 +85,10 @@ class TransportHandler(BaseGraphQLTransportWSHandler[Context, None]):
         self._last_heard = asyncio.get_running_loop().time()
         if message.get("type") == "subscribe" and not _well_formed_subscribe(message):
             await self.handle_invalid_message("Invalid subscribe message")
+            return
+        if message.get("type") == "subscribe" and not await self.context.still_authorized():
+            # Every operation re-checks its caller: a revoked key runs nothing more.
+            await self.websocket.close(code=FORBIDDEN, reason=REVOKED)
             return
         try:
             await super().handle_message(message)
@@ -135,5 +146,6 @@ class TransportHandler(BaseGraphQLTransportWSHandler[Context, None]):
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._keepalive
         finally:
+            sockets_of(self.context).discard(self.context)
             self.context.release_socket()
             await super().shutdown()

@@ -1,4 +1,4 @@
-"""How a process hears that a workspace has new events.
+"""How a process hears that a workspace has new events, and that a key was revoked.
 
 SQLite runs in one process, so its own commits are all there is (`LocalBroker`). PostgreSQL may have
 many server processes: each LISTENs on one dedicated connection (`PostgresBroker`); after that
@@ -14,6 +14,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 
+from resolvers.apikey import REVOCATION_CHANNEL, announce_revoked
 from resolvers.event import CHANNEL, add_commit_listener
 from subscriptions.feed import EventFeed
 
@@ -74,6 +75,12 @@ class PostgresBroker:
         except ValueError:
             logger.warning("ignoring a malformed notice %r", payload)
 
+    def _revoked(self, _connection: object, _pid: int, _channel: str, payload: str) -> None:
+        try:
+            announce_revoked(int(payload))
+        except ValueError:
+            logger.warning("ignoring a malformed revocation notice %r", payload)
+
     async def _listen_forever(self) -> None:
         retry = 0.1
         while True:
@@ -85,10 +92,12 @@ class PostgresBroker:
                 lost = asyncio.Event()
                 connection.add_termination_listener(lambda _connection, lost=lost: lost.set())
                 await connection.add_listener(CHANNEL, self._notified)
+                await connection.add_listener(REVOCATION_CHANNEL, self._revoked)
                 self.connections += 1
                 self.listener_pid = connection.get_server_pid()
                 self.connected.set()
                 self._feed.wake_all()  # whatever was committed while nobody listened
+                announce_revoked(None)  # and whatever was revoked
                 retry = 0.1
                 await self._until_lost(connection, lost)
             except asyncio.CancelledError:

@@ -10,7 +10,7 @@ from models.enums import ApiKeyKind, ApiKeyScope
 from resolvers.apikey import create_api_key
 from resolvers.ids import encode_id
 from schema.introspection import Introspection
-from schema.limits import QueryLimits
+from schema.documents import QueryLimits
 from schema.schema import build_schema
 from server.app import create_app
 from server.settings import Settings

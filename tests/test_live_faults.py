@@ -47,10 +47,9 @@ async def test_a_slow_consumer_is_closed_and_never_delays_the_others(
         received = 0
         for n in range(1, 301):
             await desk.send(conversation, n, noise[n - 1])
-            while not fast.messages.empty():
-                await fast.next("m")
-                received += 1
-        while received < 300:
+            # Each message reaches the fast subscriber before the next is written: the stalled
+            # one delays nothing. (The writer runs in the server's own event loop; a writer
+            # racing ahead would leave the fast subscriber behind by the tests' small bound.)
             await fast.next("m")
             received += 1
         slow.resume()

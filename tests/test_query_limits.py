@@ -11,7 +11,7 @@ from starlette.applications import Starlette
 
 from schema.cache import TOKEN_BYTES, Analysed, DocumentCache, weight
 from schema.introspection import Introspection
-from schema.limits import QueryLimits
+from schema.documents import QueryLimits
 from schema.schema import ParleySchema
 from server.settings import Settings
 from tests import factories
