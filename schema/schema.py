@@ -12,9 +12,9 @@ from strawberry.types import ExecutionContext
 from schema.apikey import ApiKey, ApiKeyMutations, ApiKeyQueries
 from schema.assistant import Assistant, AssistantMutations, AssistantQueries
 from schema.conversation import Conversation, ConversationQueries
+from schema.documents import DocumentLimits, DocumentPolicy, QueryLimits
 from schema.errors import ErrorPolicy
 from schema.inputs import InputPolicy
-from schema.documents import DocumentLimits, DocumentPolicy, QueryLimits
 from schema.live import LiveSubscriptions
 from schema.message import Message
 from schema.metrics import Measured

@@ -12,8 +12,8 @@ from models.config import dialect_of
 from resolvers.bounds import Bounds
 from resolvers.forms import normalise_origins
 from resolvers.ratelimit import Limits
-from schema.introspection import Introspection
 from schema.documents import QueryLimits
+from schema.introspection import Introspection
 from subscriptions.live import LiveSettings
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent

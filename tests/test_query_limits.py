@@ -10,8 +10,8 @@ from graphql import parse
 from starlette.applications import Starlette
 
 from schema.cache import TOKEN_BYTES, Analysed, DocumentCache, weight
-from schema.introspection import Introspection
 from schema.documents import QueryLimits
+from schema.introspection import Introspection
 from schema.schema import ParleySchema
 from server.settings import Settings
 from tests import factories
