@@ -32,6 +32,8 @@ from resolvers.usage import ReplyUsage, add_to_totals, apply_usage
 from resolvers.visitor import Visit, visitor_fields
 
 MAX_CLIENT_MESSAGE_ID = 128
+MAX_REPLY_TOKENS = 100_000_000
+"""Tokens of one kind in one reply: far beyond any model's context, well within the totals."""
 
 
 @dataclass(frozen=True)
@@ -185,6 +187,15 @@ def _usage_problems(usage: ReplyUsage) -> list[Problem]:
             ("cachedInputTokens", usage.cached_input_tokens),
         )
         if value < 0
+    ]
+    problems += [
+        Problem(f"usage.{name}", f"must be at most {MAX_REPLY_TOKENS:,}")
+        for name, value in (
+            ("inputTokens", usage.input_tokens),
+            ("outputTokens", usage.output_tokens),
+            ("cachedInputTokens", usage.cached_input_tokens),
+        )
+        if value > MAX_REPLY_TOKENS
     ]
     if usage.cached_input_tokens > usage.input_tokens:
         problems.append(Problem("usage.cachedInputTokens", "cannot exceed inputTokens"))

@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from models import Conversation, Message
 from models.money import from_units
+from resolvers.errors import BadUserInput
 from resolvers.pricing import price_reply
 from resolvers.sql import Params, dialect, fetch
 
@@ -118,8 +119,15 @@ def apply_usage(message: Message, usage: ReplyUsage | None, at: datetime) -> Non
         message.cached_input_price = priced.cached_input_price
 
 
+MAX_TOTAL_TOKENS = 2**31 - 1
+"""A conversation's `totalTokens` is a GraphQL Int (32 bits): its totals stay readable."""
+MAX_TOTAL_COST = Decimal(9_000_000)
+"""A conversation's total cost: its column (a BIGINT of 10⁻¹² USD) holds about $9.2 million."""
+
+
 def add_to_totals(conversation: Conversation, message: Message) -> None:
-    """Counts a new message into its conversation's running totals."""
+    """Counts a new message into its conversation's running totals; BAD_USER_INPUT, before
+    anything is written, when they would pass what the totals can hold."""
     conversation.message_count += 1
     if message.provider is None:
         return
@@ -130,3 +138,7 @@ def add_to_totals(conversation: Conversation, message: Message) -> None:
         conversation.unpriced_replies += 1
     else:
         conversation.cost += message.cost
+    if conversation.input_tokens + conversation.output_tokens > MAX_TOTAL_TOKENS:
+        raise BadUserInput(f"A conversation holds at most {MAX_TOTAL_TOKENS:,} tokens in all.")
+    if conversation.cost > MAX_TOTAL_COST:
+        raise BadUserInput(f"A conversation costs at most {MAX_TOTAL_COST:,} USD in all.")

@@ -86,7 +86,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     app = Starlette(
         routes=[
-            Route("/graphql", view, methods=["GET", "POST"]),
+            Route("/graphql", view),  # the view answers other methods with a JSON 405
             WebSocketRoute("/graphql", view),
             *operations.routes(),
         ],

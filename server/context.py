@@ -178,10 +178,15 @@ class Context:
 
 
 def bearer_token(authorization: str | None) -> str | None:
+    """The token of `Bearer <token>`; "" for a malformed header (tokens are printable ASCII, so
+    anything else is refused here, before it is hashed or looked up); None without one."""
     if not authorization:
         return None
     scheme, _, token = authorization.partition(" ")
-    return token.strip() if scheme.lower() == "bearer" and token.strip() else ""
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token or not (token.isascii() and token.isprintable()):
+        return ""
+    return token
 
 
 async def build_context(

@@ -17,6 +17,7 @@ from tests import factories
 from tests.api import Api
 from tests.conftest import BACKEND
 from tests.servers import served
+from tests.ws import open_socket
 
 postgres_only = pytest.mark.skipif(BACKEND != "postgres", reason="needs PostgreSQL")
 LIST = "{ conversations { totalCount } }"
@@ -206,3 +207,20 @@ def _assistant_id(pk: int) -> str:
     from resolvers.ids import encode_id  # noqa: PLC0415
 
     return encode_id("Assistant", pk)
+
+
+async def test_a_token_that_is_not_printable_ascii_is_refused_not_a_crash(
+    api: Api, server_url: str
+) -> None:
+    raw = "Bearer sk_caf\u00e9".encode("latin-1")  # header bytes are latin-1 on the wire
+    response = await api.client.post(
+        "/graphql", json={"query": "{ __typename }"}, headers=[(b"authorization", raw)]
+    )
+    assert response.status_code == 401
+    assert _code(response.json()) == "UNAUTHENTICATED"
+    async with open_socket(server_url, init=False) as socket:
+        await socket.send(
+            {"type": "connection_init", "payload": {"authorization": "Bearer st_\ud800"}}
+        )
+        code, _ = await socket.closed(within=5)
+    assert code == 4403

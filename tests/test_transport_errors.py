@@ -155,3 +155,16 @@ async def test_documents_that_do_not_parse_are_request_errors_with_a_code(
         assert response.status_code == 200, response.text
         return
     assert_graphql_error(response, status, accept)
+
+
+@pytest.mark.parametrize("method", ["PUT", "DELETE", "PATCH"])
+async def test_other_methods_are_405_with_a_graphql_error_body(api: Api, method: str) -> None:
+    _, key = await factories.workspace()
+    response = await api.client.request(
+        method,
+        "/graphql",
+        json={"query": "{ __typename }"},
+        headers={"authorization": f"Bearer {key}"},
+    )
+    assert response.status_code == 405
+    assert response.json()["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
