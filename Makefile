@@ -46,6 +46,9 @@ browser-deps: $(BROWSER_STAMP)
 	@test -x $(CHROMIUM) || [ "$$(id -u)" != 0 ] || apt-get install -y chromium \
 		|| { apt-get update && apt-get install -y chromium; } || true
 	@test -x $(CHROMIUM) || echo "*** $(CHROMIUM) is missing: run 'apt-get install -y chromium' as root" >&2
+	@# The README's shell examples are run with curl and jq.
+	@command -v jq >/dev/null && command -v curl >/dev/null || [ "$$(id -u)" != 0 ] \
+		|| apt-get install -y jq curl || { apt-get update && apt-get install -y jq curl; } || true
 
 $(BROWSER_STAMP):
 	@command -v npm >/dev/null || { echo "*** npm is missing: the browser test cannot run" >&2; exit 0; }; \
