@@ -114,7 +114,7 @@ class DatabaseCounters:
         self, key: str, amount: int, limit: int, period: float
     ) -> tuple[int, float, bool]:
         now = time.time()
-        first = amount if amount <= limit else 0
+        first = amount if 0 <= amount <= limit else 0  # a give-back never starts a window
         values = {"key": key, "first": first, "ends": now + period, "now": now}
         sql, params = _bind(_UPSERT, {**values, "amount": amount, "limit": limit})
         row = (await fetch(sql, params))[0]
@@ -149,6 +149,7 @@ local ttl = redis.call('PTTL', KEYS[1])
 local hits = 0
 if ttl > 0 then hits = tonumber(redis.call('GET', KEYS[1]) or '0') end
 local amount, limit, period = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+if amount < 0 and ttl <= 0 then return {0, period, 1} end
 if hits + amount > limit then
   if ttl <= 0 then ttl = period end
   return {hits, ttl, 0}
@@ -231,6 +232,11 @@ class Limiter:
             f"{self.name}:{subject}", amount, self.limit, self.period
         )
         return Verdict(self.limit, max(0, self.limit - hits), reset, added)
+
+    async def give_back(self, subject: str) -> None:
+        """Returns one unit a `take` reserved for something that turned out not to count."""
+        if self.enabled:
+            await self.store.hit(f"{self.name}:{subject}", -1, self.limit, self.period)
 
     async def check(self, subject: str) -> Verdict | None:
         """Whether one more would fit, spending nothing; None when this limit is off."""

@@ -262,8 +262,11 @@ async def _authenticate_limited(
     limits = rate_limits(connection)
     state = connection.scope.setdefault("state", {})
     subject = token_digest(token) if token.startswith(SECRET_PREFIX) else None
+    # A guess reserves its failure before it is answered (given back if the token is good), so
+    # however many processes answer guesses from one address at once, no more than the limit
+    # are ever answered.
     failures, points, found = await asyncio.gather(
-        limits.failed_auth.check(address) if guess else _no_verdict(),
+        limits.failed_auth.take(address) if guess else _no_verdict(),
         limits.points.take(subject) if subject is not None else _no_verdict(),
         authenticate_token(token, callers_of(connection)),
         return_exceptions=True,
@@ -276,8 +279,9 @@ async def _authenticate_limited(
         state[VERDICT] = failures
         raise failures.refusal("failed authentications from this address")
     if isinstance(found, ParleyError):
-        await limits.failed_auth.take(address)
-        raise found
+        raise found  # its failure was reserved above
+    if failures is not None:
+        await limits.failed_auth.give_back(address)
     if isinstance(found, BaseException):
         raise found
     if points is not None and found.kind is CallerKind.SECRET:

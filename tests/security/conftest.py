@@ -17,8 +17,5 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    if figures.examples:
-        terminalreporter.write_line(
-            f"security: fuzzed requests {figures.examples}; "
-            f"5xx or INTERNAL from fuzzing: {figures.failures}"
-        )
+    if figures.examples or figures.tried:
+        terminalreporter.write_line(figures.summary())
