@@ -3,6 +3,7 @@
 A body larger than the limit is refused with 413 as soon as its `Content-Length` (or, without
 one, its running size) says so; a client that trickles its body is cut off with 408 once the
 body deadline passes. The app then reads the body from memory, so no handler waits on a client.
+A limit of 0 turns its check off; with both off the body is not read here at all.
 """
 
 import asyncio
@@ -24,11 +25,11 @@ class BodyLimit:
         self.deadline_seconds = deadline_seconds
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or (self.max_bytes <= 0 and self.deadline_seconds <= 0):
             await self.app(scope, receive, send)
             return
         declared = _content_length(scope)
-        if declared is not None and declared > self.max_bytes:
+        if self.max_bytes > 0 and declared is not None and declared > self.max_bytes:
             await self._too_large(send)
             return
         try:
@@ -60,7 +61,7 @@ class BodyLimit:
                 return None
             chunk = message.get("body", b"")
             size += len(chunk)
-            if size > self.max_bytes:
+            if 0 < self.max_bytes < size:
                 raise BodyTooLargeError
             chunks.append(chunk)
             if not message.get("more_body", False):
