@@ -12,14 +12,21 @@ The extension is made once per request from a `DocumentPolicy` made once per sch
 and the rules are shared by every request.
 """
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from graphql import ASTValidationRule, GraphQLError, OperationDefinitionNode, specified_rules
+from graphql import (
+    ASTValidationRule,
+    ExecutionResult,
+    GraphQLError,
+    OperationDefinitionNode,
+    specified_rules,
+)
 from graphql.validation.validate import ValidationAbortedError
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import validate_document
+from strawberry.types.graphql import OperationType
 
 from resolvers.errors import BadUserInput, ParleyError, QueryTooComplex
 from schema.cache import Analysed, DocumentCache
@@ -195,6 +202,17 @@ class DocumentLimits(SchemaExtension):
             )
             return [_too_complex(message)]
         return []
+
+    async def on_execute(self) -> AsyncIterator[None]:
+        """A secret key spends the query's cost from its points budget (on top of the point its
+        request took): past the budget, the operation does not run (RATE_LIMITED)."""
+        context = self.execution_context
+        if self.cost and context.operation_type is not OperationType.SUBSCRIPTION:
+            try:
+                await context.context.take_points(self.cost)
+            except ParleyError as error:
+                context.result = ExecutionResult(data=None, errors=[_error(error)])
+        yield
 
     def get_results(self) -> dict[str, object]:
         if self.cost is None:
