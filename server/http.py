@@ -3,7 +3,8 @@
 Clients that accept `application/graphql-response+json` get it, with 400 for requests that never
 reached execution (syntax, validation, variables); others get `application/json` with 200.
 A request that cannot be read as GraphQL at all (its body, content type, method or Accept header)
-answers with a GraphQL error body too, code BAD_USER_INPUT, and 400, 405, 406 or 415.
+answers with a GraphQL error body too, code BAD_USER_INPUT, and 400, 405, 406 or 415. One the
+database failed as a whole (every error UNAVAILABLE, no data) answers 503 with Retry-After.
 """
 
 import json
@@ -23,9 +24,11 @@ from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types.execution import ExecutionResult
 from strawberry.types.unset import UNSET, UnsetType
 
+from resolvers.errors import Unavailable
 from schema.errors import classify
 from server.context import Context, build_context
 from server.cors import check_request_origin
+from server.refusal import STATUS_OF_CODE
 from server.websocket import TransportHandler, connect
 
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
@@ -71,14 +74,57 @@ def with_code(error: GraphQLError) -> GraphQLError:
     return error if (error.extensions or {}).get("code") else classify(error)
 
 
+def unavailable(result: ExecutionResult) -> int | None:
+    """Seconds to wait before retrying, when the database failed the whole request: every error
+    is UNAVAILABLE and no field has data (a key the process had cached got past the gate)."""
+    errors = result.errors or []
+    extensions = [error.extensions or {} for error in errors]
+    if not errors or any(found.get("code") != Unavailable.code for found in extensions):
+        return None
+    if any(value is not None for value in (result.data or {}).values()):
+        return None
+    return max(int(str(found.get("retryAfter", 1))) for found in extensions)
+
+
 def is_request_error(result: ExecutionResult) -> bool:
     """True when the operation never executed: every error is about the request itself."""
     errors = result.errors or []
     return result.data is None and bool(errors) and all(error.path is None for error in errors)
 
 
+GRAPHIQL_WELCOME = """# Parley's GraphQL API.
+#
+# Every request needs a key: put a secret key (`parley create-workspace NAME` prints one)
+# into the Headers tab below as
+#   {"Authorization": "Bearer sk_..."}
+# Introspection (the docs and typeahead) answers secret keys only.
+
+query Conversations {
+  conversations(first: 5) { totalCount edges { node { id type status startedAt } } }
+}
+"""
+GRAPHIQL_HEADERS = '{\n  "Authorization": "Bearer sk_..."\n}'
+
+
+def graphiql_page(html: str) -> str:
+    """strawberry's GraphiQL page, opening with a note on how to pass the key and a headers tab
+    ready for it (the page itself is served without a key; its requests send one)."""
+    welcome = html.index("const EXAMPLE_QUERY = `")
+    end = html.index("`;", welcome)
+    html = html[:welcome] + f"const EXAMPLE_QUERY = `{GRAPHIQL_WELCOME}" + html[end:]
+    headers = "React.useState(parameters.headers)"
+    if headers not in html:
+        raise RuntimeError("strawberry's GraphiQL page changed: update graphiql_page()")
+    return html.replace(headers, f"React.useState(parameters.headers || {GRAPHIQL_HEADERS!r})")
+
+
 class GraphQLView(GraphQL[Context, None]):
     graphql_transport_ws_handler_class = TransportHandler
+
+    @property
+    def graphql_ide_html(self) -> str:
+        return graphiql_page(super().graphql_ide_html)
+
     ping_interval: float = 20.0
     """Seconds of silence after which the server pings a websocket."""
     pong_timeout: float = 10.0
@@ -179,6 +225,10 @@ class GraphQLView(GraphQL[Context, None]):
             response_data.pop("data", None)
             if media_type == GRAPHQL_RESPONSE_JSON:
                 sub_response.status_code = 400
+        elif (retry_after := unavailable(result)) is not None:
+            # As the gate answers when the database fails authentication, whatever the media type.
+            sub_response.status_code = STATUS_OF_CODE[Unavailable.code]
+            sub_response.headers["retry-after"] = str(retry_after)
         return response_data
 
     def create_response(
