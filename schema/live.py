@@ -1,8 +1,10 @@
 """Live views over `graphql-transport-ws`: the widget's messages, and dashboards' counts and
 lists."""
 
-from collections.abc import AsyncGenerator, Callable
-from contextlib import aclosing
+import asyncio
+import logging
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
+from contextlib import aclosing, asynccontextmanager
 from enum import Enum
 from typing import Annotated
 
@@ -10,6 +12,7 @@ import strawberry
 
 from models.enums import EventKind
 from resolvers.conversation import get_conversation
+from resolvers.errors import database_failure
 from resolvers.ids import decode_id, encode_cursor, parse_sequence_cursor
 from resolvers.loaders import Loaders
 from resolvers.message import parse_message_cursor
@@ -18,11 +21,16 @@ from schema.conversation import Conversation
 from schema.filters import FilterArgument, to_filter
 from schema.message import MessageEdge
 from schema.metrics import subscription_running
-from subscriptions.closecodes import FORBIDDEN, SLOW_CONSUMER
+from subscriptions.closecodes import FORBIDDEN, SLOW_CONSUMER, UNAVAILABLE
 from subscriptions.feed import SlowConsumerError
 from subscriptions.streams import event_stream, message_stream
 
 EVENT_CURSOR = "e"
+UNAVAILABLE_REASON = "Database unavailable: reconnect and resume from your last cursor"
+CLOSING_SECONDS = 5.0
+"""How long a stream whose socket is closing waits to be cancelled by the close."""
+
+logger = logging.getLogger("parley.live")
 
 
 @strawberry.enum(description="What happened to a conversation.")
@@ -65,6 +73,25 @@ async def _still_authorized(info: Info) -> bool:
 SLOW_CONSUMER_REASON = "Too far behind: reconnect and resume from your last cursor"
 
 
+@asynccontextmanager
+async def _closing_on_failure(info: Info) -> AsyncIterator[None]:
+    """A stream that cannot read the database closes its socket with 4503, and waits for the
+    close to cancel it instead of completing (a complete would tell the client it is over).
+    One that fell too far behind ends; its socket is being closed with 4499."""
+    try:
+        yield
+    except SlowConsumerError:
+        return
+    except Exception as error:
+        failure = database_failure(error)
+        if failure is None:
+            raise
+        cause = type(error.__cause__ or error).__name__
+        logger.warning("live stream closed with %s (%s): %s", UNAVAILABLE, failure.code, cause)
+        info.context.close_socket(UNAVAILABLE, UNAVAILABLE_REASON)
+        await asyncio.sleep(CLOSING_SECONDS)
+
+
 @strawberry.type
 class LiveSubscriptions:
     @strawberry.subscription(
@@ -85,8 +112,8 @@ class LiveSubscriptions:
         pk = decode_id(conversation_id, "Conversation")
         caller = info.context.caller().require_conversation(pk, write=False)
         start = parse_message_cursor(after) if after is not None else 0
-        await get_conversation(caller.workspace_id, pk)
-        try:
+        async with _closing_on_failure(info):
+            await get_conversation(caller.workspace_id, pk)
             feed = info.context.live.feed
             stream = message_stream(feed, caller.workspace_id, pk, start, _closer(info))
             with subscription_running("messageAdded") as delivered:
@@ -98,8 +125,6 @@ class LiveSubscriptions:
                         for row in rows:
                             delivered()
                             yield MessageEdge.of(row, loaders)
-        except SlowConsumerError:
-            return  # its socket is being closed
 
     @strawberry.subscription(
         description="The number of matching conversations: at once, then each time it changes "
@@ -111,7 +136,7 @@ class LiveSubscriptions:
         workspace_id = info.context.reader().workspace_id
         watching = info.context.live.counts.watch(workspace_id, to_filter(filter))
         with subscription_running("conversationCount") as delivered:
-            async with watching as values, aclosing(values):
+            async with _closing_on_failure(info), watching as values, aclosing(values):
                 async for value in values:
                     if not await _still_authorized(info):
                         return
@@ -133,7 +158,7 @@ class LiveSubscriptions:
         workspace_id = info.context.reader().workspace_id
         where = to_filter(filter)
         start = _parse_event_cursor(after) if after is not None else None
-        try:
+        async with _closing_on_failure(info):
             feed = info.context.live.feed
             stream = event_stream(feed, workspace_id, where, start, _closer(info))
             with subscription_running("conversationEvents") as delivered:
@@ -149,8 +174,6 @@ class LiveSubscriptions:
                                 kind=_KINDS[happening.event.kind],
                                 conversation=Conversation.of(happening.conversation, loaders),
                             )
-        except SlowConsumerError:
-            return  # its socket is being closed
 
 
 def _parse_event_cursor(cursor: str) -> int:

@@ -105,6 +105,8 @@ class PostgresBroker:
             except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError) as error:
                 logger.warning("event listener connection failed: %s; retrying", error)
             finally:
+                if self.connected.is_set():  # lost: the database itself may be gone, and the
+                    self._feed.wake_all()  # feeds find out by reading (their subscribers: 4503)
                 self.connected.clear()
                 self.listener_pid = None
                 if connection is not None and not connection.is_closed():

@@ -9,3 +9,6 @@ PONG_TIMEOUT = 4504
 """The socket did not answer a ping in time."""
 INTERNAL = 4500
 """Something unexpected failed on the server (it is logged); reconnecting is safe."""
+UNAVAILABLE = 4503
+"""The database could not be read (it is down or restarting): reconnect after a second or so and
+resume by cursor; nothing is lost."""

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from models import ConversationEvent, Workspace
 from models.enums import EventKind
+from resolvers.errors import database_failure
 
 logger = logging.getLogger("parley.live")
 
@@ -49,6 +50,11 @@ class SlowConsumerError(Exception):
     """A listener fell further behind than its bound; it must reconnect and resume by cursor."""
 
 
+class FeedUnavailableError(Exception):
+    """The feed could not read the database (its cause says why); the listener must reconnect
+    and resume by cursor once the database is back."""
+
+
 class Listener:
     """One subscription's pending events, bounded: past the bound it is told it fell behind."""
 
@@ -66,6 +72,7 @@ class Listener:
         self._pending: list[EventRow] = []
         self._ready = asyncio.Event()
         self.overflowed = False
+        self.failure: BaseException | None = None
         self.start = feed.last_seq
         """Events up to here were committed before this listener existed."""
 
@@ -85,11 +92,18 @@ class Listener:
             self._pending += rows  # a whole batch, however large, joins a short queue
         self._ready.set()
 
+    def fail(self, error: BaseException) -> None:
+        """The feed cannot read the database: waiting would mean waiting blind."""
+        self.failure = error
+        self._ready.set()
+
     async def next_batch(self) -> list[EventRow]:
         """Every event that arrived since the last call, in order (waits for at least one)."""
         while not self._pending:
             if self.overflowed:
                 raise SlowConsumerError
+            if self.failure is not None:
+                raise FeedUnavailableError from self.failure
             self._ready.clear()
             await self._ready.wait()
         rows, self._pending = self._pending, []
@@ -105,6 +119,7 @@ class WorkspaceFeed:
         self.last_seq = 0
         self._on_idle = on_idle
         self._callbacks: list[Callable[[list[EventRow]], None]] = []
+        self._failures: dict[Callable[[list[EventRow]], None], Callable[[BaseException], None]] = {}
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self.ready: asyncio.Future[None] = asyncio.get_running_loop().create_future()
@@ -120,12 +135,19 @@ class WorkspaceFeed:
         self._task = asyncio.create_task(self._run(), name=f"feed-{self.workspace_id}")
         self.ready.set_result(None)
 
-    def add(self, callback: Callable[[list[EventRow]], None]) -> None:
+    def add(
+        self,
+        callback: Callable[[list[EventRow]], None],
+        on_failure: Callable[[BaseException], None] | None = None,
+    ) -> None:
         self._callbacks.append(callback)
+        if on_failure is not None:
+            self._failures[callback] = on_failure
 
     def remove(self, callback: Callable[[list[EventRow]], None]) -> None:
         if callback in self._callbacks:
             self._callbacks.remove(callback)
+        self._failures.pop(callback, None)
         if not self._callbacks:
             self.stop()
 
@@ -151,8 +173,16 @@ class WorkspaceFeed:
                 retry = 0.1
             except asyncio.CancelledError:
                 raise
-            except Exception:
-                logger.exception("reading events of workspace %s failed", self.workspace_id)
+            except Exception as error:
+                if database_failure(error) is None:
+                    logger.exception("reading events of workspace %s failed", self.workspace_id)
+                else:  # the database is away: who can resume by cursor is told to
+                    name = type(error).__name__
+                    logger.warning(
+                        "reading events of workspace %s failed: %s", self.workspace_id, name
+                    )
+                    for fail in list(self._failures.values()):
+                        fail(error)
                 await asyncio.sleep(retry)
                 retry = min(retry * 2, 5.0)
                 self._wake.set()
@@ -188,10 +218,11 @@ class EventFeed:
         on_overflow: Callable[[], None] | None = None,
     ) -> Listener:
         """A listener of the workspace's events from now on (read older ones with read_events):
-        those `wants` accepts, until more than the bound are pending, when `on_overflow` runs."""
+        those `wants` accepts, until more than the bound are pending, when `on_overflow` runs.
+        Once the feed cannot read the database, `next_batch` raises FeedUnavailableError."""
         feed = await self._feed(workspace_id)
         listener = Listener(feed, self.listener_bound, wants, on_overflow)
-        feed.add(listener.offer)
+        feed.add(listener.offer, listener.fail)
         return listener
 
     async def watch(
