@@ -7,6 +7,7 @@ from models.event import ConversationEvent
 from models.message import Message
 from models.ratelimit import RateCounter
 from models.session import ConversationSession
+from models.socketlease import SocketLease
 from models.variable import Variable
 from models.workspace import Workspace
 
@@ -18,6 +19,7 @@ __all__ = [
     "ConversationSession",
     "Message",
     "RateCounter",
+    "SocketLease",
     "Variable",
     "Workspace",
 ]

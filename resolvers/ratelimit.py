@@ -11,7 +11,7 @@ import logging
 import math
 import re
 import time
-from collections import Counter, OrderedDict
+from collections import OrderedDict
 from collections.abc import Hashable
 from contextlib import suppress
 from dataclasses import dataclass
@@ -22,6 +22,7 @@ from redis.exceptions import RedisError
 
 from resolvers.bounds import Bounds
 from resolvers.errors import RateLimited
+from resolvers.socketleases import SocketLeases
 from resolvers.sql import Params, db, dialect, fetch
 
 WINDOW_SECONDS = 60.0
@@ -286,26 +287,11 @@ class LeasedLimiter(Limiter):
         self._leases.clear()
 
 
-class Gauge:
-    """How many of something each subject holds open in this process, capped at `cap`."""
+@dataclass
+class SocketCap:
+    """How many websockets one subject (a key, an address) may hold open across all processes."""
 
-    def __init__(self, cap: int) -> None:
-        self.cap = cap
-        self._open: Counter[Hashable] = Counter()
-
-    def acquire(self, subject: Hashable) -> bool:
-        if self.cap > 0 and self._open[subject] >= self.cap:
-            return False
-        self._open[subject] += 1
-        return True
-
-    def release(self, subject: Hashable) -> None:
-        self._open[subject] -= 1
-        if self._open[subject] <= 0:
-            del self._open[subject]
-
-    def clear(self) -> None:
-        self._open.clear()
+    cap: int
 
 
 class KnownTokens:
@@ -355,8 +341,9 @@ class RateLimits:
         self.messages = Limiter(store, "messages", bounds.widget_messages_per_minute)
         self.points = LeasedLimiter(store, "points", limits.points_per_minute)
         self.failed_auth = Limiter(store, "failed-auth", limits.failed_auth_per_minute)
-        self.sockets_per_key = Gauge(limits.ws_connections_per_key)
-        self.sockets_per_address = Gauge(limits.ws_connections_per_address)
+        self.sockets_per_key = SocketCap(limits.ws_connections_per_key)
+        self.sockets_per_address = SocketCap(limits.ws_connections_per_address)
+        self.socket_leases = SocketLeases()
         self.known_tokens = KnownTokens()
         self._sweeper: asyncio.Task[None] | None = None
 
@@ -368,6 +355,7 @@ class RateLimits:
             RedisCounters(redis_url, redis_prefix) if redis_url else DatabaseCounters()
         )
         rate_limits = cls(store, bounds, limits)
+        rate_limits.socket_leases.start()
         if limits.rate_counter_sweep_seconds > 0 and not redis_url:
             rate_limits._sweeper = asyncio.create_task(
                 rate_limits._sweep_forever(limits.rate_counter_sweep_seconds), name="rate-sweeper"
@@ -385,12 +373,12 @@ class RateLimits:
     async def reset(self) -> None:
         """Forgets every count (tests start from zero)."""
         await self.store.reset()
-        self.sockets_per_key.clear()
-        self.sockets_per_address.clear()
+        await self.socket_leases.forget_all()
         self.known_tokens.clear()
         self.points.clear()
 
     async def close(self) -> None:
+        await self.socket_leases.stop()
         if self._sweeper is not None:
             self._sweeper.cancel()
             with suppress(asyncio.CancelledError):

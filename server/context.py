@@ -49,7 +49,7 @@ class Context:
     verdict: Verdict | None = None
     """The tightest limit this request met, reported in its `RateLimit-*` headers."""
     _loaders: Loaders | None = field(default=None, repr=False)
-    _held: tuple[str, str] | None = field(default=None, repr=False)
+    _held: list[str] | None = field(default=None, repr=False)
 
     def caller(self) -> Principal:
         """The authenticated key; UNAUTHENTICATED when there is none or it is not valid."""
@@ -115,9 +115,9 @@ class Context:
             if isinstance(self.response, Response):
                 write_headers(self.response, verdict)
 
-    def hold_socket(self) -> bool:
-        """Counts this websocket against its key's and its address's caps (per process); False,
-        holding nothing, when either is full."""
+    async def hold_socket(self) -> bool:
+        """Counts this websocket against its key's and its address's caps, across every server
+        process (resolvers/socketleases.py); False, holding nothing, when either is full."""
         caller = self.caller()
         key = (
             f"key:{caller.key_id}"
@@ -125,22 +125,22 @@ class Context:
             else f"session:{caller.conversation_id}"
         )
         limits = rate_limits(self.request)
-        if not limits.sockets_per_key.acquire(key):
+        leases = await limits.socket_leases.acquire(
+            [
+                (key, limits.sockets_per_key.cap),
+                (f"address:{self.address}", limits.sockets_per_address.cap),
+            ]
+        )
+        if leases is None:
             return False
-        if not limits.sockets_per_address.acquire(self.address):
-            limits.sockets_per_key.release(key)
-            return False
-        self._held = (key, self.address)
+        self._held = leases
         return True
 
-    def release_socket(self) -> None:
+    async def release_socket(self) -> None:
         """Gives back what `hold_socket` took, once."""
         if self._held is not None:
-            key, address = self._held
-            self._held = None
-            limits = rate_limits(self.request)
-            limits.sockets_per_key.release(key)
-            limits.sockets_per_address.release(address)
+            leases, self._held = self._held, None
+            await rate_limits(self.request).socket_leases.release(leases)
 
     @property
     def origin(self) -> str | None:

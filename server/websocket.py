@@ -45,7 +45,7 @@ async def connect(context: Context) -> None:
     except ParleyError as error:
         raise ConnectionRejectionError({"message": error.message}) from error
     context.token = token
-    if not context.hold_socket():
+    if not await context.hold_socket():
         raise SocketRefused(TOO_MANY_SOCKETS, "Too many open sockets for this key or address")
     sockets_of(context).add(context)
 
@@ -147,5 +147,9 @@ class TransportHandler(BaseGraphQLTransportWSHandler[Context, None]):
                 await self._keepalive
         finally:
             sockets_of(self.context).discard(self.context)
-            self.context.release_socket()
-            await super().shutdown()
+            try:
+                await self.context.release_socket()
+            except Exception:  # its leases run out by themselves
+                logger.warning("could not give back a socket's leases", exc_info=True)
+            finally:
+                await super().shutdown()

@@ -3,18 +3,21 @@ through in its window and nothing beyond, with the counters in PostgreSQL or in 
 
 import asyncio
 from collections import Counter
+from contextlib import AsyncExitStack
 from typing import Any
 
 import httpx
 import pytest
 
 from server.settings import Settings
+from tests import factories
 from tests.api import Api
 from tests.conftest import BACKEND
 from tests.ratelimiting import REDIS_URL, forget_prefix, own_prefix, require_redis
 from tests.security import figures
 from tests.servers import served
 from tests.test_rate_limits import SEND, START, widget
+from tests.ws import open_socket
 
 postgres_only = pytest.mark.skipif(BACKEND != "postgres", reason="several workers need PostgreSQL")
 FLOOD = 40
@@ -106,3 +109,36 @@ async def test_floods_through_every_worker_let_exactly_the_limit_through(
     assert guesses["UNAUTHENTICATED"] == 20
     assert guesses["UNAUTHENTICATED"] + guesses["RATE_LIMITED"] == FLOOD
     assert after == Counter({"RATE_LIMITED": 5})
+
+
+@postgres_only
+async def test_socket_caps_hold_across_workers(api: Api, settings: Settings) -> None:
+    """Sockets spread over two workers still count against one cap per key (leases in the
+    database), and a closed socket gives its place back."""
+    _, secret = await factories.workspace()
+    env = {"PARLEY_WS_CONNECTIONS_PER_KEY": "3"}
+    async with served(settings, "--workers", "2", env=env) as server, AsyncExitStack() as stack:
+        accepted, refused = [], []
+        for _ in range(6):
+            socket = await stack.enter_async_context(open_socket(server, init=False))
+            await socket.send(
+                {"type": "connection_init", "payload": {"authorization": f"Bearer {secret}"}}
+            )
+            answer = asyncio.create_task(socket.receive(within=5))
+            closed = asyncio.create_task(socket.closed(within=5))
+            await asyncio.wait({answer, closed}, return_when=asyncio.FIRST_COMPLETED)
+            if answer.done() and answer.result() == {"type": "connection_ack"}:
+                accepted.append(socket)
+                closed.cancel()
+            else:
+                answer.cancel()
+                refused.append((await closed)[0])
+            await asyncio.gather(answer, closed, return_exceptions=True)
+        assert (len(accepted), refused) == (3, [4429, 4429, 4429])
+        await accepted[0].close()
+        await asyncio.sleep(0.3)
+        async with open_socket(server, key=secret):
+            pass  # the freed place is taken again (open_socket asserts the ack)
+    figures.tally(
+        "floods let through beyond each limit across 2 worker processes", 6, len(accepted) - 3
+    )
