@@ -13,8 +13,9 @@ from contextlib import asynccontextmanager
 
 from models.enums import EventKind
 from resolvers.conversation import count_conversations
+from resolvers.errors import database_failure
 from resolvers.filters import ConversationFilter
-from subscriptions.feed import EventFeed, EventRow
+from subscriptions.feed import EventFeed, EventRow, FeedUnavailableError
 
 logger = logging.getLogger("parley.live")
 
@@ -41,7 +42,7 @@ class LiveCount:
         self._interval = interval
         self._on_idle = on_idle
         self._dirty = asyncio.Event()
-        self._watchers: list[asyncio.Queue[int]] = []
+        self._watchers: list[asyncio.Queue[int | BaseException]] = []
         self._unwatch: Callable[[], None] | None = None
         self._task: asyncio.Task[None] | None = None
         self.ready: asyncio.Future[None] = asyncio.get_running_loop().create_future()
@@ -49,7 +50,7 @@ class LiveCount:
     async def start(self, feed: EventFeed) -> None:
         workspace_id = self.key[0]
         try:
-            self._unwatch = await feed.watch(workspace_id, self._on_events)
+            self._unwatch = await feed.watch(workspace_id, self._on_events, self._fail)
             self.value = await self._count()
         except BaseException:
             self.stop()  # waiters see it gone and start afresh
@@ -61,6 +62,12 @@ class LiveCount:
     def _on_events(self, rows: list[EventRow]) -> None:
         if can_change(self.key[1], {row.kind for row in rows}):
             self._dirty.set()
+
+    def _fail(self, error: BaseException) -> None:
+        """The database cannot be read: every watcher is told (its subscriber closes with 4503
+        and counts afresh when it comes back) instead of showing a stale number."""
+        for queue in self._watchers:
+            _replace(queue, error)
 
     async def _count(self) -> int:
         self.computations += 1
@@ -75,8 +82,11 @@ class LiveCount:
                 value = await self._count()
             except asyncio.CancelledError:
                 raise
-            except Exception:
-                logger.exception("counting %s failed; trying again", self.key)
+            except Exception as error:
+                if database_failure(error) is None:
+                    logger.exception("counting %s failed; trying again", self.key)
+                else:
+                    self._fail(error)
                 self._dirty.set()
                 continue
             if value != self.value:
@@ -84,12 +94,12 @@ class LiveCount:
                 for queue in self._watchers:
                     _replace(queue, value)
 
-    def add(self) -> "asyncio.Queue[int]":
-        queue: asyncio.Queue[int] = asyncio.Queue(maxsize=1)
+    def add(self) -> "asyncio.Queue[int | BaseException]":
+        queue: asyncio.Queue[int | BaseException] = asyncio.Queue(maxsize=1)
         self._watchers.append(queue)
         return queue
 
-    def remove(self, queue: "asyncio.Queue[int]") -> None:
+    def remove(self, queue: "asyncio.Queue[int | BaseException]") -> None:
         self._watchers.remove(queue)
         if not self._watchers:
             self.stop()
@@ -104,7 +114,7 @@ class LiveCount:
         self._on_idle(self.key)
 
 
-def _replace(queue: "asyncio.Queue[int]", value: int) -> None:
+def _replace(queue: "asyncio.Queue[int | BaseException]", value: int | BaseException) -> None:
     """Keeps only the newest value for a watcher that has not taken the last one yet."""
     with contextlib.suppress(asyncio.QueueEmpty):
         queue.get_nowait()
@@ -136,14 +146,18 @@ class LiveCounts:
     async def watch(
         self, workspace_id: int, where: ConversationFilter
     ) -> AsyncIterator[AsyncGenerator[int, None]]:
-        """The current count, then each new one, for as long as the block runs."""
+        """The current count, then each new one, for as long as the block runs; raises
+        FeedUnavailableError once the database cannot be read."""
         count = await self._count((workspace_id, where))
         queue = count.add()
         _replace(queue, count.value)
 
         async def values() -> AsyncGenerator[int, None]:
             while True:
-                yield await queue.get()
+                value = await queue.get()
+                if isinstance(value, BaseException):
+                    raise FeedUnavailableError from value
+                yield value
 
         try:
             yield values()

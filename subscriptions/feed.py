@@ -226,11 +226,15 @@ class EventFeed:
         return listener
 
     async def watch(
-        self, workspace_id: int, callback: Callable[[list[EventRow]], None]
+        self,
+        workspace_id: int,
+        callback: Callable[[list[EventRow]], None],
+        on_failure: Callable[[BaseException], None] | None = None,
     ) -> Callable[[], None]:
-        """Calls `callback` with every batch of new events; returns the call that stops it."""
+        """Calls `callback` with every batch of new events, and `on_failure` each time the feed
+        cannot read the database; returns the call that stops it."""
         feed = await self._feed(workspace_id)
-        feed.add(callback)
+        feed.add(callback, on_failure)
         return lambda: feed.remove(callback)
 
     def wake(self, workspace_id: int, seq: int) -> None:

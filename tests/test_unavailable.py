@@ -20,7 +20,7 @@ from tests.conftest import BACKEND
 from tests.live import Desk
 from tests.relay import Relay
 from tests.servers import served
-from tests.test_live import MESSAGES
+from tests.test_live import COUNT, MESSAGES
 from tests.ws import open_socket
 
 pytestmark = pytest.mark.skipif(
@@ -85,7 +85,12 @@ async def test_a_database_that_goes_away_answers_503_and_live_subscribers_resume
         ):
             assert (await ask(client, server, desk.key)).status_code == 200
             assert (await client.get(f"http://{server}/readyz")).status_code == 200
-            async with open_socket(server, key=desk.key) as socket:
+            async with (
+                open_socket(server, key=desk.key) as socket,
+                open_socket(server, key=desk.key) as counting,
+            ):
+                await counting.subscribe("c", COUNT)
+                assert (await counting.next("c")) == {"conversationCount": 1}
                 await socket.subscribe("m", MESSAGES, {"id": conversation})
                 await asyncio.sleep(0.2)
                 await desk.send(conversation, 1)
@@ -109,10 +114,12 @@ async def test_a_database_that_goes_away_answers_503_and_live_subscribers_resume
                 assert code == UNAVAILABLE, (code, reason)
                 assert reason is not None
                 assert "cursor" in reason
-                # Left before the close: nothing but its own stream's messages and a close.
-                while not socket.messages.empty():
-                    message = socket.messages.get_nowait()
-                    assert message.get("type") == "next", message
+                assert (await counting.closed(within=WITHIN))[0] == UNAVAILABLE
+                # Before the close, nothing but what they streamed: no error, no `complete`.
+                for closed in (socket, counting):
+                    while not closed.messages.empty():
+                        message = closed.messages.get_nowait()
+                        assert message.get("type") == "next", message
 
             await desk.send(conversation, 3)  # while the server cannot read it
             await relay.restore()
