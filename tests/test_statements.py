@@ -47,12 +47,13 @@ async def test_statements_per_page_do_not_grow_with_the_page(
         assert all(len(edge["node"]["messages"]["edges"]) == 5 for edge in edges)
         assert all(edge["node"]["messages"]["pageInfo"]["hasNextPage"] for edge in edges)
         assert {len(edge["node"]["usageByModel"]) for edge in edges} == {2}
-        counts[n] = len(counter.statements)
+        # The key's own lookup is not the page's: it happens at most once per process per
+        # PARLEY_AUTH_CACHE_SECONDS (resolvers/callers.py), whenever the cache forgets the key.
+        counts[n] = len([item for item in counter.statements if "api_key" not in item.sql])
 
-    # page, count, assistants, variables, usage by model, messages: the key was authenticated
-    # by the warm-up request and is remembered (resolvers/callers.py); a key already seen from
+    # page, count, assistants, variables, usage by model, messages: a key already seen from
     # this address skips the failed-authentication check, and cost points are leased 1% of the
-    # budget at a time: none of these adds a statement here
+    # budget at a time: neither adds a statement here
     assert counts[1] == counts[100] == 6, counts
 
 
