@@ -117,7 +117,7 @@ async def sql_us(statement: Statement, repeat: int = 5) -> float:
 async def section(bench: Bench, explained: list[Explained]) -> list[str]:
     """Prints each statement's plan and its time alone; warns of a table no index can serve."""
     title = "EXPLAIN (FORMAT JSON)" if bench.dialect == "postgres" else "EXPLAIN QUERY PLAN"
-    bench.report.heading(f"4. Query plans of the statements sent ({title})")
+    bench.report.heading(f"5. Query plans of the statements sent ({title})")
     rows, checks = [], []
     for item in explained:
         plan = await plan_of(item.statement, bench.dialect)

@@ -34,6 +34,8 @@ class Timing:
     spread: float
     """Half-width of the mean's ~95% confidence interval, relative to the mean: 2·s/√rounds."""
     iterations: int
+    rounds: tuple[float, ...] = ()
+    """Each round's mean µs per call, in round order (paired across a table's cases)."""
 
     @property
     def per_second(self) -> float:
@@ -75,4 +77,4 @@ async def measure(cases: Sequence[Case], budget: Budget) -> dict[str, Timing]:
 def _summary(values: list[float], size: int) -> Timing:
     mean = statistics.fmean(values)
     spread = 2 * statistics.stdev(values) / sqrt(len(values)) / mean if len(values) > 1 else 0.0
-    return Timing(mean_us=mean, spread=spread, iterations=size * len(values))
+    return Timing(mean_us=mean, spread=spread, iterations=size * len(values), rounds=tuple(values))
