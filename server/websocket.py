@@ -5,6 +5,7 @@ and an unexpected failure closes with 4500 instead of leaving the socket hanging
 import asyncio
 import contextlib
 import logging
+from collections.abc import Iterator
 
 from graphql import GraphQLError
 from starlette.websockets import WebSocketDisconnect
@@ -19,11 +20,12 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
     SubscribeMessage,
 )
 
-from resolvers.errors import ParleyError, RateLimited
+from resolvers.errors import ParleyError, RateLimited, database_failure
+from schema.live import UNAVAILABLE_REASON
 from server.context import Context, authenticate, bearer_token
 from server.cors import check_token_origin
 from server.sockets import REVOKED, OpenSockets
-from subscriptions.closecodes import FORBIDDEN, INTERNAL, PONG_TIMEOUT
+from subscriptions.closecodes import FORBIDDEN, INTERNAL, PONG_TIMEOUT, UNAVAILABLE
 
 TOO_MANY_SOCKETS = 4429
 """The key or the address holds as many open sockets as allowed: close one, or retry later."""
@@ -33,21 +35,36 @@ logger = logging.getLogger("parley.websocket")
 
 async def connect(context: Context) -> None:
     """Authenticates the socket from `connection_init`'s payload, or rejects it (4403), as it
-    does a token the page's origin may not use."""
+    does a token the page's origin may not use; 4503 when the database cannot be read."""
     params = context.connection_params or {}
     authorization = params.get("authorization") or params.get("Authorization")
     token = bearer_token(authorization if isinstance(authorization, str) else None)
     if not token:
         raise ConnectionRejectionError({"message": 'Send {"authorization": "Bearer <key>"}.'})
-    try:
-        context.principal = await authenticate(token)
-        await check_token_origin(context.principal, context.origin, context.settings.cors_origins)
-    except ParleyError as error:
-        raise ConnectionRejectionError({"message": error.message}) from error
-    context.token = token
-    if not await context.hold_socket():
-        raise SocketRefused(TOO_MANY_SOCKETS, "Too many open sockets for this key or address")
+    with _refused_when_unavailable():
+        try:
+            context.principal = await authenticate(token)
+            await check_token_origin(
+                context.principal, context.origin, context.settings.cors_origins
+            )
+        except ParleyError as error:
+            raise ConnectionRejectionError({"message": error.message}) from error
+        context.token = token
+        if not await context.hold_socket():
+            raise SocketRefused(TOO_MANY_SOCKETS, "Too many open sockets for this key or address")
     sockets_of(context).add(context)
+
+
+@contextlib.contextmanager
+def _refused_when_unavailable() -> Iterator[None]:
+    """A database that cannot be read while a socket is set up closes it with 4503 (retry),
+    not 4500."""
+    try:
+        yield
+    except Exception as error:
+        if database_failure(error) is None:
+            raise
+        raise SocketRefused(UNAVAILABLE, UNAVAILABLE_REASON) from error
 
 
 def sockets_of(context: Context) -> OpenSockets:

@@ -121,6 +121,13 @@ async def test_a_database_that_goes_away_answers_503_and_live_subscribers_resume
                         message = closed.messages.get_nowait()
                         assert message.get("type") == "next", message
 
+            # Sockets opened meanwhile, with a key the process knows and with one it does not:
+            # closed with the same code at `connection_init` (a socket takes a lease row).
+            for key in (desk.key, fresh_key):
+                async with open_socket(server, init=False) as late:
+                    payload = {"authorization": f"Bearer {key}"}
+                    await late.send({"type": "connection_init", "payload": payload})
+                    assert (await late.closed(within=WITHIN))[0] == UNAVAILABLE
             await desk.send(conversation, 3)  # while the server cannot read it
             await relay.restore()
             restored = time.monotonic()
