@@ -21,6 +21,7 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
 )
 
 from resolvers.errors import ParleyError, RateLimited, database_failure
+from resolvers.socketleases import LEASE_SECONDS
 from schema.live import UNAVAILABLE_REASON
 from server.context import Context, authenticate, bearer_token
 from server.cors import check_token_origin
@@ -166,7 +167,14 @@ class TransportHandler(BaseGraphQLTransportWSHandler[Context, None]):
             sockets_of(self.context).discard(self.context)
             try:
                 await self.context.release_socket()
-            except Exception:  # its leases run out by themselves
-                logger.warning("could not give back a socket's leases", exc_info=True)
+            except Exception as error:  # its leases run out by themselves
+                failure = database_failure(error)
+                if failure is None:
+                    raise
+                logger.warning(
+                    "could not give back a socket's leases (%s); they run out in %.0f s",
+                    failure.code,
+                    LEASE_SECONDS,
+                )
             finally:
                 await super().shutdown()
