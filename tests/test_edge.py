@@ -226,3 +226,17 @@ async def test_a_token_that_is_not_printable_ascii_is_refused_not_a_crash(
         )
         code, _ = await socket.closed(within=5)
     assert code == 4403
+
+
+async def test_zero_turns_the_body_limits_off(settings: Settings) -> None:
+    _, key = await factories.workspace()
+    env = {"PARLEY_MAX_BODY_BYTES": "0", "PARLEY_BODY_TIMEOUT_SECONDS": "0"}
+    padded = '{"query": "{ __typename }", "pad": "' + "x" * 400_000 + '"}'
+    async with served(settings, env=env) as server, httpx.AsyncClient(timeout=20) as client:
+        response = await client.post(
+            f"http://{server}/graphql",
+            content=padded,
+            headers={"content-type": "application/json", "authorization": f"Bearer {key}"},
+        )
+    assert response.status_code == 200
+    assert response.json()["data"] == {"__typename": "Query"}
