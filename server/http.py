@@ -28,7 +28,7 @@ from resolvers.errors import Unavailable
 from schema.errors import classify
 from server.context import Context, build_context
 from server.cors import check_request_origin
-from server.refusal import STATUS_OF_CODE
+from server.refusal import STATUS_OF_CODE, error_body
 from server.websocket import TransportHandler, connect
 
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
@@ -144,9 +144,8 @@ class GraphQLView(GraphQL[Context, None]):
     def refusal(self, request: Request, status: int, message: str) -> Response:
         """A request refused before GraphQL could run, in a GraphQL error body."""
         code = "NOT_FOUND" if status == 404 else "BAD_USER_INPUT"
-        body = {"errors": [{"message": message, "extensions": {"code": code}}]}
         media_type = negotiate(request.headers.get("accept")) or JSON
-        return Response(self.encode_json(body), status_code=status, media_type=media_type)
+        return Response(error_body(code, message), status_code=status, media_type=media_type)
 
     def is_websocket_origin_allowed(self, request: WebSocket, origin: str) -> bool:
         """Every origin may open a socket: no cookies are used, so a page acts only with a token
