@@ -77,11 +77,11 @@ SLOW_CONSUMER_REASON = "Too far behind: reconnect and resume from your last curs
 async def _closing_on_failure(info: Info) -> AsyncIterator[None]:
     """A stream that cannot read the database closes its socket with 4503, and waits for the
     close to cancel it instead of completing (a complete would tell the client it is over).
-    One that fell too far behind ends; its socket is being closed with 4499."""
+    One that fell too far behind waits the same way: its socket is being closed with 4499."""
     try:
         yield
     except SlowConsumerError:
-        return
+        await asyncio.sleep(CLOSING_SECONDS)
     except Exception as error:
         failure = database_failure(error)
         if failure is None:
