@@ -38,8 +38,9 @@ class CallerCache:
     def put(self, token: str, principal: Principal) -> None:
         if self.ttl_seconds <= 0:
             return
-        self._entries[hash_secret(token)] = (time.monotonic(), principal)
-        self._entries.move_to_end(hash_secret(token))
+        digest = hash_secret(token)
+        self._entries[digest] = (time.monotonic(), principal)
+        self._entries.move_to_end(digest)
         while len(self._entries) > self.max_entries:
             self._entries.popitem(last=False)
 

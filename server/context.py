@@ -29,7 +29,8 @@ from subscriptions.live import Live
 _connection: ContextVar[HTTPConnection | None] = ContextVar("parley_connection", default=None)
 _closing: set[asyncio.Task[None]] = set()
 """Close tasks in flight, held so they are not collected before they run."""
-_MISSING_KEY = "Missing API key: send the header `Authorization: Bearer <key>`."
+MISSING_KEY = "Missing API key: send the header `Authorization: Bearer <key>`."
+MALFORMED_KEY = "Malformed Authorization header: use `Bearer <key>`."
 VERDICT = "rate_verdict"
 POINTS_SUBJECT = "rate_points_subject"
 SECRET_PREFIX = "sk_"
@@ -54,7 +55,7 @@ class Context:
     def caller(self) -> Principal:
         """The authenticated key; UNAUTHENTICATED when there is none or it is not valid."""
         if self.principal is None:
-            raise self.auth_error or Unauthenticated(_MISSING_KEY)
+            raise self.auth_error or Unauthenticated(MISSING_KEY)
         return self.principal
 
     def reader(self) -> Principal:
@@ -193,28 +194,17 @@ async def build_context(
     request: Request | WebSocket,
     response: Response | WebSocket | None,
     settings: Settings,
-    authorization: str | None,
 ) -> Context:
-    """Authenticates once per request: over HTTP the gate (server/gate.py) already has, and left
-    the caller in the request's state; a bad key is reported by the fields that need a key."""
+    """The context of a request or socket. Its caller is found once: over HTTP by the gate
+    (server/gate.py), which leaves it in the request's state (GraphiQL's page, the one request
+    the gate lets through without a key, runs nothing); over a websocket by `connection_init`
+    (server/websocket.py `connect`)."""
     context = Context(request=request, response=response, settings=settings)
-    context.note(request.scope.get("state", {}).get(VERDICT))
     gated = request.scope.get("state", {})
+    context.note(gated.get(VERDICT))
     if "principal" in gated:
         context.principal = gated["principal"]
         context.token = gated.get("token")
-        return context
-    token = bearer_token(authorization)
-    if token is None:
-        return context
-    if not token:
-        context.auth_error = Unauthenticated("Malformed Authorization header: use `Bearer <key>`.")
-        return context
-    try:
-        context.principal = await authenticate_request(request, token)
-    except ParleyError as error:
-        context.auth_error = error
-    context.note(request.scope.get("state", {}).get(VERDICT))
     return context
 
 

@@ -12,13 +12,11 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from resolvers.auth import Principal
 from resolvers.errors import ParleyError, Unauthenticated, database_failure
 from schema.metrics import REFUSED
-from server.context import authenticate, bearer_token
+from server.context import MALFORMED_KEY, MISSING_KEY, authenticate, bearer_token
 from server.refusal import STATUS_OF_CODE, refuse
 
 PRINCIPAL = "principal"
 TOKEN = "token"
-MISSING_KEY = "Missing API key: send the header `Authorization: Bearer <key>`."
-MALFORMED_KEY = "Malformed Authorization header: use `Bearer <key>`."
 
 
 def asks_for_the_ide(scope: Scope) -> bool:

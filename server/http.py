@@ -160,8 +160,7 @@ class GraphQLView(GraphQL[Context, None]):
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> Context:
-        authorization = request.headers.get("authorization")
-        context = await build_context(request, response, request.app.state.settings, authorization)
+        context = await build_context(request, response, request.app.state.settings)
         await check_request_origin(context)
         return context
 
