@@ -5,6 +5,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from tortoise.backends.base.client import BaseDBAsyncClient
+
 from models import Conversation
 from models.money import exact_units
 from resolvers.errors import BadUserInput, NotFound
@@ -12,6 +14,7 @@ from resolvers.filters import ConversationFilter, conversation_where
 from resolvers.ids import cursor_int, cursor_time, decode_cursor, encode_cursor
 from resolvers.pagination import PageArgs, PageInfo
 from resolvers.sql import Params, dialect, fetch, fetch_models
+from resolvers.tally import tally_answers, tally_count
 
 
 class OrderField(StrEnum):
@@ -115,11 +118,20 @@ async def conversation_page(
     return ConversationPage(rows=rows, cursors=cursors, page_info=page_info)
 
 
-async def count_conversations(workspace_id: int, where: ConversationFilter) -> int:
-    params = Params(dialect())
+async def count_conversations(
+    workspace_id: int, where: ConversationFilter, *, using: BaseDBAsyncClient | None = None
+) -> int:
+    """How many conversations the filter matches, exactly as its list holds them.
+
+    A badge's filter (types, statuses, assistants) reads the counts the database keeps in step
+    with every write, in constant time (resolvers/tally.py); any other filter counts in SQL.
+    `using` runs it on the caller's own connection (a transaction, a request's connection)."""
+    if tally_answers(where):
+        return await tally_count(workspace_id, where, using=using)
+    params = Params(str(using.capabilities.dialect) if using is not None else dialect())
     sql = (
         "SELECT COUNT(*) AS n FROM conversation c "
         f"WHERE {conversation_where(workspace_id, where, params)}"
     )
-    rows = await fetch(sql, params)
+    rows = await fetch(sql, params, using=using)
     return int(rows[0]["n"])

@@ -1,0 +1,134 @@
+"""Conversation counts per (workspace, assistant, type, status), kept by the database itself.
+
+A badge (`conversationCount`, `totalCount` filtered by type, status and assistant) sums a handful of
+these rows instead of counting conversations, so it costs the same at 10k rows as at 1M. Triggers on
+`conversation` keep them in step inside the writing statement's own transaction, whatever writes:
+the recording path, the sweeper's bulk UPDATE, imports, seeds, bulk loads, cascaded deletes.
+
+PostgreSQL: statement-level triggers over transition tables, so a statement adds one delta per
+group, not one per row; deltas are applied with `ON CONFLICT … DO UPDATE SET n = n + delta` (exact
+under concurrent writers) in key order, so two multi-row statements lock tally rows in the same
+order and cannot deadlock each other. TRUNCATE empties the tally too. SQLite (one writer at a time):
+row-level triggers with the same upsert. Rows that reach 0 stay. The backfill runs after the
+triggers exist, with writers locked out until commit, so no row is counted twice or missed.
+"""
+
+from typing import Any
+
+from tortoise import migrations
+from tortoise.migrations import operations as ops
+
+KEY = "workspace_id, assistant_id, type, status"
+
+POSTGRES_APPLY = f"""
+CREATE FUNCTION conversation_tally_apply() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        INSERT INTO conversation_tally AS tally ({KEY}, n)
+        SELECT {KEY}, count(*) FROM new_rows
+        GROUP BY {KEY} ORDER BY {KEY}
+        ON CONFLICT ({KEY}) DO UPDATE SET n = tally.n + EXCLUDED.n;
+    ELSIF TG_OP = 'DELETE' THEN
+        INSERT INTO conversation_tally AS tally ({KEY}, n)
+        SELECT {KEY}, -count(*) FROM old_rows
+        GROUP BY {KEY} ORDER BY {KEY}
+        ON CONFLICT ({KEY}) DO UPDATE SET n = tally.n + EXCLUDED.n;
+    ELSE
+        INSERT INTO conversation_tally AS tally ({KEY}, n)
+        SELECT {KEY}, sum(delta) FROM (
+            SELECT {KEY}, -1 AS delta FROM old_rows
+            UNION ALL
+            SELECT {KEY}, 1 AS delta FROM new_rows
+        ) AS moved
+        GROUP BY {KEY} HAVING sum(delta) <> 0 ORDER BY {KEY}
+        ON CONFLICT ({KEY}) DO UPDATE SET n = tally.n + EXCLUDED.n;
+    END IF;
+    RETURN NULL;
+END
+$$
+"""
+
+POSTGRES_FORWARD = [
+    "CREATE TABLE conversation_tally (workspace_id BIGINT NOT NULL, assistant_id BIGINT NOT NULL, "
+    "type VARCHAR(16) NOT NULL, status VARCHAR(16) NOT NULL, n BIGINT NOT NULL, "
+    f"PRIMARY KEY ({KEY}))",
+    POSTGRES_APPLY,
+    "CREATE FUNCTION conversation_tally_clear() RETURNS trigger LANGUAGE plpgsql AS $$ "
+    "BEGIN DELETE FROM conversation_tally; RETURN NULL; END $$",
+    # Writers wait from here until this migration commits: the backfill sees every row once.
+    "LOCK TABLE conversation IN SHARE ROW EXCLUSIVE MODE",
+    "CREATE TRIGGER conversation_tally_insert AFTER INSERT ON conversation "
+    "REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION conversation_tally_apply()",
+    "CREATE TRIGGER conversation_tally_update AFTER UPDATE ON conversation "
+    "REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows "
+    "FOR EACH STATEMENT EXECUTE FUNCTION conversation_tally_apply()",
+    "CREATE TRIGGER conversation_tally_delete AFTER DELETE ON conversation "
+    "REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION conversation_tally_apply()",
+    "CREATE TRIGGER conversation_tally_truncate AFTER TRUNCATE ON conversation "
+    "FOR EACH STATEMENT EXECUTE FUNCTION conversation_tally_clear()",
+    f"INSERT INTO conversation_tally ({KEY}, n) "
+    f"SELECT {KEY}, count(*) FROM conversation GROUP BY {KEY}",
+]
+POSTGRES_BACKWARD = [
+    "DROP TRIGGER conversation_tally_truncate ON conversation",
+    "DROP TRIGGER conversation_tally_delete ON conversation",
+    "DROP TRIGGER conversation_tally_update ON conversation",
+    "DROP TRIGGER conversation_tally_insert ON conversation",
+    "DROP FUNCTION conversation_tally_clear()",
+    "DROP FUNCTION conversation_tally_apply()",
+    "DROP TABLE conversation_tally",
+]
+
+
+def _sqlite_add(row: str, delta: int) -> str:
+    return (
+        f"INSERT INTO conversation_tally ({KEY}, n) VALUES ({row}.workspace_id, "
+        f"{row}.assistant_id, {row}.type, {row}.status, {delta}) "
+        f"ON CONFLICT ({KEY}) DO UPDATE SET n = n + excluded.n;"
+    )
+
+
+SQLITE_FORWARD = [
+    "CREATE TABLE conversation_tally (workspace_id INTEGER NOT NULL, assistant_id INTEGER NOT NULL, "
+    "type VARCHAR(16) NOT NULL, status VARCHAR(16) NOT NULL, n INTEGER NOT NULL, "
+    f"PRIMARY KEY ({KEY})) WITHOUT ROWID",
+    "CREATE TRIGGER conversation_tally_insert AFTER INSERT ON conversation BEGIN "
+    f"{_sqlite_add('new', 1)} END",
+    "CREATE TRIGGER conversation_tally_update AFTER UPDATE OF workspace_id, assistant_id, type, "
+    "status ON conversation WHEN old.workspace_id IS NOT new.workspace_id "
+    "OR old.assistant_id IS NOT new.assistant_id OR old.type IS NOT new.type "
+    f"OR old.status IS NOT new.status BEGIN {_sqlite_add('old', -1)} {_sqlite_add('new', 1)} END",
+    "CREATE TRIGGER conversation_tally_delete AFTER DELETE ON conversation BEGIN "
+    f"{_sqlite_add('old', -1)} END",
+    f"INSERT INTO conversation_tally ({KEY}, n) "
+    f"SELECT {KEY}, count(*) FROM conversation GROUP BY {KEY}",
+]
+SQLITE_BACKWARD = [
+    "DROP TRIGGER conversation_tally_delete",
+    "DROP TRIGGER conversation_tally_update",
+    "DROP TRIGGER conversation_tally_insert",
+    "DROP TABLE conversation_tally",
+]
+
+
+async def _run(schema_editor: Any, postgres: list[str], sqlite: list[str]) -> None:
+    dialect = schema_editor.client.capabilities.dialect
+    statements = {"postgres": postgres, "sqlite": sqlite}.get(dialect)
+    if statements is None:
+        raise RuntimeError(f"conversation counts support PostgreSQL and SQLite, not {dialect}")
+    for statement in statements:
+        await schema_editor.client.execute_script(statement)
+
+
+async def forward(apps: Any, schema_editor: Any) -> None:
+    await _run(schema_editor, POSTGRES_FORWARD, SQLITE_FORWARD)
+
+
+async def backward(apps: Any, schema_editor: Any) -> None:
+    await _run(schema_editor, POSTGRES_BACKWARD, SQLITE_BACKWARD)
+
+
+class Migration(migrations.Migration):
+    dependencies = [("models", "0006_socket_leases")]
+
+    operations = [ops.RunPython(forward, backward)]
