@@ -5,6 +5,10 @@ A parsed document holds far more memory than its text (measured: 400-560 bytes p
 token, and the least recently used documents leave first once the total passes the bound. Only
 documents that passed validation are stored: a stream of distinct invalid or refused documents
 never evicts the ones clients really send.
+
+The same entries serve automatic persisted queries (server/persisted.py): a client's SHA-256 of a
+cached query names it for as long as its document stays cached, so only valid documents can be
+persisted and the one bound covers both.
 """
 
 from collections import OrderedDict
@@ -16,6 +20,8 @@ from schema.cost import OperationCost
 
 TOKEN_BYTES = 600
 """Memory one token of a parsed document holds, its node and location included (measured)."""
+DIGEST_BYTES = 250
+"""What a persisted query's hash adds to its entry: the hex string and its two index slots."""
 
 
 def weight(query: str, document: DocumentNode) -> int:
@@ -44,6 +50,10 @@ class DocumentCache:
         self.max_bytes = max_bytes
         self.bytes = 0
         self._entries: OrderedDict[str, tuple[Analysed, int]] = OrderedDict()
+        self._persisted: dict[str, str] = {}
+        """Hash → query, for the cached queries a client sent with their hash."""
+        self._digests: dict[str, str] = {}
+        """Query → hash, to forget the hash when its query leaves."""
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -62,6 +72,32 @@ class DocumentCache:
             return
         self._entries[query] = (analysed, charged)
         self.bytes += charged
+        self._evict()
+
+    def persisted(self, digest: str) -> str | None:
+        """The query persisted under this SHA-256 (hex), while its document is cached."""
+        query = self._persisted.get(digest)
+        if query is not None:
+            self._entries.move_to_end(query)
+        return query
+
+    def persist(self, digest: str, query: str) -> None:
+        """Names a cached query by its hash (the caller checked it); a query that is not cached,
+        because it was refused or invalid, is not remembered."""
+        entry = self._entries.get(query)
+        if entry is None or query in self._digests:
+            return
+        self._entries[query] = (entry[0], entry[1] + DIGEST_BYTES)
+        self._entries.move_to_end(query)
+        self._persisted[digest] = query
+        self._digests[query] = digest
+        self.bytes += DIGEST_BYTES
+        self._evict()
+
+    def _evict(self) -> None:
         while self.bytes > self.max_bytes:
-            _, (_, evicted) = self._entries.popitem(last=False)
+            query, (_, evicted) = self._entries.popitem(last=False)
             self.bytes -= evicted
+            digest = self._digests.pop(query, None)
+            if digest is not None:
+                del self._persisted[digest]

@@ -20,12 +20,13 @@ TOKEN = "token"
 
 
 def asks_for_the_ide(scope: Scope) -> bool:
-    """A browser opening GraphiQL: GET, no query, HTML accepted (as strawberry decides)."""
+    """A browser opening GraphiQL: GET, no query (neither its text nor a persisted query's hash),
+    HTML accepted (as the view decides)."""
     if scope["method"] != "GET":
         return False
     accept = Headers(scope=scope).get("accept", "")
     query = QueryParams(scope.get("query_string", b"").decode("latin-1"))
-    return "text/html" in accept and "query" not in query
+    return "text/html" in accept and "query" not in query and "extensions" not in query
 
 
 class AuthGate:

@@ -5,6 +5,7 @@ reached execution (syntax, validation, variables); others get `application/json`
 A request that cannot be read as GraphQL at all (its body, content type, method or Accept header)
 answers with a GraphQL error body too, code BAD_USER_INPUT, and 400, 405, 406 or 415. One the
 database failed as a whole (every error UNAVAILABLE, no data) answers 503 with Retry-After.
+A request may name its query by hash instead (automatic persisted queries, server/persisted.py).
 """
 
 import json
@@ -19,15 +20,19 @@ from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.http.async_base_view import AsyncHTTPRequestAdapter  # type: ignore[attr-defined]
+from strawberry.http.base import BaseRequestProtocol
 from strawberry.http.types import QueryParams
 from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types.execution import ExecutionResult
 from strawberry.types.unset import UNSET, UnsetType
 
 from resolvers.errors import Unavailable
+from schema.cache import DocumentCache
 from schema.errors import classify
+from schema.schema import ParleySchema
 from server.context import Context, build_context
 from server.cors import check_request_origin
+from server.persisted import NOT_CACHED, PersistedQueryNotFound, requested_digest, resolve
 from server.refusal import STATUS_OF_CODE, error_body
 from server.websocket import TransportHandler, connect
 
@@ -47,8 +52,9 @@ def negotiate(accept: str | None) -> str | None:
     return None
 
 
-def request_data(data: object) -> GraphQLRequestData:
-    """The one operation a decoded body or query string describes, or 400 saying what is wrong."""
+def request_data(data: object, documents: DocumentCache) -> GraphQLRequestData:
+    """The one operation a decoded body or query string describes, or 400 saying what is wrong;
+    a persisted query's hash is resolved from `documents`."""
     if isinstance(data, list):
         raise HTTPException(400, "Batching is not enabled: send one operation per request.")
     if not isinstance(data, dict):
@@ -58,10 +64,14 @@ def request_data(data: object) -> GraphQLRequestData:
         if data.get(name) is not None and not isinstance(data[name], kind):
             what = "a string" if kind is str else "an object"
             raise HTTPException(400, f"`{name}` must be {what} or null.")
-    if not data.get("query"):
+    query = data.get("query") or None
+    digest = requested_digest(data.get("extensions"))
+    if digest is not None:
+        query = resolve(digest, query, documents)
+    if not query:
         raise HTTPException(400, "No GraphQL query found in the request.")
     return GraphQLRequestData(
-        query=data["query"],
+        query=query,
         variables=data.get("variables"),
         operation_name=data.get("operationName"),
         extensions=data.get("extensions"),
@@ -139,13 +149,32 @@ class GraphQLView(GraphQL[Context, None]):
             response = await self.run(request)
         except HTTPException as error:
             response = self.refusal(request, error.status_code, error.reason)
+        except PersistedQueryNotFound as missing:
+            # 200, as Apollo answers it: clients read the code and resend with the query.
+            response = self.refusal(request, 200, missing.message, missing.code)
+            response.headers.update(NOT_CACHED)
         await response(scope, receive, send)
 
-    def refusal(self, request: Request, status: int, message: str) -> Response:
+    def refusal(
+        self, request: Request, status: int, message: str, code: str | None = None
+    ) -> Response:
         """A request refused before GraphQL could run, in a GraphQL error body."""
-        code = "NOT_FOUND" if status == 404 else "BAD_USER_INPUT"
+        code = code or ("NOT_FOUND" if status == 404 else "BAD_USER_INPUT")
         media_type = negotiate(request.headers.get("accept")) or JSON
         return Response(error_body(code, message), status_code=status, media_type=media_type)
+
+    @property
+    def documents(self) -> DocumentCache:
+        """The schema's cache of valid documents, which also keeps the persisted queries."""
+        schema = self.schema
+        assert isinstance(schema, ParleySchema)
+        return schema.documents.cache
+
+    def should_render_graphql_ide(self, request: BaseRequestProtocol) -> bool:
+        """A GET naming a persisted query is a query, not a browser asking for GraphiQL (the gate
+        decides alike, so it is authenticated)."""
+        params = request.query_params
+        return "extensions" not in params and super().should_render_graphql_ide(request)
 
     def is_websocket_origin_allowed(self, request: WebSocket, origin: str) -> bool:
         """Every origin may open a socket: no cookies are used, so a page acts only with a token
@@ -175,11 +204,11 @@ class GraphQLView(GraphQL[Context, None]):
         if negotiate(request.headers.get("accept")) is None:
             raise HTTPException(406, f"Accept {GRAPHQL_RESPONSE_JSON} or {JSON}.")
         if request.method == "GET":
-            return request_data(self.parse_query_params(request.query_params))
+            return request_data(self.parse_query_params(request.query_params), self.documents)
         content_type = (request.content_type or "").split(";", 1)[0].strip().lower()
         if content_type != JSON:
             raise HTTPException(415, f"Send the request as {JSON}.")
-        return request_data(self.parse_json(await request.get_body()))
+        return request_data(self.parse_json(await request.get_body()), self.documents)
 
     def parse_query_params(self, params: QueryParams) -> dict[str, Any]:
         return super().parse_query_params(params) if params else {}
@@ -203,13 +232,19 @@ class GraphQLView(GraphQL[Context, None]):
             raise json.JSONDecodeError("it is nested too deeply", "", 0) from None
 
     async def execute_single(self, *args: Any, **kwargs: Any) -> ExecutionResult:
-        """GET carries queries only: a mutation over GET is 405, as the spec says."""
+        """GET carries queries only: a mutation over GET is 405, as the spec says. A query sent
+        with its hash is remembered once it ran, if its document was valid (and so cached)."""
         try:
-            return await super().execute_single(*args, **kwargs)
+            result = await super().execute_single(*args, **kwargs)
         except HTTPException as error:
             if isinstance(error.__cause__, InvalidOperationTypeError):
                 raise HTTPException(405, error.reason) from error
             raise
+        data: GraphQLRequestData = kwargs["request_data"]
+        digest = requested_digest(data.extensions)
+        if digest is not None and data.query is not None:
+            self.documents.persist(digest, data.query)  # request_data checked the hash
+        return result
 
     async def process_result(
         self, request: Request, result: ExecutionResult
