@@ -117,7 +117,9 @@ async def _run(schema_editor: Any, postgres: list[str], sqlite: list[str]) -> No
     if statements is None:
         raise RuntimeError(f"conversation counts support PostgreSQL and SQLite, not {dialect}")
     for statement in statements:
-        await schema_editor.client.execute_script(statement)
+        # One statement per call, inside the migration's transaction (on SQLite, executescript
+        # would commit first: a writer could then slip in between the triggers and the backfill).
+        await schema_editor.client.execute_query(statement)
 
 
 async def forward(apps: Any, schema_editor: Any) -> None:

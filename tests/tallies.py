@@ -1,0 +1,81 @@
+"""Checks that the badge counts kept by triggers (resolvers/tally.py) are exact.
+
+`assert_badges_exact` compares the tally with `GROUP BY` over the conversations themselves, and the
+badge count of every combination of the badge filters (types, statuses, assistants: unset, empty,
+each value, all values) with `COUNT(*)` through `conversation_where`, the list's own translation.
+"""
+
+from collections.abc import Iterable, Mapping, Sequence
+from itertools import product
+
+from tortoise.backends.base.client import BaseDBAsyncClient
+
+from models.enums import ConversationStatus, ConversationType
+from resolvers.conversation import count_conversations
+from resolvers.filters import ConversationFilter, conversation_where
+from resolvers.sql import Params, db, fetch
+
+Key = tuple[int, int, str, str]
+KEY = "workspace_id, assistant_id, type, status"
+NOBODY = 999_999_999
+"""An assistant id that belongs to no workspace."""
+
+
+async def tally_rows(using: BaseDBAsyncClient | None = None) -> dict[Key, int]:
+    """The tally's non-zero counts (rows that reached 0 may stay)."""
+    return await _rows(f"SELECT {KEY}, n FROM conversation_tally WHERE n <> 0", using)
+
+
+async def counted_rows(using: BaseDBAsyncClient | None = None) -> dict[Key, int]:
+    """What the tally must hold, counted from the conversations."""
+    return await _rows(f"SELECT {KEY}, COUNT(*) AS n FROM conversation GROUP BY {KEY}", using)
+
+
+async def _rows(sql: str, using: BaseDBAsyncClient | None) -> dict[Key, int]:
+    client = using or db()
+    rows = await fetch(sql, Params(str(client.capabilities.dialect)), using=client)
+    return {
+        (int(r["workspace_id"]), int(r["assistant_id"]), str(r["type"]), str(r["status"])): int(
+            r["n"]
+        )
+        for r in rows
+    }
+
+
+async def sql_count(
+    workspace_id: int, where: ConversationFilter, using: BaseDBAsyncClient | None = None
+) -> int:
+    """COUNT(*) as the list sees it, never from the tally."""
+    client = using or db()
+    params = Params(str(client.capabilities.dialect))
+    condition = conversation_where(workspace_id, where, params)
+    rows = await fetch(
+        f"SELECT COUNT(*) AS n FROM conversation c WHERE {condition}", params, using=client
+    )
+    return int(rows[0]["n"])
+
+
+def _choices(values: Sequence[object]) -> list[tuple[object, ...] | None]:
+    return [None, (), *((value,) for value in values), tuple(values)]
+
+
+def badge_filters(assistant_ids: Iterable[int]) -> list[ConversationFilter]:
+    """Every combination of the badge filters over these assistants (and one of nobody's)."""
+    assistants = [*_choices(list(assistant_ids)), (NOBODY,)]
+    return [
+        ConversationFilter(types=types, statuses=statuses, assistant_ids=ids)  # type: ignore[arg-type]
+        for types, statuses, ids in product(
+            _choices(list(ConversationType)), _choices(list(ConversationStatus)), assistants
+        )
+    ]
+
+
+async def assert_badges_exact(
+    workspaces: Mapping[int, Sequence[int]], using: BaseDBAsyncClient | None = None
+) -> None:
+    """`workspaces` maps each workspace to its assistants' ids."""
+    assert await tally_rows(using) == await counted_rows(using)
+    for workspace_id, assistant_ids in workspaces.items():
+        for where in badge_filters(assistant_ids):
+            badge = await count_conversations(workspace_id, where, using=using)
+            assert badge == await sql_count(workspace_id, where, using), where
