@@ -6,8 +6,8 @@
 - hash and query: the hash must be the query's SHA-256; the query runs and, once it has passed the
   document limits and validation, is remembered (the document cache keeps it, schema/cache.py).
 
-Resolved while the view reads the request, after the gate authenticated it, so a hashed request
-costs what any other does; only its own checks (a dict lookup, a hash) come before.
+Resolved where the view reads the request: after the gate has authenticated it (401 without a key,
+as any request) and before the schema, which refuses a request without its query text.
 """
 
 import hashlib
