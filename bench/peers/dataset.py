@@ -226,6 +226,21 @@ async def _stored(connection: asyncpg.Connection) -> dict[str, tuple[int, float]
     return {row["tenant"]: (row["workspace_id"], row["load_seconds"]) for row in rows}
 
 
+async def _check(connection: asyncpg.Connection, workspaces: list[int]) -> None:
+    wrong = await connection.fetchval(MISMATCHED, workspaces)
+    if wrong:
+        raise SystemExit(f"bench: {wrong} conversations disagree with their messages")
+
+
+async def check_totals(url: str, data: "Dataset") -> None:
+    """After the writes too: every conversation's totals still equal its messages' sums."""
+    connection = await asyncpg.connect(url)
+    try:
+        await _check(connection, [item.workspace_id for item in data.tenants.values()])
+    finally:
+        await connection.close()
+
+
 async def _new_key(workspace_id: int) -> str:
     _, secret = await create_api_key(
         workspace_id,
@@ -268,10 +283,7 @@ async def ensure(url: str, tenants: Sequence[Tenant]) -> Dataset:
             for tenant in tenants:
                 workspace_id = stored[tenant.name][0]
                 found[tenant.name] = Loaded(tenant, workspace_id, await _new_key(workspace_id))
-        workspaces = [item.workspace_id for item in found.values()]
-        wrong = await connection.fetchval(MISMATCHED, workspaces)
-        if wrong:
-            raise SystemExit(f"bench: {wrong} conversations disagree with their messages")
+        await _check(connection, [item.workspace_id for item in found.values()])
         return Dataset(
             tenants=found,
             load_seconds=sum(stored[tenant.name][1] for tenant in tenants),

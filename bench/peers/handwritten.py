@@ -131,8 +131,17 @@ def _plain(row: asyncpg.Record) -> dict[str, Any]:
     }
 
 
-def _answer(data: dict[str, Any]) -> Response:
-    return Response(json.dumps({"data": data}), media_type="application/json")
+COSTS = {"A": 1150, "B": 20, "C": 0, "D": 2}
+"""What Parley's cost analysis (schema/cost.py) charges the document each route stands for, which
+Parley reports in `extensions.cost`; the bench's check fails if Parley ever charges otherwise."""
+COST_LIMIT = 20_000
+"""Parley's default PARLEY_MAX_QUERY_COST."""
+
+
+def _answer(route: str, data: dict[str, Any]) -> Response:
+    extensions = {"cost": {"requested": COSTS[route], "limit": COST_LIMIT}}
+    body = json.dumps({"data": data, "extensions": extensions})
+    return Response(body, media_type="application/json")
 
 
 class Endpoint:
@@ -168,7 +177,7 @@ class Endpoint:
             total = await connection.fetchval(COUNT_TYPE, workspace, kind)
             rows = await connection.fetch(LIST, workspace, kind)
         edges = [{"node": _node(row)} for row in rows]
-        return _answer({"conversations": {"totalCount": total, "edges": edges}})
+        return _answer("A", {"conversations": {"totalCount": total, "edges": edges}})
 
     async def plain_page(self, request: Request) -> Response:
         """Scenario B: 20 rows of plain fields and the total."""
@@ -179,7 +188,7 @@ class Endpoint:
             total = await connection.fetchval(COUNT_ALL, workspace)
             rows = await connection.fetch(PLAIN, workspace)
         edges = [{"node": _plain(row)} for row in rows]
-        return _answer({"conversations": {"totalCount": total, "edges": edges}})
+        return _answer("B", {"conversations": {"totalCount": total, "edges": edges}})
 
     async def count(self, request: Request) -> Response:
         """Scenario C: the badge, conversations of one type."""
@@ -190,7 +199,7 @@ class Endpoint:
                 return Response(status_code=401)
             kind = (variables.get("types") or ["WEB_WIDGET"])[0]
             total = await connection.fetchval(COUNT_TYPE, workspace, kind)
-        return _answer({"conversationCount": total})
+        return _answer("C", {"conversationCount": total})
 
     async def send(self, request: Request) -> Response:
         """Scenario D: an assistant reply with its usage, in one transaction."""
@@ -245,7 +254,7 @@ class Endpoint:
             },
         }
         state = {"messageCount": totals["message_count"], "usage": usage(totals, total=False)}
-        return _answer({"sendMessage": {"message": reply, "conversation": state}})
+        return _answer("D", {"sendMessage": {"message": reply, "conversation": state}})
 
     @asynccontextmanager
     async def lifespan(self, _app: Starlette) -> AsyncIterator[None]:

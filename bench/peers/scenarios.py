@@ -58,7 +58,7 @@ PARLEY_D = """mutation Send($input: SendMessageInput!) { sendMessage(input: $inp
   message { id sequence role content usage { inputTokens outputTokens cost costKnown } }
   conversation { messageCount usage { inputTokens outputTokens cost costKnown } } } }"""
 POSTGRAPHILE_D = """mutation Send($input: PeerSendMessageInput!) { peerSendMessage(input: $input) {
-  message { rowId sequence role content inputTokens outputTokens costE12
+  result { rowId sequence role content inputTokens outputTokens costE12
     conversationByConversationId { messageCount inputTokens outputTokens costE12
       unpricedReplies } } } }"""
 REPLY = {

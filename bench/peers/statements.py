@@ -1,0 +1,103 @@
+"""Statements per request, from PostgreSQL's own statement log.
+
+Only the bench's database logs, and only while counting: `ALTER DATABASE … SET log_statement`
+applies to connections opened afterwards, so the contenders are started inside `logging()` and
+stopped before it ends; the setting is reset on the way out, whatever happens. Every round trip a
+client makes is one log entry (a simple query, or the execute of a prepared one); asyncpg's pool
+reset and transaction control are told apart because they are what a single connection per
+request saves.
+"""
+
+import asyncio
+import os
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import asyncpg
+
+LOG_FOLDER = Path("/var/log/postgresql")
+_ENTRY_MARKERS = ("LOG:  statement: ", "LOG:  execute ")
+_TRANSACTION = ("BEGIN", "COMMIT", "ROLLBACK", "START TRANSACTION", "SAVEPOINT", "RELEASE")
+
+
+def log_file() -> Path | None:
+    """The server's log: PEER_BENCH_PG_LOG, or the newest file Debian's cluster writes."""
+    given = os.environ.get("PEER_BENCH_PG_LOG")
+    if given:
+        return Path(given)
+    found = sorted(LOG_FOLDER.glob("postgresql-*.log"), key=lambda path: path.stat().st_mtime)
+    return found[-1] if found else None
+
+
+def database_name(url: str) -> str:
+    return urlsplit(url).path.lstrip("/")
+
+
+async def _set(url: str, on: bool) -> None:
+    name = database_name(url)
+    quoted = '"' + name.replace('"', '""') + '"'
+    connection = await asyncpg.connect(url)
+    try:
+        if on:
+            await connection.execute(f"ALTER DATABASE {quoted} SET log_statement = 'all'")
+        else:
+            await connection.execute(f"ALTER DATABASE {quoted} RESET log_statement")
+    finally:
+        await connection.close()
+
+
+@contextmanager
+def logging(url: str) -> Iterator[None]:
+    """Every new connection to the bench's database logs its statements until the end."""
+    asyncio.run(_set(url, True))
+    try:
+        yield
+    finally:
+        asyncio.run(_set(url, False))
+
+
+@dataclass(frozen=True)
+class Counted:
+    total: float
+    """Round trips per request."""
+    resets: float
+    """Of which asyncpg's pool reset (`SELECT pg_advisory_unlock_all(); CLOSE ALL; …`)."""
+    transaction: float
+    """Of which BEGIN / COMMIT / ROLLBACK / savepoints."""
+
+
+def _classify(entry: str) -> str:
+    text = entry.split(": ", 2)[-1].strip().upper()
+    if "PG_ADVISORY_UNLOCK_ALL" in text:
+        return "reset"
+    if text.startswith(_TRANSACTION):
+        return "transaction"
+    return "statement"
+
+
+def count(log: Path, database: str, send: Callable[[int], None], requests: int) -> Counted:
+    """Sends `requests` requests one at a time and counts the entries they caused."""
+    start = log.stat().st_size
+    for index in range(requests):
+        send(index)
+    time.sleep(0.5)  # the server writes its log asynchronously
+    with log.open("rb") as file:
+        file.seek(start)
+        text = file.read().decode(errors="replace")
+    kinds = {"reset": 0, "transaction": 0, "statement": 0}
+    for line in text.splitlines():
+        if f"@{database} " not in line:
+            continue
+        for marker in _ENTRY_MARKERS:
+            if marker in line:
+                kinds[_classify(line[line.index(marker) :])] += 1
+    total = sum(kinds.values())
+    return Counted(
+        total=total / requests,
+        resets=kinds["reset"] / requests,
+        transaction=kinds["transaction"] / requests,
+    )
