@@ -14,7 +14,7 @@ from resolvers.filters import ConversationFilter, conversation_where
 from resolvers.ids import cursor_int, cursor_time, decode_cursor, encode_cursor
 from resolvers.pagination import PageArgs, PageInfo
 from resolvers.sql import Params, dialect, fetch, fetch_models
-from resolvers.tally import tally_answers, tally_count
+from resolvers.tally import count_sql
 
 
 class OrderField(StrEnum):
@@ -124,14 +124,8 @@ async def count_conversations(
     """How many conversations the filter matches, exactly as its list holds them.
 
     A badge's filter (types, statuses, assistants) reads the counts the database keeps in step
-    with every write, in constant time (resolvers/tally.py); any other filter counts in SQL.
+    with every write, in constant time; any other filter counts in SQL (resolvers/tally.py).
     `using` runs it on the caller's own connection (a transaction, a request's connection)."""
-    if tally_answers(where):
-        return await tally_count(workspace_id, where, using=using)
     params = Params(str(using.capabilities.dialect) if using is not None else dialect())
-    sql = (
-        "SELECT COUNT(*) AS n FROM conversation c "
-        f"WHERE {conversation_where(workspace_id, where, params)}"
-    )
-    rows = await fetch(sql, params, using=using)
+    rows = await fetch(count_sql(workspace_id, where, params), params, using=using)
     return int(rows[0]["n"])

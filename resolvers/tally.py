@@ -1,19 +1,19 @@
-"""Badge counts from `conversation_tally`, the counts per (workspace, assistant, type, status) that
-triggers keep in step with every write (models/migrations/0007_conversation_tally.py).
+"""Counting conversations: a badge's filter from `conversation_tally`, any other in SQL.
 
+`conversation_tally` holds the counts per (workspace, assistant, type, status) that triggers keep in
+step with every write, in the writing transaction (models/migrations/0007_conversation_tally.py).
 A filter on types, statuses and assistants only (the badges' filters) sums a few of those rows, in
-time that does not grow with the number of conversations; any other filter is not answered here.
-The sum runs in one statement, so it reads one committed state and agrees with `COUNT(*)`.
+time that does not grow with the number of conversations; any other filter counts the rows that
+`conversation_where` selects, as the list does. Either way it is one statement reading one committed
+state, so the count agrees with `COUNT(*)`.
 """
 
 from dataclasses import replace
 from typing import Any
 
-from tortoise.backends.base.client import BaseDBAsyncClient
-
-from resolvers.filters import ConversationFilter
+from resolvers.filters import ConversationFilter, conversation_where
 from resolvers.search import search_words
-from resolvers.sql import Params, dialect, fetch
+from resolvers.sql import Params
 
 _EVERYTHING = ConversationFilter()
 
@@ -29,29 +29,26 @@ def tally_answers(where: ConversationFilter) -> bool:
     return rest == _EVERYTHING
 
 
-def _in_list(column: str, values: tuple[Any, ...] | None, params: Params) -> str | None:
-    if values is None:
-        return None
-    # An empty list matches nothing, as in resolvers/filters.py.
-    return f"{column} IN {params.add_all(values)}" if values else "1 = 0"
+def count_sql(workspace_id: int, where: ConversationFilter, params: Params) -> str:
+    """One statement whose one row's `n` is how many of the workspace's conversations match.
 
-
-async def tally_count(
-    workspace_id: int, where: ConversationFilter, using: BaseDBAsyncClient | None = None
-) -> int:
-    """How many of the workspace's conversations match; only for filters `tally_answers` takes."""
+    For callers that assemble their own statements (a compiled plan); `count_conversations` runs
+    it."""
     if not tally_answers(where):
-        raise ValueError("the tally counts by type, status and assistant only")
-    params = Params(str(using.capabilities.dialect) if using is not None else dialect())
+        matching = conversation_where(workspace_id, where, params)
+        return f"SELECT COUNT(*) AS n FROM conversation c WHERE {matching}"
     conditions = [f"workspace_id = {params.add(workspace_id)}"]
     for column, values in (
         ("type", where.types),
         ("status", where.statuses),
         ("assistant_id", where.assistant_ids),
     ):
-        if (condition := _in_list(column, values, params)) is not None:
-            conditions.append(condition)
+        if values is not None:
+            conditions.append(_in_list(column, values, params))
     matching = " AND ".join(conditions)
-    sql = f"SELECT COALESCE(SUM(n), 0) AS n FROM conversation_tally WHERE {matching}"
-    rows = await fetch(sql, params, using=using)
-    return int(rows[0]["n"])
+    return f"SELECT COALESCE(SUM(n), 0) AS n FROM conversation_tally WHERE {matching}"
+
+
+def _in_list(column: str, values: tuple[Any, ...], params: Params) -> str:
+    # An empty list matches nothing, as in resolvers/filters.py.
+    return f"{column} IN {params.add_all(values)}" if values else "1 = 0"
