@@ -55,9 +55,23 @@ $(BROWSER_STAMP):
 		npm install --prefix $(BROWSER) --no-audit --no-fund --save-exact --loglevel=error \
 			playwright-core@$(PLAYWRIGHT_CORE) && touch $@
 
-## Print side-by-side benchmark ratios (see README).
-bench: $(INSTALLED)
-	$(BIN)/python -m bench
+## Parley vs PostGraphile 5 vs a hand-written endpoint, side by side: writes bench/results.md
+## (see README). wrk from apt (as root) and node@22 + postgraphile@5 from npm in bench/.peers/ are
+## installed when missing. BENCH_ARGS go to `python -m bench.peers`; BENCH_TABLES=1 then runs the
+## in-process tables (`python -m bench`) too.
+PEERS := bench/.peers
+PEERS_STAMP := $(PEERS)/.node22-postgraphile5
+bench: $(INSTALLED) $(PEERS_STAMP)
+	@command -v wrk >/dev/null || [ "$$(id -u)" != 0 ] || apt-get install -y wrk \
+		|| { apt-get update && apt-get install -y wrk; }
+	@command -v wrk >/dev/null || { echo "*** wrk is missing: run 'apt-get install -y wrk' as root" >&2; exit 1; }
+	$(BIN)/python -m bench.peers $(BENCH_ARGS)
+	@[ -z "$(BENCH_TABLES)" ] || $(BIN)/python -m bench
+
+$(PEERS_STAMP):
+	@command -v npm >/dev/null || { echo "*** npm is missing: PostGraphile cannot be installed" >&2; exit 1; }
+	npm install --prefix $(PEERS) --no-audit --no-fund --save-exact --loglevel=error \
+		node@22 postgraphile@5 && touch $@
 
 ## Write a migration for model changes.
 migrations: $(INSTALLED)

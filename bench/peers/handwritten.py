@@ -76,6 +76,11 @@ SELECT pg_notify('parley_events', $1 || ':' || seq) FROM event
 locked only from here to the commit."""
 
 
+async def _keep_session(_connection: asyncpg.Connection) -> None:
+    """No reset query on release: these routes leave no session state behind (no LISTEN, no
+    session locks or settings), so asyncpg's default reset would be a wasted round trip."""
+
+
 def money(units: int) -> str:
     """10⁻¹² USD units as Parley's Decimal scalar writes them: no exponent, no trailing zeros."""
     text = format(Decimal(units).scaleb(-12), "f")
@@ -258,7 +263,9 @@ class Endpoint:
 
     @asynccontextmanager
     async def lifespan(self, _app: Starlette) -> AsyncIterator[None]:
-        self.pool = await asyncpg.create_pool(self.url, min_size=4, max_size=20)
+        self.pool = await asyncpg.create_pool(
+            self.url, min_size=4, max_size=20, reset=_keep_session
+        )
         try:
             yield
         finally:
