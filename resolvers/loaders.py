@@ -12,7 +12,7 @@ from typing import TypeVar
 
 from strawberry.dataloader import DataLoader
 
-from models import Assistant, Conversation, Variable
+from models import Assistant, Conversation, Message, Variable
 from resolvers.assistant import assistants_by_id
 from resolvers.conversation import conversations_by_id
 from resolvers.message import MessagePage, message_pages
@@ -44,7 +44,7 @@ class Loaders:
         self.conversation = Loader[int, Conversation | None](self._conversations)
         self.variables = Loader[int, list[Variable]](self._variables)
         self.usage_by_model = Loader[int, list[ModelUsage]](self._usage_by_model)
-        self.message_page = Loader[MessagePageKey, MessagePage](self._message_pages)
+        self.message_page = Loader[MessagePageKey, MessagePage[Message]](self._message_pages)
 
     async def _assistants(self, ids: Sequence[int]) -> list[Assistant | None]:
         found = await assistants_by_id(self.workspace_id, ids)
@@ -62,9 +62,9 @@ class Loaders:
         found = await usage_by_model(ids)
         return [found[pk] for pk in ids]
 
-    async def _message_pages(self, keys: Sequence[MessagePageKey]) -> list[MessagePage]:
+    async def _message_pages(self, keys: Sequence[MessagePageKey]) -> list[MessagePage[Message]]:
         """One statement per distinct set of page arguments (usually one for a whole list)."""
-        pages: dict[tuple[int, PageArgs], MessagePage] = {}
+        pages: dict[tuple[int, PageArgs], MessagePage[Message]] = {}
         by_args = sorted(keys, key=lambda key: repr(key[2]))
         for args, group in groupby(by_args, key=lambda key: key[2]):
             conversations = [(pk, count) for pk, count, _ in group]

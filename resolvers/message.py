@@ -5,6 +5,7 @@ Message cursors carry the gap-free sequence number, so a page's neighbours are k
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Generic, Protocol, TypeVar
 
 from models import Message
 from resolvers.errors import NotFound
@@ -30,49 +31,55 @@ async def get_message(workspace_id: int, message_id: int) -> Message:
     return found
 
 
+class Sequenced(Protocol):
+    @property
+    def sequence(self) -> int: ...
+
+
+S = TypeVar("S", bound=Sequenced)
+
+
 @dataclass(frozen=True)
-class MessagePage:
-    rows: Sequence[Message]
+class MessagePage(Generic[S]):
+    rows: Sequence[S]
     page_info: PageInfo
+
+
+def message_page_conditions(args: PageArgs, params: Params, alias: str) -> tuple[list[str], str]:
+    """The cursor conditions on `alias` (a message table) and the reading direction of a page."""
+    conditions = []
+    if args.after is not None:
+        conditions.append(f"{alias}.sequence > {params.add(parse_message_cursor(args.after))}")
+    if args.before is not None:
+        conditions.append(f"{alias}.sequence < {params.add(parse_message_cursor(args.before))}")
+    return conditions or ["1 = 1"], "ASC" if args.forward else "DESC"
 
 
 async def message_pages(
     conversations: Sequence[tuple[int, int]], args: PageArgs
-) -> dict[int, MessagePage]:
+) -> dict[int, MessagePage[Message]]:
     """Pages for `(conversation id, message count)` pairs that share the same page arguments."""
-    size = args.size
-    params = Params(dialect())
-    conditions = [f"conversation_id IN {params.add_all(pk for pk, _ in conversations)}"]
-    after = parse_message_cursor(args.after) if args.after is not None else None
-    before = parse_message_cursor(args.before) if args.before is not None else None
-    if after is not None:
-        conditions.append(f"sequence > {params.add(after)}")
-    if before is not None:
-        conditions.append(f"sequence < {params.add(before)}")
-    direction = "ASC" if args.forward else "DESC"
+    params = Params(dialect())  # placeholders in textual order: SQLite's are positional
+    ids = params.add_all(pk for pk, _ in conversations)
+    conditions, direction = message_page_conditions(args, params, "m")
     sql = (
         "SELECT * FROM (SELECT m.*, ROW_NUMBER() OVER "
         f"(PARTITION BY conversation_id ORDER BY sequence {direction}) AS page_rank "
-        f"FROM message m WHERE {' AND '.join(conditions)}) ranked "
-        f"WHERE page_rank <= {params.add(size + 1)} ORDER BY conversation_id, sequence"
+        f"FROM message m WHERE m.conversation_id IN {ids} AND {' AND '.join(conditions)}) ranked "
+        f"WHERE page_rank <= {params.add(args.size + 1)} ORDER BY conversation_id, sequence"
     )
     found: dict[int, list[Message]] = {pk: [] for pk, _ in conversations}
     for row in await fetch_models(Message, sql, params):
         found[row.conversation_id].append(row)
     return {
-        pk: _page(found[pk], message_count, args, size, after, before)
-        for pk, message_count in conversations
+        pk: message_page_of(found[pk], message_count, args) for pk, message_count in conversations
     }
 
 
-def _page(
-    rows: list[Message],
-    count: int,
-    args: PageArgs,
-    size: int,
-    after: int | None,
-    before: int | None,
-) -> MessagePage:
+def message_page_of(rows: list[S], count: int, args: PageArgs) -> MessagePage[S]:
+    """The page from the rows a page's statement read (ascending, one more than the page holds
+    when there are more) of a conversation with `count` messages."""
+    size = args.size
     if len(rows) > size:
         rows = rows[:size] if args.forward else rows[1:]
     if rows:
@@ -80,6 +87,8 @@ def _page(
         first, last = rows[0].sequence, rows[-1].sequence
         has_previous, has_next = first > 1, last < count
     else:
+        after = parse_message_cursor(args.after) if args.after is not None else None
+        before = parse_message_cursor(args.before) if args.before is not None else None
         has_previous = after is not None and min(after, count) >= 1
         has_next = before is not None and before <= count
     return MessagePage(

@@ -12,7 +12,8 @@ persisted and the one bound covers both.
 """
 
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from graphql import DocumentNode, Token
 
@@ -43,6 +44,9 @@ class Analysed:
     costs: dict[str | None, OperationCost]
     introspects: frozenset[str | None]
     """The operations (by name) that read `__schema` or `__type`."""
+    plans: dict[Any, Any] = field(default_factory=dict, compare=False)
+    """Compiled plans of its operations (schema/plan), made on first use: they live and leave
+    with the document. Small beside the document they point into; not charged separately."""
 
 
 class DocumentCache:

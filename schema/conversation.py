@@ -34,6 +34,7 @@ from schema.enums import (
     OrderDirection,
     VariableSource,
 )
+from schema.filters import ConversationFilter as ConversationFilterInput
 from schema.filters import FilterArgument, to_filter
 from schema.message import MessageConnection
 from schema.prefetch import conversation_selections, prefetch
@@ -205,6 +206,24 @@ class ConversationOrderInput:
         return ConversationOrder(field=self.field, descending=self.direction is OrderDirection.DESC)
 
 
+def list_arguments(
+    filter: ConversationFilterInput | None = None,
+    order_by: ConversationOrderInput | None = None,
+    first: int | None = None,
+    after: str | None = None,
+    last: int | None = None,
+    before: str | None = None,
+) -> tuple[filters.ConversationFilter, ConversationOrder, PageArgs]:
+    """What a list's arguments ask for; the compiled plans read them the same way."""
+    where = to_filter(filter)
+    order = order_by.to_order() if order_by is not None else ConversationOrder()
+    return where, order, PageArgs(first=first, after=after, last=last, before=before)
+
+
+def count_arguments(filter: ConversationFilterInput | None = None) -> filters.ConversationFilter:
+    return to_filter(filter)
+
+
 @strawberry.type
 class ConversationQueries:
     @strawberry.field(
@@ -235,12 +254,10 @@ class ConversationQueries:
         before: Before = None,
     ) -> ConversationConnection:
         workspace_pk = info.context.reader().workspace_id
-        where = to_filter(filter)
-        order = order_by.to_order() if order_by is not None else ConversationOrder()
-        args = PageArgs(first=first, after=after, last=last, before=before)
+        where, order, args = list_arguments(filter, order_by, first, after, last, before)
         return await ConversationConnection.load(info, workspace_pk, where, order, args)
 
     @strawberry.field(description="How many conversations match: the navigation badge.")
     async def conversation_count(self, info: Info, filter: FilterArgument = None) -> int:
         workspace_id = info.context.reader().workspace_id
-        return await count_conversations(workspace_id, to_filter(filter))
+        return await count_conversations(workspace_id, count_arguments(filter))

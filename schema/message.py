@@ -92,7 +92,7 @@ class MessageConnection:
 
     @classmethod
     def of(
-        cls, page: MessagePage, total_count: int, loaders: Loaders | None = None
+        cls, page: "MessagePage[MessageRow]", total_count: int, loaders: Loaders | None = None
     ) -> "MessageConnection":
         return cls(
             edges=[MessageEdge.of(row, loaders) for row in page.rows],

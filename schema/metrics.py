@@ -30,6 +30,12 @@ REFUSED = Counter(
 STATEMENT_TIMEOUTS = Counter(
     "parley_statement_timeouts", "Database statements cancelled by statement_timeout."
 )
+PLANS = Counter(
+    "parley_compiled_plans",
+    "Queries by how they were answered: by a compiled plan (answered), by the executor because "
+    "no plan covers them (not_covered), or because the plan gave way to the executor (gave_way).",
+    ["outcome"],
+)
 SUBSCRIPTIONS = Gauge("parley_subscriptions", "Subscriptions running now.")
 EVENTS_DELIVERED = Counter(
     "parley_events_delivered", "Subscription events sent to clients, by subscription.", ["field"]

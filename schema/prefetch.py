@@ -18,9 +18,20 @@ from resolvers.loaders import Loaders
 from resolvers.pagination import PageArgs
 
 
+def _included(selection: Selection) -> bool:
+    """`@skip`/`@include` as the executor decides them (found by the differential test: a
+    skipped field's arguments must not be read)."""
+    directives = selection.directives
+    if "skip" in directives and directives["skip"].get("if") is True:
+        return False
+    return not ("include" in directives and directives["include"].get("if") is False)
+
+
 def _fields(selections: Iterable[Selection]) -> Iterator[SelectedField]:
-    """The fields of a selection set, with fragments opened."""
+    """The fields of a selection set, with fragments opened and skipped selections left out."""
     for selection in selections:
+        if not _included(selection):
+            continue
         if isinstance(selection, SelectedField):
             yield selection
         elif isinstance(selection, FragmentSpread | InlineFragment):

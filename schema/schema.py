@@ -9,9 +9,15 @@ from strawberry.extensions import SchemaExtension
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
+from resolvers.pagination import PageArgs
 from schema.apikey import ApiKey, ApiKeyMutations, ApiKeyQueries
 from schema.assistant import Assistant, AssistantMutations, AssistantQueries
-from schema.conversation import Conversation, ConversationQueries
+from schema.conversation import (
+    Conversation,
+    ConversationQueries,
+    count_arguments,
+    list_arguments,
+)
 from schema.documents import DocumentLimits, DocumentPolicy, QueryLimits
 from schema.errors import ErrorPolicy
 from schema.inputs import InputPolicy
@@ -19,6 +25,8 @@ from schema.live import LiveSubscriptions
 from schema.message import Message
 from schema.metrics import Measured
 from schema.node import NodeQueries
+from schema.plan.compile import Readers
+from schema.plan.extension import CompiledPlans, Plans
 from schema.recording import RecordingMutations
 from schema.scalars import SCALAR_MAP
 
@@ -48,9 +56,21 @@ class FreshLoaders(SchemaExtension):
         yield
 
 
+READERS: Readers = {
+    "Query.conversations": list_arguments,
+    "Query.conversationCount": count_arguments,
+    "Conversation.messages": PageArgs,
+    "Conversation.variables": lambda source=None: source,
+    "Conversation.variable": lambda name: name,
+}
+"""How the compiled plans read each argument-taking field they cover: as its resolver does."""
+
+
 class ParleySchema(strawberry.Schema):
     documents: DocumentPolicy
     """The limits every document is checked against, and the cache of validated ones."""
+    plans: Plans
+    """Compiled plans of the queries dashboards send (schema/plan)."""
 
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
@@ -58,9 +78,12 @@ class ParleySchema(strawberry.Schema):
         """Unexpected errors are logged by `ErrorPolicy`; expected ones need no traceback."""
 
 
-def build_schema(limits: QueryLimits | None = None) -> ParleySchema:
-    """One `DocumentPolicy` per schema: its cache and rules serve every request."""
+def build_schema(limits: QueryLimits | None = None, compiled_plans: bool = True) -> ParleySchema:
+    """One `DocumentPolicy` per schema: its cache and rules serve every request. With
+    `compiled_plans` off, every query runs through the executor (the differential test compares
+    the two)."""
     policy = DocumentPolicy(limits or QueryLimits())
+    plans = Plans(policy.cache, READERS, enabled=compiled_plans)
     schema = ParleySchema(
         query=Query,
         mutation=Mutation,
@@ -73,7 +96,9 @@ def build_schema(limits: QueryLimits | None = None) -> ParleySchema:
             ErrorPolicy,
             FreshLoaders,
             InputPolicy,
+            lambda: CompiledPlans(plans),
         ],
     )
     schema.documents = policy
+    schema.plans = plans
     return schema

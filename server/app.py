@@ -37,7 +37,7 @@ from subscriptions.live import Live
 
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings.from_env()
-    schema = build_schema(settings.query_limits)
+    schema = build_schema(settings.query_limits, compiled_plans=settings.compiled_plans)
     # GraphiQL is served only where it can introspect (with a secret key, by default).
     ide = settings.graphiql and settings.introspection is not Introspection.NONE
     view = GraphQLView(

@@ -105,6 +105,8 @@ class Settings:
     body_timeout_seconds: int = 10
     request_timeout_seconds: int = 15
     statement_timeout_ms: int = 5000
+    compiled_plans: bool = True
+    """Answer covered queries from compiled plans (schema/plan); off: the executor answers all."""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
@@ -116,6 +118,7 @@ class Settings:
             log_format=_choice(env, "PARLEY_LOG_FORMAT", ("text", "json"), defaults.log_format),
             auth_cache_seconds=_int(env, "PARLEY_AUTH_CACHE_SECONDS", defaults.auth_cache_seconds),
             graphiql=_bool(env, "PARLEY_GRAPHIQL", defaults.graphiql),
+            compiled_plans=_bool(env, "PARLEY_COMPILED_PLANS", defaults.compiled_plans),
             max_tokens=_int(env, "PARLEY_MAX_TOKENS", defaults.max_tokens),
             max_query_depth=_int(env, "PARLEY_MAX_QUERY_DEPTH", defaults.max_query_depth),
             max_aliases=_int(env, "PARLEY_MAX_ALIASES", defaults.max_aliases),

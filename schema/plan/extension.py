@@ -1,0 +1,162 @@
+"""Answering covered queries from their compiled plan instead of resolving field by field.
+
+Runs last, once every other extension has had its say (limits, cost points, input policy). For a
+query the plan covers, the answer is built from one statement per root field and written straight
+into the result; graphql-core's executor never runs. Whatever the plan does not cover, and any
+request of a covered query that fails in any way (a bad argument, a refused caller, a database
+error, a missing row), is answered by the executor exactly as before: errors are always the
+executor's own, and a plan only ever answers requests that succeed.
+"""
+
+import logging
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+from graphql import ExecutionResult, OperationDefinitionNode, get_operation_ast
+from graphql.execution.values import VariableValues, get_variable_values
+from strawberry import Schema
+from strawberry.extensions import SchemaExtension
+from strawberry.types.graphql import OperationType
+
+from resolvers.conversation import count_conversations
+from resolvers.filters import conversation_where
+from resolvers.listing import Wanted, list_conversations
+from resolvers.sql import Params
+from schema.cache import Analysed, DocumentCache
+from schema.metrics import PLANS
+from schema.plan.collect import NotCoveredError
+from schema.plan.compile import (
+    Compiler,
+    ConstantRoot,
+    CountRoot,
+    ListRoot,
+    Plan,
+    Readers,
+    directive_variables,
+)
+from schema.plan.shape import Bound
+
+logger = logging.getLogger("parley.plan")
+
+NOT_COVERED = "not covered"
+"""Cached for operations no plan covers, so they are recognised at once next time."""
+
+
+class Plans:
+    """The plans of one schema: where to find them (with the documents) and how to compile them."""
+
+    def __init__(self, documents: DocumentCache, readers: Readers, enabled: bool = True) -> None:
+        self.documents = documents
+        self.readers = readers
+        self.enabled = enabled
+
+    def plan(
+        self,
+        schema: Schema,
+        analysed: Analysed,
+        operation: OperationDefinitionNode,
+        variables: VariableValues,
+    ) -> Plan | None:
+        name = operation.name.value if operation.name else None
+        deciding = analysed.plans.get(("deciding", name))
+        if deciding is None:
+            deciding = analysed.plans[("deciding", name)] = directive_variables(analysed.document)
+        key = ("plan", name, tuple(variables.coerced.get(variable) for variable in deciding))
+        found = analysed.plans.get(key)
+        if found is None:
+            try:
+                found = Compiler(
+                    schema, analysed.document, variables.coerced, self.readers
+                ).compile(operation)
+            except NotCoveredError as why:
+                logger.debug("not covered: %s", why)
+                found = NOT_COVERED
+            analysed.plans[key] = found
+        return found if isinstance(found, Plan) else None
+
+
+def _count_statement(workspace_id: int, where: Any) -> Callable[[Params], str]:
+    def statement(params: Params) -> str:
+        matching = conversation_where(workspace_id, where, params)
+        return f"SELECT COUNT(*) FROM conversation c WHERE {matching}"
+
+    return statement
+
+
+async def run(
+    plan: Plan, schema: Schema, context: Any, variables: VariableValues
+) -> dict[str, Any]:
+    """The operation's `data`, read and written by the plan."""
+    bound: Bound = [slot.resolve(schema, variables) for slot in plan.slots]
+    data: dict[str, Any] = {}
+    for root in plan.roots:
+        if isinstance(root, ConstantRoot):
+            data[root.key] = root.value
+        elif isinstance(root, CountRoot):
+            workspace_id = context.reader().workspace_id
+            data[root.key] = await count_conversations(workspace_id, bound[root.slot])
+        elif isinstance(root, ListRoot):
+            data[root.key] = await _list(root, context, bound)
+    return data
+
+
+async def _list(root: ListRoot, context: Any, bound: Bound) -> dict[str, Any]:
+    workspace_id = context.reader().workspace_id
+    where, order, args = bound[root.slot]
+    needs = root.needs
+    wanted = Wanted(
+        total=needs.total,
+        assistant=needs.assistant,
+        variables=needs.variables,
+        usage_by_model=needs.usage_by_model,
+        message_pages=tuple(dict.fromkeys(bound[slot] for slot in needs.message_slots or ())),
+    )
+    listing = await list_conversations(
+        workspace_id, where, order, args, wanted, _count_statement(workspace_id, where)
+    )
+    return root.connection.write(listing, bound)
+
+
+class CompiledPlans(SchemaExtension):
+    def __init__(self, plans: Plans) -> None:
+        self.plans = plans
+
+    async def on_execute(self) -> AsyncIterator[None]:
+        context = self.execution_context
+        if (
+            self.plans.enabled
+            and context.result is None
+            and context.operation_type is OperationType.QUERY
+            and context.query
+        ):
+            data = await self._answer()
+            if data is not None:
+                context.result = ExecutionResult(data=data)
+        yield
+
+    async def _answer(self) -> dict[str, Any] | None:
+        context = self.execution_context
+        analysed = self.plans.documents.get(context.query or "")
+        if analysed is None:
+            return None
+        operation = get_operation_ast(analysed.document, context.operation_name)
+        if operation is None:
+            return None
+        schema = context.schema
+        variables = get_variable_values(
+            schema._schema, operation.variable_definitions or (), context.variables or {}
+        )
+        if not isinstance(variables, VariableValues):
+            return None  # the executor reports them
+        plan = self.plans.plan(schema, analysed, operation, variables)
+        if plan is None:
+            PLANS.labels("not_covered").inc()
+            return None
+        try:
+            data = await run(plan, schema, context.context, variables)
+        except Exception:  # the executor answers it, with its own error
+            logger.debug("plan gave way to the executor", exc_info=True)
+            PLANS.labels("gave_way").inc()
+            return None
+        PLANS.labels("answered").inc()
+        return data
