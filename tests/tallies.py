@@ -5,6 +5,7 @@ badge count of every combination of the badge filters (types, statuses, assistan
 each value, all values) with `COUNT(*)` through `conversation_where`, the list's own translation.
 """
 
+import importlib
 from collections.abc import Iterable, Mapping, Sequence
 from itertools import product
 
@@ -15,29 +16,38 @@ from resolvers.conversation import count_conversations
 from resolvers.filters import ConversationFilter, conversation_where
 from resolvers.sql import Params, db, fetch
 
-Key = tuple[int, int, str, str]
-KEY = "workspace_id, assistant_id, type, status"
+SLOTS: int = importlib.import_module("models.migrations.0007_conversation_tally").SLOTS
+Key = tuple[int, int, str, str, int]
+KEY = "workspace_id, assistant_id, type, status, slot"
 NOBODY = 999_999_999
 """An assistant id that belongs to no workspace."""
 
 
 async def tally_rows(using: BaseDBAsyncClient | None = None) -> dict[Key, int]:
-    """The tally's non-zero counts (rows that reached 0 may stay)."""
+    """The tally's non-zero counts, per slot (rows that reached 0 may stay)."""
     return await _rows(f"SELECT {KEY}, n FROM conversation_tally WHERE n <> 0", using)
 
 
 async def counted_rows(using: BaseDBAsyncClient | None = None) -> dict[Key, int]:
-    """What the tally must hold, counted from the conversations."""
-    return await _rows(f"SELECT {KEY}, COUNT(*) AS n FROM conversation GROUP BY {KEY}", using)
+    """What the tally must hold, counted from the conversations, each in slot `id % SLOTS`."""
+    return await _rows(
+        f"SELECT {KEY}, COUNT(*) AS n FROM (SELECT workspace_id, assistant_id, type, status, "
+        f"id % {SLOTS} AS slot FROM conversation) AS c GROUP BY {KEY}",
+        using,
+    )
 
 
 async def _rows(sql: str, using: BaseDBAsyncClient | None) -> dict[Key, int]:
     client = using or db()
     rows = await fetch(sql, Params(str(client.capabilities.dialect)), using=client)
     return {
-        (int(r["workspace_id"]), int(r["assistant_id"]), str(r["type"]), str(r["status"])): int(
-            r["n"]
-        )
+        (
+            int(r["workspace_id"]),
+            int(r["assistant_id"]),
+            str(r["type"]),
+            str(r["status"]),
+            int(r["slot"]),
+        ): int(r["n"])
         for r in rows
     }
 

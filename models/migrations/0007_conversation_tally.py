@@ -5,12 +5,17 @@ these rows instead of counting conversations, so it costs the same at 10k rows a
 `conversation` keep them in step inside the writing statement's own transaction, whatever writes:
 the recording path, the sweeper's bulk UPDATE, imports, seeds, bulk loads, cascaded deletes.
 
+Each group is spread over SLOTS rows, a conversation counted in row `id % SLOTS`: a tally row stays
+locked from the write until its transaction commits, and conversations started at the same time
+have consecutive ids, so concurrent starts (or ends) of one assistant's chats do not queue behind
+each other's whole transaction. A count sums the slots.
+
 PostgreSQL: statement-level triggers over transition tables, so a statement adds one delta per
-group, not one per row; deltas are applied with `ON CONFLICT … DO UPDATE SET n = n + delta` (exact
-under concurrent writers) in key order, so two multi-row statements lock tally rows in the same
-order and cannot deadlock each other. TRUNCATE empties the tally too. SQLite (one writer at a time):
-row-level triggers with the same upsert. Rows that reach 0 stay. The backfill runs after the
-triggers exist, with writers locked out until commit, so no row is counted twice or missed.
+tally row, not one per conversation; deltas are applied with `ON CONFLICT … DO UPDATE SET n = n +
+delta` (exact under concurrent writers) in key order, so two multi-row statements lock tally rows
+in the same order and cannot deadlock each other. TRUNCATE empties the tally too. SQLite (one writer
+at a time): row-level triggers with the same upsert. Rows that reach 0 stay. The backfill runs after
+the triggers exist, with writers locked out until commit, so no row is counted twice or missed.
 """
 
 from typing import Any
@@ -18,30 +23,32 @@ from typing import Any
 from tortoise import migrations
 from tortoise.migrations import operations as ops
 
-KEY = "workspace_id, assistant_id, type, status"
+SLOTS = 8
+KEY = "workspace_id, assistant_id, type, status, slot"
+ROW = f"workspace_id, assistant_id, type, status, id % {SLOTS} AS slot"
+"""A conversation's tally row: its group, and one of SLOTS rows of it, picked by id."""
+UPSERT = f"INSERT INTO conversation_tally AS tally ({KEY}, n)"
+ADD = f"ON CONFLICT ({KEY}) DO UPDATE SET n = tally.n + EXCLUDED.n"
 
 POSTGRES_APPLY = f"""
 CREATE FUNCTION conversation_tally_apply() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_OP = 'INSERT' THEN
-        INSERT INTO conversation_tally AS tally ({KEY}, n)
-        SELECT {KEY}, count(*) FROM new_rows
-        GROUP BY {KEY} ORDER BY {KEY}
-        ON CONFLICT ({KEY}) DO UPDATE SET n = tally.n + EXCLUDED.n;
+        {UPSERT}
+        SELECT {KEY}, count(*) FROM (SELECT {ROW} FROM new_rows) AS added
+        GROUP BY {KEY} ORDER BY {KEY} {ADD};
     ELSIF TG_OP = 'DELETE' THEN
-        INSERT INTO conversation_tally AS tally ({KEY}, n)
-        SELECT {KEY}, -count(*) FROM old_rows
-        GROUP BY {KEY} ORDER BY {KEY}
-        ON CONFLICT ({KEY}) DO UPDATE SET n = tally.n + EXCLUDED.n;
+        {UPSERT}
+        SELECT {KEY}, -count(*) FROM (SELECT {ROW} FROM old_rows) AS removed
+        GROUP BY {KEY} ORDER BY {KEY} {ADD};
     ELSE
-        INSERT INTO conversation_tally AS tally ({KEY}, n)
+        {UPSERT}
         SELECT {KEY}, sum(delta) FROM (
-            SELECT {KEY}, -1 AS delta FROM old_rows
+            SELECT {ROW}, -1 AS delta FROM old_rows
             UNION ALL
-            SELECT {KEY}, 1 AS delta FROM new_rows
+            SELECT {ROW}, 1 AS delta FROM new_rows
         ) AS moved
-        GROUP BY {KEY} HAVING sum(delta) <> 0 ORDER BY {KEY}
-        ON CONFLICT ({KEY}) DO UPDATE SET n = tally.n + EXCLUDED.n;
+        GROUP BY {KEY} HAVING sum(delta) <> 0 ORDER BY {KEY} {ADD};
     END IF;
     RETURN NULL;
 END
@@ -50,8 +57,8 @@ $$
 
 POSTGRES_FORWARD = [
     "CREATE TABLE conversation_tally (workspace_id BIGINT NOT NULL, assistant_id BIGINT NOT NULL, "
-    "type VARCHAR(16) NOT NULL, status VARCHAR(16) NOT NULL, n BIGINT NOT NULL, "
-    f"PRIMARY KEY ({KEY}))",
+    "type VARCHAR(16) NOT NULL, status VARCHAR(16) NOT NULL, slot SMALLINT NOT NULL, "
+    f"n BIGINT NOT NULL, PRIMARY KEY ({KEY}))",
     POSTGRES_APPLY,
     "CREATE FUNCTION conversation_tally_clear() RETURNS trigger LANGUAGE plpgsql AS $$ "
     "BEGIN DELETE FROM conversation_tally; RETURN NULL; END $$",
@@ -67,7 +74,7 @@ POSTGRES_FORWARD = [
     "CREATE TRIGGER conversation_tally_truncate AFTER TRUNCATE ON conversation "
     "FOR EACH STATEMENT EXECUTE FUNCTION conversation_tally_clear()",
     f"INSERT INTO conversation_tally ({KEY}, n) "
-    f"SELECT {KEY}, count(*) FROM conversation GROUP BY {KEY}",
+    f"SELECT {KEY}, count(*) FROM (SELECT {ROW} FROM conversation) AS existing GROUP BY {KEY}",
 ]
 POSTGRES_BACKWARD = [
     "DROP TRIGGER conversation_tally_truncate ON conversation",
@@ -83,25 +90,26 @@ POSTGRES_BACKWARD = [
 def _sqlite_add(row: str, delta: int) -> str:
     return (
         f"INSERT INTO conversation_tally ({KEY}, n) VALUES ({row}.workspace_id, "
-        f"{row}.assistant_id, {row}.type, {row}.status, {delta}) "
+        f"{row}.assistant_id, {row}.type, {row}.status, {row}.id % {SLOTS}, {delta}) "
         f"ON CONFLICT ({KEY}) DO UPDATE SET n = n + excluded.n;"
     )
 
 
 SQLITE_FORWARD = [
     "CREATE TABLE conversation_tally (workspace_id INTEGER NOT NULL, assistant_id INTEGER NOT NULL, "
-    "type VARCHAR(16) NOT NULL, status VARCHAR(16) NOT NULL, n INTEGER NOT NULL, "
-    f"PRIMARY KEY ({KEY})) WITHOUT ROWID",
+    "type VARCHAR(16) NOT NULL, status VARCHAR(16) NOT NULL, slot INTEGER NOT NULL, "
+    f"n INTEGER NOT NULL, PRIMARY KEY ({KEY})) WITHOUT ROWID",
     "CREATE TRIGGER conversation_tally_insert AFTER INSERT ON conversation BEGIN "
     f"{_sqlite_add('new', 1)} END",
     "CREATE TRIGGER conversation_tally_update AFTER UPDATE OF workspace_id, assistant_id, type, "
-    "status ON conversation WHEN old.workspace_id IS NOT new.workspace_id "
+    "status, id ON conversation WHEN old.workspace_id IS NOT new.workspace_id "
     "OR old.assistant_id IS NOT new.assistant_id OR old.type IS NOT new.type "
-    f"OR old.status IS NOT new.status BEGIN {_sqlite_add('old', -1)} {_sqlite_add('new', 1)} END",
+    "OR old.status IS NOT new.status OR old.id IS NOT new.id "
+    f"BEGIN {_sqlite_add('old', -1)} {_sqlite_add('new', 1)} END",
     "CREATE TRIGGER conversation_tally_delete AFTER DELETE ON conversation BEGIN "
     f"{_sqlite_add('old', -1)} END",
     f"INSERT INTO conversation_tally ({KEY}, n) "
-    f"SELECT {KEY}, count(*) FROM conversation GROUP BY {KEY}",
+    f"SELECT {KEY}, count(*) FROM (SELECT {ROW} FROM conversation) AS existing GROUP BY {KEY}",
 ]
 SQLITE_BACKWARD = [
     "DROP TRIGGER conversation_tally_delete",
