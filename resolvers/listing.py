@@ -10,7 +10,7 @@ so both ways of answering a list agree; tests/test_plan_differential.py checks t
 """
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -23,6 +23,7 @@ from resolvers.keyset import page_statement, page_window, reads_descending, sort
 from resolvers.message import MessagePage, message_page_conditions, message_page_of
 from resolvers.pagination import PageArgs, PageInfo
 from resolvers.sql import Params, dialect, fetch
+from resolvers.tally import count_sql
 from resolvers.usage import ModelUsage, UsageTotals
 
 
@@ -42,6 +43,8 @@ class ListedAssistant:
     id: int
     name: str
     created_at: datetime
+    pre_chat_form: list[dict[str, Any]]
+    extracted_variables: list[dict[str, Any]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,6 +173,10 @@ class _Json:
             return f"json_group_array({item})"
         return f"json_agg({item} ORDER BY {order})" if order else f"json_agg({item})"
 
+    def nested_column(self, column: str) -> str:
+        """A JSON column inside a JSON value (SQLite keeps it as text)."""
+        return column if self.postgres else f"json({column})"
+
     def nested(self, subquery: str) -> str:
         """A subquery's JSON inside another JSON value (SQLite would quote it as text)."""
         return f"({subquery})" if self.postgres else f"json(({subquery}))"
@@ -181,19 +188,21 @@ async def list_conversations(
     order: ConversationOrder,
     args: PageArgs,
     wanted: Wanted,
-    count_sql: Callable[[Params], str] | None = None,
 ) -> Listing:
-    """The page and what `wanted` asks for, from one statement. `count_sql` writes the total's
-    scalar subquery with the statement's parameters (asked for when `wanted.total`)."""
+    """The page and what `wanted` asks for, from one statement (the total from the badge counts
+    where its filter allows, resolvers/tally.py)."""
     # Parameters are added in the order their placeholders appear: SQLite's are positional.
     params = Params(dialect())
     js = _Json(params.dialect)
-    total_sql = f"({count_sql(params)})" if wanted.total and count_sql is not None else "NULL"
+    total_sql = f"({count_sql(workspace_id, where, params)})" if wanted.total else "NULL"
     items = [f"p.{name}" for name in _CONVERSATION_COLUMNS]
     join = ""
     if wanted.assistant:
         join = "LEFT JOIN assistant a ON a.id = p.assistant_id AND a.workspace_id = p.workspace_id"
-        items.append(js.array(["a.id", "a.name", "a.created_at"]))
+        forms = ("a.pre_chat_form", "a.extracted_variables")
+        items.append(
+            js.array(["a.id", "a.name", "a.created_at", *(js.nested_column(f) for f in forms)])
+        )
     if wanted.variables:
         variable = js.array(["v.name", "v.source", "v.type", "v.value_json", "v.collected_at"])
         items.append(
@@ -290,7 +299,13 @@ def _conversation(item: list[Any], wanted: Wanted, ordered: bool) -> ListedConve
     if wanted.assistant:
         found = next(rest)
         if found[0] is not None:
-            row.assistant = ListedAssistant(id=found[0], name=found[1], created_at=_time(found[2]))
+            row.assistant = ListedAssistant(
+                id=found[0],
+                name=found[1],
+                created_at=_time(found[2]),
+                pre_chat_form=found[3],
+                extracted_variables=found[4],
+            )
     if wanted.variables:
         row.variables = [
             ListedVariable(

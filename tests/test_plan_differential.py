@@ -31,8 +31,16 @@ TOPICS = ("refund", "invoice", "shipping", "password", "warranty")
 async def _data() -> tuple[str, list[str]]:
     """A workspace with varied conversations (and a second tenant the answers must never show)."""
     workspace_id, key = await factories.workspace("Acme")
+    form = [
+        {"name": "email", "label": "Your email", "type": "EMAIL", "required": True},
+        {"name": "plan", "type": "SELECT", "options": ["free", "pro"]},
+        {"name": "code", "type": "TEXT", "pattern": "^[A-Z]{3}$"},
+    ]
+    extracted = [{"name": "seats", "type": "NUMBER", "description": "How many seats"}]
     bots = [
-        await factories.assistant(workspace_id, "Support bot"),
+        await factories.assistant(
+            workspace_id, "Support bot", pre_chat_form=form, extracted_variables=extracted
+        ),
         await factories.assistant(workspace_id, "Sales bot"),
     ]
     other_id, _ = await factories.workspace("Other")
@@ -248,8 +256,12 @@ class Generator:
             fields.append(f"visitor {{ {' '.join(visitor)} }}")
         if self.pick.random() < 0.4:
             assistant = self.subset(["id", "name", "createdAt", "__typename"])
-            if self.pick.random() < 0.03:
-                assistant.append("preChatForm { name }")  # not covered
+            if self.pick.random() < 0.3:
+                form = self.subset(["name", "label", "type", "required", "options", "pattern"])
+                assistant.append(f"preChatForm {{ {' '.join(form)} }}")
+            if self.pick.random() < 0.2:
+                defined = self.subset(["name", "type", "description", "__typename"])
+                assistant.append(f"extractedVariables {{ {' '.join(defined)} }}")
             fields.append(f"assistant {{ {self.wrap('Assistant', assistant)} }}")
         for number in range(self.pick.choice((0, 0, 1, 1, 2))):
             fields.append(self.messages(f"m{number}" if number else None))

@@ -2,6 +2,8 @@
 
 from typing import Any
 
+from starlette.applications import Starlette
+
 from tests import factories
 from tests.api import Api
 
@@ -16,9 +18,7 @@ PAGE = """query($n: Int!) { conversations(first: $n) { totalCount edges { node {
 } } } }"""
 
 
-async def test_statements_per_page_do_not_grow_with_the_page(
-    api: Api, count_statements: Any
-) -> None:
+async def _page_statements(api: Api, count_statements: Any) -> dict[int, int]:
     workspace_id, key = await factories.workspace()
     bots = [await factories.assistant(workspace_id, name=f"bot {i}") for i in range(3)]
     for i in range(100):
@@ -58,6 +58,26 @@ async def test_statements_per_page_do_not_grow_with_the_page(
             ]
         )
 
+    return counts
+
+
+async def test_a_page_costs_one_statement_whatever_its_size_and_nesting(
+    api: Api, count_statements: Any
+) -> None:
+    """The compiled plan (schema/plan) reads the page, its total and every relation at once."""
+    counts = await _page_statements(api, count_statements)
+    assert counts[1] == counts[100] == 1, counts
+
+
+async def test_resolved_field_by_field_a_page_costs_one_statement_per_relation(
+    app: Starlette, api: Api, count_statements: Any
+) -> None:
+    plans = app.state.graphql_view.schema.plans
+    plans.enabled = False
+    try:
+        counts = await _page_statements(api, count_statements)
+    finally:
+        plans.enabled = True
     # page, count, assistants, variables, usage by model, messages
     assert counts[1] == counts[100] == 6, counts
 

@@ -28,6 +28,7 @@ from graphql import (
 from graphql.language import Visitor
 from strawberry import Schema
 
+from models.enums import VariableType
 from resolvers.ids import encode_id
 from resolvers.listing import ListedConversation, ListedMessage, ListedVariable, Listing
 from resolvers.message import MessagePage, message_cursor
@@ -151,6 +152,27 @@ ASSISTANT = _scalars(
         "createdAt": attribute("created_at", serialize_datetime),
     },
 )
+FORM_FIELD = _scalars(
+    "FormField",
+    {
+        "name": lambda item, _bound: item["name"],
+        "label": lambda item, _bound: item.get("label", item["name"]),
+        "type": lambda item, _bound: VariableType(item["type"]).value,
+        "required": lambda item, _bound: bool(item.get("required", False)),
+        "options": lambda item, _bound: item.get("options"),
+        "pattern": lambda item, _bound: item.get("pattern"),
+    },
+)
+VARIABLE_DEFINITION = _scalars(
+    "VariableDefinition",
+    {
+        "name": lambda item, _bound: item["name"],
+        "type": lambda item, _bound: VariableType(item["type"]).value,
+        "description": lambda item, _bound: item.get("description"),
+    },
+)
+"""An assistant's form and variables are JSON lists, read as `FormField.of` and
+`VariableDefinition.of` read them."""
 VARIABLE = _scalars(
     "Variable",
     {
@@ -328,7 +350,7 @@ class Compiler:
             return _visitor, self._object("Visitor", selections, VISITOR), False
         if name == "assistant":
             needs.assistant = True
-            return _assistant, self._object("Assistant", selections, ASSISTANT), False
+            return _assistant, self._object("Assistant", selections, ASSISTANT, self._form), False
         if name == "usageByModel":
             needs.usage_by_model = True
             model_usage = self._object(
@@ -358,6 +380,15 @@ class Compiler:
             needs.message_slots.append(slot)
             return _message_page_of(slot), self._message_connection(selections), False
         raise NotCoveredError(f"Conversation.{name}")
+
+    def _form(self, item: Collected) -> Entry:
+        if item.name == "preChatForm":
+            shape = self._object("FormField", item.selection_sets, FORM_FIELD)
+            return attribute("pre_chat_form"), shape, True
+        if item.name == "extractedVariables":
+            shape = self._object("VariableDefinition", item.selection_sets, VARIABLE_DEFINITION)
+            return attribute("extracted_variables"), shape, True
+        raise NotCoveredError(f"Assistant.{item.name}")
 
     def _usage_field(self, item: Collected, owner: str) -> Entry:
         if item.name != "usage":

@@ -9,7 +9,7 @@ executor's own, and a plan only ever answers requests that succeed.
 """
 
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from typing import Any
 
 from graphql import ExecutionResult, OperationDefinitionNode, get_operation_ast
@@ -19,9 +19,7 @@ from strawberry.extensions import SchemaExtension
 from strawberry.types.graphql import OperationType
 
 from resolvers.conversation import count_conversations
-from resolvers.filters import conversation_where
 from resolvers.listing import Wanted, list_conversations
-from resolvers.sql import Params
 from schema.cache import Analysed, DocumentCache
 from schema.metrics import PLANS
 from schema.plan.collect import NotCoveredError
@@ -75,14 +73,6 @@ class Plans:
         return found if isinstance(found, Plan) else None
 
 
-def _count_statement(workspace_id: int, where: Any) -> Callable[[Params], str]:
-    def statement(params: Params) -> str:
-        matching = conversation_where(workspace_id, where, params)
-        return f"SELECT COUNT(*) FROM conversation c WHERE {matching}"
-
-    return statement
-
-
 async def run(
     plan: Plan, schema: Schema, context: Any, variables: VariableValues
 ) -> dict[str, Any]:
@@ -111,9 +101,7 @@ async def _list(root: ListRoot, context: Any, bound: Bound) -> dict[str, Any]:
         usage_by_model=needs.usage_by_model,
         message_pages=tuple(dict.fromkeys(bound[slot] for slot in needs.message_slots or ())),
     )
-    listing = await list_conversations(
-        workspace_id, where, order, args, wanted, _count_statement(workspace_id, where)
-    )
+    listing = await list_conversations(workspace_id, where, order, args, wanted)
     return root.connection.write(listing, bound)
 
 
