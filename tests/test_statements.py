@@ -38,7 +38,7 @@ async def _page_statements(api: Api, count_statements: Any) -> dict[int, int]:
         )
     await api(PAGE, {"n": 1}, key=key)  # the key's last_used_at is written once, before counting
 
-    counts = {}
+    counts: dict[int, int] = {}
     for n in (1, 100):
         with count_statements() as counter:
             result = await api(PAGE, {"n": n}, key=key)
