@@ -32,21 +32,21 @@ def tally_answers(where: ConversationFilter) -> bool:
 def count_sql(workspace_id: int, where: ConversationFilter, params: Params) -> str:
     """One statement whose one row's `n` is how many of the workspace's conversations match.
 
-    For callers that assemble their own statements (a compiled plan); `count_conversations` runs
-    it."""
+    Its names are qualified, so it can stand as a subquery in a caller's own statement (a
+    compiled plan's page); `count_conversations` runs it alone."""
     if not tally_answers(where):
         matching = conversation_where(workspace_id, where, params)
         return f"SELECT COUNT(*) AS n FROM conversation c WHERE {matching}"
-    conditions = [f"workspace_id = {params.add(workspace_id)}"]
+    conditions = [f"t.workspace_id = {params.add(workspace_id)}"]
     for column, values in (
-        ("type", where.types),
-        ("status", where.statuses),
-        ("assistant_id", where.assistant_ids),
+        ("t.type", where.types),
+        ("t.status", where.statuses),
+        ("t.assistant_id", where.assistant_ids),
     ):
         if values is not None:
             conditions.append(_in_list(column, values, params))
     matching = " AND ".join(conditions)
-    return f"SELECT COALESCE(SUM(n), 0) AS n FROM conversation_tally WHERE {matching}"
+    return f"SELECT COALESCE(SUM(t.n), 0) AS n FROM conversation_tally t WHERE {matching}"
 
 
 def _in_list(column: str, values: tuple[Any, ...], params: Params) -> str:
