@@ -5,6 +5,10 @@ the next number of its workspace (locking the workspace row until commit, so num
 in order and a live reader never skips one), PostgreSQL is asked to NOTIFY other processes at
 commit, and this process's commit listeners hear of it right after. Notices carry numbers only;
 listeners read the rows.
+
+Events are the last thing a change writes, and on PostgreSQL numbering, inserting and notifying
+are one statement: the workspace row is locked only from that statement to the commit, so writers
+of one workspace's many conversations overlap everything else they do.
 """
 
 from collections import defaultdict
@@ -83,39 +87,68 @@ async def _record(
     by_workspace: dict[int, list[tuple[int, int | None]]] = defaultdict(list)
     for workspace_id, conversation_id, message_id in items:
         by_workspace[workspace_id].append((conversation_id, message_id))
-    rows, notices = [], []
-    for workspace_id in sorted(by_workspace):  # one lock order, so sweepers cannot deadlock
-        events = by_workspace[workspace_id]
-        last = await _take_numbers(workspace_id, len(events))
-        for seq, (conversation_id, message_id) in enumerate(events, start=last - len(events) + 1):
-            rows.append(
-                ConversationEvent(
-                    workspace_id=workspace_id,
-                    conversation_id=conversation_id,
-                    message_id=message_id,
-                    kind=kind,
-                    seq=seq,
-                    created_at=at,
-                )
-            )
-        notices.append((workspace_id, last))
-    await ConversationEvent.bulk_create(rows)
-    pending += notices
     if dialect() == "postgres":
-        params = Params("postgres")
-        calls = ", ".join(
-            f"pg_notify('{CHANNEL}', {params.add(f'{workspace_id}:{seq}')})"
-            for workspace_id, seq in notices
-        )
-        await fetch(f"SELECT {calls}", params)
+        notices = [
+            await _numbered(workspace_id, by_workspace[workspace_id], kind, at)
+            for workspace_id in sorted(by_workspace)  # one lock order: sweepers cannot deadlock
+        ]
+    else:
+        notices = [
+            await _numbered_in_steps(workspace_id, by_workspace[workspace_id], kind, at)
+            for workspace_id in sorted(by_workspace)
+        ]
+    pending += notices
 
 
-async def _take_numbers(workspace_id: int, count: int) -> int:
-    """Reserves `count` event numbers of the workspace; returns the last one."""
-    params = Params(dialect())
+async def _numbered(
+    workspace_id: int, events: list[tuple[int, int | None]], kind: EventKind, at: datetime
+) -> tuple[int, int]:
+    """Numbers, writes and announces the events of one workspace in one statement."""
+    params = Params("postgres")
+    workspace, count = params.add(workspace_id), params.add(len(events))
+    conversations = params.add([conversation_id for conversation_id, _ in events])
+    messages = params.add([message_id for _, message_id in events])
+    sql = (
+        "WITH numbered AS (UPDATE workspace SET event_seq = event_seq + "
+        f"{count}::bigint WHERE id = {workspace} RETURNING event_seq), "
+        "written AS (INSERT INTO conversation_event "
+        "(workspace_id, conversation_id, message_id, kind, seq, created_at) "
+        f"SELECT {workspace}, e.conversation_id, e.message_id, {params.add(kind)}, "
+        f"numbered.event_seq - {count}::bigint + e.position, {params.add(at)} "
+        f"FROM numbered, unnest({conversations}::bigint[], {messages}::bigint[]) "
+        "WITH ORDINALITY AS e(conversation_id, message_id, position) RETURNING seq) "
+        "SELECT event_seq, pg_notify("
+        f"'{CHANNEL}', {workspace}::text || ':' || event_seq::text), "
+        "(SELECT count(*) FROM written) AS written FROM numbered"
+    )
+    rows = await fetch(sql, params)
+    return workspace_id, int(rows[0]["event_seq"])
+
+
+async def _numbered_in_steps(
+    workspace_id: int, events: list[tuple[int, int | None]], kind: EventKind, at: datetime
+) -> tuple[int, int]:
+    """SQLite runs one writer at a time: numbering and writing need not be one statement."""
+    params = Params("sqlite")
     rows = await fetch(
-        f"UPDATE workspace SET event_seq = event_seq + {params.add(count)} "
+        f"UPDATE workspace SET event_seq = event_seq + {params.add(len(events))} "
         f"WHERE id = {params.add(workspace_id)} RETURNING event_seq",
         params,
     )
-    return int(rows[0]["event_seq"])
+    last = int(rows[0]["event_seq"])
+    await ConversationEvent.bulk_create(
+        [
+            ConversationEvent(
+                workspace_id=workspace_id,
+                conversation_id=conversation_id,
+                message_id=message_id,
+                kind=kind,
+                seq=seq,
+                created_at=at,
+            )
+            for seq, (conversation_id, message_id) in enumerate(
+                events, start=last - len(events) + 1
+            )
+        ]
+    )
+    return workspace_id, last

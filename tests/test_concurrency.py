@@ -8,8 +8,8 @@ import asyncio
 from decimal import Decimal
 from typing import Any
 
-from models import Conversation, Message
-from resolvers.ids import encode_id
+from models import Conversation, ConversationEvent, Message, Workspace
+from resolvers.ids import decode_id, encode_id
 from tests import factories
 from tests.api import Api
 
@@ -74,3 +74,57 @@ async def test_concurrent_retries_of_one_message_store_it_once(api: Api) -> None
     assert len(ids) == 1
     assert await Message.all().count() == 1
     assert (await Conversation.get()).message_count == 1
+
+
+async def test_writers_of_many_conversations_number_events_so_no_reader_skips_one(
+    api: Api,
+) -> None:
+    """Events of one workspace are numbered at the end of each write (resolvers/event.py): many
+    conversations written at once still commit their numbers in order, so a reader that takes
+    everything after the last number it saw (as the live views do) never passes a gap that a
+    later commit fills."""
+    key, first = await started(api)
+    others = [await api(START, {"a": await _assistant_of(first)}, key=key) for _ in range(7)]
+    conversations = [first] + [
+        result.data["startConversation"]["conversation"]["id"] for result in others
+    ]
+    workspace_id = (await Conversation.get(id=decode_id(first, "Conversation"))).workspace_id
+    seen: list[int] = []
+    writing = True
+
+    async def read() -> None:
+        while writing or not seen or seen[-1] < await _last(workspace_id):
+            after = seen[-1] if seen else 0
+            rows = await ConversationEvent.filter(workspace_id=workspace_id, seq__gt=after)
+            numbers = sorted(row.seq for row in rows)
+            # Whatever is visible after the last number seen follows it without a hole.
+            assert numbers == list(range(after + 1, after + 1 + len(numbers))), (after, numbers)
+            seen.extend(numbers)
+            await asyncio.sleep(0)
+
+    reader = asyncio.create_task(read())
+    results = await asyncio.gather(
+        *(
+            api(SEND, reply(conversation, n), key=key)
+            for n in range(WRITERS)
+            for conversation in conversations
+        )
+    )
+    writing = False
+    await reader
+    assert all("errors" not in result.body for result in results)
+    total = await ConversationEvent.filter(workspace_id=workspace_id).count()
+    assert seen == list(range(1, total + 1))
+    assert total == len(conversations) + WRITERS * len(conversations)  # starts and messages
+
+
+START = "mutation($a: ID!) { startConversation(input: {assistantId: $a}) { conversation { id } } }"
+
+
+async def _assistant_of(conversation: str) -> str:
+    row = await Conversation.get(id=decode_id(conversation, "Conversation"))
+    return encode_id("Assistant", row.assistant_id)
+
+
+async def _last(workspace_id: int) -> int:
+    return int((await Workspace.get(id=workspace_id)).event_seq)
