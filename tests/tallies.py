@@ -1,9 +1,9 @@
 """Checks that the badge counts kept by triggers (resolvers/tally.py) are exact.
 
-`assert_badges_exact` compares the tally with `GROUP BY` over the conversations themselves, and the
-badge count of every combination of the badge filters (types, statuses, assistants: unset, empty,
-each value, all values) with `COUNT(*)` through `conversation_where`, the list's own translation.
-"""
+`assert_badges_exact` compares the tally, slot by slot, with `GROUP BY` over the conversations,
+and the badge count of every combination of the badge filters (types, statuses, assistants: unset,
+empty, each value, all values) with `COUNT(*)` through `conversation_where`, the list's own
+translation."""
 
 import importlib
 from collections.abc import Iterable, Mapping, Sequence
