@@ -1,0 +1,118 @@
+"""The bench's own PostgreSQL database (created and migrated once, reused afterwards) and, each
+run, a fresh workspace: its secret key, an assistant with a widget key, and the widgets'
+conversations with their session tokens, all made through the public API."""
+
+import asyncio
+import os
+import subprocess
+from dataclasses import dataclass
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+
+from bench.live.http import Connection
+from bench.live.processes import PARLEY, ROOT
+
+DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/parley_live_bench"
+
+CREATE_ASSISTANT = (
+    "mutation($input: AssistantInput!) { createAssistant(input: $input) { assistant { id } } }"
+)
+CREATE_KEY = "mutation($input: CreateApiKeyInput!) { createApiKey(input: $input) { secret } }"
+START = (
+    "mutation($input: StartConversationInput!) { startConversation(input: $input) "
+    "{ conversation { id startedAt } sessionToken } }"
+)
+
+
+@dataclass(frozen=True)
+class Widget:
+    conversation_id: str
+    session_token: str
+
+
+@dataclass(frozen=True)
+class Workspace:
+    secret_key: str
+    assistant_id: str
+    widgets: list[Widget]
+
+
+def database_url() -> str:
+    url = os.environ.get("LIVE_BENCH_DATABASE_URL", DEFAULT_URL)
+    if "bench" not in urlsplit(url).path:
+        raise SystemExit("LIVE_BENCH_DATABASE_URL must name a database whose name holds 'bench'")
+    return url
+
+
+def database_name(url: str) -> str:
+    return urlsplit(url).path.lstrip("/")
+
+
+def maintenance_url(url: str) -> str:
+    """The same server's `postgres` database: the bench's own look-ups never touch the measured
+    database, so they are never counted as its statements."""
+    parts = urlsplit(url)
+    return urlunsplit(("postgresql", parts.netloc, "/postgres", "", ""))
+
+
+async def _ensure(url: str) -> None:
+    connection = await asyncpg.connect(maintenance_url(url))
+    try:
+        name = database_name(url)
+        exists = await connection.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name)
+        if not exists:
+            await connection.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await connection.close()
+
+
+def prepare_database(url: str) -> None:
+    """Creates the database if it is missing and applies Parley's migrations (idempotent)."""
+    asyncio.run(_ensure(url))
+    env = {**os.environ, "DATABASE_URL": url}
+    subprocess.run([PARLEY, "migrate"], cwd=ROOT, env=env, check=True, capture_output=True)  # noqa: S603
+
+
+def create_workspace(url: str, name: str) -> str:
+    env = {**os.environ, "DATABASE_URL": url}
+    done = subprocess.run(  # noqa: S603
+        [PARLEY, "create-workspace", name],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return done.stdout.strip().splitlines()[-1]
+
+
+async def populate(graphql_url: str, secret_key: str, widgets: int) -> Workspace:
+    """An assistant, its widget key and `widgets` WEB_WIDGET conversations started with it."""
+    admin = Connection(graphql_url, secret_key)
+    try:
+        made = await admin.execute(CREATE_ASSISTANT, {"input": {"name": "Live bench"}})
+        assistant = made["createAssistant"]["assistant"]["id"]
+        key = await admin.execute(
+            CREATE_KEY, {"input": {"kind": "PUBLISHABLE", "assistantId": assistant}}
+        )
+    finally:
+        await admin.close()
+    publishable = key["createApiKey"]["secret"]
+    started: list[Widget] = []
+
+    async def starter(count: int) -> None:
+        connection = Connection(graphql_url, publishable)
+        try:
+            for _ in range(count):
+                data = await connection.execute(
+                    START, {"input": {"assistantId": assistant, "type": "WEB_WIDGET"}}
+                )
+                payload = data["startConversation"]
+                started.append(Widget(payload["conversation"]["id"], payload["sessionToken"]))
+        finally:
+            await connection.close()
+
+    lanes = 8
+    await asyncio.gather(*(starter(widgets // lanes + (i < widgets % lanes)) for i in range(lanes)))
+    return Workspace(secret_key, assistant, started)
