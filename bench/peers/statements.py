@@ -11,6 +11,7 @@ request saves.
 import asyncio
 import os
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -21,6 +22,8 @@ import asyncpg
 
 LOG_FOLDER = Path("/var/log/postgresql")
 _ENTRY_MARKERS = ("LOG:  statement: ", "LOG:  execute ")
+HEAD = 110
+"""Characters of a statement shown in the report: enough to tell them apart."""
 _TRANSACTION = ("BEGIN", "COMMIT", "ROLLBACK", "START TRANSACTION", "SAVEPOINT", "RELEASE")
 
 
@@ -68,10 +71,22 @@ class Counted:
     """Of which asyncpg's pool reset (`SELECT pg_advisory_unlock_all(); CLOSE ALL; …`)."""
     transaction: float
     """Of which BEGIN / COMMIT / ROLLBACK / savepoints."""
+    heads: tuple[tuple[str, float], ...] = ()
+    """Each distinct statement's opening words and how often a request sent it."""
+
+
+def _text(entry: str) -> str:
+    """The statement itself, without the log's `statement:` or `execute <name>:` in front."""
+    return entry.split(": ", 2)[-1].strip()
+
+
+def _head(entry: str) -> str:
+    words = " ".join(_text(entry).split())
+    return words if len(words) <= HEAD else words[: HEAD - 1] + "…"
 
 
 def _classify(entry: str) -> str:
-    text = entry.split(": ", 2)[-1].strip().upper()
+    text = _text(entry).upper()
     if "PG_ADVISORY_UNLOCK_ALL" in text:
         return "reset"
     if text.startswith(_TRANSACTION):
@@ -89,15 +104,19 @@ def count(log: Path, database: str, send: Callable[[int], None], requests: int) 
         file.seek(start)
         text = file.read().decode(errors="replace")
     kinds = {"reset": 0, "transaction": 0, "statement": 0}
+    heads: Counter[str] = Counter()
     for line in text.splitlines():
         if f"@{database} " not in line:
             continue
         for marker in _ENTRY_MARKERS:
             if marker in line:
-                kinds[_classify(line[line.index(marker) :])] += 1
+                entry = line[line.index(marker) :]
+                kinds[_classify(entry)] += 1
+                heads[_head(entry)] += 1
     total = sum(kinds.values())
     return Counted(
         total=total / requests,
         resets=kinds["reset"] / requests,
         transaction=kinds["transaction"] / requests,
+        heads=tuple((head, n / requests) for head, n in heads.most_common()),
     )
