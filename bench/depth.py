@@ -109,9 +109,9 @@ async def run(bench: Bench) -> tuple[list[str], list[Explained]]:
         if len(result.probe.data["conversations"]["edges"]) != PAGE
     ]
     checks += [f"FAIL {name}: not a full page of {PAGE}" for name in short]
-    plans = [
-        Explained(item.spec.name, results[item.spec.name].probe.statement("FROM conversation c"))
-        for item in placed
-        if item.position > 0
-    ]
+    plans = []
+    for item in placed:
+        statement = results[item.spec.name].probe.statement("FROM conversation c")
+        if item.position > 0 and statement is not None:
+            plans.append(Explained(item.spec.name, statement))
     return checks, plans

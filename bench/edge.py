@@ -4,8 +4,9 @@ limit on (the defaults) and with every limit off, interleaved round by round in 
 Tortoise is initialised once per process, by the started app's lifespan, so the contenders are
 apps built by `create_app` beside it that adopt its live feed, open sockets and caller cache (a
 remembered key is not a limit) instead of running a lifespan; each has rate limits of its own
-settings. Same database, key, query and answer: only the limits differ. A third app without the
-edge's middleware shows what the edge's plumbing costs with nothing to check."""
+settings. Same database, key, query and answer: only the limits differ. A third app with no edge
+middleware but the authentication gate shows what the edge's plumbing costs with nothing to
+check."""
 
 import statistics
 from collections.abc import AsyncIterator
@@ -15,6 +16,7 @@ from functools import partial
 from math import ceil, floor, sqrt
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.routing import Route
 
 from bench.client import GraphQLClient, Request
@@ -25,6 +27,7 @@ from bench.timing import Budget, Case, measure
 from resolvers.ratelimit import Limits, RateLimits
 from schema.introspection import Introspection
 from server.app import create_app
+from server.gate import AuthGate
 from server.settings import Settings
 
 TARGET = 1.05
@@ -57,11 +60,14 @@ EDGE = (
 
 
 def limits_on(settings: Settings) -> Settings:
-    """`settings` with every limit of the edge at its default; nothing else changed."""
+    """`settings` with every limit of the edge at its default, but a points budget this run
+    cannot spend (pages are costed, ~40 points each: the default 100,000 a minute would refuse
+    within seconds); the budget is still spent from, so its cost is measured."""
     defaults = Settings()
     return replace(
         settings,
-        **{name: getattr(defaults, name) for name in EDGE},
+        **{name: getattr(defaults, name) for name in EDGE if name != "limits"},
+        limits=replace(defaults.limits, points_per_minute=MAXED),
         bounds=replace(
             settings.bounds,
             widget_starts_per_minute=defaults.bounds.widget_starts_per_minute,
@@ -111,9 +117,12 @@ async def beside(started: Starlette, settings: Settings) -> AsyncIterator[Starle
 
 
 def without_middleware(app: Starlette) -> Starlette:
-    """`app`'s GraphQL view and state with no middleware: authentication happens in the view's
-    context (as it does on websockets), under `app`'s rate limits."""
-    bare = Starlette(routes=[Route("/graphql", app.state.graphql_view, methods=["GET", "POST"])])
+    """`app`'s GraphQL view and state behind the authentication gate alone (the view no longer
+    authenticates HTTP requests itself), under `app`'s rate limits."""
+    bare = Starlette(
+        routes=[Route("/graphql", app.state.graphql_view, methods=["GET", "POST"])],
+        middleware=[Middleware(AuthGate, path="/graphql", ide=False)],
+    )
     bare.state.settings = app.state.settings
     bare.state.graphql_view = app.state.graphql_view
     _adopt(bare, app, app.state.rate_limits)

@@ -82,8 +82,9 @@ async def run(bench: Bench) -> tuple[list[str], list[Explained]]:
     )
     empty = [spec.name for spec in specs if _answer(results[spec.name]).startswith("0 ")]
     checks = [f"WARN {name}: matched nothing, so it measures nothing" for name in empty]
-    plans = [
-        Explained(spec.name, results[spec.name].probe.statement(MARKER), _index(bench, spec.name))
-        for spec in specs
-    ]
+    plans = []
+    for spec in specs:
+        statement = results[spec.name].probe.statement(MARKER)
+        if statement is not None:
+            plans.append(Explained(spec.name, statement, _index(bench, spec.name)))
     return checks, plans

@@ -46,9 +46,10 @@ class Probe:
         """Resolved fields: every key in the response's `data`."""
         return count_fields(self.data)
 
-    def statement(self, marker: str) -> Statement:
-        """The first statement whose SQL contains `marker`, to explain its plan."""
-        return next(found for found in self.statements if marker in found.sql)
+    def statement(self, marker: str) -> Statement | None:
+        """The first statement whose SQL contains `marker`, to explain its plan; None when the
+        case sent none (a badge answered from the count table reads no conversation rows)."""
+        return next((found for found in self.statements if marker in found.sql), None)
 
 
 @dataclass(frozen=True)
