@@ -11,6 +11,7 @@ checked against them.
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 
@@ -259,8 +260,24 @@ class Dataset:
     loaded_now: bool
 
 
+async def _create_database(url: str) -> None:
+    """Creates the bench's database when missing; refuses one whose name does not say `bench`
+    (a changed DATA_VERSION drops its `public` schema)."""
+    name = urlsplit(url).path.lstrip("/")
+    if "bench" not in name.lower():
+        raise SystemExit(f"bench: refusing {name!r}: the peer bench's database must say 'bench'")
+    server = await asyncpg.connect(urlunsplit(urlsplit(url)._replace(path="/postgres")))
+    try:
+        if not await server.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name):
+            quoted = '"' + name.replace('"', '""') + '"'
+            await server.execute(f"CREATE DATABASE {quoted}")
+    finally:
+        await server.close()
+
+
 async def ensure(url: str, tenants: Sequence[Tenant]) -> Dataset:
     """The tenants, loaded if missing, each with a fresh secret key; checks every total."""
+    await _create_database(url)
     connection = await asyncpg.connect(url)
     try:
         await _prepare(connection)
