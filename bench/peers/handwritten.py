@@ -207,7 +207,8 @@ class Endpoint:
         return _answer("C", {"conversationCount": total})
 
     async def send(self, request: Request) -> Response:
-        """Scenario D: an assistant reply with its usage, in one transaction."""
+        """Scenario D: an assistant reply with its usage, in one transaction. Unlike Parley it
+        has no retry path: a repeated clientMessageId fails (the bench never repeats one)."""
         given = json.loads(await request.body())["variables"]["input"]
         spent = given["usage"]
         cost = int(Decimal(spent["cost"]).scaleb(12))
