@@ -12,7 +12,7 @@ from bench.peers.dataset import BADGE, MEASURED, SMALL, Dataset
 from bench.peers.machine import describe
 from bench.peers.measure import CONCURRENCY, Median, Results, concurrencies
 from bench.peers.scenarios import Scenario
-from bench.peers.servers import PARLEY_ENV, Contender
+from bench.peers.servers import PARLEY_ENV, ROOT, Contender
 from bench.peers.statements import Counted
 
 PEER = "PostGraphile"
@@ -259,6 +259,12 @@ def _data(report: Report) -> list[str]:
     ]
 
 
+def _command(contender: Contender) -> str:
+    words = [word.replace(str(ROOT) + "/", "") for word in contender.command]
+    env = " ".join(f"{name}={value}" for name, value in contender.env if name == "NODE_ENV")
+    return f"{env + ' ' if env else ''}{' '.join(words)}"
+
+
 async def render(report: Report) -> str:
     options = report.options
     machine = await describe(options.database)
@@ -331,6 +337,14 @@ async def render(report: Report) -> str:
         "```console",
         "make bench                          # installs wrk and PostGraphile, then this run",
         ".venv/bin/python -m bench.peers     # the same run; --quick for a 1-round trial",
+        "```",
+        "",
+        "The contenders, as this run started them (from the checkout; paths shortened):",
+        "",
+        "```console",
+        *[_command(contender) for contender in report.contenders],
+        "wrk -t1 -c1 -d<seconds>s --timeout 10s -s <generated Lua script> <contender URL>",
+        "wrk -t2 -c32 -d<seconds>s --timeout 10s -s <generated Lua script> <contender URL>",
         "```",
         "",
         f"Concurrency levels: {', '.join(str(level) for level in CONCURRENCY)}.",
