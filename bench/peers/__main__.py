@@ -166,6 +166,10 @@ def main(options: Options) -> None:
     finally:
         servers.stop(running)
     asyncio.run(dataset.check_totals(options.database, data))
+    for scenario in scenarios:
+        if scenario.writes is not None:
+            sent = timed.sent(scenario.name)
+            checks.check_writes_landed(options.database, options.plan.run_tag, sent)
     report = results.Report(
         options=results.RunOptions(
             rounds=options.plan.rounds,

@@ -6,10 +6,14 @@ answer must agree with what Parley reads back afterwards. A difference stops the
 answer is no benchmark.
 """
 
+import asyncio
 import json
+import re
 import urllib.error
 import urllib.request
 from typing import Any
+
+import asyncpg
 
 from bench.peers.scenarios import CLIENT_MESSAGE, CONVERSATION, Call, Scenario
 from resolvers.ids import decode_id
@@ -139,3 +143,27 @@ def check_write(scenario: Scenario, urls: dict[str, str], tag: str) -> None:
     written = peer["data"]["peerSendMessage"]["result"]
     if written["sequence"] != written["conversationByConversationId"]["messageCount"]:
         raise Mismatch(f"bench: PostGraphile's write left totals behind: {written}")
+
+
+async def _landed(url: str, run_tag: str) -> int:
+    connection = await asyncpg.connect(url)
+    try:
+        found: int = await connection.fetchval(
+            "SELECT COUNT(*) FROM message WHERE client_message_id ~ $1",
+            f"^{re.escape(run_tag)}-(warm|r[0-9]+)-",
+        )
+    finally:
+        await connection.close()
+    return found
+
+
+def check_writes_landed(url: str, run_tag: str, sent: tuple[int, int]) -> None:
+    """Every write wrk counted is a message row (a GraphQL error would still be a 200): at least
+    as many rows as answers, at most those plus what was in flight when each cell ended."""
+    answered, in_flight = sent
+    rows = asyncio.run(_landed(url, run_tag))
+    if not answered <= rows <= answered + in_flight:
+        raise Mismatch(
+            f"bench: the timed writes left {rows} messages for {answered} answered requests "
+            f"(up to {in_flight} more in flight): some writes failed inside a 200"
+        )

@@ -37,6 +37,19 @@ class Median:
 @dataclass
 class Results:
     cells: dict[tuple[str, str, int], list[Cell]] = field(default_factory=dict)
+    warm: list[tuple[str, int, Cell]] = field(default_factory=list)
+    """(scenario, concurrency, cell) of every warm-up: not reported, but its writes count."""
+
+    def sent(self, scenario: str) -> tuple[int, int]:
+        """Requests wrk counted for a scenario, and how many more could have been in flight."""
+        cells = [(level, cell) for name, level, cell in self.warm if name == scenario]
+        cells += [
+            (level, cell)
+            for (name, _, level), found in self.cells.items()
+            if name == scenario
+            for cell in found
+        ]
+        return sum(cell.requests for _, cell in cells), sum(level for level, _ in cells)
 
     def add(self, scenario: str, contender: str, concurrency: int, cell: Cell) -> None:
         self.cells.setdefault((scenario, contender, concurrency), []).append(cell)
@@ -108,7 +121,8 @@ def run(
     for scenario in scenarios:
         for concurrency in concurrencies(scenario):
             for contender in (item for item in contenders if takes_part(scenario, item)):
-                _cell(plan, scenario, contender, concurrency, "warm", plan.warmup_seconds)
+                cell = _cell(plan, scenario, contender, concurrency, "warm", plan.warmup_seconds)
+                results.warm.append((scenario.name, concurrency, cell))
     log("warmed up every cell")
     for round_ in range(plan.rounds):
         order = contenders[round_ % len(contenders) :] + contenders[: round_ % len(contenders)]
