@@ -5,12 +5,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from enum import StrEnum
 from typing import Any, Generic, Protocol, TypeVar
 
 from models.money import exact_units
-from resolvers.conversation import ConversationOrder, OrderField
+from resolvers.errors import BadUserInput
 from resolvers.filters import ConversationFilter, conversation_where
-from resolvers.ids import encode_cursor
+from resolvers.ids import cursor_int, cursor_time, decode_cursor, encode_cursor
 from resolvers.pagination import PageArgs, PageInfo
 from resolvers.sql import Params
 
@@ -32,6 +33,37 @@ class Keyed(Protocol):
 
 R = TypeVar("R", bound=Keyed)
 
+
+class OrderField(StrEnum):
+    STARTED_AT = "STARTED_AT"
+    LAST_ACTIVITY_AT = "LAST_ACTIVITY_AT"
+    COST = "COST"
+    MESSAGE_COUNT = "MESSAGE_COUNT"
+
+
+@dataclass(frozen=True)
+class ConversationOrder:
+    field: OrderField = OrderField.STARTED_AT
+    descending: bool = True
+
+    @property
+    def cursor_kind(self) -> str:
+        return f"c:{self.field.value}:{'desc' if self.descending else 'asc'}"
+
+    def key(self, row: "Keyed") -> list[Any]:
+        """The keyset values of a row as they go into a cursor: sort value, then id."""
+        return cursor_values(self, row)
+
+    def parse(self, cursor: str) -> tuple[Any, int]:
+        values = decode_cursor(cursor, self.cursor_kind)
+        if len(values) != 2:
+            raise BadUserInput("Invalid cursor.")
+        value, row_id = values
+        if self.field in (OrderField.STARTED_AT, OrderField.LAST_ACTIVITY_AT):
+            return cursor_time(value), cursor_int(row_id)
+        return cursor_int(value), cursor_int(row_id)
+
+
 COLUMNS = {
     OrderField.STARTED_AT: "started_at",
     OrderField.LAST_ACTIVITY_AT: "last_activity_at",
@@ -43,8 +75,12 @@ COLUMNS = {
 @dataclass(frozen=True)
 class Window(Generic[R]):
     rows: Sequence[R]
-    cursors: Sequence[str]
     page_info: PageInfo
+    order: ConversationOrder
+
+    def cursor(self, row: R) -> str:
+        """A row's cursor, made when asked for: a page that selects none makes two."""
+        return encode_cursor(self.order.cursor_kind, cursor_values(self.order, row))
 
 
 def reads_descending(order: ConversationOrder, args: PageArgs) -> bool:
@@ -108,11 +144,14 @@ def page_window(read: Sequence[R], order: ConversationOrder, args: PageArgs) -> 
     rows = list(read[:size])
     if not args.forward:
         rows.reverse()
-    cursors = [encode_cursor(order.cursor_kind, cursor_values(order, row)) for row in rows]
+
+    def cursor(row: R) -> str:
+        return encode_cursor(order.cursor_kind, cursor_values(order, row))
+
     page_info = PageInfo(
         has_next_page=more if args.forward else args.before is not None,
         has_previous_page=more if not args.forward else args.after is not None,
-        start_cursor=cursors[0] if cursors else None,
-        end_cursor=cursors[-1] if cursors else None,
+        start_cursor=cursor(rows[0]) if rows else None,
+        end_cursor=cursor(rows[-1]) if rows else None,
     )
-    return Window(rows=rows, cursors=cursors, page_info=page_info)
+    return Window(rows=rows, page_info=page_info, order=order)

@@ -16,10 +16,18 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+import orjson
+
 from models.money import from_units
-from resolvers.conversation import ConversationOrder
 from resolvers.filters import ConversationFilter
-from resolvers.keyset import page_statement, page_window, reads_descending, sort_key
+from resolvers.keyset import (
+    ConversationOrder,
+    Window,
+    page_statement,
+    page_window,
+    reads_descending,
+    sort_key,
+)
 from resolvers.message import MessagePage, message_page_conditions, message_page_of
 from resolvers.pagination import PageArgs, PageInfo
 from resolvers.sql import Params, dialect, fetch
@@ -114,10 +122,16 @@ class ListedConversation:
 
 @dataclass(frozen=True)
 class Listing:
-    rows: Sequence[ListedConversation]
-    cursors: Sequence[str]
-    page_info: PageInfo
+    window: Window[ListedConversation]
     total: int | None
+
+    @property
+    def rows(self) -> Sequence[ListedConversation]:
+        return self.window.rows
+
+    @property
+    def page_info(self) -> PageInfo:
+        return self.window.page_info
 
 
 _CONVERSATION_COLUMNS = (
@@ -220,15 +234,13 @@ async def list_conversations(
     rows_sql = f"SELECT {js.aggregate(js.array(items))} FROM ({page}) p {join}"
     found = await fetch(f"SELECT {total_sql} AS total, ({rows_sql}) AS page", params)
     raw = found[0]["page"]
-    decoded: list[list[Any]] = json.loads(raw) if raw else []
+    decoded: list[list[Any]] = orjson.loads(raw) if raw else []
     rows = [_conversation(item, wanted, js.postgres) for item in decoded]
     rows.sort(key=lambda row: sort_key(order, row), reverse=reads_descending(order, args))
     window = page_window(rows, order, args)
     total = found[0]["total"]
     return Listing(
-        rows=window.rows,
-        cursors=window.cursors,
-        page_info=window.page_info,
+        window=window,
         total=None if total is None else int(total),
     )
 
@@ -261,7 +273,7 @@ def _message_page(js: _Json, args: PageArgs, params: Params) -> str:
         f"ORDER BY m.sequence {direction} LIMIT {params.add(args.size + 1)}"
     )
     item = js.array([f"r.{name}" for name in _MESSAGE_COLUMNS])
-    return f"SELECT {js.aggregate(item)} FROM ({ranked}) r"
+    return f"SELECT {js.aggregate(item, 'r.sequence')} FROM ({ranked}) r"
 
 
 def _time(value: str) -> datetime:
@@ -323,10 +335,9 @@ def _conversation(item: list[Any], wanted: Wanted, ordered: bool) -> ListedConve
     if wanted.message_pages:
         row.message_pages = {}
         for page_args in wanted.message_pages:
-            messages = sorted(
-                (_message(entry) for entry in next(rest) or ()),
-                key=lambda message: message.sequence,
-            )
+            messages = [_message(entry) for entry in next(rest) or ()]
+            if not ordered:
+                messages.sort(key=lambda message: message.sequence)
             row.message_pages[page_args] = message_page_of(messages, row.message_count, page_args)
     return row
 
@@ -348,17 +359,20 @@ def _model_usage(entry: list[Any]) -> ModelUsage:
 
 
 def _message(entry: list[Any]) -> ListedMessage:
+    """Positionally, in `_MESSAGE_COLUMNS` order: a page holds hundreds."""
+    id_, conversation_id, sequence, role, content, created_at, provider, model = entry[:8]
+    input_tokens, output_tokens, cached_input_tokens, cost = entry[8:]
     return ListedMessage(
-        id=entry[0],
-        conversation_id=entry[1],
-        sequence=entry[2],
-        role=entry[3],
-        content=entry[4],
-        created_at=_time(entry[5]),
-        provider=entry[6],
-        model=entry[7],
-        input_tokens=entry[8],
-        output_tokens=entry[9],
-        cached_input_tokens=entry[10],
-        cost=None if entry[11] is None else from_units(entry[11]),
+        id_,
+        conversation_id,
+        sequence,
+        role,
+        content,
+        datetime.fromisoformat(created_at),
+        provider,
+        model,
+        input_tokens,
+        output_tokens,
+        cached_input_tokens,
+        None if cost is None else from_units(cost),
     )

@@ -5,6 +5,7 @@ Message cursors carry the gap-free sequence number, so a page's neighbours are k
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Generic, Protocol, TypeVar
 
 from models import Message
@@ -16,7 +17,9 @@ from resolvers.sql import Params, dialect, fetch_models
 CURSOR_KIND = "m"
 
 
+@lru_cache(maxsize=4096)
 def message_cursor(sequence: int) -> str:
+    """The same for every conversation's message of that sequence: lists repeat the small ones."""
     return encode_cursor(CURSOR_KIND, [sequence])
 
 

@@ -28,6 +28,7 @@ from resolvers.event import change, record_event
 from resolvers.filters import canonical_json
 from resolvers.forms import FieldRule, Problem, check_pre_chat, check_value, raise_problems
 from resolvers.session import create_session
+from resolvers.sql import Params, dialect, fetch
 from resolvers.usage import ReplyUsage, add_to_totals, apply_usage
 from resolvers.visitor import Visit, visitor_fields
 
@@ -68,6 +69,53 @@ async def _locked(caller: Principal, conversation_id: int) -> Conversation:
     if found is None:
         raise NotFound("Conversation not found.")
     return found
+
+
+_TOTALS = (
+    "message_count",
+    "input_tokens",
+    "output_tokens",
+    "cached_input_tokens",
+    "cost",
+    "unpriced_replies",
+    "last_activity_at",
+)
+"""What a new message changes on its conversation."""
+
+
+async def _append(message: Message, conversation: Conversation) -> None:
+    """Writes the message and its conversation's new totals. On PostgreSQL one statement (a
+    data-modifying CTE), values converted by the models' own fields; SQLite, one writer at a
+    time, saves both through the ORM."""
+    if dialect() != "postgres":
+        await message.save()
+        await conversation.save(update_fields=list(_TOTALS))
+        return
+    params = Params("postgres")
+    columns, values = [], []
+    for name, column in Message._meta.fields_db_projection.items():  # conversation_id included
+        if name != "id":
+            field = Message._meta.fields_map[name]
+            columns.append(column)
+            values.append(params.add(field.to_db_value(getattr(message, name), message)))
+    totals = [
+        f"{Conversation._meta.fields_db_projection[name]} = "
+        + params.add(
+            Conversation._meta.fields_map[name].to_db_value(
+                getattr(conversation, name), conversation
+            )
+        )
+        for name in _TOTALS
+    ]
+    rows = await fetch(
+        f"WITH written AS (INSERT INTO message ({', '.join(columns)}) "
+        f"VALUES ({', '.join(values)}) RETURNING id), "
+        f"totals AS (UPDATE conversation SET {', '.join(totals)} "
+        f"WHERE id = {params.add(conversation.id)}) SELECT id FROM written",
+        params,
+    )
+    message.id = rows[0]["id"]
+    message._saved_in_db = True
 
 
 def _check_visitor(visitor: Visit | None) -> None:
@@ -225,6 +273,8 @@ async def send_message(
     now = _now()
     async with change():
         conversation = await _locked(caller, request.conversation_id)
+        # A statement of its own, after the lock: its snapshot sees a retry that just committed
+        # (one statement with the lock would read the moment before it waited).
         sent = await Message.get_or_none(
             conversation_id=conversation.id, client_message_id=request.client_message_id
         )
@@ -246,20 +296,9 @@ async def send_message(
             client_message_id=request.client_message_id,
         )
         apply_usage(message, request.usage, now)
-        await message.save()
         add_to_totals(conversation, message)
         conversation.last_activity_at = now
-        await conversation.save(
-            update_fields=[
-                "message_count",
-                "input_tokens",
-                "output_tokens",
-                "cached_input_tokens",
-                "cost",
-                "unpriced_replies",
-                "last_activity_at",
-            ]
-        )
+        await _append(message, conversation)
         await record_event(conversation, EventKind.MESSAGE_ADDED, now, message.id)
     return message, conversation
 

@@ -18,7 +18,7 @@ from models.enums import (
     VariableSource,
     VariableType,
 )
-from resolvers.conversation import OrderField as ConversationOrderField
+from resolvers.keyset import OrderField as ConversationOrderField
 
 
 def describe(

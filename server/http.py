@@ -11,6 +11,7 @@ A request may name its query by hash instead (automatic persisted queries, serve
 import json
 from typing import Any
 
+import orjson
 from cross_web import HTTPException
 from graphql import GraphQLError
 from starlette.requests import Request
@@ -263,6 +264,16 @@ class GraphQLView(GraphQL[Context, None]):
             sub_response.status_code = STATUS_OF_CODE[Unavailable.code]
             sub_response.headers["retry-after"] = str(retry_after)
         return response_data
+
+    def encode_json(self, data: object) -> str:
+        """orjson: several times faster than the standard library on a page of rows, over HTTP
+        and websockets alike (text: the websocket sends what this returns, and
+        graphql-transport-ws speaks in text frames). A value it cannot encode (an integer past 64
+        bits inside a JSON variable) falls back to the standard library, which can."""
+        try:
+            return orjson.dumps(data).decode()
+        except TypeError:
+            return json.dumps(data, separators=(",", ":"))
 
     def create_response(
         self, response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse], sub_response: Response

@@ -307,14 +307,10 @@ class Compiler:
                 edge = self._object(
                     "ConversationEdge",
                     field.selection_sets,
-                    _scalars("ConversationEdge", {"cursor": lambda pair, _bound: pair[1]}),
+                    _scalars("ConversationEdge", {"cursor": _cursor}),
                     lambda node: self._conversation_node(node, needs),
                 )
-                return (
-                    lambda listing, _bound: zip(listing.rows, listing.cursors, strict=True),
-                    edge,
-                    True,
-                )
+                return _edges, edge, True
             if field.name == "pageInfo":
                 page_info = self._object("PageInfo", field.selection_sets, PAGE_INFO)
                 return attribute("page_info"), page_info, False
@@ -431,8 +427,12 @@ class Compiler:
         )
 
 
-def _edges(listing: Listing, _bound: Bound) -> Iterable[tuple[ListedConversation, str]]:
-    return zip(listing.rows, listing.cursors, strict=True)
+def _edges(listing: Listing, _bound: Bound) -> Iterable[tuple[ListedConversation, Listing]]:
+    return [(row, listing) for row in listing.rows]
+
+
+def _cursor(pair: tuple[ListedConversation, Listing], _bound: Bound) -> str:
+    return pair[1].window.cursor(pair[0])
 
 
 def _variables_of(slot: int) -> Getter:
