@@ -8,10 +8,8 @@ operation `NotCovered`, and it runs through the executor as before. Scalars are 
 schema's own serializers and IDs and cursors by the resolvers' own encoders.
 """
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from decimal import Decimal
 from typing import Any
 
 from graphql import (
@@ -28,17 +26,30 @@ from graphql import (
 from graphql.language import Visitor
 from strawberry import Schema
 
-from models.enums import VariableType
-from resolvers.ids import encode_id
-from resolvers.listing import ListedConversation, ListedMessage, ListedVariable, Listing
-from resolvers.message import MessagePage, message_cursor
-from resolvers.pagination import PageArgs
-from resolvers.usage import CURRENCY, UsageTotals
-from resolvers.variable import pick_variable
+from resolvers.message import message_cursor
 from schema.plan.collect import Collected, NotCoveredError, collect
-from schema.plan.shape import Bound, Getter, Shape, attribute, constant
+from schema.plan.fields import (
+    ASSISTANT,
+    CONVERSATION,
+    FORM_FIELD,
+    MESSAGE,
+    PAGE_INFO,
+    USAGE,
+    VARIABLE,
+    VARIABLE_DEFINITION,
+    VISITOR,
+    assistant,
+    cursor,
+    edges,
+    message_page_of,
+    message_usage,
+    scalars,
+    variable_of,
+    variables_of,
+    visitor,
+)
+from schema.plan.shape import Getter, Shape, attribute
 from schema.plan.slots import Slot
-from schema.scalars import serialize_datetime, serialize_decimal
 
 Entry = tuple[Getter, Shape | None, bool]
 """What a field compiles to: its getter, the shape of an object value, and whether it is a list."""
@@ -86,138 +97,6 @@ class Plan:
 
 Readers = Mapping[str, Callable[..., Any]]
 """How each argument-taking field reads its converted arguments, by "Type.field"."""
-
-
-def _time(value: datetime | None) -> str | None:
-    return None if value is None else serialize_datetime(value)
-
-
-def _duration(row: ListedConversation, _bound: Bound) -> float:
-    until = row.ended_at or datetime.now(UTC)
-    return max((until - row.started_at).total_seconds(), 0.0)
-
-
-def _message_usage(message: ListedMessage, _bound: Bound) -> UsageTotals | None:
-    if message.provider is None:
-        return None
-    return UsageTotals(
-        input_tokens=message.input_tokens or 0,
-        output_tokens=message.output_tokens or 0,
-        cached_input_tokens=message.cached_input_tokens or 0,
-        cost=message.cost if message.cost is not None else Decimal(0),
-        cost_known=message.cost is not None,
-    )
-
-
-def _assistant(row: ListedConversation, _bound: Bound) -> Any:
-    if row.assistant is None:
-        raise NotCoveredError("a missing assistant is an error the executor writes")
-    return row.assistant
-
-
-def _visitor(row: ListedConversation, _bound: Bound) -> Any:
-    return row if row.visitor_session_id is not None else None
-
-
-def _scalars(type_name: str, table: Mapping[str, Getter]) -> dict[str, Getter]:
-    return {"__typename": constant(type_name), **table}
-
-
-USAGE = _scalars(
-    "Usage",
-    {
-        "inputTokens": attribute("input_tokens"),
-        "outputTokens": attribute("output_tokens"),
-        "cachedInputTokens": attribute("cached_input_tokens"),
-        "totalTokens": attribute("total_tokens"),
-        "cost": attribute("cost", serialize_decimal),
-        "costKnown": attribute("cost_known"),
-        "currency": constant(CURRENCY),
-    },
-)
-VISITOR = _scalars(
-    "Visitor",
-    {
-        "sessionId": attribute("visitor_session_id"),
-        "pageUrl": attribute("visitor_page_url"),
-        "userAgent": attribute("visitor_user_agent"),
-        "locale": attribute("visitor_locale"),
-    },
-)
-ASSISTANT = _scalars(
-    "Assistant",
-    {
-        "id": lambda item, _bound: encode_id("Assistant", item.id),
-        "name": attribute("name"),
-        "createdAt": attribute("created_at", serialize_datetime),
-    },
-)
-FORM_FIELD = _scalars(
-    "FormField",
-    {
-        "name": lambda item, _bound: item["name"],
-        "label": lambda item, _bound: item.get("label", item["name"]),
-        "type": lambda item, _bound: VariableType(item["type"]).value,
-        "required": lambda item, _bound: bool(item.get("required", False)),
-        "options": lambda item, _bound: item.get("options"),
-        "pattern": lambda item, _bound: item.get("pattern"),
-    },
-)
-VARIABLE_DEFINITION = _scalars(
-    "VariableDefinition",
-    {
-        "name": lambda item, _bound: item["name"],
-        "type": lambda item, _bound: VariableType(item["type"]).value,
-        "description": lambda item, _bound: item.get("description"),
-    },
-)
-"""An assistant's form and variables are JSON lists, read as `FormField.of` and
-`VariableDefinition.of` read them."""
-VARIABLE = _scalars(
-    "Variable",
-    {
-        "name": attribute("name"),
-        "value": attribute("value"),
-        "type": attribute("type"),
-        "source": attribute("source"),
-        "collectedAt": attribute("collected_at", serialize_datetime),
-    },
-)
-PAGE_INFO = _scalars(
-    "PageInfo",
-    {
-        "hasNextPage": attribute("has_next_page"),
-        "hasPreviousPage": attribute("has_previous_page"),
-        "startCursor": attribute("start_cursor"),
-        "endCursor": attribute("end_cursor"),
-    },
-)
-MESSAGE = _scalars(
-    "Message",
-    {
-        "id": lambda item, _bound: encode_id("Message", item.id),
-        "sequence": attribute("sequence"),
-        "role": attribute("role"),
-        "content": attribute("content"),
-        "createdAt": attribute("created_at", serialize_datetime),
-        "model": attribute("model"),
-        "provider": attribute("provider"),
-    },
-)
-CONVERSATION = _scalars(
-    "Conversation",
-    {
-        "id": lambda item, _bound: encode_id("Conversation", item.id),
-        "type": attribute("type"),
-        "mode": attribute("mode"),
-        "status": attribute("status"),
-        "startedAt": attribute("started_at", serialize_datetime),
-        "lastActivityAt": attribute("last_activity_at", serialize_datetime),
-        "endedAt": lambda item, _bound: _time(item.ended_at),
-        "durationSeconds": _duration,
-        "messageCount": attribute("message_count"),
-    },
-)
 
 
 class Compiler:
@@ -307,10 +186,10 @@ class Compiler:
                 edge = self._object(
                     "ConversationEdge",
                     field.selection_sets,
-                    _scalars("ConversationEdge", {"cursor": _cursor}),
+                    scalars("ConversationEdge", {"cursor": cursor}),
                     lambda node: self._conversation_node(node, needs),
                 )
-                return _edges, edge, True
+                return edges, edge, True
             if field.name == "pageInfo":
                 page_info = self._object("PageInfo", field.selection_sets, PAGE_INFO)
                 return attribute("page_info"), page_info, False
@@ -322,7 +201,7 @@ class Compiler:
         connection = self._object(
             "ConversationConnection",
             item.selection_sets,
-            _scalars("ConversationConnection", {}),
+            scalars("ConversationConnection", {}),
             connection_field,
         )
         return ListRoot(key=item.key, slot=slot, connection=connection, needs=needs)
@@ -343,16 +222,16 @@ class Compiler:
         if name == "usage":
             return attribute("usage"), self._object("Usage", selections, USAGE), False
         if name == "visitor":
-            return _visitor, self._object("Visitor", selections, VISITOR), False
+            return visitor, self._object("Visitor", selections, VISITOR), False
         if name == "assistant":
             needs.assistant = True
-            return _assistant, self._object("Assistant", selections, ASSISTANT, self._form), False
+            return assistant, self._object("Assistant", selections, ASSISTANT, self._form), False
         if name == "usageByModel":
             needs.usage_by_model = True
             model_usage = self._object(
                 "ModelUsage",
                 selections,
-                _scalars(
+                scalars(
                     "ModelUsage",
                     {
                         "provider": attribute("provider"),
@@ -368,13 +247,13 @@ class Compiler:
             slot = self._slot("Conversation", item)
             shape = self._object("Variable", selections, VARIABLE)
             if name == "variables":
-                return _variables_of(slot), shape, True
-            return _variable_of(slot), shape, False
+                return variables_of(slot), shape, True
+            return variable_of(slot), shape, False
         if name == "messages":
             slot = self._slot("Conversation", item)
             assert needs.message_slots is not None
             needs.message_slots.append(slot)
-            return _message_page_of(slot), self._message_connection(selections), False
+            return message_page_of(slot), self._message_connection(selections), False
         raise NotCoveredError(f"Conversation.{name}")
 
     def _form(self, item: Collected) -> Entry:
@@ -395,7 +274,7 @@ class Compiler:
         def message_field(item: Collected) -> Entry:
             if item.name != "usage":
                 raise NotCoveredError(f"Message.{item.name}")
-            return _message_usage, self._object("Usage", item.selection_sets, USAGE), False
+            return message_usage, self._object("Usage", item.selection_sets, USAGE), False
 
         def edge_field(item: Collected) -> Entry:
             if item.name != "node":
@@ -408,7 +287,7 @@ class Compiler:
                 edge = self._object(
                     "MessageEdge",
                     item.selection_sets,
-                    _scalars(
+                    scalars(
                         "MessageEdge",
                         {"cursor": lambda message, _bound: message_cursor(message.sequence)},
                     ),
@@ -423,41 +302,8 @@ class Compiler:
             raise NotCoveredError(f"MessageConnection.{item.name}")
 
         return self._object(
-            "MessageConnection", selections, _scalars("MessageConnection", {}), connection_field
+            "MessageConnection", selections, scalars("MessageConnection", {}), connection_field
         )
-
-
-def _edges(listing: Listing, _bound: Bound) -> Iterable[tuple[ListedConversation, Listing]]:
-    return [(row, listing) for row in listing.rows]
-
-
-def _cursor(pair: tuple[ListedConversation, Listing], _bound: Bound) -> str:
-    return pair[1].window.cursor(pair[0])
-
-
-def _variables_of(slot: int) -> Getter:
-    def get(row: ListedConversation, bound: Bound) -> list[ListedVariable]:
-        source = bound[slot]
-        found = row.variables or []
-        return [item for item in found if source is None or item.source == source]
-
-    return get
-
-
-def _variable_of(slot: int) -> Getter:
-    def get(row: ListedConversation, bound: Bound) -> ListedVariable | None:
-        return pick_variable(row.variables or [], bound[slot])
-
-    return get
-
-
-def _message_page_of(slot: int) -> Getter:
-    def get(row: ListedConversation, bound: Bound) -> tuple[MessagePage[ListedMessage], int]:
-        args: PageArgs = bound[slot]
-        assert row.message_pages is not None
-        return row.message_pages[args], row.message_count
-
-    return get
 
 
 def directive_variables(document: DocumentNode) -> tuple[str, ...]:
