@@ -95,9 +95,13 @@ def page_statement(
     args: PageArgs,
     params: Params,
     columns: str = "c.*",
+    only: int | None = None,
 ) -> str:
-    """SELECT of the page's rows in reading order, one more than the page holds (is there more?)."""
+    """SELECT of the page's rows in reading order, one more than the page holds (is there more?);
+    `only` reads the one conversation of that id, if the workspace has it."""
     conditions = [conversation_where(workspace_id, where, params)]
+    if only is not None:
+        conditions.append(f"c.id = {params.add(only)}")
     column = COLUMNS[order.field]
     for cursor, later in ((args.after, True), (args.before, False)):
         if cursor is not None:

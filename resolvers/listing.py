@@ -202,9 +202,10 @@ async def list_conversations(
     order: ConversationOrder,
     args: PageArgs,
     wanted: Wanted,
+    only: int | None = None,
 ) -> Listing:
     """The page and what `wanted` asks for, from one statement (the total from the badge counts
-    where its filter allows, resolvers/tally.py)."""
+    where its filter allows, resolvers/tally.py); `only`: the one conversation of that id."""
     # Parameters are added in the order their placeholders appear: SQLite's are positional.
     params = Params(dialect())
     js = _Json(params.dialect)
@@ -230,7 +231,7 @@ async def list_conversations(
     for page_args in wanted.message_pages:
         items.append(js.nested(_message_page(js, page_args, params)))
     columns = ", ".join(f"c.{name}" for name in (*_CONVERSATION_COLUMNS, "workspace_id"))
-    page = page_statement(workspace_id, where, order, args, params, columns=columns)
+    page = page_statement(workspace_id, where, order, args, params, columns=columns, only=only)
     rows_sql = f"SELECT {js.aggregate(js.array(items))} FROM ({page}) p {join}"
     found = await fetch(f"SELECT {total_sql} AS total, ({rows_sql}) AS page", params)
     raw = found[0]["page"]

@@ -9,6 +9,7 @@ from strawberry.extensions import SchemaExtension
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
+from resolvers.ids import decode_id
 from resolvers.pagination import PageArgs
 from schema.apikey import ApiKey, ApiKeyMutations, ApiKeyQueries
 from schema.assistant import Assistant, AssistantMutations, AssistantQueries
@@ -59,6 +60,7 @@ class FreshLoaders(SchemaExtension):
 READERS: Readers = {
     "Query.conversations": list_arguments,
     "Query.conversationCount": count_arguments,
+    "Query.conversation": lambda id: decode_id(id, "Conversation"),
     "Conversation.messages": PageArgs,
     "Conversation.variables": lambda source=None: source,
     "Conversation.variable": lambda name: name,

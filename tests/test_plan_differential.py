@@ -28,7 +28,7 @@ QUERIES = int(os.environ.get("PARLEY_DIFFERENTIAL_QUERIES", "1200"))
 TOPICS = ("refund", "invoice", "shipping", "password", "warranty")
 
 
-async def _data() -> tuple[str, list[str]]:
+async def _data() -> tuple[str, list[str], str]:
     """A workspace with varied conversations (and a second tenant the answers must never show)."""
     workspace_id, key = await factories.workspace("Acme")
     form = [
@@ -111,9 +111,14 @@ async def _data() -> tuple[str, list[str]]:
             ended_minute=minute + 30 if pick.random() < 0.6 else None,
             visitor=visitor,
         )
-    for index in range(3):
-        await factories.conversation(other_id, other_bot.id, minute=index)
-    return key, [encode_id("Assistant", bot.id) for bot in bots]
+    theirs = [
+        await factories.conversation(other_id, other_bot.id, minute=index) for index in range(3)
+    ]
+    return (
+        key,
+        [encode_id("Assistant", bot.id) for bot in bots],
+        encode_id("Conversation", theirs[0].id),
+    )
 
 
 @dataclass
@@ -122,6 +127,7 @@ class Generator:
     assistant_ids: list[str]
     cursors: dict[str, list[str]]
     message_cursors: list[str]
+    ids: list[str]
     variables: dict[str, Any] = field(default_factory=dict)
     definitions: list[str] = field(default_factory=list)
     fragments: list[str] = field(default_factory=list)
@@ -354,6 +360,12 @@ class Generator:
             if where:
                 head += f"({self.argument('filter', 'ConversationFilter', where)})"
             roots.append(f"count: {head}")
+        if self.pick.random() < 0.25:
+            target = self.pick.choice(self.ids)
+            roots.append(
+                f"one: conversation({self.argument('id', 'ID!', target)}) "
+                f"{{ {self.conversation()} }}"
+            )
         if self.pick.random() < 0.1:
             roots.append("__typename")
         if self.pick.random() < 0.05:
@@ -449,6 +461,13 @@ async def _cursors(api: Api, key: str) -> tuple[dict[str, list[str]], list[str]]
     return found, sorted(messages)
 
 
+async def _ids(api: Api, key: str, other: str) -> list[str]:
+    """Conversations of the workspace, one of another (NOT_FOUND) and one that is no ID."""
+    result = await api("{ conversations(first: 100) { edges { node { id } } } }", key=key)
+    ids = [edge["node"]["id"] for edge in result.data["conversations"]["edges"]]
+    return [*ids, other, "not-an-id"]
+
+
 async def _both(
     app: Starlette, api: Api, key: str, query: str, variables: dict[str, Any]
 ) -> tuple[Any, Any]:
@@ -466,15 +485,16 @@ async def _both(
 async def test_generated_queries_answer_the_same_with_and_without_plans(
     app: Starlette, api: Api
 ) -> None:
-    key, assistant_ids = await _data()
+    key, assistant_ids, theirs = await _data()
     cursors, message_cursors = await _cursors(api, key)
+    ids = await _ids(api, key, theirs)
     pick = random.Random(SEED)  # noqa: S311 (test data, not secrets)
     answered_before, fallbacks_before = _planned("answered"), _planned("gave_way")
     errors = 0
     for number in range(QUERIES):
         if number % 40 == 0:
             await app.state.rate_limits.reset()  # thousands of queries spend many cost points
-        generator = Generator(pick, assistant_ids, cursors, message_cursors)
+        generator = Generator(pick, assistant_ids, cursors, message_cursors, ids)
         query, variables = generator.query()
         planned, executed = await _both(app, api, key, query, variables)
         differences = list(_same(planned, executed))

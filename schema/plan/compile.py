@@ -75,6 +75,16 @@ class ListRoot:
 
 
 @dataclass(frozen=True)
+class OneRoot:
+    """`conversation(id:)`: one conversation, read as a list row is."""
+
+    key: str
+    slot: int
+    node: Shape
+    needs: Needs
+
+
+@dataclass(frozen=True)
 class CountRoot:
     key: str
     slot: int
@@ -86,7 +96,7 @@ class ConstantRoot:
     value: str
 
 
-Root = ListRoot | CountRoot | ConstantRoot
+Root = ListRoot | OneRoot | CountRoot | ConstantRoot
 
 
 @dataclass(frozen=True)
@@ -129,6 +139,11 @@ class Compiler:
                 roots.append(ConstantRoot(item.key, "Query"))
             elif item.name == "conversations":
                 roots.append(self._list_root(item))
+            elif item.name == "conversation":
+                needs = Needs(message_slots=[])
+                slot = self._slot("Query", item)
+                node = self._conversation_shape(item, needs)
+                roots.append(OneRoot(key=item.key, slot=slot, node=node, needs=needs))
             elif item.name == "conversationCount":
                 roots.append(CountRoot(item.key, self._slot("Query", item)))
             else:
@@ -209,13 +224,15 @@ class Compiler:
     def _conversation_node(self, item: Collected, needs: Needs) -> Entry:
         if item.name != "node":
             raise NotCoveredError(f"ConversationEdge.{item.name}")
-        shape = self._object(
+        return lambda pair, _bound: pair[0], self._conversation_shape(item, needs), False
+
+    def _conversation_shape(self, item: Collected, needs: Needs) -> Shape:
+        return self._object(
             "Conversation",
             item.selection_sets,
             CONVERSATION,
             lambda field: self._conversation_field(field, needs),
         )
-        return lambda pair, _bound: pair[0], shape, False
 
     def _conversation_field(self, item: Collected, needs: Needs) -> Entry:
         name, selections = item.name, item.selection_sets

@@ -19,7 +19,10 @@ from strawberry.extensions import SchemaExtension
 from strawberry.types.graphql import OperationType
 
 from resolvers.conversation import count_conversations
+from resolvers.filters import ConversationFilter
+from resolvers.keyset import ConversationOrder
 from resolvers.listing import Wanted, list_conversations
+from resolvers.pagination import PageArgs
 from schema.cache import Analysed, DocumentCache
 from schema.metrics import PLANS
 from schema.plan.collect import NotCoveredError
@@ -28,6 +31,8 @@ from schema.plan.compile import (
     ConstantRoot,
     CountRoot,
     ListRoot,
+    Needs,
+    OneRoot,
     Plan,
     Readers,
     directive_variables,
@@ -87,21 +92,42 @@ async def run(
             data[root.key] = await count_conversations(workspace_id, bound[root.slot])
         elif isinstance(root, ListRoot):
             data[root.key] = await _list(root, context, bound)
+        elif isinstance(root, OneRoot):
+            data[root.key] = await _one(root, context, bound)
     return data
 
 
-async def _list(root: ListRoot, context: Any, bound: Bound) -> dict[str, Any]:
-    workspace_id = context.reader().workspace_id
-    where, order, args = bound[root.slot]
-    needs = root.needs
-    wanted = Wanted(
+def _wanted(needs: Needs, bound: Bound) -> Wanted:
+    return Wanted(
         total=needs.total,
         assistant=needs.assistant,
         variables=needs.variables,
         usage_by_model=needs.usage_by_model,
         message_pages=tuple(dict.fromkeys(bound[slot] for slot in needs.message_slots or ())),
     )
-    listing = await list_conversations(workspace_id, where, order, args, wanted)
+
+
+async def _one(root: OneRoot, context: Any, bound: Bound) -> dict[str, Any]:
+    caller = context.caller()
+    pk: int = bound[root.slot]
+    caller.require_conversation(pk, write=False)
+    listing = await list_conversations(
+        caller.workspace_id,
+        ConversationFilter(),
+        ConversationOrder(),
+        PageArgs(first=1),
+        _wanted(root.needs, bound),
+        only=pk,
+    )
+    if not listing.rows:
+        raise NotCoveredError("not found: the executor answers NOT_FOUND")
+    return root.node.write(listing.rows[0], bound)
+
+
+async def _list(root: ListRoot, context: Any, bound: Bound) -> dict[str, Any]:
+    workspace_id = context.reader().workspace_id
+    where, order, args = bound[root.slot]
+    listing = await list_conversations(workspace_id, where, order, args, _wanted(root.needs, bound))
     return root.connection.write(listing, bound)
 
 
