@@ -24,7 +24,7 @@ from tests import factories
 from tests.api import Api
 
 SEED = int(os.environ.get("PARLEY_DIFFERENTIAL_SEED", "20261202"))
-QUERIES = int(os.environ.get("PARLEY_DIFFERENTIAL_QUERIES", "1200"))
+QUERIES = int(os.environ.get("PARLEY_DIFFERENTIAL_QUERIES", "2000"))
 TOPICS = ("refund", "invoice", "shipping", "password", "warranty")
 
 
