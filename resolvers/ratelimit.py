@@ -247,11 +247,18 @@ class Limiter:
         return Verdict(self.limit, max(0, self.limit - hits), reset, hits < self.limit)
 
 
+LEASE_REQUESTS = 8
+"""Requests of the size asked that one lease covers, within 5% of the limit."""
+
+
 class LeasedLimiter(Limiter):
-    """A budget spent often in small amounts (cost points): each process takes a lease of about
-    1% of the limit from the shared counter and spends it locally, so most requests write
-    nothing. Never more than the limit is spent in a window; near its end a key may be refused
-    up to a lease per process early. `RateLimit-Remaining` is then as of the last lease."""
+    """A budget spent often in small amounts (cost points): each process takes a lease from the
+    shared counter and spends it locally, so most requests write nothing. A lease is 1% of the
+    limit, or enough for LEASE_REQUESTS requests of the size asked if that is more, up to 5%: a
+    dashboard's pages of 50 rows (hundreds of points each) then write the counter once every few
+    requests, not on most of them. Never more than the limit is spent in a window; near its end
+    a key may be refused up to a lease per process early. `RateLimit-Remaining` is then as of the
+    last lease."""
 
     def __init__(self, store: CounterStore, name: str, limit: int, period: float = WINDOW_SECONDS):
         super().__init__(store, name, limit, period)
@@ -266,7 +273,7 @@ class LeasedLimiter(Limiter):
         if ends > now and left >= amount:
             self._lease(subject, left - amount, remaining, ends)
             return Verdict(self.limit, remaining + left - amount, ends - now, True)
-        lease = max(amount, self.limit // 100)
+        lease = max(amount, min(amount * LEASE_REQUESTS, self.limit // 20), self.limit // 100)
         verdict = await super().take(subject, lease)
         if verdict is not None and not verdict.allowed and lease > amount:
             lease = amount

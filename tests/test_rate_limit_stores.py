@@ -104,3 +104,17 @@ async def test_leased_points_never_pass_the_budget_across_processes(store: Count
     hits, _ = await store.peek("points:key")
     assert hits == 1000
     assert 1000 - 2 * 9 <= spent <= 1000
+
+
+async def test_a_lease_covers_several_requests_of_the_size_asked(store: CounterStore) -> None:
+    """Pages of 500 points on a budget of 100,000: one lease (here 4,000 points, 8 pages) serves
+    eight of them, so the shared counter moves once per eight pages, not on every page."""
+    limiter = LeasedLimiter(store, "points", 100_000)
+    counts = []
+    for _ in range(16):
+        verdict = await limiter.take("key", 500)
+        assert verdict is not None
+        assert verdict.allowed
+        counts.append((await store.peek("points:key"))[0])
+    assert counts == [4000] * 8 + [8000] * 8
+    assert verdict.remaining == 100_000 - 16 * 500
