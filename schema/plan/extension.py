@@ -41,6 +41,10 @@ from schema.plan.shape import Bound
 
 logger = logging.getLogger("parley.plan")
 
+MAX_PLANS = 32
+"""Plans one document keeps (one per operation and combination of `@skip`/`@include` values):
+a client varying its directive variables cannot grow a cached document without bound; past it,
+the executor answers."""
 NOT_COVERED = "not covered"
 """Cached for operations no plan covers, so they are recognised at once next time."""
 
@@ -67,6 +71,8 @@ class Plans:
         key = ("plan", name, tuple(variables.coerced.get(variable) for variable in deciding))
         found = analysed.plans.get(key)
         if found is None:
+            if len(analysed.plans) >= MAX_PLANS:
+                return None
             try:
                 found = Compiler(
                     schema, analysed.document, variables.coerced, self.readers
