@@ -117,4 +117,5 @@ async def test_a_lease_covers_several_requests_of_the_size_asked(store: CounterS
         assert verdict.allowed
         counts.append((await store.peek("points:key"))[0])
     assert counts == [4000] * 8 + [8000] * 8
+    assert verdict is not None
     assert verdict.remaining == 100_000 - 16 * 500

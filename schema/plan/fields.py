@@ -13,7 +13,8 @@ from typing import Any
 
 from models.enums import VariableType
 from resolvers.ids import encode_id
-from resolvers.listing import ListedConversation, ListedMessage, ListedVariable, Listing
+from resolvers.listed import ListedConversation, ListedMessage, ListedVariable
+from resolvers.listing import Listing
 from resolvers.message import MessagePage
 from resolvers.pagination import PageArgs
 from resolvers.usage import CURRENCY, UsageTotals
