@@ -37,6 +37,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
             log_config=logging_config(settings.log_format, settings.log_level),
             access_log=False,  # ours (server/logs.py) leaves out query strings
             forwarded_allow_ips=trusted,
+            ws_per_message_deflate=False,  # as below
         )
         return 0
     uvicorn.run(
@@ -46,6 +47,9 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         log_config=logging_config(settings.log_format, settings.log_level),
         access_log=False,
         forwarded_allow_ips=trusted,
+        # Live frames are a few hundred bytes; permessage-deflate would keep ~50 KB of zlib
+        # state per open socket (measured by bench/live) and compress every frame it sends.
+        ws_per_message_deflate=False,
     )
     return 0
 

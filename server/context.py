@@ -5,8 +5,10 @@ It provides what `schema.context.Context` asks for; the schema sees it only thro
 
 import asyncio
 import hashlib
+import time
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import Response
@@ -51,6 +53,9 @@ class Context:
     """The tightest limit this request met, reported in its `RateLimit-*` headers."""
     _loaders: Loaders | None = field(default=None, repr=False)
     _held: list[str] | None = field(default=None, repr=False)
+    _authorized_at: tuple[float, int] | None = field(default=None, repr=False)
+    """When `still_authorized` last looked the token up, and how many revocations had been
+    announced then."""
 
     def caller(self) -> Principal:
         """The authenticated key; UNAUTHENTICATED when there is none or it is not valid."""
@@ -161,14 +166,29 @@ class Context:
 
     async def still_authorized(self) -> bool:
         """Whether a long-lived socket's token still authenticates (revoked keys and expired
-        session tokens stop streaming). Cheap: the process's caller cache answers, and a
-        revocation empties it at once."""
+        session tokens stop streaming). Cheap: within `PARLEY_AUTH_CACHE_SECONDS` of its last
+        look-up, and with no revocation announced since, the socket's own answer stands (as the
+        caller cache's would, without hashing the token for every frame); otherwise the
+        process's caller cache answers, and a revocation empties it at once."""
         if self.token is None:
+            return True
+        sockets = getattr(self.request.app.state, "sockets", None)
+        revocations = sockets.revocations if sockets is not None else -1
+        now = time.monotonic()
+        last = self._authorized_at
+        expires_at = self.principal.expires_at if self.principal is not None else None
+        if (
+            last is not None
+            and last[1] == revocations
+            and now - last[0] < self.settings.auth_cache_seconds
+            and (expires_at is None or expires_at > datetime.now(UTC))
+        ):
             return True
         try:
             await authenticate_token(self.token, callers_of(self.request))
         except ParleyError:
             return False
+        self._authorized_at = (now, revocations)
         return True
 
     @property

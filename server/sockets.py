@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from typing import Protocol
 
 from resolvers.auth import Principal
+from server.heartbeat import Heartbeat
 from subscriptions.closecodes import FORBIDDEN
 
 logger = logging.getLogger("parley.websocket")
@@ -34,6 +35,11 @@ class OpenSockets:
         self._sockets: dict[int, Socket] = {}
         self._expiries: dict[int, asyncio.TimerHandle] = {}
         self._checks: set[asyncio.Task[None]] = set()
+        self.revocations = 0
+        """Revocations announced so far (a socket's remembered authorization predates any
+        newer one: server/context.py)."""
+        self.heartbeat = Heartbeat()
+        """Pings every accepted socket of the process, authenticated or not yet."""
 
     def add(self, socket: Socket) -> None:
         self._sockets[id(socket)] = socket
@@ -54,6 +60,7 @@ class OpenSockets:
     def revoked(self, key_id: int | None) -> None:
         """Closes the sockets of a revoked key; with None (revocations may have been missed)
         every socket checks its token again."""
+        self.revocations += 1
         for socket in list(self._sockets.values()):
             principal = socket.principal
             if key_id is None:

@@ -1,6 +1,8 @@
 """`graphql-transport-ws` as the protocol asks, plus what strawberry leaves out: the key comes in
-`connection_init` (a bad one closes with 4403), the server pings idle sockets and closes dead ones,
-and an unexpected failure closes with 4500 instead of leaving the socket hanging."""
+`connection_init` (a bad one closes with 4403), the server pings idle sockets and closes dead ones
+(server/heartbeat.py), and an unexpected failure closes with 4500 instead of leaving the socket
+hanging. Messages go out as text frames, as the protocol's clients expect, whatever the view's
+JSON encoder returns."""
 
 import asyncio
 import contextlib
@@ -37,7 +39,7 @@ logger = logging.getLogger("parley.websocket")
 async def connect(context: Context) -> None:
     """Authenticates the socket from `connection_init`'s payload, or rejects it (4403), as it
     does a token the page's origin may not use; 4503 when the database cannot be read."""
-    params = context.connection_params or {}
+    params, context.connection_params = context.connection_params or {}, None  # read once
     authorization = params.get("authorization") or params.get("Authorization")
     token = bearer_token(authorization if isinstance(authorization, str) else None)
     if not token:
@@ -96,11 +98,32 @@ class TransportHandler(BaseGraphQLTransportWSHandler[Context, None]):
 
     def on_request_accepted(self) -> None:
         super().on_request_accepted()
-        self._last_heard = asyncio.get_running_loop().time()
-        self._keepalive = asyncio.create_task(self._keep_alive(), name="ws-keepalive")
+        self.last_heard = asyncio.get_running_loop().time()
+        sockets_of(self.context).heartbeat.add(self, self._periods)
+
+    def _periods(self) -> tuple[float, float]:
+        interval = float(getattr(self.view, "ping_interval", 20.0))
+        return interval, float(getattr(self.view, "pong_timeout", 10.0))
+
+    async def ping(self) -> None:
+        with contextlib.suppress(WebSocketDisconnected, WebSocketDisconnect, RuntimeError):
+            await self.send_message({"type": "ping"})
+
+    async def close_dead(self) -> None:
+        with contextlib.suppress(WebSocketDisconnected, WebSocketDisconnect, RuntimeError):
+            await self.websocket.close(code=PONG_TIMEOUT, reason="No pong")
+
+    async def send_message(self, message: Message) -> None:
+        encoded = self.view.encode_json(message)
+        text = encoded.decode() if isinstance(encoded, bytes) else encoded
+        socket = self.websocket.ws  # type: ignore[attr-defined]
+        try:
+            await socket.send_text(text)
+        except WebSocketDisconnect as error:
+            raise WebSocketDisconnected from error
 
     async def handle_message(self, message: Message) -> None:
-        self._last_heard = asyncio.get_running_loop().time()
+        self.last_heard = asyncio.get_running_loop().time()
         if message.get("type") == "subscribe" and not _well_formed_subscribe(message):
             await self.handle_invalid_message("Invalid subscribe message")
             return
@@ -110,6 +133,8 @@ class TransportHandler(BaseGraphQLTransportWSHandler[Context, None]):
             return
         try:
             await super().handle_message(message)
+            if message.get("type") == "connection_init":
+                self.connection_init_timeout_task = None  # cancelled: hold nothing of it
         except WebSocketDisconnected:
             raise  # the client left: nothing went wrong here
         except SocketRefused as refused:
@@ -139,42 +164,21 @@ class TransportHandler(BaseGraphQLTransportWSHandler[Context, None]):
             return
         await super().handle_subscribe(message)
 
-    async def _keep_alive(self) -> None:
-        loop = asyncio.get_running_loop()
-        interval = float(getattr(self.view, "ping_interval", 20.0))
-        timeout = float(getattr(self.view, "pong_timeout", 10.0))
-        try:
-            while True:
-                await asyncio.sleep(interval)
-                if loop.time() - self._last_heard < interval:
-                    continue  # it spoke recently: alive
-                sent = loop.time()
-                await self.send_message({"type": "ping"})
-                await asyncio.sleep(timeout)
-                if self._last_heard < sent:
-                    await self.websocket.close(code=PONG_TIMEOUT, reason="No pong")
-                    return
-        except (WebSocketDisconnected, WebSocketDisconnect, RuntimeError):
-            return  # the socket closed under us; shutdown() releases the rest
-
     async def shutdown(self) -> None:
-        """Releases every operation of the socket, whatever happened to the keepalive."""
+        """Releases every operation of the socket and what it holds, whatever fails."""
+        sockets = sockets_of(self.context)
+        sockets.heartbeat.discard(self)
+        sockets.discard(self.context)
         try:
-            self._keepalive.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._keepalive
+            await self.context.release_socket()
+        except Exception as error:  # its leases run out by themselves
+            failure = database_failure(error)
+            if failure is None:
+                raise
+            logger.warning(
+                "could not give back a socket's leases (%s); they run out in %.0f s",
+                failure.code,
+                LEASE_SECONDS,
+            )
         finally:
-            sockets_of(self.context).discard(self.context)
-            try:
-                await self.context.release_socket()
-            except Exception as error:  # its leases run out by themselves
-                failure = database_failure(error)
-                if failure is None:
-                    raise
-                logger.warning(
-                    "could not give back a socket's leases (%s); they run out in %.0f s",
-                    failure.code,
-                    LEASE_SECONDS,
-                )
-            finally:
-                await super().shutdown()
+            await super().shutdown()

@@ -2,11 +2,12 @@
 
 However many dashboards watch the same badge, one task counts: right away when the first one comes,
 then only after events that can change that count, at most once per interval (changes within the
-interval are coalesced, and the last value is always delivered), never while nothing changes.
+interval are coalesced, and the last value is always delivered), never while nothing changes. A
+change after a quiet interval is counted at once; only changes that follow one closely wait for
+the interval to end.
 """
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -42,7 +43,8 @@ class LiveCount:
         self._interval = interval
         self._on_idle = on_idle
         self._dirty = asyncio.Event()
-        self._watchers: list[asyncio.Queue[int | BaseException]] = []
+        self._counted_at = 0.0
+        self._watchers: list[Watcher] = []
         self._unwatch: Callable[[], None] | None = None
         self._task: asyncio.Task[None] | None = None
         self.ready: asyncio.Future[None] = asyncio.get_running_loop().create_future()
@@ -66,17 +68,20 @@ class LiveCount:
     def _fail(self, error: BaseException) -> None:
         """The database cannot be read: every watcher is told (its subscriber closes with 4503
         and counts afresh when it comes back) instead of showing a stale number."""
-        for queue in self._watchers:
-            _replace(queue, error)
+        for watcher in self._watchers:
+            watcher.put(error)
 
     async def _count(self) -> int:
         self.computations += 1
+        self._counted_at = asyncio.get_running_loop().time()
         return await count_conversations(*self.key)
 
     async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
         while True:
             await self._dirty.wait()
-            await asyncio.sleep(self._interval)  # gather what else arrives meanwhile
+            # At most one count per interval: what arrives meanwhile is gathered into the next.
+            await asyncio.sleep(max(0.0, self._counted_at + self._interval - loop.time()))
             self._dirty.clear()
             try:
                 value = await self._count()
@@ -91,16 +96,16 @@ class LiveCount:
                 continue
             if value != self.value:
                 self.value = value
-                for queue in self._watchers:
-                    _replace(queue, value)
+                for watcher in self._watchers:
+                    watcher.put(value)
 
-    def add(self) -> "asyncio.Queue[int | BaseException]":
-        queue: asyncio.Queue[int | BaseException] = asyncio.Queue(maxsize=1)
-        self._watchers.append(queue)
-        return queue
+    def add(self) -> "Watcher":
+        watcher = Watcher()
+        self._watchers.append(watcher)
+        return watcher
 
-    def remove(self, queue: "asyncio.Queue[int | BaseException]") -> None:
-        self._watchers.remove(queue)
+    def remove(self, watcher: "Watcher") -> None:
+        self._watchers.remove(watcher)
         if not self._watchers:
             self.stop()
 
@@ -114,11 +119,30 @@ class LiveCount:
         self._on_idle(self.key)
 
 
-def _replace(queue: "asyncio.Queue[int | BaseException]", value: int | BaseException) -> None:
-    """Keeps only the newest value for a watcher that has not taken the last one yet."""
-    with contextlib.suppress(asyncio.QueueEmpty):
-        queue.get_nowait()
-    queue.put_nowait(value)
+class Watcher:
+    """One dashboard's next value: only the newest is kept for a watcher that has not taken the
+    last one yet. A slot, and a future only while it waits (thousands sit idle)."""
+
+    __slots__ = ("_value", "_waiter")
+
+    def __init__(self) -> None:
+        self._value: int | BaseException | None = None
+        self._waiter: asyncio.Future[None] | None = None
+
+    def put(self, value: int | BaseException) -> None:
+        self._value = value
+        if self._waiter is not None and not self._waiter.done():
+            self._waiter.set_result(None)
+
+    async def get(self) -> int | BaseException:
+        while self._value is None:
+            self._waiter = asyncio.get_running_loop().create_future()
+            try:
+                await self._waiter
+            finally:
+                self._waiter = None
+        value, self._value = self._value, None
+        return value
 
 
 class LiveCounts:
@@ -149,12 +173,12 @@ class LiveCounts:
         """The current count, then each new one, for as long as the block runs; raises
         FeedUnavailableError once the database cannot be read."""
         count = await self._count((workspace_id, where))
-        queue = count.add()
-        _replace(queue, count.value)
+        watcher = count.add()
+        watcher.put(count.value)
 
         async def values() -> AsyncGenerator[int, None]:
             while True:
-                value = await queue.get()
+                value = await watcher.get()
                 if isinstance(value, BaseException):
                     raise FeedUnavailableError from value
                 yield value
@@ -162,7 +186,7 @@ class LiveCounts:
         try:
             yield values()
         finally:
-            count.remove(queue)
+            count.remove(watcher)
 
     @property
     def active(self) -> int:

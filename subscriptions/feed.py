@@ -4,16 +4,21 @@ A workspace's events are numbered 1, 2, 3 … and become visible in that order (
 so reading "everything after the last number seen" never skips one. Notices from the broker only
 say when to read; a missed notice delays a read, it never loses an event. Feeds exist only while
 someone listens.
+
+A listener may follow one conversation: it is then offered only that conversation's events, found
+by a dict lookup however many widgets listen, and the messages they added come with them, read once
+per batch for every such listener (a widget's stream needs no statement of its own per message).
 """
 
 import asyncio
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Container
+from dataclasses import dataclass, replace
 
-from models import ConversationEvent, Workspace
+from models import Message, Workspace
 from models.enums import EventKind
 from resolvers.errors import database_failure
+from resolvers.sql import Params, dialect, fetch, fetch_models
 
 logger = logging.getLogger("parley.live")
 
@@ -26,18 +31,43 @@ class EventRow:
     conversation_id: int
     kind: EventKind
     message_id: int | None
+    message: Message | None = None
+    """The message it added, read by the feed when someone follows its conversation."""
 
 
 async def read_events(workspace_id: int, after: int, limit: int = READ_BATCH) -> list[EventRow]:
-    rows = (
-        await ConversationEvent.filter(workspace_id=workspace_id, seq__gt=after)
-        .order_by("seq")
-        .limit(limit)
-        .values_list("seq", "conversation_id", "kind", "message_id")
+    """Every feed runs this once per batch of events: fixed SQL, not a query built each time
+    (building it cost more than running it)."""
+    params = Params(dialect())
+    sql = (
+        "SELECT seq, conversation_id, kind, message_id FROM conversation_event "
+        f"WHERE workspace_id = {params.add(workspace_id)} AND seq > {params.add(after)} "
+        f"ORDER BY seq LIMIT {params.add(limit)}"
     )
     return [
-        EventRow(seq, conversation, EventKind(kind), message)
-        for seq, conversation, kind, message in rows
+        EventRow(row["seq"], row["conversation_id"], EventKind(row["kind"]), row["message_id"])
+        for row in await fetch(sql, params)
+    ]
+
+
+async def with_messages(rows: list[EventRow], conversations: Container[int]) -> list[EventRow]:
+    """The rows, those that added a message to one of `conversations` with that message (one
+    statement for the whole batch)."""
+    wanted = [
+        row.message_id
+        for row in rows
+        if row.message_id is not None
+        and row.kind is EventKind.MESSAGE_ADDED
+        and row.conversation_id in conversations
+    ]
+    if not wanted:
+        return rows
+    params = Params(dialect())
+    sql = f"SELECT * FROM message WHERE id IN {params.add_all(wanted)}"
+    found = {message.id: message for message in await fetch_models(Message, sql, params)}
+    return [
+        replace(row, message=found.get(row.message_id)) if row.message_id in found else row
+        for row in rows
     ]
 
 
@@ -56,7 +86,23 @@ class FeedUnavailableError(Exception):
 
 
 class Listener:
-    """One subscription's pending events, bounded: past the bound it is told it fell behind."""
+    """One subscription's pending events, bounded: past the bound it is told it fell behind.
+
+    It holds one small object per idle subscription (slots, and a future only while its stream
+    waits): thousands of them sit idle in one process."""
+
+    __slots__ = (
+        "_bound",
+        "_feed",
+        "_on_overflow",
+        "_pending",
+        "_waiter",
+        "_wants",
+        "conversation_id",
+        "failure",
+        "overflowed",
+        "start",
+    )
 
     def __init__(
         self,
@@ -64,13 +110,16 @@ class Listener:
         bound: int,
         wants: Callable[[EventRow], bool] | None,
         on_overflow: Callable[[], None] | None,
+        conversation_id: int | None = None,
     ) -> None:
         self._feed = feed
         self._bound = bound
         self._wants = wants
         self._on_overflow = on_overflow
         self._pending: list[EventRow] = []
-        self._ready = asyncio.Event()
+        self._waiter: asyncio.Future[None] | None = None
+        self.conversation_id = conversation_id
+        """Only this conversation's events are offered, when set."""
         self.overflowed = False
         self.failure: BaseException | None = None
         self.start = feed.last_seq
@@ -90,12 +139,16 @@ class Listener:
                 self._on_overflow()
         else:
             self._pending += rows  # a whole batch, however large, joins a short queue
-        self._ready.set()
+        self._wake()
 
     def fail(self, error: BaseException) -> None:
         """The feed cannot read the database: waiting would mean waiting blind."""
         self.failure = error
-        self._ready.set()
+        self._wake()
+
+    def _wake(self) -> None:
+        if self._waiter is not None and not self._waiter.done():
+            self._waiter.set_result(None)
 
     async def next_batch(self) -> list[EventRow]:
         """Every event that arrived since the last call, in order (waits for at least one)."""
@@ -104,13 +157,19 @@ class Listener:
                 raise SlowConsumerError
             if self.failure is not None:
                 raise FeedUnavailableError from self.failure
-            self._ready.clear()
-            await self._ready.wait()
+            self._waiter = asyncio.get_running_loop().create_future()
+            try:
+                await self._waiter
+            finally:
+                self._waiter = None
         rows, self._pending = self._pending, []
         return rows
 
     def close(self) -> None:
-        self._feed.remove(self.offer)
+        self._feed.remove(self.offer, self.conversation_id)
+
+
+Callback = Callable[[list[EventRow]], None]
 
 
 class WorkspaceFeed:
@@ -118,8 +177,10 @@ class WorkspaceFeed:
         self.workspace_id = workspace_id
         self.last_seq = 0
         self._on_idle = on_idle
-        self._callbacks: list[Callable[[list[EventRow]], None]] = []
-        self._failures: dict[Callable[[list[EventRow]], None], Callable[[BaseException], None]] = {}
+        self._callbacks: list[Callback] = []
+        self._followers: dict[int, list[Callback]] = {}
+        """Callbacks of one conversation's events, by conversation."""
+        self._failures: dict[Callback, Callable[[BaseException], None]] = {}
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self.ready: asyncio.Future[None] = asyncio.get_running_loop().create_future()
@@ -137,18 +198,28 @@ class WorkspaceFeed:
 
     def add(
         self,
-        callback: Callable[[list[EventRow]], None],
+        callback: Callback,
         on_failure: Callable[[BaseException], None] | None = None,
+        conversation_id: int | None = None,
     ) -> None:
-        self._callbacks.append(callback)
+        if conversation_id is None:
+            self._callbacks.append(callback)
+        else:
+            self._followers.setdefault(conversation_id, []).append(callback)
         if on_failure is not None:
             self._failures[callback] = on_failure
 
-    def remove(self, callback: Callable[[list[EventRow]], None]) -> None:
-        if callback in self._callbacks:
-            self._callbacks.remove(callback)
+    def remove(self, callback: Callback, conversation_id: int | None = None) -> None:
+        if conversation_id is None:
+            if callback in self._callbacks:
+                self._callbacks.remove(callback)
+        elif (followers := self._followers.get(conversation_id)) is not None:
+            if callback in followers:
+                followers.remove(callback)
+            if not followers:
+                del self._followers[conversation_id]
         self._failures.pop(callback, None)
-        if not self._callbacks:
+        if not self._callbacks and not self._followers:
             self.stop()
 
     def wake(self) -> None:
@@ -160,6 +231,19 @@ class WorkspaceFeed:
             self._task = None
         self._on_idle(self)
 
+    def _dispatch(self, rows: list[EventRow]) -> None:
+        for callback in list(self._callbacks):
+            callback(rows)
+        if not self._followers:
+            return
+        by_conversation: dict[int, list[EventRow]] = {}
+        for row in rows:
+            if row.conversation_id in self._followers:
+                by_conversation.setdefault(row.conversation_id, []).append(row)
+        for conversation_id, own in by_conversation.items():
+            for callback in list(self._followers.get(conversation_id, ())):
+                callback(own)
+
     async def _run(self) -> None:
         retry = 0.1
         while True:
@@ -167,9 +251,10 @@ class WorkspaceFeed:
             self._wake.clear()
             try:
                 while rows := await read_events(self.workspace_id, self.last_seq):
+                    if self._followers:  # read before moving on: a failure reads them again
+                        rows = await with_messages(rows, self._followers.keys())
                     self.last_seq = rows[-1].seq
-                    for callback in list(self._callbacks):
-                        callback(rows)
+                    self._dispatch(rows)
                 retry = 0.1
             except asyncio.CancelledError:
                 raise
@@ -216,13 +301,15 @@ class EventFeed:
         workspace_id: int,
         wants: Callable[[EventRow], bool] | None = None,
         on_overflow: Callable[[], None] | None = None,
+        conversation_id: int | None = None,
     ) -> Listener:
         """A listener of the workspace's events from now on (read older ones with read_events):
-        those `wants` accepts, until more than the bound are pending, when `on_overflow` runs.
+        those `wants` accepts (of one conversation, with their messages, given
+        `conversation_id`), until more than the bound are pending, when `on_overflow` runs.
         Once the feed cannot read the database, `next_batch` raises FeedUnavailableError."""
         feed = await self._feed(workspace_id)
-        listener = Listener(feed, self.listener_bound, wants, on_overflow)
-        feed.add(listener.offer, listener.fail)
+        listener = Listener(feed, self.listener_bound, wants, on_overflow, conversation_id)
+        feed.add(listener.offer, listener.fail, conversation_id)
         return listener
 
     async def watch(

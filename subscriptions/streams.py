@@ -27,25 +27,45 @@ async def message_stream(
     after: int,
     on_overflow: Callable[[], None] | None = None,
 ) -> AsyncGenerator[list[Message], None]:
-    """Messages with sequence > `after`, old then new; ends after the conversation ends."""
+    """Messages with sequence > `after`, old then new; ends after the conversation ends.
+
+    New messages come with their events from the feed (read once for every follower of the
+    conversation); storage is read again only when one is missing or out of turn."""
     listener = await feed.listen(
         workspace_id,
-        lambda row: row.conversation_id == conversation_id and row.kind in _MESSAGE_KINDS,
+        lambda row: row.kind in _MESSAGE_KINDS,
         on_overflow,
+        conversation_id=conversation_id,
     )
     try:
+        # Status first: a conversation seen ENDED has every message committed (sends lock
+        # its row and refuse ENDED), so the drain below is then complete.
+        conversation = await Conversation.get_or_none(id=conversation_id)
+        ended = conversation is None or conversation.status is ConversationStatus.ENDED
         last = after
-        while True:
-            # Status first: a conversation seen ENDED has every message committed (sends lock
-            # its row and refuse ENDED), so the drain below is then complete.
-            conversation = await Conversation.get_or_none(id=conversation_id)
-            ended = conversation is None or conversation.status is ConversationStatus.ENDED
-            while rows := await _messages_after(conversation_id, last):
+        while rows := await _messages_after(conversation_id, last):
+            last = rows[-1].sequence
+            yield rows
+        while not ended:
+            fresh: list[Message] = []
+            drain = False
+            for row in await listener.next_batch():
+                message = row.message
+                if row.kind is EventKind.ENDED:
+                    ended = drain = True  # every message is committed before its end
+                    break
+                if message is not None and message.sequence <= last:
+                    continue  # sent with the history already
+                if message is None or message.sequence != last + 1:
+                    drain = True  # not read with its event, or one before it is missing
+                    break
+                fresh.append(message)
+                last = message.sequence
+            if fresh:
+                yield fresh
+            while drain and (rows := await _messages_after(conversation_id, last)):
                 last = rows[-1].sequence
                 yield rows
-            if ended:
-                return
-            await listener.next_batch()  # something for this conversation: read on
     finally:
         listener.close()
 

@@ -87,7 +87,8 @@ async def broadcast(plan: dict[str, Any]) -> None:
                 await widgets[index % len(widgets)].send_text(_message_frame(sample, index))
             index += 1
             next_message += message_every
-    await asyncio.to_thread(Path(plan["out"]).write_text, json.dumps(sent_counts))
+    log = json.dumps({"starts": sent_counts})
+    await asyncio.to_thread(Path(plan["out"]).write_text, log)
 
 
 async def run(request: Request) -> JSONResponse:
@@ -105,7 +106,10 @@ def main() -> None:
     parser.add_argument("--port", type=int, required=True)
     args = parser.parse_args()
     raise_file_limit()
-    uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="warning")
+    # The same websocket settings as `parley serve` (server/cli.py): no permessage-deflate.
+    uvicorn.run(
+        app, host="127.0.0.1", port=args.port, log_level="warning", ws_per_message_deflate=False
+    )
 
 
 if __name__ == "__main__":

@@ -39,6 +39,8 @@ class Window:
     """messageAdded: receive time minus the message's createdAt (set before its commit)."""
     from_sent: list[float] = field(default_factory=list)
     """messageAdded: receive time minus when the writer sent it (it travels in its content)."""
+    received: list[tuple[int, float]] = field(default_factory=list)
+    """messageAdded: the writer's index of each message (in its content), and when it came."""
     counts: list[tuple[int, float]] = field(default_factory=list)
     closes: Counter[str] = field(default_factory=Counter)
     first_frames: int = 0
@@ -131,7 +133,9 @@ class Holder:
                     seen.from_created.append(now - created)
                     content: str = node["content"]
                     if content.startswith("t="):
-                        seen.from_sent.append(now - float(content[2:].split(" ", 1)[0]))
+                        sent, _, rest = content[2:].partition(" message ")
+                        seen.from_sent.append(now - float(sent))
+                        seen.received.append((int(rest.split(" ", 1)[0]), now))
                 else:
                     seen.counts.append((int(data["conversationCount"]), now))
         except ConnectionClosed as closed:
@@ -148,8 +152,16 @@ def report(
     """The window's frames, CPU and latencies. A count's latency runs from the commit of the
     conversation that made it (the writer's log), to its arrival."""
     committed: dict[int, float] = {}
+    answered: dict[int, float] = {}
     if starts.exists():
-        committed = {int(k): float(t) for k, t in json.loads(starts.read_text())}
+        log = json.loads(starts.read_text())
+        committed = {int(k): float(t) for k, t in log["starts"]}
+        answered = {int(k): float(t) for k, t in log.get("answered", {}).items()}
+    after_answer = [
+        now - answered[index]
+        for index, now in seen.received[start["sent"] : end["sent"]]
+        if index in answered
+    ]
     count_latency = [
         now - committed[value]
         for value, now in seen.counts[start["counts"] : end["counts"]]
@@ -166,6 +178,7 @@ def report(
         "client_cpu": end["cpu"] - start["cpu"],
         "from_created": summary(seen.from_created[start["created"] : end["created"]]),
         "from_sent": summary(seen.from_sent[start["sent"] : end["sent"]]),
+        "from_answer": summary(after_answer),
         "count": summary(count_latency),
         "closes": dict(seen.closes),
         "samples": seen.samples,

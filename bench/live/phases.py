@@ -78,7 +78,9 @@ def fan_out(
         time.sleep(0.5)
         written: dict[str, Any] = json.loads(out.read_text())
         starts = out.with_suffix(".starts.json")
-        starts.write_text(json.dumps(written["starts"]))
+        starts.write_text(
+            json.dumps({"starts": written["starts"], "answered": written["answered"]})
+        )
         result = _finish(client, cpu, starts)
         for path in (out, plan, starts):
             path.unlink(missing_ok=True)

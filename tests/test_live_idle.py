@@ -1,0 +1,80 @@
+"""What thousands of open live views cost a server: idle subscriptions send nothing to the
+database (pings included), and a message costs the same statements however many widgets follow
+its conversation (bench/live measures the figures)."""
+
+import asyncio
+from contextlib import AsyncExitStack
+from typing import Any
+
+import pytest
+from starlette.applications import Starlette
+
+from tests.api import Api
+from tests.live import Desk
+from tests.test_live import COUNT, MESSAGES, sequences
+from tests.ws import Socket, open_socket
+
+
+async def test_idle_subscriptions_send_no_statements_and_are_still_pinged(
+    api: Api,
+    server_url: str,
+    app: Starlette,
+    count_statements: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    view = app.state.graphql_view
+    monkeypatch.setattr(view, "ping_interval", 0.2)  # several pings within the window
+    monkeypatch.setattr(view, "pong_timeout", 0.5)
+    desk = await Desk.open(api)
+    async with AsyncExitStack() as stack:
+        sockets: list[Socket] = []
+        for _ in range(3):
+            conversation, token = await desk.start("WEB_WIDGET")
+            await desk.send(conversation, 1)
+            widget = await stack.enter_async_context(open_socket(server_url, key=token))
+            await widget.subscribe("m", MESSAGES, {"id": conversation})
+            assert [s for s, _ in await sequences(widget, "m", 1)] == [1]
+            dashboard = await stack.enter_async_context(open_socket(server_url, key=desk.key))
+            await dashboard.subscribe("c", COUNT, {"f": {"types": ["TEST"]}})
+            assert await dashboard.next("c") == {"conversationCount": 0}
+            sockets += [widget, dashboard]
+        await asyncio.sleep(0.5)  # the recounts the starts above asked for are done
+        with count_statements() as log:
+            await asyncio.sleep(1.2)
+        assert [statement.sql for statement in log.statements] == []
+        for socket in sockets:
+            assert socket.pings >= 2
+            await socket.send({"type": "ping"})
+            assert await socket.receive() == {"type": "pong"}  # answered pings: still open
+
+
+async def test_a_message_costs_the_same_statements_however_many_widgets_follow_it(
+    api: Api, server_url: str, count_statements: Any
+) -> None:
+    desk = await Desk.open(api)
+    conversation, token = await desk.start("WEB_WIDGET")
+    async with AsyncExitStack() as stack:
+        followers: list[Socket] = []
+
+        async def follow(count: int) -> None:
+            for _ in range(count):
+                socket = await stack.enter_async_context(open_socket(server_url, key=token))
+                await socket.subscribe("m", MESSAGES, {"id": conversation})
+                followers.append(socket)
+            await asyncio.sleep(0.2)  # their history (none) is read before counting
+
+        async def delivered(n: int) -> int:
+            with count_statements() as log:
+                await desk.send(conversation, n)
+                for socket in followers:
+                    assert [s for s, _ in await sequences(socket, "m", 1)] == [n]
+                await asyncio.sleep(0.1)
+            return len(log.statements)
+
+        await follow(1)
+        assert await delivered(1) == await delivered(2)  # warm: the key is remembered
+        one = await delivered(3)
+        await follow(7)
+        for socket in followers[1:]:
+            assert [s for s, _ in await sequences(socket, "m", 3)] == [1, 2, 3]
+        assert await delivered(4) == one
