@@ -26,6 +26,7 @@ from server.body import BodyLimit
 from server.context import RequestConnection
 from server.cors import CORS
 from server.deadline import RequestDeadline
+from server.garbage import settle
 from server.gate import AuthGate
 from server.http import GraphQLView
 from server.logs import RequestLog
@@ -71,6 +72,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             sweeper = None
             if settings.bounds.sweep_interval_seconds > 0:
                 sweeper = asyncio.create_task(sweep_forever(settings.bounds), name="sweeper")
+            settle()  # after startup: see server/garbage.py
             try:
                 yield
             finally:
