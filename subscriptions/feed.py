@@ -255,6 +255,8 @@ class WorkspaceFeed:
                         rows = await with_messages(rows, self._followers.keys())
                     self.last_seq = rows[-1].seq
                     self._dispatch(rows)
+                    if len(rows) < READ_BATCH:
+                        break  # all there was: what commits later wakes the feed again
                 retry = 0.1
             except asyncio.CancelledError:
                 raise

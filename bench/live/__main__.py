@@ -16,7 +16,7 @@ from bench.live.driver import plan
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.live")
     parser.add_argument("--sockets", type=int, default=2000, help="half widgets, half dashboards")
-    parser.add_argument("--message-rate", type=float, default=100.0, help="messages per second")
+    parser.add_argument("--message-rate", type=float, default=50.0, help="messages per second")
     parser.add_argument("--start-rate", type=float, default=2.0, help="TEST starts per second")
     parser.add_argument("--seconds", type=float, default=30.0, help="measured fan-out window")
     parser.add_argument("--idle-seconds", type=float, default=60.0, help="idle window")
@@ -31,7 +31,8 @@ def main() -> None:
     url = setup.database_url()
     print(f"live bench: database {setup.database_name(url)}, logs in {logs}", flush=True)
     setup.prepare_database(url)
-    secret = setup.create_workspace(url, f"live bench {time.strftime('%H:%M:%S')}")
+    setup.forget_earlier_runs(url)
+    secret = setup.create_workspace(url, f"{setup.WORKSPACE_PREFIX}{time.strftime('%H:%M:%S')}")
     widgets_n = args.sockets // 2
     dashboards_n = args.sockets - widgets_n
     writer_server = processes.parley("writer", url, logs)

@@ -14,6 +14,7 @@ from bench.live.http import Connection
 from bench.live.processes import PARLEY, ROOT
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/parley_live_bench"
+WORKSPACE_PREFIX = "live bench "
 
 CREATE_ASSISTANT = (
     "mutation($input: AssistantInput!) { createAssistant(input: $input) { assistant { id } } }"
@@ -72,6 +73,21 @@ def prepare_database(url: str) -> None:
     asyncio.run(_ensure(url))
     env = {**os.environ, "DATABASE_URL": url}
     subprocess.run([PARLEY, "migrate"], cwd=ROOT, env=env, check=True, capture_output=True)  # noqa: S603
+
+
+async def _forget(url: str) -> None:
+    parts = urlsplit(url)
+    connection = await asyncpg.connect(urlunsplit(("postgresql", parts.netloc, parts.path, "", "")))
+    try:
+        await connection.execute("DELETE FROM workspace WHERE name LIKE $1", f"{WORKSPACE_PREFIX}%")
+    finally:
+        await connection.close()
+
+
+def forget_earlier_runs(url: str) -> None:
+    """Deletes the workspaces of earlier runs: their conversations, left active, would be ended
+    by the idle sweeper during this run's idle window (a write that is not the sockets')."""
+    asyncio.run(_forget(url))
 
 
 def create_workspace(url: str, name: str) -> str:
