@@ -11,11 +11,13 @@ import os
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 import asyncpg
 
 from bench.peers import checks, dataset, measure, postgraphile, results, servers, statements
+from bench.peers.backends import backends_of
 from bench.peers.dataset import WRITERS, Dataset
 from bench.peers.scenarios import Call, Scenario, build
 from bench.peers.servers import Contender
@@ -128,7 +130,7 @@ def _count(
         running = servers.start(single)
         try:
             for scenario in (item for item in scenarios if not item.badge_only):
-                for contender in single:
+                for contender, process in zip(single, running, strict=True):
                     send = _Sender(
                         contender.url,
                         measure.call_of(scenario, contender),
@@ -138,7 +140,11 @@ def _count(
                     for index in range(3):  # warm: caches, prepared statements, the key
                         send(STATEMENT_REQUESTS + index)
                     counted[(scenario.name, contender.name)] = statements.count(
-                        log, name, send, STATEMENT_REQUESTS
+                        log,
+                        name,
+                        send,
+                        STATEMENT_REQUESTS,
+                        partial(backends_of, options.database, process.group),
                     )
         finally:
             servers.stop(running)

@@ -98,6 +98,11 @@ class Running:
             start_new_session=True,  # its workers form a group of their own, stopped together
         )
 
+    @property
+    def group(self) -> int:
+        """Its process group: the server and any workers it started."""
+        return self.process.pid
+
     def wait_listening(self, timeout: float = 60.0) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

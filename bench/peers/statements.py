@@ -94,11 +94,20 @@ def _classify(entry: str) -> str:
     return "statement"
 
 
-def count(log: Path, database: str, send: Callable[[int], None], requests: int) -> Counted:
-    """Sends `requests` requests one at a time and counts the entries they caused."""
+def count(
+    log: Path,
+    database: str,
+    send: Callable[[int], None],
+    requests: int,
+    backends: Callable[[], set[int]],
+) -> Counted:
+    """Sends `requests` requests one at a time and counts the entries they caused on the
+    `backends` that serve the contender (asked once the requests are answered, while its pool
+    still holds the connections they used)."""
     start = log.stat().st_size
     for index in range(requests):
         send(index)
+    ours = {f" [{pid}] " for pid in backends()}
     time.sleep(0.5)  # the server writes its log asynchronously
     with log.open("rb") as file:
         file.seek(start)
@@ -106,7 +115,7 @@ def count(log: Path, database: str, send: Callable[[int], None], requests: int) 
     kinds = {"reset": 0, "transaction": 0, "statement": 0}
     heads: Counter[str] = Counter()
     for line in text.splitlines():
-        if f"@{database} " not in line:
+        if f"@{database} " not in line or not any(pid in line for pid in ours):
             continue
         for marker in _ENTRY_MARKERS:
             if marker in line:
