@@ -6,19 +6,19 @@ say when to read; a missed notice delays a read, it never loses an event. Feeds 
 someone listens.
 
 A listener may follow one conversation: it is then offered only that conversation's events, found
-by a dict lookup however many widgets listen, and the messages they added come with them, read once
-per batch for every such listener (a widget's stream needs no statement of its own per message).
+by a dict lookup however many widgets listen, and the messages they added come with them, read by
+the feed's one statement per batch (a widget's stream needs no statement of its own per message).
 """
 
 import asyncio
 import logging
 from collections.abc import Callable, Container
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from models import Message, Workspace
 from models.enums import EventKind
 from resolvers.errors import database_failure
-from resolvers.sql import Params, dialect, fetch, fetch_models
+from resolvers.sql import Params, dialect, fetch
 
 logger = logging.getLogger("parley.live")
 
@@ -35,40 +35,41 @@ class EventRow:
     """The message it added, read by the feed when someone follows its conversation."""
 
 
-async def read_events(workspace_id: int, after: int, limit: int = READ_BATCH) -> list[EventRow]:
-    """Every feed runs this once per batch of events: fixed SQL, not a query built each time
-    (building it cost more than running it)."""
+async def read_events(
+    workspace_id: int,
+    after: int,
+    limit: int = READ_BATCH,
+    followed: Container[int] = (),
+) -> list[EventRow]:
+    """The workspace's events after `after`, in order; those that added a message to one of the
+    `followed` conversations come with that message, read by the same statement. Every feed runs
+    this once per batch: fixed SQL, not a query built each time (building it cost more than
+    running it)."""
     params = Params(dialect())
+    where = f"e.workspace_id = {params.add(workspace_id)} AND e.seq > {params.add(after)}"
+    columns, join = "", ""
+    if followed:
+        columns = ", m.*"
+        join = "LEFT JOIN message m ON m.id = e.message_id"
     sql = (
-        "SELECT seq, conversation_id, kind, message_id FROM conversation_event "
-        f"WHERE workspace_id = {params.add(workspace_id)} AND seq > {params.add(after)} "
-        f"ORDER BY seq LIMIT {params.add(limit)}"
+        "SELECT e.seq AS event_seq, e.conversation_id AS event_conversation, "
+        f"e.kind AS event_kind, e.message_id AS event_message{columns} "
+        f"FROM conversation_event e {join} WHERE {where} "
+        f"ORDER BY e.seq LIMIT {params.add(limit)}"
     )
-    return [
-        EventRow(row["seq"], row["conversation_id"], EventKind(row["kind"]), row["message_id"])
-        for row in await fetch(sql, params)
-    ]
-
-
-async def with_messages(rows: list[EventRow], conversations: Container[int]) -> list[EventRow]:
-    """The rows, those that added a message to one of `conversations` with that message (one
-    statement for the whole batch)."""
-    wanted = [
-        row.message_id
-        for row in rows
-        if row.message_id is not None
-        and row.kind is EventKind.MESSAGE_ADDED
-        and row.conversation_id in conversations
-    ]
-    if not wanted:
-        return rows
-    params = Params(dialect())
-    sql = f"SELECT * FROM message WHERE id IN {params.add_all(wanted)}"
-    found = {message.id: message for message in await fetch_models(Message, sql, params)}
-    return [
-        replace(row, message=found.get(row.message_id)) if row.message_id in found else row
-        for row in rows
-    ]
+    rows = []
+    for row in await fetch(sql, params):
+        seq, conversation, kind, message_id = (
+            row.pop("event_seq"),
+            row.pop("event_conversation"),
+            EventKind(row.pop("event_kind")),
+            row.pop("event_message"),
+        )
+        message = None
+        if message_id is not None and row.get("id") is not None and conversation in followed:
+            message = Message._init_from_db(**row)
+        rows.append(EventRow(seq, conversation, kind, message_id, message))
+    return rows
 
 
 async def last_event_number(workspace_id: int) -> int:
@@ -250,9 +251,9 @@ class WorkspaceFeed:
             await self._wake.wait()
             self._wake.clear()
             try:
-                while rows := await read_events(self.workspace_id, self.last_seq):
-                    if self._followers:  # read before moving on: a failure reads them again
-                        rows = await with_messages(rows, self._followers.keys())
+                while rows := await read_events(
+                    self.workspace_id, self.last_seq, followed=self._followers.keys()
+                ):
                     self.last_seq = rows[-1].seq
                     self._dispatch(rows)
                     if len(rows) < READ_BATCH:

@@ -87,6 +87,8 @@ HOUSEKEEPING = (
     ("DELETE FROM socket_lease WHERE expires_at", "expired leases of dead processes (every 30 s)"),
     ("DELETE FROM rate_counter", "expired rate counters (PARLEY_RATE_COUNTER_SWEEP_SECONDS)"),
     ("conversation", "the idle-conversation sweeper (PARLEY_SWEEP_INTERVAL_SECONDS)"),
+    ("BEGIN", "transaction control around the sweeper's statements"),
+    ("COMMIT", "transaction control around the sweeper's statements"),
 )
 
 
