@@ -83,14 +83,18 @@ _TOTALS = (
 """What a new message changes on its conversation."""
 
 
-async def _append(message: Message, conversation: Conversation) -> None:
-    """Writes the message and its conversation's new totals. On PostgreSQL one statement (a
-    data-modifying CTE), values converted by the models' own fields; SQLite, one writer at a
-    time, saves both through the ORM."""
+async def _append(message: Message, conversation: Conversation) -> bool:
+    """Writes the message and its conversation's new totals; False, writing nothing, when a
+    message with its `clientMessageId` is there already (a retry that committed first).
+
+    On PostgreSQL one statement: a data-modifying CTE whose INSERT skips a taken
+    `clientMessageId` (the conversation's row lock is held, so no other insert of it is in
+    flight) and whose UPDATE runs only if the INSERT did, values converted by the models' own
+    fields. SQLite, one writer at a time, looked the retry up first and saves through the ORM."""
     if dialect() != "postgres":
         await message.save()
         await conversation.save(update_fields=list(_TOTALS))
-        return
+        return True
     params = Params("postgres")
     columns, values = [], []
     for name, column in Message._meta.fields_db_projection.items():  # conversation_id included
@@ -98,24 +102,42 @@ async def _append(message: Message, conversation: Conversation) -> None:
             field = Message._meta.fields_map[name]
             columns.append(column)
             values.append(params.add(field.to_db_value(getattr(message, name), message)))
+    fields, projection = Conversation._meta.fields_map, Conversation._meta.fields_db_projection
     totals = [
-        f"{Conversation._meta.fields_db_projection[name]} = "
-        + params.add(
-            Conversation._meta.fields_map[name].to_db_value(
-                getattr(conversation, name), conversation
-            )
-        )
+        f"{projection[name]} = "
+        + params.add(fields[name].to_db_value(getattr(conversation, name), conversation))
         for name in _TOTALS
     ]
     rows = await fetch(
         f"WITH written AS (INSERT INTO message ({', '.join(columns)}) "
-        f"VALUES ({', '.join(values)}) RETURNING id), "
+        f"VALUES ({', '.join(values)}) "
+        "ON CONFLICT (conversation_id, client_message_id) DO NOTHING RETURNING id), "
         f"totals AS (UPDATE conversation SET {', '.join(totals)} "
-        f"WHERE id = {params.add(conversation.id)}) SELECT id FROM written",
+        f"WHERE id = {params.add(conversation.id)} AND EXISTS (SELECT 1 FROM written)) "
+        "SELECT id FROM written",
         params,
     )
+    if not rows:
+        return False
     message.id = rows[0]["id"]
     message._saved_in_db = True
+    return True
+
+
+async def _sent_before(
+    conversation: Conversation, role: MessageRole, request: "SendRequest"
+) -> Message | None:
+    """The message already sent with this `clientMessageId`; CONFLICT if it says otherwise.
+
+    A statement of its own, after the lock: its snapshot sees a retry that just committed."""
+    sent = await Message.get_or_none(
+        conversation_id=conversation.id, client_message_id=request.client_message_id
+    )
+    if sent is not None and not _same_message(sent, role, request):
+        raise Conflict(
+            "This clientMessageId was already used for a different message.", messageId=sent.id
+        )
+    return sent
 
 
 def _check_visitor(visitor: Visit | None) -> None:
@@ -273,20 +295,15 @@ async def send_message(
     now = _now()
     async with change():
         conversation = await _locked(caller, request.conversation_id)
-        # A statement of its own, after the lock: its snapshot sees a retry that just committed
-        # (one statement with the lock would read the moment before it waited).
-        sent = await Message.get_or_none(
-            conversation_id=conversation.id, client_message_id=request.client_message_id
-        )
-        if sent is not None:
-            if not _same_message(sent, role, request):
-                raise Conflict(
-                    "This clientMessageId was already used for a different message.",
-                    messageId=sent.id,
-                )
-            return sent, conversation
-        if conversation.status is ConversationStatus.ENDED:
-            raise Conflict("This conversation has ended: start a new one.")
+        # PostgreSQL finds a retry while writing (see _append); SQLite and an ended conversation
+        # look first.
+        ended = conversation.status is ConversationStatus.ENDED
+        if ended or dialect() != "postgres":
+            sent = await _sent_before(conversation, role, request)
+            if sent is not None:
+                return sent, conversation
+            if ended:
+                raise Conflict("This conversation has ended: start a new one.")
         message = Message(
             conversation_id=conversation.id,
             sequence=conversation.message_count + 1,
@@ -296,9 +313,18 @@ async def send_message(
             client_message_id=request.client_message_id,
         )
         apply_usage(message, request.usage, now)
-        add_to_totals(conversation, message)
+        try:
+            add_to_totals(conversation, message)
+        except BadUserInput:
+            # Full totals refuse a new message, never the retry of one already counted.
+            if (sent := await _sent_before(conversation, role, request)) is not None:
+                return sent, await Conversation.get(id=conversation.id)
+            raise
         conversation.last_activity_at = now
-        await _append(message, conversation)
+        if not await _append(message, conversation):
+            sent = await _sent_before(conversation, role, request)
+            assert sent is not None  # _append found it, under the same lock
+            return sent, await Conversation.get(id=conversation.id)
         await record_event(conversation, EventKind.MESSAGE_ADDED, now, message.id)
     return message, conversation
 
