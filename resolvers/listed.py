@@ -66,6 +66,8 @@ class Wanted:
 
     total: bool = False
     assistant: bool = False
+    assistant_forms: bool = False
+    """The assistant's pre-chat form and extracted variables too (lists every row repeats)."""
     variables: bool = False
     usage_by_model: bool = False
     message_pages: tuple[PageArgs, ...] = ()
@@ -239,8 +241,8 @@ def conversation_of(item: list[Any], wanted: Wanted, ordered: bool) -> ListedCon
                 id=found[0],
                 name=found[1],
                 created_at=_time(found[2]),
-                pre_chat_form=found[3],
-                extracted_variables=found[4],
+                pre_chat_form=found[3] if wanted.assistant_forms else [],
+                extracted_variables=found[4] if wanted.assistant_forms else [],
             )
     if wanted.variables:
         row.variables = [

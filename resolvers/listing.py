@@ -99,7 +99,7 @@ async def list_conversations(
     join = ""
     if wanted.assistant:
         join = "LEFT JOIN assistant a ON a.id = p.assistant_id AND a.workspace_id = p.workspace_id"
-        forms = ("a.pre_chat_form", "a.extracted_variables")
+        forms = ["a.pre_chat_form", "a.extracted_variables"] if wanted.assistant_forms else []
         items.append(
             js.array(["a.id", "a.name", "a.created_at", *(js.nested_column(f) for f in forms)])
         )

@@ -60,6 +60,7 @@ class Needs:
     """What the rows of one `conversations` field must be read with."""
 
     assistant: bool = False
+    assistant_forms: bool = False
     variables: bool = False
     usage_by_model: bool = False
     total: bool = False
@@ -242,7 +243,10 @@ class Compiler:
             return visitor, self._object("Visitor", selections, VISITOR), False
         if name == "assistant":
             needs.assistant = True
-            return assistant, self._object("Assistant", selections, ASSISTANT, self._form), False
+            shape = self._object(
+                "Assistant", selections, ASSISTANT, lambda field: self._form(field, needs)
+            )
+            return assistant, shape, False
         if name == "usageByModel":
             needs.usage_by_model = True
             model_usage = self._object(
@@ -273,7 +277,8 @@ class Compiler:
             return message_page_of(slot), self._message_connection(selections), False
         raise NotCoveredError(f"Conversation.{name}")
 
-    def _form(self, item: Collected) -> Entry:
+    def _form(self, item: Collected, needs: Needs) -> Entry:
+        needs.assistant_forms = True
         if item.name == "preChatForm":
             shape = self._object("FormField", item.selection_sets, FORM_FIELD)
             return attribute("pre_chat_form"), shape, True

@@ -107,6 +107,7 @@ def _wanted(needs: Needs, bound: Bound) -> Wanted:
     return Wanted(
         total=needs.total,
         assistant=needs.assistant,
+        assistant_forms=needs.assistant_forms,
         variables=needs.variables,
         usage_by_model=needs.usage_by_model,
         message_pages=tuple(dict.fromkeys(bound[slot] for slot in needs.message_slots or ())),
