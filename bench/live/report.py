@@ -176,8 +176,25 @@ def render(
         f"Closes seen by the load generator: Parley {parley.report['closes'] or 'none'}, "
         f"bare {bare.report['closes'] or 'none'}.",
         "",
+        *READING,
     ]
     return "\n".join(lines)
+
+
+READING = [
+    "Reading these figures:",
+    "",
+    "- Commit→delivery lies between the two brackets: `createdAt` is set inside the write "
+    "before its commit (upper bound), the writer's answer arrives after it (lower bound).",
+    "- The bare broadcast's own delivery p99 is the machine's share of any latency: on this "
+    "shared 2-core machine other runs compete for the same cores and the same PostgreSQL.",
+    "- Each count change is one frame to every dashboard at once; a widget's message waits "
+    "behind such a burst on the same event loop, so message latency grows with "
+    "dashboards × count changes per second × CPU per frame.",
+    "- CPU per frame is the server's whole CPU over the window (its idle sockets' pings "
+    "included) divided by the frames delivered in it.",
+    "",
+]
 
 
 def _sizes(run: Broadcast) -> str:
