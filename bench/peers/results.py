@@ -330,7 +330,8 @@ async def render(report: Report) -> str:
         "- D gives each reply's cost, so no contender prices it: the rows written are the same for "
         "all three. The loaded conversations carry no event rows (only D's writes make events).",
         "- Not measured by this run: the issue's fan-out (1,000 widget sockets + 1,000 dashboards) "
-        "and idle (2,000 subscriptions) figures.",
+        "and idle (2,000 subscriptions) figures; `python -m bench.live` measures those "
+        "(bench/results-live.md).",
         "",
         "## Commands",
         "",
