@@ -56,9 +56,10 @@ $(BROWSER_STAMP):
 			playwright-core@$(PLAYWRIGHT_CORE) && touch $@
 
 ## Parley vs PostGraphile 5 vs a hand-written endpoint, side by side: writes bench/results.md
-## (see README). wrk from apt (as root) and node@22 + postgraphile@5 from npm in bench/.peers/ are
-## installed when missing. BENCH_ARGS go to `python -m bench.peers`; BENCH_TABLES=1 then runs the
-## in-process tables (`python -m bench`) too.
+## (see README); then the live views (fan-out and idle sockets): bench/results-live.md. wrk from
+## apt (as root) and node@22 + postgraphile@5 from npm in bench/.peers/ are installed when missing.
+## BENCH_ARGS go to `python -m bench.peers`; BENCH_TABLES=1 then runs the in-process tables
+## (`python -m bench`) too.
 PEERS := bench/.peers
 PEERS_STAMP := $(PEERS)/.node22-postgraphile5
 bench: $(INSTALLED) $(PEERS_STAMP)
@@ -66,6 +67,7 @@ bench: $(INSTALLED) $(PEERS_STAMP)
 		|| { apt-get update && apt-get install -y wrk; }
 	@command -v wrk >/dev/null || { echo "*** wrk is missing: run 'apt-get install -y wrk' as root" >&2; exit 1; }
 	$(BIN)/python -m bench.peers $(BENCH_ARGS)
+	$(BIN)/python -m bench.live
 	@[ -z "$(BENCH_TABLES)" ] || $(BIN)/python -m bench
 
 $(PEERS_STAMP):
