@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bench import statementlog
 from bench.live import processes, statements
 from bench.live.driver import Client
 from bench.live.processes import PYTHON, ROOT, cpu_seconds, rss_kb
@@ -160,10 +161,10 @@ def idle(url: str, sockets: list[dict[str, Any]], seconds: float, logs: Path) ->
     """A fresh server: its memory before and after the sockets open, then its statements over
     an idle window. A few sockets open and close first, so one-time costs (the first parse of
     each subscription, pools, caches) are not charged to the sockets."""
-    log = statements.log_file()
+    log = statementlog.log_file()
     if log is None:
         raise RuntimeError("no PostgreSQL log found to count statements from")
-    with statements.logging(url):
+    with statementlog.logging(url):
         server = processes.parley("idle", url, logs)
         try:
             warm = Client(server.ws, sockets[:50], logs)

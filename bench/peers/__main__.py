@@ -22,6 +22,7 @@ from bench.peers.dataset import WRITERS, Dataset
 from bench.peers.scenarios import Call, Scenario, build
 from bench.peers.servers import Contender
 from bench.report import progress
+from bench.statementlog import database_name, log_file, logging
 from resolvers.ids import encode_id
 
 DEFAULT_DATABASE = "postgres://postgres@127.0.0.1:5432/parley_peer_bench"
@@ -119,14 +120,14 @@ class _Sender:
 def _count(
     options: Options, scenarios: list[Scenario], chosen: list[Contender]
 ) -> dict[tuple[str, str], statements.Counted]:
-    log = statements.log_file()
+    log = log_file()
     if log is None or not os.access(log, os.R_OK):
         progress("statement count skipped: PostgreSQL's log is not readable here")
         return {}
     counted = {}
     single = [contender for contender in chosen if contender.name != "Parley 2w"]
-    name = statements.database_name(options.database)
-    with statements.logging(options.database):
+    name = database_name(options.database)
+    with logging(options.database):
         running = servers.start(single)
         try:
             for scenario in (item for item in scenarios if not item.badge_only):

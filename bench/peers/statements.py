@@ -8,59 +8,17 @@ reset and transaction control are told apart because they are what a single conn
 request saves.
 """
 
-import asyncio
-import os
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
 
-import asyncpg
+from bench.statementlog import ENTRY_MARKERS as _ENTRY_MARKERS
 
-LOG_FOLDER = Path("/var/log/postgresql")
-_ENTRY_MARKERS = ("LOG:  statement: ", "LOG:  execute ")
 HEAD = 110
 """Characters of a statement shown in the report: enough to tell them apart."""
 _TRANSACTION = ("BEGIN", "COMMIT", "ROLLBACK", "START TRANSACTION", "SAVEPOINT", "RELEASE")
-
-
-def log_file() -> Path | None:
-    """The server's log: PEER_BENCH_PG_LOG, or the newest file Debian's cluster writes."""
-    given = os.environ.get("PEER_BENCH_PG_LOG")
-    if given:
-        return Path(given)
-    found = sorted(LOG_FOLDER.glob("postgresql-*.log"), key=lambda path: path.stat().st_mtime)
-    return found[-1] if found else None
-
-
-def database_name(url: str) -> str:
-    return urlsplit(url).path.lstrip("/")
-
-
-async def _set(url: str, on: bool) -> None:
-    name = database_name(url)
-    quoted = '"' + name.replace('"', '""') + '"'
-    connection = await asyncpg.connect(url)
-    try:
-        if on:
-            await connection.execute(f"ALTER DATABASE {quoted} SET log_statement = 'all'")
-        else:
-            await connection.execute(f"ALTER DATABASE {quoted} RESET log_statement")
-    finally:
-        await connection.close()
-
-
-@contextmanager
-def logging(url: str) -> Iterator[None]:
-    """Every new connection to the bench's database logs its statements until the end."""
-    asyncio.run(_set(url, True))
-    try:
-        yield
-    finally:
-        asyncio.run(_set(url, False))
 
 
 @dataclass(frozen=True)
