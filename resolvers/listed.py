@@ -14,6 +14,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+import orjson
+
 from models.money import from_units
 from resolvers.message import MessagePage, message_page_of
 from resolvers.pagination import PageArgs
@@ -77,7 +79,8 @@ class Wanted:
 class ListedAssistant:
     id: int
     name: str
-    created_at: datetime
+    created_at_text: str
+    """Times are kept as the database wrote them (`*_text`); schema/scalars writes them."""
     pre_chat_form: list[dict[str, Any]]
     extracted_variables: list[dict[str, Any]]
 
@@ -88,11 +91,20 @@ class ListedVariable:
     source: str
     type: str
     value_json: str
-    collected_at: datetime
+    collected_at_text: str
+
+    @property
+    def collected_at(self) -> datetime:
+        return _time(self.collected_at_text)
 
     @property
     def value(self) -> Any:
-        return json.loads(self.value_json)
+        """As `Variable.value` reads it; orjson first, for speed, and the standard library for
+        what orjson will not read (integers past 64 bits)."""
+        try:
+            return orjson.loads(self.value_json)
+        except orjson.JSONDecodeError:
+            return json.loads(self.value_json)
 
 
 class ListedMessage:
@@ -124,6 +136,10 @@ class ListedMessage:
     @property
     def created_at(self) -> datetime:
         return _time(self._raw[5])
+
+    @property
+    def created_at_text(self) -> str:
+        return str(self._raw[5])
 
     @property
     def provider(self) -> str | None:
@@ -186,13 +202,25 @@ class ListedConversation:
         return _time(self._raw[5])
 
     @property
+    def started_at_text(self) -> str:
+        return str(self._raw[5])
+
+    @property
     def last_activity_at(self) -> datetime:
         return _time(self._raw[6])
+
+    @property
+    def last_activity_at_text(self) -> str:
+        return str(self._raw[6])
 
     @property
     def ended_at(self) -> datetime | None:
         ended = self._raw[7]
         return None if ended is None else _time(ended)
+
+    @property
+    def ended_at_text(self) -> str | None:
+        return self._raw[7]  # type: ignore[no-any-return]
 
     @property
     def visitor_session_id(self) -> str | None:
@@ -240,14 +268,14 @@ def conversation_of(item: list[Any], wanted: Wanted, ordered: bool) -> ListedCon
             row.assistant = ListedAssistant(
                 id=found[0],
                 name=found[1],
-                created_at=_time(found[2]),
+                created_at_text=found[2],
                 pre_chat_form=found[3] if wanted.assistant_forms else [],
                 extracted_variables=found[4] if wanted.assistant_forms else [],
             )
     if wanted.variables:
         row.variables = [
             ListedVariable(
-                name=v[0], source=v[1], type=v[2], value_json=v[3], collected_at=_time(v[4])
+                name=v[0], source=v[1], type=v[2], value_json=v[3], collected_at_text=v[4]
             )
             for v in next(rest) or ()
         ]

@@ -15,6 +15,20 @@ def serialize_datetime(value: datetime) -> str:
     return value.astimezone(UTC).isoformat()
 
 
+def serialize_datetime_text(text: str) -> str:
+    """`serialize_datetime` of a time given as ISO 8601 text with its offset (as the databases
+    write times into JSON): the text itself when it already reads as `serialize_datetime` writes
+    (UTC, a "T", no fraction or six digits of it), else parsed and written. A listed page writes
+    hundreds of times; most need no parsing."""
+    if (
+        text.endswith("+00:00")
+        and text[10:11] == "T"
+        and (len(text) == 25 or (len(text) == 32 and text[19] == "."))
+    ):
+        return text
+    return serialize_datetime(datetime.fromisoformat(text))
+
+
 def parse_datetime(value: Any) -> datetime:
     if not isinstance(value, str):
         raise BadUserInput("A DateTime is an RFC 3339 string such as 2026-11-25T09:30:00Z.")

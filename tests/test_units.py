@@ -1,9 +1,12 @@
 """The small pure pieces everything else leans on."""
 
 import time
+from datetime import datetime
 from decimal import Decimal
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from models.money import InexactMoneyError, ceil_units, floor_units, from_units, to_units
 from resolvers.errors import BadUserInput, RateLimited
@@ -11,7 +14,12 @@ from resolvers.filters import canonical_json
 from resolvers.ids import decode_any_id, decode_cursor, encode_cursor, encode_id
 from resolvers.ratelimit import RateLimiter
 from resolvers.search import search_words
-from schema.scalars import parse_decimal, serialize_decimal
+from schema.scalars import (
+    parse_decimal,
+    serialize_datetime,
+    serialize_datetime_text,
+    serialize_decimal,
+)
 
 
 def test_money_round_trips_exactly_to_twelve_places() -> None:
@@ -86,3 +94,22 @@ def test_a_rate_limit_refills_with_time() -> None:
     time.sleep(0.03)
     limiter.take("visitor", "things")
     RateLimiter(per_minute=0).take("anyone", "things")  # 0 turns the limit off
+
+
+@given(
+    st.datetimes(
+        min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30), timezones=st.timezones()
+    )
+)
+def test_a_time_written_from_its_text_reads_as_one_written_from_the_time(moment: datetime) -> None:
+    """Plans write times from the text the database put in JSON (schema/scalars.py): in any
+    spelling (ours, PostgreSQL's with trimmed fraction digits, SQLite's with a space), any
+    offset, the answer is what serializing the time itself gives."""
+    expected = serialize_datetime(moment)
+    spellings = {moment.isoformat(), moment.isoformat(sep=" ")}
+    if moment.microsecond:
+        whole, _, rest = moment.isoformat().partition(".")
+        digits, offset = rest[:6], rest[6:]
+        spellings.add(f"{whole}.{digits.rstrip('0')}{offset}")
+    for text in spellings:
+        assert serialize_datetime_text(text) == expected, text

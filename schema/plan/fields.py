@@ -21,11 +21,11 @@ from resolvers.usage import CURRENCY, UsageTotals
 from resolvers.variable import pick_variable
 from schema.plan.collect import NotCoveredError
 from schema.plan.shape import Bound, Getter, attribute, constant
-from schema.scalars import serialize_datetime, serialize_decimal
+from schema.scalars import serialize_datetime_text, serialize_decimal
 
 
-def _time(value: datetime | None) -> str | None:
-    return None if value is None else serialize_datetime(value)
+def _time(text: str | None) -> str | None:
+    return None if text is None else serialize_datetime_text(text)
 
 
 def _duration(row: ListedConversation, _bound: Bound) -> float:
@@ -85,7 +85,7 @@ ASSISTANT = scalars(
     {
         "id": lambda item, _bound: encode_id("Assistant", item.id),
         "name": attribute("name"),
-        "createdAt": attribute("created_at", serialize_datetime),
+        "createdAt": attribute("created_at_text", serialize_datetime_text),
     },
 )
 FORM_FIELD = scalars(
@@ -116,7 +116,7 @@ VARIABLE = scalars(
         "value": attribute("value"),
         "type": attribute("type"),
         "source": attribute("source"),
-        "collectedAt": attribute("collected_at", serialize_datetime),
+        "collectedAt": attribute("collected_at_text", serialize_datetime_text),
     },
 )
 PAGE_INFO = scalars(
@@ -135,7 +135,7 @@ MESSAGE = scalars(
         "sequence": attribute("sequence"),
         "role": attribute("role"),
         "content": attribute("content"),
-        "createdAt": attribute("created_at", serialize_datetime),
+        "createdAt": attribute("created_at_text", serialize_datetime_text),
         "model": attribute("model"),
         "provider": attribute("provider"),
     },
@@ -147,9 +147,9 @@ CONVERSATION = scalars(
         "type": attribute("type"),
         "mode": attribute("mode"),
         "status": attribute("status"),
-        "startedAt": attribute("started_at", serialize_datetime),
-        "lastActivityAt": attribute("last_activity_at", serialize_datetime),
-        "endedAt": lambda item, _bound: _time(item.ended_at),
+        "startedAt": attribute("started_at_text", serialize_datetime_text),
+        "lastActivityAt": attribute("last_activity_at_text", serialize_datetime_text),
+        "endedAt": lambda item, _bound: _time(item.ended_at_text),
         "durationSeconds": _duration,
         "messageCount": attribute("message_count"),
     },
