@@ -13,8 +13,7 @@ from bench.pages import PLAIN
 from bench.report import noise, ratio, us
 from bench.runner import Bench, Result, Spec, ratio_to_baseline, run_table
 from models import Conversation
-from resolvers.conversation import ConversationOrder, OrderField
-from resolvers.ids import encode_cursor
+from resolvers.keyset import ConversationOrder, OrderField, cursor_of
 
 PAGE = 20
 QUERY = (
@@ -51,7 +50,7 @@ async def cursor_at(bench: Bench, order: ConversationOrder, position: int) -> st
     )
     if row is None:
         raise RuntimeError(f"no conversation at position {position}")
-    return encode_cursor(order.cursor_kind, order.key(row))
+    return cursor_of(order, row)
 
 
 async def _after(

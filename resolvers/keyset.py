@@ -50,10 +50,6 @@ class ConversationOrder:
     def cursor_kind(self) -> str:
         return f"c:{self.field.value}:{'desc' if self.descending else 'asc'}"
 
-    def key(self, row: "Keyed") -> list[Any]:
-        """The keyset values of a row as they go into a cursor: sort value, then id."""
-        return cursor_values(self, row)
-
     def parse(self, cursor: str) -> tuple[Any, int]:
         values = decode_cursor(cursor, self.cursor_kind)
         if len(values) != 2:
@@ -80,7 +76,7 @@ class Window(Generic[R]):
 
     def cursor(self, row: R) -> str:
         """A row's cursor, made when asked for: a page that selects none makes two."""
-        return encode_cursor(self.order.cursor_kind, cursor_values(self.order, row))
+        return cursor_of(self.order, row)
 
 
 def reads_descending(order: ConversationOrder, args: PageArgs) -> bool:
@@ -141,6 +137,11 @@ def cursor_values(order: ConversationOrder, row: Keyed) -> list[Any]:
     return [value, row.id]
 
 
+def cursor_of(order: ConversationOrder, row: Keyed) -> str:
+    """The cursor that places `row` in `order`."""
+    return encode_cursor(order.cursor_kind, cursor_values(order, row))
+
+
 def page_window(read: Sequence[R], order: ConversationOrder, args: PageArgs) -> Window[R]:
     """The page from the rows `page_statement` read, in reading order."""
     size = args.size
@@ -148,14 +149,10 @@ def page_window(read: Sequence[R], order: ConversationOrder, args: PageArgs) -> 
     rows = list(read[:size])
     if not args.forward:
         rows.reverse()
-
-    def cursor(row: R) -> str:
-        return encode_cursor(order.cursor_kind, cursor_values(order, row))
-
     page_info = PageInfo(
         has_next_page=more if args.forward else args.before is not None,
         has_previous_page=more if not args.forward else args.after is not None,
-        start_cursor=cursor(rows[0]) if rows else None,
-        end_cursor=cursor(rows[-1]) if rows else None,
+        start_cursor=cursor_of(order, rows[0]) if rows else None,
+        end_cursor=cursor_of(order, rows[-1]) if rows else None,
     )
     return Window(rows=rows, page_info=page_info, order=order)

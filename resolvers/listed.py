@@ -134,10 +134,6 @@ class ListedMessage:
         return str(self._raw[4])
 
     @property
-    def created_at(self) -> datetime:
-        return _time(self._raw[5])
-
-    @property
     def created_at_text(self) -> str:
         return str(self._raw[5])
 
