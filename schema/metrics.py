@@ -40,6 +40,12 @@ SUBSCRIPTIONS = Gauge("parley_subscriptions", "Subscriptions running now.")
 EVENTS_DELIVERED = Counter(
     "parley_events_delivered", "Subscription events sent to clients, by subscription.", ["field"]
 )
+DIRECT_FRAMES = Counter(
+    "parley_direct_frames",
+    "Subscription frames written straight to their socket, nothing left to execute "
+    "(schema/frames.py), by subscription.",
+    ["field"],
+)
 
 ANONYMOUS = "anonymous"
 """The operation label of a document whose operation has no name."""

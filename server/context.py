@@ -166,10 +166,13 @@ class Context:
 
     async def still_authorized(self) -> bool:
         """Whether a long-lived socket's token still authenticates (revoked keys and expired
-        session tokens stop streaming). Cheap: within `PARLEY_AUTH_CACHE_SECONDS` of its last
-        look-up, and with no revocation announced since, the socket's own answer stands (as the
-        caller cache's would, without hashing the token for every frame); otherwise the
-        process's caller cache answers, and a revocation empties it at once."""
+        session tokens stop streaming). Cheap: with no revocation announced since its last
+        look-up and its token not expired, the socket's own answer stands, without hashing the
+        token for every frame; and as long as the process hears every revocation (its broker's
+        listener is connected) it stands however long ago that was, so a widget whose messages
+        come every minute is not looked up in the database for each one. Otherwise (the listener
+        is away, notices may be missed) it stands for `PARLEY_AUTH_CACHE_SECONDS`, and then the
+        process's caller cache answers; a revocation empties that cache at once."""
         if self.token is None:
             return True
         sockets = getattr(self.request.app.state, "sockets", None)
@@ -180,7 +183,9 @@ class Context:
         if (
             last is not None
             and last[1] == revocations
-            and now - last[0] < self.settings.auth_cache_seconds
+            and (
+                now - last[0] < self.settings.auth_cache_seconds or _hears_revocations(self.request)
+            )
             and (expires_at is None or expires_at > datetime.now(UTC))
         ):
             return True
@@ -196,6 +201,11 @@ class Context:
         if self._loaders is None:
             self._loaders = Loaders(self.caller().workspace_id)
         return self._loaders
+
+
+def _hears_revocations(connection: HTTPConnection) -> bool:
+    live: Live | None = getattr(connection.app.state, "live", None)
+    return live is not None and live.broker.hears_revocations
 
 
 def bearer_token(authorization: str | None) -> str | None:

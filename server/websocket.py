@@ -7,6 +7,7 @@ JSON encoder returns."""
 import asyncio
 import contextlib
 import logging
+import weakref
 from collections.abc import Iterator
 
 from graphql import GraphQLError
@@ -15,6 +16,7 @@ from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
+    Operation,
 )
 from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
     ErrorMessage,
@@ -24,6 +26,8 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
 
 from resolvers.errors import ParleyError, RateLimited, database_failure
 from resolvers.socketleases import LEASE_SECONDS
+from schema.frames import DirectFrames, Send
+from schema.frames import current as direct_frames
 from schema.live import UNAVAILABLE_REASON
 from server.context import Context, authenticate, bearer_token
 from server.cors import check_token_origin
@@ -113,7 +117,36 @@ class TransportHandler(BaseGraphQLTransportWSHandler[Context, None]):
         with contextlib.suppress(WebSocketDisconnected, WebSocketDisconnect, RuntimeError):
             await self.websocket.close(code=PONG_TIMEOUT, reason="No pong")
 
+    async def run_operation(self, operation: Operation[Context, None]) -> None:
+        """Runs in the operation's own task: a subscription may write its later frames itself
+        (schema/frames.py), unless compiled plans are off (the executor then does everything)."""
+        plans = getattr(self.schema, "plans", None)
+        if plans is not None and plans.enabled:
+            direct_frames.set(DirectFrames(operation.id, self._direct_sender(operation.id)))
+        await super().run_operation(operation)
+
+    def _direct_sender(self, operation_id: str) -> Send:
+        """Sends a message of the operation while it runs. It holds the socket weakly: tasks
+        and timers started during the operation (a pooled connection's, say) keep a copy of its
+        context, and must not keep a closed socket's buffers alive with it."""
+        handler = weakref.ref(self)
+
+        async def send(message: Message) -> bool:
+            socket = handler()
+            operation = socket.operations.get(operation_id) if socket is not None else None
+            if operation is None:
+                return False
+            try:
+                await operation.send_operation_message(message)
+            except WebSocketDisconnected:
+                return False
+            return True
+
+        return send
+
     async def send_message(self, message: Message) -> None:
+        if (frames := direct_frames.get()) is not None:
+            frames.saw(message)
         encoded = self.view.encode_json(message)
         text = encoded.decode() if isinstance(encoded, bytes) else encoded
         socket = self.websocket.ws  # type: ignore[attr-defined]

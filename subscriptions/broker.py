@@ -37,6 +37,11 @@ class LocalBroker:
             self._stop()
             self._stop = None
 
+    @property
+    def hears_revocations(self) -> bool:
+        """One process serves SQLite: every revocation is made, and heard, here."""
+        return True
+
 
 def listener_dsn(database_url: str) -> str:
     """asyncpg's DSN for a Tortoise URL: the same server and database, none of the ORM options."""
@@ -55,6 +60,12 @@ class PostgresBroker:
         """How many times the listener connection was made (1 + reconnects)."""
         self.listener_pid: int | None = None
         """The backend process of the listening connection while it is connected."""
+
+    @property
+    def hears_revocations(self) -> bool:
+        """While the listener is connected, other processes' revocations arrive as they are
+        made; after a reconnect every socket checks its token again (`announce_revoked(None)`)."""
+        return self.connected.is_set()
 
     async def start(self) -> None:
         await self._local.start()
