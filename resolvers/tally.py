@@ -37,6 +37,29 @@ def count_sql(workspace_id: int, where: ConversationFilter, params: Params) -> s
     if not tally_answers(where):
         matching = conversation_where(workspace_id, where, params)
         return f"SELECT COUNT(*) AS n FROM conversation c WHERE {matching}"
+    matching = _tally_where(workspace_id, where, params)
+    return f"SELECT COALESCE(SUM(t.n), 0) AS n FROM conversation_tally t WHERE {matching}"
+
+
+def grouped_count_sql(workspace_id: int, where: ConversationFilter, params: Params) -> str:
+    """One statement with a row (`type`, `status`, `assistant_id`, `n`) for each combination
+    that has matching conversations: every facet of the filter's count at once, from the tally
+    when the filter allows, as `count_sql` counts."""
+    groups = "{0}.type, {0}.status, {0}.assistant_id"
+    if not tally_answers(where):
+        matching = conversation_where(workspace_id, where, params)
+        return (
+            f"SELECT {groups.format('c')}, COUNT(*) AS n FROM conversation c "
+            f"WHERE {matching} GROUP BY {groups.format('c')}"
+        )
+    matching = _tally_where(workspace_id, where, params)
+    return (
+        f"SELECT {groups.format('t')}, SUM(t.n) AS n FROM conversation_tally t "
+        f"WHERE {matching} GROUP BY {groups.format('t')} HAVING SUM(t.n) > 0"
+    )
+
+
+def _tally_where(workspace_id: int, where: ConversationFilter, params: Params) -> str:
     conditions = [f"t.workspace_id = {params.add(workspace_id)}"]
     for column, values in (
         ("t.type", where.types),
@@ -45,8 +68,7 @@ def count_sql(workspace_id: int, where: ConversationFilter, params: Params) -> s
     ):
         if values is not None:
             conditions.append(_in_list(column, values, params))
-    matching = " AND ".join(conditions)
-    return f"SELECT COALESCE(SUM(t.n), 0) AS n FROM conversation_tally t WHERE {matching}"
+    return " AND ".join(conditions)
 
 
 def _in_list(column: str, values: tuple[Any, ...], params: Params) -> str:

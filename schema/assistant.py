@@ -14,6 +14,7 @@ from resolvers.assistant import (
     list_assistants,
     update_assistant,
 )
+from resolvers.errors import NotFound
 from resolvers.ids import decode_id, encode_id
 from schema.arguments import IdArgument
 from schema.common import Node
@@ -67,6 +68,13 @@ class Assistant(Node):
         description="What the assistant may extract during the chat."
     )
     created_at: datetime = strawberry.field(description="When the assistant was created.")
+
+    @classmethod
+    def found(cls, row: AssistantRow | None) -> "Assistant":
+        """The assistant a loader found; NOT_FOUND when it is gone."""
+        if row is None:
+            raise NotFound("Assistant not found.")
+        return cls.of(row)
 
     @classmethod
     def of(cls, row: AssistantRow) -> "Assistant":

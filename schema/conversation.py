@@ -6,7 +6,6 @@ from typing import Annotated
 
 import strawberry
 
-from models import Assistant as AssistantRow
 from models import Conversation as ConversationRow
 from models import Variable as VariableRow
 from resolvers import filters
@@ -16,7 +15,6 @@ from resolvers.conversation import (
     count_conversations,
     get_conversation,
 )
-from resolvers.errors import NotFound
 from resolvers.ids import decode_id, encode_id
 from resolvers.loaders import Loaders
 from resolvers.pagination import PageArgs
@@ -39,12 +37,6 @@ from schema.filters import FilterArgument, to_filter
 from schema.message import MessageConnection
 from schema.prefetch import conversation_selections, prefetch
 from schema.variable import Variable
-
-
-def _found(row: AssistantRow | None) -> Assistant:
-    if row is None:
-        raise NotFound("Assistant not found.")
-    return Assistant.of(row)
 
 
 @strawberry.type(
@@ -73,7 +65,7 @@ class Conversation(Node):
 
     @strawberry.field(description="The assistant that handled it.")
     def assistant(self, info: Info) -> Assistant:
-        return answer(self.loaders(info).assistant.get(self.assistant_pk), _found)
+        return answer(self.loaders(info).assistant.get(self.assistant_pk), Assistant.found)
 
     @strawberry.field(description="Its messages in sequence order, 20 per page unless asked.")
     def messages(

@@ -18,6 +18,7 @@ from resolvers.loaders import Loaders
 from resolvers.message import parse_message_cursor
 from schema.context import Info
 from schema.conversation import Conversation
+from schema.counts import ConversationCounts
 from schema.filters import FilterArgument, to_filter
 from schema.frames import current as direct_frames
 from schema.message import MessageEdge
@@ -154,6 +155,23 @@ class LiveSubscriptions:
                     else:  # the socket is gone: its close cancels this stream
                         await asyncio.sleep(CLOSING_SECONDS)
                         return
+
+    @strawberry.subscription(
+        description="The filter's count with its facets (as the query `conversationCounts`): at "
+        "once, then each time any of them changes (at most a few times a second)."
+    )
+    async def conversation_counts(
+        self, info: Info, filter: FilterArgument = None
+    ) -> AsyncGenerator[ConversationCounts, None]:
+        workspace_id = info.context.reader().workspace_id
+        watching = info.context.live.counts.watch_facets(workspace_id, to_filter(filter))
+        with subscription_running("conversationCounts") as delivered:
+            async with _closing_on_failure(info), watching as values, aclosing(values):
+                async for facets in values:
+                    if not await _still_authorized(info):
+                        return
+                    delivered()
+                    yield ConversationCounts.of(facets, Loaders(workspace_id))
 
     @strawberry.subscription(
         description="Starts, updates and ends of matching conversations, resumable by cursor: "

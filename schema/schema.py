@@ -19,6 +19,7 @@ from schema.conversation import (
     count_arguments,
     list_arguments,
 )
+from schema.counts import CountQueries
 from schema.documents import DocumentLimits, DocumentPolicy, QueryLimits
 from schema.errors import ErrorPolicy
 from schema.inputs import InputPolicy
@@ -33,7 +34,7 @@ from schema.scalars import SCALAR_MAP
 
 
 @strawberry.type(description="Reading conversation records. Needs a secret key with READ scope.")
-class Query(NodeQueries, ConversationQueries, AssistantQueries, ApiKeyQueries):
+class Query(NodeQueries, ConversationQueries, CountQueries, AssistantQueries, ApiKeyQueries):
     """The SDL lists the fields in the order of the bases."""
 
 

@@ -1,4 +1,5 @@
-"""Live conversation counts, computed once per process per (workspace, filter).
+"""Live conversation counts (a badge's number, or its facets), computed once per process per
+(workspace, filter, what is counted).
 
 However many dashboards watch the same badge, one task counts: right away when the first one comes,
 then only after events that can change that count, at most once per interval (changes within the
@@ -9,18 +10,22 @@ the interval to end.
 
 import asyncio
 import logging
-from collections.abc import AsyncGenerator, AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import cast
 
 from models.enums import EventKind
 from resolvers.conversation import count_conversations
 from resolvers.errors import database_failure
+from resolvers.facets import Facets, conversation_facets
 from resolvers.filters import ConversationFilter
 from subscriptions.feed import EventFeed, EventRow, FeedUnavailableError
 
 logger = logging.getLogger("parley.live")
 
-CountKey = tuple[int, ConversationFilter]
+Counting = Callable[[int, ConversationFilter], Awaitable[object]]
+"""What is counted: `count_conversations` (a badge) or `conversation_facets`."""
+CountKey = tuple[int, ConversationFilter, Counting]
 
 
 def can_change(where: ConversationFilter, kinds: set[EventKind]) -> bool:
@@ -38,7 +43,7 @@ def can_change(where: ConversationFilter, kinds: set[EventKind]) -> bool:
 class LiveCount:
     def __init__(self, key: CountKey, interval: float, on_idle: Callable[[CountKey], None]) -> None:
         self.key = key
-        self.value = 0
+        self.value: object = None
         self.computations = 0
         self._interval = interval
         self._on_idle = on_idle
@@ -71,10 +76,11 @@ class LiveCount:
         for watcher in self._watchers:
             watcher.put(error)
 
-    async def _count(self) -> int:
+    async def _count(self) -> object:
         self.computations += 1
         self._counted_at = asyncio.get_running_loop().time()
-        return await count_conversations(*self.key)
+        workspace_id, where, counting = self.key
+        return await counting(workspace_id, where)
 
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()
@@ -126,15 +132,15 @@ class Watcher:
     __slots__ = ("_value", "_waiter")
 
     def __init__(self) -> None:
-        self._value: int | BaseException | None = None
+        self._value: object = None
         self._waiter: asyncio.Future[None] | None = None
 
-    def put(self, value: int | BaseException) -> None:
+    def put(self, value: object) -> None:
         self._value = value
         if self._waiter is not None and not self._waiter.done():
             self._waiter.set_result(None)
 
-    async def get(self) -> int | BaseException:
+    async def get(self) -> object:
         while self._value is None:
             self._waiter = asyncio.get_running_loop().create_future()
             try:
@@ -166,17 +172,28 @@ class LiveCounts:
             if self._counts.get(key) is count:  # started, and not stopped meanwhile
                 return count
 
-    @asynccontextmanager
-    async def watch(
+    def watch(
         self, workspace_id: int, where: ConversationFilter
-    ) -> AsyncIterator[AsyncGenerator[int, None]]:
+    ) -> AbstractAsyncContextManager[AsyncGenerator[int, None]]:
         """The current count, then each new one, for as long as the block runs; raises
         FeedUnavailableError once the database cannot be read."""
-        count = await self._count((workspace_id, where))
+        key = (workspace_id, where, count_conversations)
+        return cast("AbstractAsyncContextManager[AsyncGenerator[int, None]]", self._watch(key))
+
+    def watch_facets(
+        self, workspace_id: int, where: ConversationFilter
+    ) -> AbstractAsyncContextManager[AsyncGenerator[Facets, None]]:
+        """The same for the filter's count by type, status and assistant."""
+        key = (workspace_id, where, conversation_facets)
+        return cast("AbstractAsyncContextManager[AsyncGenerator[Facets, None]]", self._watch(key))
+
+    @asynccontextmanager
+    async def _watch(self, key: CountKey) -> AsyncIterator[AsyncGenerator[object, None]]:
+        count = await self._count(key)
         watcher = count.add()
         watcher.put(count.value)
 
-        async def values() -> AsyncGenerator[int, None]:
+        async def values() -> AsyncGenerator[object, None]:
             while True:
                 value = await watcher.get()
                 if isinstance(value, BaseException):
@@ -192,6 +209,8 @@ class LiveCounts:
     def active(self) -> int:
         return len(self._counts)
 
-    def computations(self, workspace_id: int, where: ConversationFilter) -> int:
-        count = self._counts.get((workspace_id, where))
+    def computations(
+        self, workspace_id: int, where: ConversationFilter, counting: Counting = count_conversations
+    ) -> int:
+        count = self._counts.get((workspace_id, where, counting))
         return count.computations if count is not None else 0

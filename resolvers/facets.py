@@ -1,0 +1,48 @@
+"""A filter's count split by type, status and assistant, in one statement.
+
+Every facet counts within the whole filter, so each one sums to the total and a number always
+agrees with the list it stands for (a dashboard filtered to TEST shows WEB_WIDGET 0). A badge's
+filter reads the counts the triggers keep (resolvers/tally.py), in constant time; any other
+counts the matching rows, grouped once.
+"""
+
+from dataclasses import dataclass
+
+from tortoise.backends.base.client import BaseDBAsyncClient
+
+from models.enums import ConversationStatus, ConversationType
+from resolvers.filters import ConversationFilter
+from resolvers.sql import Params, dialect, fetch
+from resolvers.tally import grouped_count_sql
+
+
+@dataclass(frozen=True)
+class Facets:
+    total: int
+    by_type: tuple[tuple[ConversationType, int], ...]
+    """Every type, in the enum's order, zeros included (a tab bar shows them all)."""
+    by_status: tuple[tuple[ConversationStatus, int], ...]
+    """Every status, in the enum's order, zeros included."""
+    by_assistant: tuple[tuple[int, int], ...]
+    """(assistant id, count) for each assistant with a matching conversation, most first."""
+
+
+async def conversation_facets(
+    workspace_id: int, where: ConversationFilter, *, using: BaseDBAsyncClient | None = None
+) -> Facets:
+    params = Params(str(using.capabilities.dialect) if using is not None else dialect())
+    rows = await fetch(grouped_count_sql(workspace_id, where, params), params, using=using)
+    types = dict.fromkeys(ConversationType, 0)
+    statuses = dict.fromkeys(ConversationStatus, 0)
+    assistants: dict[int, int] = {}
+    for row in rows:
+        n = int(row["n"])
+        types[ConversationType(row["type"])] += n
+        statuses[ConversationStatus(row["status"])] += n
+        assistants[row["assistant_id"]] = assistants.get(row["assistant_id"], 0) + n
+    return Facets(
+        total=sum(types.values()),
+        by_type=tuple(types.items()),
+        by_status=tuple(statuses.items()),
+        by_assistant=tuple(sorted(assistants.items(), key=lambda item: (-item[1], item[0]))),
+    )
