@@ -84,6 +84,16 @@ def _identity(value: Any) -> Any:
     return value
 
 
+BigInt = NewType("BigInt", int)
+"""A whole number past GraphQL's 32-bit Int: token sums over months of a busy workspace."""
+
+
+def parse_bigint(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError("BigInt takes a whole number.")
+    return value
+
+
 SCALAR_MAP: dict[object, ScalarDefinition] = {
     datetime: strawberry.scalar(
         name="DateTime",
@@ -97,6 +107,13 @@ SCALAR_MAP: dict[object, ScalarDefinition] = {
         serialize=serialize_decimal,
         parse_value=parse_decimal,
         parse_literal=parse_decimal_literal,
+    ),
+    BigInt: strawberry.scalar(
+        name="BigInt",
+        description="A whole number that may pass 2³¹ (token sums), as a JSON number: exact up "
+        "to 2⁵³, as JavaScript reads it.",
+        serialize=int,
+        parse_value=parse_bigint,
     ),
     JSON: strawberry.scalar(
         name="JSON",

@@ -31,10 +31,18 @@ from schema.plan.compile import Readers
 from schema.plan.extension import CompiledPlans, Plans
 from schema.recording import RecordingMutations
 from schema.scalars import SCALAR_MAP
+from schema.summary import SummaryQueries
 
 
 @strawberry.type(description="Reading conversation records. Needs a secret key with READ scope.")
-class Query(NodeQueries, ConversationQueries, CountQueries, AssistantQueries, ApiKeyQueries):
+class Query(
+    NodeQueries,
+    ConversationQueries,
+    CountQueries,
+    SummaryQueries,
+    AssistantQueries,
+    ApiKeyQueries,
+):
     """The SDL lists the fields in the order of the bases."""
 
 
