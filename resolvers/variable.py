@@ -6,6 +6,8 @@ from typing import Protocol, TypeVar
 
 from models import Variable
 from models.enums import VariableSource
+from resolvers.filters import ConversationFilter, conversation_where
+from resolvers.sql import Params, dialect, fetch
 
 
 async def variables_of(conversation_ids: Sequence[int]) -> dict[int, list[Variable]]:
@@ -42,3 +44,20 @@ def pick_variable(variables: Sequence[V], name: str) -> V | None:
         candidates,
         key=lambda row: (row.collected_at, row.source == VariableSource.EXTRACTED),
     )
+
+
+MAX_NAMES = 500
+"""More distinct names than a filter menu or a CSV header can usefully hold."""
+
+
+async def variable_names(workspace_id: int, where: ConversationFilter) -> list[str]:
+    """The names of the variables the filter's conversations have, sorted (at most MAX_NAMES):
+    a filter menu's choices, and an export's CSV columns."""
+    params = Params(dialect())
+    matching = conversation_where(workspace_id, where, params)
+    sql = (
+        "SELECT DISTINCT v.name AS name FROM variable v JOIN conversation c "
+        f"ON c.id = v.conversation_id WHERE {matching} ORDER BY v.name "
+        f"LIMIT {params.add(MAX_NAMES)}"
+    )
+    return [row["name"] for row in await fetch(sql, params)]

@@ -1,5 +1,6 @@
-"""`conversationCounts`: a filter's total with its facets (type, status, assistant), the numbers a
-dashboard's tabs and side bar show beside the list; live as a subscription of the same name."""
+"""What a dashboard shows beside the list: `conversationCounts`, a filter's total with its facets
+(type, status, assistant), live as a subscription of the same name; and `variableNames`, the
+variables its filter menu offers."""
 
 import strawberry
 
@@ -7,6 +8,7 @@ from models.enums import ConversationStatus, ConversationType
 from resolvers.facets import Facets, conversation_facets
 from resolvers.ids import encode_id
 from resolvers.loaders import Loaders
+from resolvers.variable import MAX_NAMES, variable_names
 from schema.assistant import Assistant
 from schema.common import answer
 from schema.context import Info
@@ -85,3 +87,11 @@ class CountQueries:
     ) -> ConversationCounts:
         workspace_id = info.context.reader().workspace_id
         return ConversationCounts.of(await conversation_facets(workspace_id, to_filter(filter)))
+
+    @strawberry.field(
+        description="The names of the variables the filter's conversations have, sorted (at most "
+        f"{MAX_NAMES}): a filter menu's choices, an export's CSV columns."
+    )
+    async def variable_names(self, info: Info, filter: FilterArgument = None) -> list[str]:
+        workspace_id = info.context.reader().workspace_id
+        return await variable_names(workspace_id, to_filter(filter))

@@ -26,6 +26,7 @@ from server.body import BodyLimit
 from server.context import RequestConnection
 from server.cors import CORS
 from server.deadline import RequestDeadline
+from server.export import EXPORT_PATH, Export
 from server.garbage import settle
 from server.gate import AuthGate
 from server.http import GraphQLView
@@ -90,6 +91,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         routes=[
             Route("/graphql", view),  # the view answers other methods with a JSON 405
             WebSocketRoute("/graphql", view),
+            Route(EXPORT_PATH, Export(schema, settings)),
             *operations.routes(),
         ],
         middleware=[
@@ -98,13 +100,17 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Middleware(CORS),  # preflights answered here; every answer below carries CORS headers
             # Outermost first: the deadline covers everything; bodies are bounded before any
             # handler sees them.
-            Middleware(RequestDeadline, seconds=settings.request_timeout_seconds),
+            Middleware(
+                RequestDeadline,
+                seconds=settings.request_timeout_seconds,
+                streams=frozenset({EXPORT_PATH}),
+            ),
             Middleware(
                 BodyLimit,
                 max_bytes=settings.max_body_bytes,
                 deadline_seconds=settings.body_timeout_seconds,
             ),
-            Middleware(AuthGate, path="/graphql", ide=ide),
+            Middleware(AuthGate, paths=frozenset({"/graphql", EXPORT_PATH}), ide=ide),
         ],
         lifespan=lifespan,
     )

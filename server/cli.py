@@ -1,4 +1,4 @@
-"""`parley`: serve, migrate, create-workspace, seed-demo."""
+"""`parley`: serve, migrate, create-workspace, seed-demo, export."""
 
 import argparse
 import asyncio
@@ -82,6 +82,18 @@ def _seed_demo(args: argparse.Namespace, settings: Settings) -> int:
     return asyncio.run(seed_demo(settings, if_empty=args.if_empty))
 
 
+def _export(args: argparse.Namespace, _settings: Settings) -> int:
+    from pathlib import Path  # noqa: PLC0415
+
+    from server.download import export, key_from  # noqa: PLC0415
+
+    key = key_from(args.key)
+    if not key:
+        print("parley: give --key or set PARLEY_KEY (a secret key with READ)", file=sys.stderr)
+        return 2
+    return export(args.url, key, Path(args.out), args.format, args.filter, args.resume)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="parley", description="Parley: the record of conversations with AI assistants."
@@ -103,6 +115,18 @@ def build_parser() -> argparse.ArgumentParser:
         "--if-empty", action="store_true", help="do nothing if a demo workspace exists"
     )
     seed.set_defaults(handler=_seed_demo)
+    export = commands.add_parser(
+        "export", help="download every conversation a filter matches (JSONL or CSV)"
+    )
+    export.add_argument("--out", required=True, help="the file to write")
+    export.add_argument("--url", default="http://127.0.0.1:8000", help="the server (local)")
+    export.add_argument("--key", help="a secret key with READ (default: $PARLEY_KEY)")
+    export.add_argument("--format", choices=("jsonl", "csv"), default="jsonl")
+    export.add_argument("--filter", help='a ConversationFilter as JSON: \'{"types": ["TEST"]}\'')
+    export.add_argument(
+        "--resume", action="store_true", help="continue a JSONL file that was cut off"
+    )
+    export.set_defaults(handler=_export)
     return parser
 
 

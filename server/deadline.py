@@ -17,12 +17,17 @@ logger = logging.getLogger("parley.deadline")
 
 
 class RequestDeadline:
-    def __init__(self, app: ASGIApp, seconds: float) -> None:
+    """`streams` are paths that answer for longer by design (an export of a million records);
+    they bound themselves: every statement has its timeout, and every write its own
+    (server/export.py)."""
+
+    def __init__(self, app: ASGIApp, seconds: float, streams: frozenset[str] = frozenset()) -> None:
         self.app = app
         self.seconds = seconds
+        self.streams = streams
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or self.seconds <= 0:
+        if scope["type"] != "http" or self.seconds <= 0 or scope["path"] in self.streams:
             await self.app(scope, receive, send)
             return
         started = False

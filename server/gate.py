@@ -30,15 +30,17 @@ def asks_for_the_ide(scope: Scope) -> bool:
 
 
 class AuthGate:
-    def __init__(self, app: ASGIApp, path: str, ide: bool) -> None:
+    """Guards `paths` (the GraphQL endpoint and the export); `ide`: GraphiQL's page is open."""
+
+    def __init__(self, app: ASGIApp, paths: frozenset[str], ide: bool) -> None:
         self.app = app
-        self.path = path
+        self.paths = paths
         self.ide = ide
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (
             scope["type"] != "http"
-            or scope["path"] != self.path
+            or scope["path"] not in self.paths
             or scope["method"] == "OPTIONS"
             or (self.ide and asks_for_the_ide(scope))
         ):
