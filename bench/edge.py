@@ -121,7 +121,7 @@ def without_middleware(app: Starlette) -> Starlette:
     authenticates HTTP requests itself), under `app`'s rate limits."""
     bare = Starlette(
         routes=[Route("/graphql", app.state.graphql_view, methods=["GET", "POST"])],
-        middleware=[Middleware(AuthGate, path="/graphql", ide=False)],
+        middleware=[Middleware(AuthGate, paths=frozenset({"/graphql"}), ide=False)],
     )
     bare.state.settings = app.state.settings
     bare.state.graphql_view = app.state.graphql_view
