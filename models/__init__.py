@@ -3,6 +3,7 @@
 from models.apikey import ApiKey
 from models.assistant import Assistant
 from models.conversation import Conversation
+from models.costchange import CostChange
 from models.event import ConversationEvent
 from models.message import Message
 from models.ratelimit import RateCounter
@@ -17,6 +18,7 @@ __all__ = [
     "Conversation",
     "ConversationEvent",
     "ConversationSession",
+    "CostChange",
     "Message",
     "RateCounter",
     "SocketLease",

@@ -30,6 +30,14 @@ class VariableSource(StrEnum):
     EXTRACTED = "EXTRACTED"
 
 
+class PriceSource(StrEnum):
+    """Where a reply's cost came from."""
+
+    GIVEN = "GIVEN"
+    PRICE_TABLE = "PRICE_TABLE"
+    UNKNOWN = "UNKNOWN"
+
+
 class VariableType(StrEnum):
     TEXT = "TEXT"
     EMAIL = "EMAIL"

@@ -5,7 +5,7 @@ from decimal import Decimal
 from tortoise import fields
 from tortoise.models import Model
 
-from models.enums import MessageRole
+from models.enums import MessageRole, PriceSource
 from models.money import MoneyField
 
 
@@ -33,6 +33,10 @@ class Message(Model):
     cached_input_price: Decimal | None = MoneyField(  # type: ignore[assignment]
         null=True, source_field="cached_input_price_e12"
     )
+    price_source = fields.CharEnumField(PriceSource, max_length=16, null=True)
+    """GIVEN with the reply, from the PRICE_TABLE (genai-prices) or UNKNOWN; null for others."""
+    price_version = fields.CharField(max_length=32, null=True)
+    """The genai-prices release whose table priced it (PRICE_TABLE only)."""
 
     class Meta:
         table = "message"

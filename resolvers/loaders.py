@@ -12,12 +12,12 @@ from typing import TypeVar
 
 from strawberry.dataloader import DataLoader
 
-from models import Assistant, Conversation, Message, Variable
+from models import Assistant, Conversation, CostChange, Message, Variable
 from resolvers.assistant import assistants_by_id
 from resolvers.conversation import conversations_by_id
 from resolvers.message import MessagePage, message_pages
 from resolvers.pagination import PageArgs
-from resolvers.usage import ModelUsage, usage_by_model
+from resolvers.usage import ModelUsage, cost_changes_of, usage_by_model
 from resolvers.variable import variables_of
 
 K = TypeVar("K", bound=Hashable)
@@ -45,6 +45,7 @@ class Loaders:
         self.variables = Loader[int, list[Variable]](self._variables)
         self.usage_by_model = Loader[int, list[ModelUsage]](self._usage_by_model)
         self.message_page = Loader[MessagePageKey, MessagePage[Message]](self._message_pages)
+        self.cost_changes = Loader[int, list[CostChange]](self._cost_changes)
 
     async def _assistants(self, ids: Sequence[int]) -> list[Assistant | None]:
         found = await assistants_by_id(self.workspace_id, ids)
@@ -60,6 +61,10 @@ class Loaders:
 
     async def _usage_by_model(self, ids: Sequence[int]) -> list[list[ModelUsage]]:
         found = await usage_by_model(ids)
+        return [found[pk] for pk in ids]
+
+    async def _cost_changes(self, ids: Sequence[int]) -> list[list[CostChange]]:
+        found = await cost_changes_of(ids)
         return [found[pk] for pk in ids]
 
     async def _message_pages(self, keys: Sequence[MessagePageKey]) -> list[MessagePage[Message]]:

@@ -7,8 +7,12 @@ says its cost is not fully known. Nothing here makes up a number.
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from importlib.metadata import version
 
 from genai_prices import Usage, calc_price
+
+PRICE_TABLE_VERSION = f"genai-prices {version('genai-prices')}"
+"""The release whose bundled table prices replies now: kept with each reply it prices."""
 
 
 @dataclass(frozen=True)

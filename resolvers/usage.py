@@ -9,10 +9,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from models import Conversation, Message
+from models import Conversation, CostChange, Message
+from models.enums import PriceSource
 from models.money import from_units
 from resolvers.errors import BadUserInput
-from resolvers.pricing import price_reply
+from resolvers.pricing import PRICE_TABLE_VERSION, price_reply
 from resolvers.sql import Params, dialect, fetch
 
 CURRENCY = "USD"
@@ -103,6 +104,7 @@ def apply_usage(message: Message, usage: ReplyUsage | None, at: datetime) -> Non
     message.cached_input_tokens = usage.cached_input_tokens
     if usage.cost is not None:
         message.cost = usage.cost
+        message.price_source = PriceSource.GIVEN
         return
     priced = price_reply(
         usage.provider,
@@ -112,11 +114,14 @@ def apply_usage(message: Message, usage: ReplyUsage | None, at: datetime) -> Non
         usage.cached_input_tokens,
         at,
     )
+    message.price_source = PriceSource.UNKNOWN
     if priced is not None:
         message.cost = priced.cost
         message.input_price = priced.input_price
         message.output_price = priced.output_price
         message.cached_input_price = priced.cached_input_price
+        message.price_source = PriceSource.PRICE_TABLE
+        message.price_version = PRICE_TABLE_VERSION
 
 
 MAX_TOTAL_TOKENS = 2**31 - 1
@@ -142,3 +147,11 @@ def add_to_totals(conversation: Conversation, message: Message) -> None:
         raise BadUserInput(f"A conversation holds at most {MAX_TOTAL_TOKENS:,} tokens in all.")
     if conversation.cost > MAX_TOTAL_COST:
         raise BadUserInput(f"A conversation costs at most {MAX_TOTAL_COST:,} USD in all.")
+
+
+async def cost_changes_of(message_ids: Sequence[int]) -> dict[int, list[CostChange]]:
+    """Each reply's earlier figures, oldest first (one statement for a whole page)."""
+    found: dict[int, list[CostChange]] = {pk: [] for pk in message_ids}
+    for row in await CostChange.filter(message_id__in=message_ids).order_by("message_id", "id"):
+        found[row.message_id].append(row)
+    return found

@@ -15,6 +15,7 @@ from models.enums import (
     ConversationStatus,
     ConversationType,
     MessageRole,
+    PriceSource,
     VariableSource,
     VariableType,
 )
@@ -119,6 +120,17 @@ describe(
 )
 
 
+describe(
+    PriceSource,
+    "Where a reply's cost came from.",
+    {
+        "GIVEN": "Sent with the reply (`usage.cost`): kept as given, never repriced.",
+        "PRICE_TABLE": "Computed from genai-prices' table at the time of the reply.",
+        "UNKNOWN": "The model had no known price: the reply has no cost (`costKnown: false`).",
+    },
+)
+
+
 @strawberry.enum(description="Sort direction.")
 class OrderDirection(Enum):
     ASC = strawberry.enum_value("ASC", description="Smallest, or oldest, first.")
@@ -134,6 +146,7 @@ __all__ = [
     "ConversationType",
     "MessageRole",
     "OrderDirection",
+    "PriceSource",
     "VariableSource",
     "VariableType",
 ]

@@ -1,11 +1,13 @@
 """Message types and their connection."""
 
 from datetime import datetime
+from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
 from models import Conversation as ConversationRow
+from models import CostChange as CostChangeRow
 from models import Message as MessageRow
 from resolvers.errors import NotFound
 from resolvers.ids import encode_id
@@ -14,10 +16,54 @@ from resolvers.message import MessagePage, message_cursor
 from resolvers.usage import UsageTotals
 from schema.common import Node, PageInfo, Usage, answer
 from schema.context import Info
-from schema.enums import MessageRole
+from schema.enums import MessageRole, PriceSource
 
 if TYPE_CHECKING:
     from schema.conversation import Conversation
+
+
+@strawberry.type(description="What a reply was charged at, and where that came from.")
+class ReplyPricing:
+    source: PriceSource = strawberry.field(description="Given, the price table, or unknown.")
+    version: str | None = strawberry.field(
+        description='The price table\'s release ("genai-prices 0.2.3"); PRICE_TABLE only, and '
+        "null for replies priced before releases were kept."
+    )
+    input_per_million: Decimal | None = strawberry.field(
+        description="USD per million input tokens (null: given, unknown, or tiered prices)."
+    )
+    cached_input_per_million: Decimal | None = strawberry.field(
+        description="USD per million cached input tokens."
+    )
+    output_per_million: Decimal | None = strawberry.field(
+        description="USD per million output tokens."
+    )
+
+    @classmethod
+    def of(cls, row: MessageRow | CostChangeRow) -> "ReplyPricing":
+        return cls(
+            source=row.price_source or PriceSource.UNKNOWN,
+            version=row.price_version,
+            input_per_million=row.input_price,
+            cached_input_per_million=row.cached_input_price,
+            output_per_million=row.output_price,
+        )
+
+
+@strawberry.type(
+    description="A reply's earlier figures, replaced when `recomputeCosts` repriced it."
+)
+class CostChange:
+    cost: Decimal | None = strawberry.field(description="The cost it had (null: unknown).")
+    pricing: ReplyPricing = strawberry.field(description="What it was charged at then.")
+    replaced_at: datetime = strawberry.field(description="When it was repriced.")
+
+
+def _changes(rows: list[CostChangeRow]) -> list[CostChange]:
+    return [
+        CostChange(cost=row.cost, pricing=ReplyPricing.of(row), replaced_at=row.replaced_at)
+        for row in rows
+    ]
 
 
 @strawberry.type(description="One message of a conversation.")
@@ -29,6 +75,10 @@ class Message(Node):
     usage: Usage | None = strawberry.field(description="Tokens and cost; set on assistant replies.")
     model: str | None = strawberry.field(description="Model that wrote an assistant reply.")
     provider: str | None = strawberry.field(description="Provider of that model.")
+    pricing: ReplyPricing | None = strawberry.field(
+        description="What the reply was charged at and where it came from; null for others."
+    )
+    pk: strawberry.Private[int]
     conversation_pk: strawberry.Private[int]
     own_loaders: strawberry.Private[Loaders | None] = None
     """Set for subscription events: a socket's context outlives any one moment's data."""
@@ -46,6 +96,11 @@ class Message(Node):
 
         loaders = self.own_loaders or info.context.loaders
         return answer(loaders.conversation.get(self.conversation_pk), found)
+
+    @strawberry.field(description="Its earlier figures, oldest first, if it was ever repriced.")
+    def cost_history(self, info: Info) -> list[CostChange]:
+        loaders = self.own_loaders or info.context.loaders
+        return answer(loaders.cost_changes.get(self.pk), _changes)
 
     @classmethod
     def of(cls, row: MessageRow, loaders: Loaders | None = None) -> "Message":
@@ -69,6 +124,8 @@ class Message(Node):
             usage=usage,
             model=row.model,
             provider=row.provider,
+            pricing=ReplyPricing.of(row) if row.provider is not None else None,
+            pk=row.id,
             conversation_pk=row.conversation_id,
             own_loaders=loaders,
         )

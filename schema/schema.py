@@ -30,6 +30,7 @@ from schema.node import NodeQueries
 from schema.plan.compile import Readers
 from schema.plan.extension import CompiledPlans, Plans
 from schema.recording import RecordingMutations
+from schema.reprice import RepriceMutations
 from schema.scalars import SCALAR_MAP
 from schema.summary import SummaryQueries
 
@@ -47,7 +48,7 @@ class Query(
 
 
 @strawberry.type(description="Recording conversations, and managing assistants and keys.")
-class Mutation(AssistantMutations, ApiKeyMutations, RecordingMutations):
+class Mutation(AssistantMutations, ApiKeyMutations, RecordingMutations, RepriceMutations):
     """The SDL lists the fields in the order of the bases."""
 
 
