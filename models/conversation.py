@@ -46,9 +46,12 @@ class Conversation(Model):
     unpriced_replies = fields.IntField(
         default=0, description="assistant replies whose model had no price and no given cost"
     )
+    external_id = fields.CharField(max_length=200, null=True)
+    """Its ID on the platform it was imported from: an import skips one it holds already."""
 
     class Meta:
         table = "conversation"
+        unique_together = (("workspace", "external_id"),)
         # One index per ordering (each ending in id, the keyset tie-breaker) and per filter.
         indexes = (
             Index(fields=("workspace_id", "started_at", "id"), name="conv_ws_started"),

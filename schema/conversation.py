@@ -55,6 +55,9 @@ class Conversation(Node):
     message_count: int = strawberry.field(description="Messages so far.")
     usage: Usage = strawberry.field(description="Totals over the whole conversation.")
     visitor: Visitor | None = strawberry.field(description="The widget visitor; null for TEST.")
+    external_id: str | None = strawberry.field(
+        description="Its ID on the platform it was imported from (importConversations)."
+    )
     pk: strawberry.Private[int]
     assistant_pk: strawberry.Private[int]
     own_loaders: strawberry.Private[Loaders | None] = None
@@ -139,6 +142,7 @@ class Conversation(Node):
             message_count=row.message_count,
             usage=Usage.of(conversation_usage(row)),
             visitor=visitor,
+            external_id=row.external_id,
             pk=row.id,
             assistant_pk=row.assistant_id,
             own_loaders=loaders,

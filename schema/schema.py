@@ -22,6 +22,7 @@ from schema.conversation import (
 from schema.counts import CountQueries
 from schema.documents import DocumentLimits, DocumentPolicy, QueryLimits
 from schema.errors import ErrorPolicy
+from schema.imports import ImportMutations
 from schema.inputs import InputPolicy
 from schema.live import LiveSubscriptions
 from schema.message import Message
@@ -48,7 +49,9 @@ class Query(
 
 
 @strawberry.type(description="Recording conversations, and managing assistants and keys.")
-class Mutation(AssistantMutations, ApiKeyMutations, RecordingMutations, RepriceMutations):
+class Mutation(
+    AssistantMutations, ApiKeyMutations, RecordingMutations, ImportMutations, RepriceMutations
+):
     """The SDL lists the fields in the order of the bases."""
 
 

@@ -1,4 +1,4 @@
-"""`parley`: serve, migrate, create-workspace, seed-demo, export."""
+"""`parley`: serve, migrate, create-workspace, seed-demo, export, import."""
 
 import argparse
 import asyncio
@@ -85,13 +85,25 @@ def _seed_demo(args: argparse.Namespace, settings: Settings) -> int:
 def _export(args: argparse.Namespace, _settings: Settings) -> int:
     from pathlib import Path  # noqa: PLC0415
 
-    from server.download import export, key_from  # noqa: PLC0415
+    from server.transfer import export, key_from  # noqa: PLC0415
 
     key = key_from(args.key)
     if not key:
         print("parley: give --key or set PARLEY_KEY (a secret key with READ)", file=sys.stderr)
         return 2
     return export(args.url, key, Path(args.out), args.format, args.filter, args.resume)
+
+
+def _import(args: argparse.Namespace, _settings: Settings) -> int:
+    from pathlib import Path  # noqa: PLC0415
+
+    from server.transfer import import_file, key_from  # noqa: PLC0415
+
+    key = key_from(args.key)
+    if not key:
+        print("parley: give --key or set PARLEY_KEY (a secret key with WRITE)", file=sys.stderr)
+        return 2
+    return import_file(args.url, key, Path(args.file), args.assistant)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -127,6 +139,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--resume", action="store_true", help="continue a JSONL file that was cut off"
     )
     export.set_defaults(handler=_export)
+    load = commands.add_parser(
+        "import", help="import conversations from a JSONL export (or any file of its format)"
+    )
+    load.add_argument("file", help="the JSONL file")
+    load.add_argument("--url", default="http://127.0.0.1:8000", help="the server (local)")
+    load.add_argument("--key", help="a secret key with WRITE (default: $PARLEY_KEY)")
+    load.add_argument("--assistant", help="the assistant (ID) they all go to (default: their own)")
+    load.set_defaults(handler=_import)
     return parser
 
 

@@ -1,10 +1,13 @@
-"""`parley export`: a server's `/export` into a file, with a progress bar, resumable.
+"""`parley export` and `parley import`: a server's `/export` into a file, and such a file into
+`importConversations`, with a progress bar.
 
-It is a client of the HTTP endpoint (server/export.py), so it exports exactly what the API
-answers, with the key's own rights, from any machine that can reach the server. A JSONL file
-that was cut off (no `end` line) is resumed with `--resume`: the last whole record's cursor is
-read back, anything after it is dropped, and the export continues from there; the file then
-ends with one `end` line counting every record it holds.
+Both are clients of the HTTP API, so they move exactly what the API answers and accepts, with the
+key's own rights, from any machine that can reach the server. A JSONL export that was cut off (no
+`end` line) is resumed with `--resume`: the last whole record's cursor is read back, anything
+after it is dropped, and the export continues from there; the file then ends with one `end` line
+counting every record it holds. An import sends batches of whole conversations, each batch all or
+nothing and each conversation once (by its exported ID), so an interrupted import is simply run
+again.
 """
 
 import csv
@@ -168,3 +171,102 @@ def _copy_csv(response: IO[bytes], file: IO[bytes], progress: Progress) -> int:
 def key_from(value: str | None) -> str | None:
     """`--key`, or else the `PARLEY_KEY` environment variable (kept out of shell history)."""
     return value or os.environ.get("PARLEY_KEY")
+
+
+IMPORT_BATCH = 50
+IMPORT_BYTES = 200_000
+"""A batch stays under the server's request body limit (256 KB by default)."""
+IMPORT = """mutation Import($conversations: [ImportConversationInput!]!) {
+  importConversations(conversations: $conversations) { conversations { id } skippedExternalIds }
+}"""
+
+
+def import_input(record: dict[str, Any], assistant: str | None) -> dict[str, Any]:
+    """An exported record as `ImportConversationInput`: its ID becomes the external ID, a known
+    cost is given as it was, an unknown one is priced again at the reply's time."""
+
+    def message(item: dict[str, Any]) -> dict[str, Any]:
+        usage = item.get("usage")
+        given = None
+        if usage is not None:
+            given = {
+                "provider": item["provider"],
+                "model": item["model"],
+                "inputTokens": usage["inputTokens"],
+                "outputTokens": usage["outputTokens"],
+                "cachedInputTokens": usage["cachedInputTokens"],
+                "cost": usage["cost"] if usage["costKnown"] else None,
+            }
+        return {
+            "role": item["role"],
+            "content": item["content"],
+            "createdAt": item["createdAt"],
+            "usage": given,
+        }
+
+    return {
+        "externalId": record["id"],
+        "assistantId": assistant or record["assistant"]["id"],
+        "type": record["type"],
+        "mode": record["mode"],
+        "startedAt": record["startedAt"],
+        "endedAt": record["endedAt"],
+        "visitor": record["visitor"],
+        "messages": [message(item) for item in record["messages"]],
+        "variables": record["variables"],
+    }
+
+
+def _records(path: Path) -> list[dict[str, Any]]:
+    with path.open("rb") as file:
+        items = [json.loads(line) for line in file if line.strip()]
+    return [item for item in items if not item.keys() & {"export", "end", "error"}]
+
+
+def _batches(inputs: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    batches: list[list[dict[str, Any]]] = []
+    size = 0
+    for item in inputs:
+        weight = len(json.dumps(item))
+        if not batches or len(batches[-1]) >= IMPORT_BATCH or size + weight > IMPORT_BYTES:
+            batches.append([])
+            size = 0
+        batches[-1].append(item)
+        size += weight
+    return batches
+
+
+def import_file(url: str, key: str, path: Path, assistant: str | None = None) -> int:
+    records = _records(path)
+    progress = Progress(len(records))
+    imported = skipped = 0
+    for batch in _batches([import_input(record, assistant) for record in records]):
+        body = json.dumps({"query": IMPORT, "variables": {"conversations": batch}}).encode()
+        request = urllib.request.Request(  # noqa: S310 (an http(s) URL the user gives)
+            f"{url.rstrip('/')}/graphql",
+            data=body,
+            headers={"authorization": f"Bearer {key}", "content-type": "application/json"},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:  # noqa: S310
+                answer = json.loads(response.read())
+        except urllib.error.HTTPError as error:
+            answer = json.loads(error.read() or b"{}")
+        except urllib.error.URLError as error:
+            print(f"\nparley: cannot reach {url}: {error.reason}", file=sys.stderr)
+            return 1
+        if answer.get("errors"):
+            first = answer["errors"][0]
+            code = (first.get("extensions") or {}).get("code")
+            print(
+                f"\nparley: a batch was refused ({code}): {first.get('message')}", file=sys.stderr
+            )
+            print("parley: nothing of it was written; run again to go on", file=sys.stderr)
+            return 1
+        result = answer["data"]["importConversations"]
+        imported += len(result["conversations"])
+        skipped += len(result["skippedExternalIds"])
+        progress.advance(len(batch))
+    progress.finish()
+    print(f"Imported {imported:,} conversations ({skipped:,} were there already).", file=sys.stderr)
+    return 0
