@@ -28,6 +28,15 @@ async def served(
 ) -> AsyncIterator[str]:
     """The server's `host:port`, serving the test database with the sweeper off and `env` on
     top of this process's environment; stopped with SIGTERM afterwards."""
+    async with serving(settings, *options, env=env) as (address, _):
+        yield address
+
+
+@asynccontextmanager
+async def serving(
+    settings: Settings, *options: str, env: Mapping[str, str] | None = None
+) -> AsyncIterator[tuple[str, "subprocess.Popen[bytes]"]]:
+    """`served`, with the server's process (its memory can be read from /proc)."""
     port = free_port()
     environment = {
         **os.environ,
@@ -52,7 +61,7 @@ async def served(
                     break
                 except httpx.TransportError:
                     await asyncio.sleep(0.05)
-        yield f"127.0.0.1:{port}"
+        yield f"127.0.0.1:{port}", process
     finally:
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=10)
