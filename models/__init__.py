@@ -9,7 +9,7 @@ from models.message import Message
 from models.ratelimit import RateCounter
 from models.session import ConversationSession
 from models.socketlease import SocketLease
-from models.variable import Variable
+from models.variable import Variable, VariableChange
 from models.workspace import Workspace
 
 __all__ = [
@@ -23,5 +23,6 @@ __all__ = [
     "RateCounter",
     "SocketLease",
     "Variable",
+    "VariableChange",
     "Workspace",
 ]

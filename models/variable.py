@@ -23,6 +23,11 @@ class Variable(Model):
     # way on both databases. (Tortoise's JSONField would parse a plain string value as JSON.)
     value_json = fields.CharField(max_length=2000)
     collected_at = fields.DatetimeField()
+    set_by_key_id = fields.BigIntField(null=True)
+    """The API key that set it (a widget's for pre-chat answers, the engine's for extracted
+    values); kept after the key is deleted, so no foreign key."""
+    message_sequence = fields.IntField(null=True)
+    """The conversation's latest message when it was set (0: before any message)."""
 
     class Meta:
         table = "variable"
@@ -35,3 +40,26 @@ class Variable(Model):
 
 
 from models.conversation import Conversation  # noqa: E402
+
+
+class VariableChange(Model):
+    """A variable's earlier value, kept when it was set again."""
+
+    id = fields.BigIntField(primary_key=True)
+    variable: fields.ForeignKeyRelation[Variable] = fields.ForeignKeyField(
+        "models.Variable", related_name="changes", on_delete=fields.CASCADE, db_index=False
+    )
+    variable_id: int
+    value_json = fields.CharField(max_length=2000)
+    collected_at = fields.DatetimeField()
+    set_by_key_id = fields.BigIntField(null=True)
+    message_sequence = fields.IntField(null=True)
+    replaced_at = fields.DatetimeField()
+
+    class Meta:
+        table = "variable_change"
+        indexes = (Index(fields=("variable_id", "id"), name="variable_change_variable"),)
+
+    @property
+    def value(self) -> Any:
+        return json.loads(self.value_json)

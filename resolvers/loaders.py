@@ -12,13 +12,13 @@ from typing import TypeVar
 
 from strawberry.dataloader import DataLoader
 
-from models import Assistant, Conversation, CostChange, Message, Variable
+from models import Assistant, Conversation, CostChange, Message, Variable, VariableChange
 from resolvers.assistant import assistants_by_id
 from resolvers.conversation import conversations_by_id
 from resolvers.message import MessagePage, message_pages
 from resolvers.pagination import PageArgs
 from resolvers.usage import ModelUsage, cost_changes_of, usage_by_model
-from resolvers.variable import variables_of
+from resolvers.variable import variable_changes_of, variables_of
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
@@ -46,6 +46,7 @@ class Loaders:
         self.usage_by_model = Loader[int, list[ModelUsage]](self._usage_by_model)
         self.message_page = Loader[MessagePageKey, MessagePage[Message]](self._message_pages)
         self.cost_changes = Loader[int, list[CostChange]](self._cost_changes)
+        self.variable_changes = Loader[int, list[VariableChange]](self._variable_changes)
 
     async def _assistants(self, ids: Sequence[int]) -> list[Assistant | None]:
         found = await assistants_by_id(self.workspace_id, ids)
@@ -65,6 +66,10 @@ class Loaders:
 
     async def _cost_changes(self, ids: Sequence[int]) -> list[list[CostChange]]:
         found = await cost_changes_of(ids)
+        return [found[pk] for pk in ids]
+
+    async def _variable_changes(self, ids: Sequence[int]) -> list[list[VariableChange]]:
+        found = await variable_changes_of(ids)
         return [found[pk] for pk in ids]
 
     async def _message_pages(self, keys: Sequence[MessagePageKey]) -> list[MessagePage[Message]]:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from models import Assistant, Conversation, Message, Variable
+from models import Assistant, Conversation, Message, Variable, VariableChange
 from models.enums import (
     ConversationMode,
     ConversationStatus,
@@ -214,6 +214,8 @@ async def start_conversation(
                         type=types[name],
                         value_json=canonical_json(value),
                         collected_at=now,
+                        set_by_key_id=caller.key_id,
+                        message_sequence=0,
                     )
                     for name, value in answers.items()
                 ]
@@ -332,7 +334,8 @@ async def send_message(
 async def set_variables(
     caller: Principal, conversation_id: int, values: Sequence[tuple[str, Any]], bounds: Bounds
 ) -> Conversation:
-    """Sets extracted variables; setting one again replaces its value and time."""
+    """Sets extracted variables, each with the key that set it and the conversation's latest
+    message; setting one again keeps its earlier value in its history."""
     caller.require_writer()
     now = _now()
     async with change():
@@ -353,11 +356,28 @@ async def set_variables(
             raise BadUserInput(
                 f"A conversation holds at most {bounds.max_variables_per_conversation} variables."
             )
-        for name, value in wanted.items():
-            row = current.get(name)
-            if row is not None:
-                row.value_json, row.collected_at = canonical_json(value), now
-                await row.save(update_fields=["value_json", "collected_at"])
+        at_message = conversation.message_count
+        replaced = [current[name] for name in wanted if name in current]
+        # The values they had are kept (history) before they are replaced.
+        await VariableChange.bulk_create(
+            [
+                VariableChange(
+                    variable_id=row.id,
+                    value_json=row.value_json,
+                    collected_at=row.collected_at,
+                    set_by_key_id=row.set_by_key_id,
+                    message_sequence=row.message_sequence,
+                    replaced_at=now,
+                )
+                for row in replaced
+            ]
+        )
+        for row in replaced:
+            row.value_json, row.collected_at = canonical_json(wanted[row.name]), now
+            row.set_by_key_id, row.message_sequence = caller.key_id, at_message
+            await row.save(
+                update_fields=["value_json", "collected_at", "set_by_key_id", "message_sequence"]
+            )
         await Variable.bulk_create(
             [
                 Variable(
@@ -367,6 +387,8 @@ async def set_variables(
                     type=rules[name].type,
                     value_json=canonical_json(wanted[name]),
                     collected_at=now,
+                    set_by_key_id=caller.key_id,
+                    message_sequence=at_message,
                 )
                 for name in added
             ]

@@ -4,7 +4,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol, TypeVar
 
-from models import Variable
+from models import Variable, VariableChange
 from models.enums import VariableSource
 from resolvers.filters import ConversationFilter, conversation_where
 from resolvers.sql import Params, dialect, fetch
@@ -18,6 +18,15 @@ async def variables_of(conversation_ids: Sequence[int]) -> dict[int, list[Variab
     )
     for row in rows:
         found[row.conversation_id].append(row)
+    return found
+
+
+async def variable_changes_of(variable_ids: Sequence[int]) -> dict[int, list[VariableChange]]:
+    """Each variable's earlier values, oldest first (one statement for a whole page)."""
+    found: dict[int, list[VariableChange]] = {pk: [] for pk in variable_ids}
+    rows = await VariableChange.filter(variable_id__in=variable_ids).order_by("variable_id", "id")
+    for row in rows:
+        found[row.variable_id].append(row)
     return found
 
 

@@ -96,7 +96,9 @@ class Conversation(Node):
         return answer(
             self.loaders(info).variables.get(self.pk),
             lambda rows: [
-                Variable.of(row) for row in rows if source is None or row.source == source
+                Variable.of(row, self.own_loaders)
+                for row in rows
+                if source is None or row.source == source
             ],
         )
 
@@ -108,7 +110,7 @@ class Conversation(Node):
     ) -> Variable | None:
         def pick(rows: list[VariableRow]) -> Variable | None:
             row = pick_variable(rows, name)
-            return Variable.of(row) if row is not None else None
+            return Variable.of(row, self.own_loaders) if row is not None else None
 
         return answer(self.loaders(info).variables.get(self.pk), pick)
 
