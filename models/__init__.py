@@ -4,6 +4,7 @@ from models.apikey import ApiKey
 from models.assistant import Assistant
 from models.conversation import Conversation
 from models.costchange import CostChange
+from models.erasure import Erasure
 from models.event import ConversationEvent
 from models.message import Message
 from models.ratelimit import RateCounter
@@ -19,6 +20,7 @@ __all__ = [
     "ConversationEvent",
     "ConversationSession",
     "CostChange",
+    "Erasure",
     "Message",
     "RateCounter",
     "SocketLease",

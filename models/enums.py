@@ -65,3 +65,6 @@ class EventKind(StrEnum):
     MESSAGE_ADDED = "MESSAGE_ADDED"
     VARIABLES_SET = "VARIABLES_SET"
     ENDED = "ENDED"
+    ERASED = "ERASED"
+    """Erased for a data-subject request or by retention: it is gone, and so are its earlier
+    events."""

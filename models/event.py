@@ -18,8 +18,14 @@ class ConversationEvent(Model):
     )
     workspace_id: int
     conversation: fields.ForeignKeyRelation["Conversation"] = fields.ForeignKeyField(
-        "models.Conversation", related_name="events", on_delete=fields.CASCADE, db_index=False
+        "models.Conversation",
+        related_name="events",
+        on_delete=fields.NO_ACTION,
+        db_index=False,
+        db_constraint=False,
     )
+    """No constraint in the database: an ERASED event outlives its conversation, so live views
+    and resuming subscribers learn it is gone (resolvers/erasure.py deletes the rest)."""
     conversation_id: int
     seq = fields.BigIntField(description="1, 2, 3 … within the workspace: the live cursor")
     kind = fields.CharEnumField(EventKind, max_length=24)

@@ -13,7 +13,7 @@ import strawberry
 from models.enums import EventKind
 from resolvers.conversation import get_conversation
 from resolvers.errors import database_failure
-from resolvers.ids import decode_id, encode_cursor, parse_sequence_cursor
+from resolvers.ids import decode_id, encode_cursor, encode_id, parse_sequence_cursor
 from resolvers.loaders import Loaders
 from resolvers.message import parse_message_cursor
 from schema.context import Info
@@ -40,6 +40,9 @@ class ConversationEventKind(Enum):
     STARTED = strawberry.enum_value("STARTED", description="A conversation started.")
     UPDATED = strawberry.enum_value("UPDATED", description="A message or variables were added.")
     ENDED = strawberry.enum_value("ENDED", description="The conversation ended.")
+    ERASED = strawberry.enum_value(
+        "ERASED", description="It was erased: drop it (`conversation` is null from now on)."
+    )
 
 
 _KINDS = {
@@ -47,15 +50,18 @@ _KINDS = {
     EventKind.MESSAGE_ADDED: ConversationEventKind.UPDATED,
     EventKind.VARIABLES_SET: ConversationEventKind.UPDATED,
     EventKind.ENDED: ConversationEventKind.ENDED,
+    EventKind.ERASED: ConversationEventKind.ERASED,
 }
 
 
 @strawberry.type(description="A change of a conversation in the live list.")
 class ConversationEvent:
     cursor: str = strawberry.field(description="Pass as `after` to resume right after this event.")
-    kind: ConversationEventKind = strawberry.field(description="Started, updated or ended.")
-    conversation: Conversation = strawberry.field(
-        description="The conversation as it is now (not as it was at the event)."
+    kind: ConversationEventKind = strawberry.field(description="Started, updated, ended or erased.")
+    conversation_id: strawberry.ID = strawberry.field(description="The conversation's ID.")
+    conversation: Conversation | None = strawberry.field(
+        description="The conversation as it is now (not as it was at the event); null once it "
+        "was erased."
     )
 
 
@@ -199,10 +205,13 @@ class LiveSubscriptions:
                         loaders = Loaders(workspace_id)
                         for happening in batch:
                             delivered()
+                            row = happening.conversation
+                            pk = happening.event.conversation_id
                             yield ConversationEvent(
                                 cursor=encode_cursor(EVENT_CURSOR, [happening.event.seq]),
                                 kind=_KINDS[happening.event.kind],
-                                conversation=Conversation.of(happening.conversation, loaders),
+                                conversation_id=strawberry.ID(encode_id("Conversation", pk)),
+                                conversation=Conversation.of(row, loaders) if row else None,
                             )
 
 

@@ -21,6 +21,7 @@ from schema.conversation import (
 )
 from schema.counts import CountQueries
 from schema.documents import DocumentLimits, DocumentPolicy, QueryLimits
+from schema.erasure import ErasureMutations, ErasureQueries
 from schema.errors import ErrorPolicy
 from schema.imports import ImportMutations
 from schema.inputs import InputPolicy
@@ -42,6 +43,7 @@ class Query(
     ConversationQueries,
     CountQueries,
     SummaryQueries,
+    ErasureQueries,
     AssistantQueries,
     ApiKeyQueries,
 ):
@@ -50,7 +52,12 @@ class Query(
 
 @strawberry.type(description="Recording conversations, and managing assistants and keys.")
 class Mutation(
-    AssistantMutations, ApiKeyMutations, RecordingMutations, ImportMutations, RepriceMutations
+    AssistantMutations,
+    ApiKeyMutations,
+    RecordingMutations,
+    ImportMutations,
+    RepriceMutations,
+    ErasureMutations,
 ):
     """The SDL lists the fields in the order of the bases."""
 

@@ -30,7 +30,7 @@ CountKey = tuple[int, ConversationFilter, Counting]
 
 def can_change(where: ConversationFilter, kinds: set[EventKind]) -> bool:
     """Whether events of these kinds can change how many conversations match."""
-    if kinds & {EventKind.STARTED, EventKind.ENDED}:
+    if kinds & {EventKind.STARTED, EventKind.ENDED, EventKind.ERASED}:
         return True
     by_messages = (
         where.search is not None or where.min_cost is not None or where.max_cost is not None

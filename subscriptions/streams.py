@@ -17,7 +17,7 @@ from subscriptions.feed import EventFeed, EventRow, read_events
 PAGE = 200
 
 
-_MESSAGE_KINDS = {EventKind.MESSAGE_ADDED, EventKind.ENDED}
+_MESSAGE_KINDS = {EventKind.MESSAGE_ADDED, EventKind.ENDED, EventKind.ERASED}
 
 
 async def message_stream(
@@ -51,6 +51,8 @@ async def message_stream(
             drain = False
             for row in await listener.next_batch():
                 message = row.message
+                if row.kind is EventKind.ERASED:
+                    return  # gone with everything it held: nothing more to send
                 if row.kind is EventKind.ENDED:
                     ended = drain = True  # every message is committed before its end
                     break
@@ -80,10 +82,10 @@ async def _messages_after(conversation_id: int, sequence: int) -> list[Message]:
 
 @dataclass(frozen=True)
 class Happening:
-    """An event and its conversation as it is now."""
+    """An event and its conversation as it is now (None once ERASED)."""
 
     event: EventRow
-    conversation: Conversation
+    conversation: Conversation | None
 
 
 async def event_stream(
@@ -115,14 +117,18 @@ async def _matching(
     workspace_id: int, where: ConversationFilter, batch: Sequence[EventRow]
 ) -> list[Happening]:
     """The events whose conversation matches now; an ENDED one also when only its status keeps
-    it out, so a list of active conversations learns which ones left it."""
+    it out, so a list of active conversations learns which ones left it; and every ERASED one
+    (what it held is gone, so whether it matched cannot be told: a list drops what it has)."""
     rows = await _conversations(workspace_id, where, {row.conversation_id for row in batch})
     ended = {row.conversation_id for row in batch if row.kind is EventKind.ENDED} - rows.keys()
     left = {}
     if where.statuses is not None and ended:
         left = await _conversations(workspace_id, replace(where, statuses=None), ended)
-    found = []
+    found: list[Happening] = []
     for event in batch:
+        if event.kind is EventKind.ERASED:
+            found.append(Happening(event, None))
+            continue
         row = rows.get(event.conversation_id)
         if row is None and event.kind is EventKind.ENDED:
             row = left.get(event.conversation_id)

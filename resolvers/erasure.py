@@ -1,0 +1,90 @@
+"""Erasure: a conversation, or every conversation of a visitor, gone at once and for good.
+
+One transaction deletes the conversations with everything they hold (messages and their search
+index, variables and their history, usage history, sessions: the database cascades), deletes
+their events, and writes one ERASED event each, so live views drop them and a subscriber that
+resumes from an older cursor learns it too; badge counts follow through their triggers. An audit
+record keeps who erased how many and when, never what they held or whose they were.
+"""
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from models import Erasure
+from models.enums import EventKind
+from resolvers.auth import Principal
+from resolvers.errors import BadUserInput, NotFound
+from resolvers.event import change, record_events
+from resolvers.filters import canonical_json
+from resolvers.sql import Params, fetch
+
+MAX_ERASED = 10_000
+"""Conversations one erasure takes (a visitor with more is erased in several calls)."""
+
+
+@dataclass(frozen=True)
+class Erased:
+    conversations: int
+    erased_at: datetime
+
+
+async def delete_conversation(caller: Principal, conversation_id: int) -> Erased:
+    caller.require_writer()
+    return await _erase(caller, "CONVERSATION", "c.id = {}", [conversation_id], must_find=True)
+
+
+async def erase_visitor(
+    caller: Principal, session_id: str | None, variable: tuple[str, Any] | None
+) -> Erased:
+    """Every conversation of the visitor with this widget session ID, or whose variable `name`
+    equals `value` (their email, say)."""
+    caller.require_writer()
+    if (session_id is None) == (variable is None):
+        raise BadUserInput("Erase a visitor by sessionId or by variable, one of them.")
+    if session_id is not None:
+        return await _erase(caller, "VISITOR_SESSION", "c.visitor_session_id = {}", [session_id])
+    assert variable is not None
+    name, value = variable
+    condition = "c.id IN (SELECT conversation_id FROM variable WHERE name = {} AND value_json = {})"
+    return await _erase(caller, "VISITOR_VARIABLE", condition, [name, canonical_json(value)])
+
+
+async def _erase(
+    caller: Principal, reason: str, condition: str, values: list[Any], must_find: bool = False
+) -> Erased:
+    now = datetime.now(UTC)
+    async with change() as connection:
+        params = Params(str(connection.capabilities.dialect))
+        workspace = params.add(caller.workspace_id)
+        matching = condition.format(*(params.add(value) for value in values))
+        lock = " FOR UPDATE" if params.dialect == "postgres" else ""
+        sql = (
+            f"SELECT c.id FROM conversation c WHERE c.workspace_id = {workspace} AND {matching} "
+            f"ORDER BY c.id LIMIT {params.add(MAX_ERASED + 1)}{lock}"
+        )
+        ids = [int(row["id"]) for row in await fetch(sql, params, using=connection)]
+        if must_find and not ids:
+            raise NotFound("Conversation not found.")
+        if len(ids) > MAX_ERASED:
+            raise BadUserInput(f"More than {MAX_ERASED:,} conversations: erase them in parts.")
+        if ids:
+            gone = Params(params.dialect)
+            events = (
+                f"DELETE FROM conversation_event WHERE workspace_id = "
+                f"{gone.add(caller.workspace_id)} AND conversation_id IN {gone.add_all(ids)}"
+            )
+            await connection.execute_query(events, gone.values)
+            rows = Params(params.dialect)
+            await connection.execute_query(
+                f"DELETE FROM conversation WHERE id IN {rows.add_all(ids)}", rows.values
+            )
+            await record_events([(caller.workspace_id, pk) for pk in ids], EventKind.ERASED, now)
+        await Erasure.create(
+            workspace_id=caller.workspace_id,
+            by_key_id=caller.key_id,
+            reason=reason,
+            conversations=len(ids),
+            erased_at=now,
+        )
+    return Erased(len(ids), now)
