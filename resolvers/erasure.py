@@ -31,7 +31,14 @@ class Erased:
 
 async def delete_conversation(caller: Principal, conversation_id: int) -> Erased:
     caller.require_writer()
-    return await _erase(caller, "CONVERSATION", "c.id = {}", [conversation_id], must_find=True)
+    return await erase(
+        caller.workspace_id,
+        caller.key_id,
+        "CONVERSATION",
+        "c.id = {}",
+        [conversation_id],
+        must_find=True,
+    )
 
 
 async def erase_visitor(
@@ -42,47 +49,67 @@ async def erase_visitor(
     caller.require_writer()
     if (session_id is None) == (variable is None):
         raise BadUserInput("Erase a visitor by sessionId or by variable, one of them.")
+    workspace_id, key_id = caller.workspace_id, caller.key_id
     if session_id is not None:
-        return await _erase(caller, "VISITOR_SESSION", "c.visitor_session_id = {}", [session_id])
-    assert variable is not None
-    name, value = variable
-    condition = "c.id IN (SELECT conversation_id FROM variable WHERE name = {} AND value_json = {})"
-    return await _erase(caller, "VISITOR_VARIABLE", condition, [name, canonical_json(value)])
+        condition, values, reason = "c.visitor_session_id = {}", [session_id], "VISITOR_SESSION"
+    else:
+        assert variable is not None
+        name, value = variable
+        condition = (
+            "c.id IN (SELECT conversation_id FROM variable WHERE name = {} AND value_json = {})"
+        )
+        values, reason = [name, canonical_json(value)], "VISITOR_VARIABLE"
+    return await erase(workspace_id, key_id, reason, condition, values)
 
 
-async def _erase(
-    caller: Principal, reason: str, condition: str, values: list[Any], must_find: bool = False
+async def erase(
+    workspace_id: int,
+    by_key_id: int | None,
+    reason: str,
+    condition: str,
+    values: list[Any],
+    *,
+    must_find: bool = False,
+    batch: int | None = None,
 ) -> Erased:
+    """Erases the workspace's conversations meeting `condition` (SQL on `conversation c` with
+    `{}` for each of `values`). With `batch`, at most that many, skipping rows another process
+    is erasing (the retention job); otherwise all of them, BAD_USER_INPUT past MAX_ERASED."""
     now = datetime.now(UTC)
     async with change() as connection:
         params = Params(str(connection.capabilities.dialect))
-        workspace = params.add(caller.workspace_id)
+        workspace = params.add(workspace_id)
         matching = condition.format(*(params.add(value) for value in values))
-        lock = " FOR UPDATE" if params.dialect == "postgres" else ""
+        lock = ""
+        if params.dialect == "postgres":
+            lock = " FOR UPDATE SKIP LOCKED" if batch is not None else " FOR UPDATE"
+        limit = batch if batch is not None else MAX_ERASED + 1
         sql = (
             f"SELECT c.id FROM conversation c WHERE c.workspace_id = {workspace} AND {matching} "
-            f"ORDER BY c.id LIMIT {params.add(MAX_ERASED + 1)}{lock}"
+            f"ORDER BY c.id LIMIT {params.add(limit)}{lock}"
         )
         ids = [int(row["id"]) for row in await fetch(sql, params, using=connection)]
         if must_find and not ids:
             raise NotFound("Conversation not found.")
-        if len(ids) > MAX_ERASED:
+        if batch is None and len(ids) > MAX_ERASED:
             raise BadUserInput(f"More than {MAX_ERASED:,} conversations: erase them in parts.")
+        if not ids and batch is not None:
+            return Erased(0, now)  # a retention round with nothing to do leaves no record
         if ids:
             gone = Params(params.dialect)
             events = (
                 f"DELETE FROM conversation_event WHERE workspace_id = "
-                f"{gone.add(caller.workspace_id)} AND conversation_id IN {gone.add_all(ids)}"
+                f"{gone.add(workspace_id)} AND conversation_id IN {gone.add_all(ids)}"
             )
             await connection.execute_query(events, gone.values)
             rows = Params(params.dialect)
             await connection.execute_query(
                 f"DELETE FROM conversation WHERE id IN {rows.add_all(ids)}", rows.values
             )
-            await record_events([(caller.workspace_id, pk) for pk in ids], EventKind.ERASED, now)
+            await record_events([(workspace_id, pk) for pk in ids], EventKind.ERASED, now)
         await Erasure.create(
-            workspace_id=caller.workspace_id,
-            by_key_id=caller.key_id,
+            workspace_id=workspace_id,
+            by_key_id=by_key_id,
             reason=reason,
             conversations=len(ids),
             erased_at=now,

@@ -1,5 +1,5 @@
-"""Ends conversations that went quiet, from every server process, never one twice; and forgets
-expired session tokens.
+"""Ends conversations that went quiet, from every server process, never one twice; forgets
+expired session tokens; and erases conversations past their workspace's retention.
 
 The state lives in the database, so the sweeper survives restarts; the UPDATE only takes ACTIVE
 rows, and a concurrent sweeper waiting on the same row lock re-checks that condition once the first
@@ -15,6 +15,7 @@ from models import ConversationSession
 from models.enums import ConversationStatus, EventKind
 from resolvers.bounds import Bounds
 from resolvers.event import change, record_events
+from resolvers.retention import apply_retention
 from resolvers.sql import Params, dialect, fetch
 
 logger = logging.getLogger("parley.sweeper")
@@ -52,6 +53,8 @@ async def sweep_forever(bounds: Bounds) -> None:
             if ended:
                 logger.info("ended %d idle conversations", len(ended))
             await forget_expired_sessions()
+            if erased := await apply_retention():
+                logger.info("erased %d conversations past their workspace's retention", erased)
         except asyncio.CancelledError:
             raise
         except Exception:

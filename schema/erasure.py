@@ -1,4 +1,5 @@
-"""Erasure for data-subject requests: `deleteConversation`, `eraseVisitor`, and the audit."""
+"""Erasure for data-subject requests (`deleteConversation`, `eraseVisitor`), retention, and the
+audit of both."""
 
 from datetime import datetime
 from typing import Annotated
@@ -6,8 +7,10 @@ from typing import Annotated
 import strawberry
 
 from models import Erasure as ErasureRow
+from models import Workspace as WorkspaceRow
 from resolvers.erasure import MAX_ERASED, Erased, delete_conversation, erase_visitor
 from resolvers.ids import decode_id, encode_id
+from resolvers.retention import MAX_DAYS, set_retention
 from schema.arguments import IdArgument
 from schema.context import Info
 from schema.scalars import JSON
@@ -63,8 +66,27 @@ class ErasureRecord:
         )
 
 
+@strawberry.type(description="How long the workspace keeps conversations (null: forever).")
+class Retention:
+    web_widget_days: int | None = strawberry.field(
+        description="WEB_WIDGET conversations are erased this many days after they started."
+    )
+    test_days: int | None = strawberry.field(
+        description="TEST conversations are erased this many days after they started."
+    )
+
+    @classmethod
+    def of(cls, row: WorkspaceRow) -> "Retention":
+        return cls(web_widget_days=row.keep_web_widget_days, test_days=row.keep_test_days)
+
+
 @strawberry.type
 class ErasureQueries:
+    @strawberry.field(description="How long the workspace keeps its conversations.")
+    async def retention(self, info: Info) -> Retention:
+        workspace_id = info.context.reader().workspace_id
+        return Retention.of(await WorkspaceRow.get(id=workspace_id))
+
     @strawberry.field(
         description=f"The workspace's latest erasures, newest first (at most {MAX_AUDIT})."
     )
@@ -76,6 +98,24 @@ class ErasureQueries:
 
 @strawberry.type
 class ErasureMutations:
+    @strawberry.mutation(
+        description="Sets how long conversations are kept, per type (secret key, WRITE): each "
+        f"server erases older ones in small batches (null keeps them forever; 1–{MAX_DAYS:,} "
+        "days), as deleteConversation does, with RETENTION in the audit."
+    )
+    async def set_retention(
+        self,
+        info: Info,
+        web_widget_days: Annotated[
+            int | None, strawberry.argument(description="Days to keep WEB_WIDGET ones.")
+        ] = None,
+        test_days: Annotated[
+            int | None, strawberry.argument(description="Days to keep TEST ones.")
+        ] = None,
+    ) -> Retention:
+        caller = info.context.caller().require_writer()
+        return Retention.of(await set_retention(caller.workspace_id, web_widget_days, test_days))
+
     @strawberry.mutation(
         description="Erases a conversation and everything it holds (secret key, WRITE), at once "
         "and for good: gone from every query, count, search, export and live view; its live "
