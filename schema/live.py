@@ -40,9 +40,6 @@ class ConversationEventKind(Enum):
     STARTED = strawberry.enum_value("STARTED", description="A conversation started.")
     UPDATED = strawberry.enum_value("UPDATED", description="A message or variables were added.")
     ENDED = strawberry.enum_value("ENDED", description="The conversation ended.")
-    ERASED = strawberry.enum_value(
-        "ERASED", description="It was erased: drop it (`conversation` is null from now on)."
-    )
 
 
 _KINDS = {
@@ -50,19 +47,26 @@ _KINDS = {
     EventKind.MESSAGE_ADDED: ConversationEventKind.UPDATED,
     EventKind.VARIABLES_SET: ConversationEventKind.UPDATED,
     EventKind.ENDED: ConversationEventKind.ENDED,
-    EventKind.ERASED: ConversationEventKind.ERASED,
 }
 
 
 @strawberry.type(description="A change of a conversation in the live list.")
 class ConversationEvent:
     cursor: str = strawberry.field(description="Pass as `after` to resume right after this event.")
-    kind: ConversationEventKind = strawberry.field(description="Started, updated, ended or erased.")
+    kind: ConversationEventKind = strawberry.field(description="Started, updated or ended.")
     conversation_id: strawberry.ID = strawberry.field(description="The conversation's ID.")
-    conversation: Conversation | None = strawberry.field(
-        description="The conversation as it is now (not as it was at the event); null once it "
-        "was erased."
+    conversation: Conversation = strawberry.field(
+        description="The conversation as it is now (not as it was at the event)."
     )
+
+
+@strawberry.type(description="A conversation that was erased: a live list drops it.")
+class ErasedConversation:
+    cursor: str = strawberry.field(
+        description="Pass as `after` to resume right after this event (conversationEvents' "
+        "cursors)."
+    )
+    conversation_id: strawberry.ID = strawberry.field(description="The erased conversation's ID.")
 
 
 def _closer(info: Info) -> Callable[[], None]:
@@ -204,14 +208,46 @@ class LiveSubscriptions:
                             return
                         loaders = Loaders(workspace_id)
                         for happening in batch:
-                            delivered()
                             row = happening.conversation
+                            if row is None:  # only erasures come without one
+                                continue
+                            delivered()
                             pk = happening.event.conversation_id
                             yield ConversationEvent(
                                 cursor=encode_cursor(EVENT_CURSOR, [happening.event.seq]),
                                 kind=_KINDS[happening.event.kind],
                                 conversation_id=strawberry.ID(encode_id("Conversation", pk)),
-                                conversation=Conversation.of(row, loaders) if row else None,
+                                conversation=Conversation.of(row, loaders),
+                            )
+
+    @strawberry.subscription(
+        description="Conversations erased in the workspace (by deleteConversation, eraseVisitor "
+        "or retention), resumable by the same cursors as conversationEvents: events after "
+        "`after`, or from now on without it. A live list drops them."
+    )
+    async def conversation_erased(
+        self,
+        info: Info,
+        after: Annotated[
+            str | None, strawberry.argument(description="The last event cursor already seen.")
+        ] = None,
+    ) -> AsyncGenerator[ErasedConversation, None]:
+        workspace_id = info.context.reader().workspace_id
+        start = _parse_event_cursor(after) if after is not None else None
+        async with _closing_on_failure(info):
+            feed = info.context.live.feed
+            stream = event_stream(feed, workspace_id, None, start, _closer(info))
+            with subscription_running("conversationErased") as delivered:
+                async with aclosing(stream):
+                    async for batch in stream:
+                        if not await _still_authorized(info):
+                            return
+                        for happening in batch:
+                            delivered()
+                            pk = happening.event.conversation_id
+                            yield ErasedConversation(
+                                cursor=encode_cursor(EVENT_CURSOR, [happening.event.seq]),
+                                conversation_id=strawberry.ID(encode_id("Conversation", pk)),
                             )
 
 

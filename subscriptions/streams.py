@@ -91,34 +91,45 @@ class Happening:
 async def event_stream(
     feed: EventFeed,
     workspace_id: int,
-    where: ConversationFilter,
+    where: ConversationFilter | None,
     after: int | None,
     on_overflow: Callable[[], None] | None = None,
 ) -> AsyncGenerator[list[Happening], None]:
-    """Events of conversations matching `where`, numbered after `after` (or from now on)."""
+    """Events of conversations matching `where`, numbered after `after` (or from now on); with
+    `where` None, the workspace's erasures instead (an erased conversation matches nothing: what
+    it held is gone)."""
     listener = await feed.listen(workspace_id, on_overflow=on_overflow)
     try:
         last = listener.start if after is None else after
         while batch := await read_events(workspace_id, last):
             last = batch[-1].seq
-            if found := await _matching(workspace_id, where, batch):
+            if found := await _found(workspace_id, where, batch):
                 yield found
         while True:
             batch = [row for row in await listener.next_batch() if row.seq > last]
             if batch:
                 last = batch[-1].seq
-                if found := await _matching(workspace_id, where, batch):
+                if found := await _found(workspace_id, where, batch):
                     yield found
     finally:
         listener.close()
+
+
+async def _found(
+    workspace_id: int, where: ConversationFilter | None, batch: Sequence[EventRow]
+) -> list[Happening]:
+    if where is None:
+        return [Happening(row, None) for row in batch if row.kind is EventKind.ERASED]
+    return await _matching(
+        workspace_id, where, [r for r in batch if r.kind is not EventKind.ERASED]
+    )
 
 
 async def _matching(
     workspace_id: int, where: ConversationFilter, batch: Sequence[EventRow]
 ) -> list[Happening]:
     """The events whose conversation matches now; an ENDED one also when only its status keeps
-    it out, so a list of active conversations learns which ones left it; and every ERASED one
-    (what it held is gone, so whether it matched cannot be told: a list drops what it has)."""
+    it out, so a list of active conversations learns which ones left it."""
     rows = await _conversations(workspace_id, where, {row.conversation_id for row in batch})
     ended = {row.conversation_id for row in batch if row.kind is EventKind.ENDED} - rows.keys()
     left = {}
@@ -126,9 +137,6 @@ async def _matching(
         left = await _conversations(workspace_id, replace(where, statuses=None), ended)
     found: list[Happening] = []
     for event in batch:
-        if event.kind is EventKind.ERASED:
-            found.append(Happening(event, None))
-            continue
         row = rows.get(event.conversation_id)
         if row is None and event.kind is EventKind.ENDED:
             row = left.get(event.conversation_id)

@@ -4,6 +4,8 @@ view, is gone from storage, completes its live subscribers, and leaves an audit 
 import json
 from typing import Any
 
+import pytest
+
 from models import ApiKey, ConversationEvent, ConversationSession, Message, Variable
 from models.enums import ApiKeyKind, ApiKeyScope
 from resolvers.apikey import create_api_key
@@ -133,7 +135,7 @@ async def test_live_views_learn_at_once_and_its_subscribers_are_completed(
         assert (await widget.next("m"))["messageAdded"]["node"]["sequence"] == 1
         await dashboard.subscribe("c", "subscription { conversationCount }")
         assert await dashboard.next("c") == {"conversationCount": 1}
-        await dashboard.subscribe("e", EVENTS, {"f": None, "after": None})
+        await dashboard.subscribe("e", ERASED_EVENTS, {"after": None})
         assert (await api(DELETE, {"id": conversation}, key=desk.key)).codes == []
         assert await widget.receive() == {"id": "m", "type": "complete"}
         messages: dict[str, Any] = {}
@@ -141,15 +143,18 @@ async def test_live_views_learn_at_once_and_its_subscribers_are_completed(
             message = await dashboard.receive()
             messages[message["id"]] = message["payload"]["data"]
         assert messages["c"] == {"conversationCount": 0}
-        event = messages["e"]["conversationEvents"]
-        assert (event["kind"], event["conversation"]) == ("ERASED", None)
+        assert messages["e"]["conversationErased"]["conversationId"] == conversation
     # A dashboard resuming from the very start learns it too: the erased conversation's earlier
     # events are gone, and the one left says it was erased.
     async with open_socket(server_url, key=desk.key) as late:
         await late.subscribe("e", ERASED_EVENTS, {"after": encode_cursor(EVENT_CURSOR, [0])})
-        replayed = (await late.next("e"))["conversationEvents"]
-    assert replayed == {"kind": "ERASED", "conversationId": conversation}
+        replayed = (await late.next("e"))["conversationErased"]
+        # conversationEvents from the start has nothing of it any more (its events are gone).
+        await late.subscribe("all", EVENTS, {"f": None, "after": encode_cursor(EVENT_CURSOR, [0])})
+        with pytest.raises(TimeoutError):
+            await late.receive(within=1.0)
+    assert replayed["conversationId"] == conversation
 
 
-ERASED_EVENTS = """subscription($after: String) { conversationEvents(after: $after) {
-  kind conversationId } }"""
+ERASED_EVENTS = """subscription($after: String) { conversationErased(after: $after) {
+  cursor conversationId } }"""
