@@ -120,9 +120,8 @@ async def _found(
 ) -> list[Happening]:
     if where is None:
         return [Happening(row, None) for row in batch if row.kind is EventKind.ERASED]
-    return await _matching(
-        workspace_id, where, [r for r in batch if r.kind is not EventKind.ERASED]
-    )
+    kept = [row for row in batch if row.kind is not EventKind.ERASED]
+    return await _matching(workspace_id, where, kept) if kept else []
 
 
 async def _matching(
