@@ -202,22 +202,26 @@ async def test_memory_stays_flat_however_many_records_stream(server_url: str) ->
     assert large_peak - small_peak < (large_bytes - small_bytes) / 5
 
 
-async def _parley_export(server_url: str, key: str, *options: str) -> tuple[int, str]:
+async def parley(server_url: str, key: str, *command: str) -> tuple[int, str]:
+    """`parley <command> --url <server>` with `PARLEY_KEY` set: its exit code and stderr."""
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
         "server.cli",
-        "export",
+        *command,
         "--url",
         f"http://{server_url}",
-        *options,
         env={**os.environ, "PARLEY_KEY": key},
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
-    _, stderr = await asyncio.wait_for(process.communicate(), 60)
+    _, stderr = await asyncio.wait_for(process.communicate(), 120)
     assert process.returncode is not None
     return process.returncode, stderr.decode()
+
+
+async def _parley_export(server_url: str, key: str, *options: str) -> tuple[int, str]:
+    return await parley(server_url, key, "export", *options)
 
 
 async def test_parley_export_writes_the_file_and_resumes_a_cut_one(

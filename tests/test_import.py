@@ -1,9 +1,6 @@
 """`importConversations` and `parley import`: whole conversations from another platform, all of a
 batch or none, once each, priced at their own time, counted; export → import round-trips."""
 
-import asyncio
-import os
-import sys
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -15,7 +12,7 @@ from resolvers.apikey import create_api_key
 from resolvers.ids import encode_id
 from tests import factories
 from tests.api import Api
-from tests.test_export import _export, _parley_export, _workspace
+from tests.test_export import _export, _parley_export, _workspace, parley
 
 IMPORT = """mutation($c: [ImportConversationInput!]!) { importConversations(conversations: $c) {
   conversations { id externalId type status messageCount usage { cost costKnown }
@@ -167,34 +164,15 @@ async def test_export_then_import_round_trips_exactly(
         out = tmp_path / "source.jsonl"
         code, progress = await _parley_export(server_url, source_key, "--out", str(out))
         assert code == 0, progress
-        code, progress = await _parley_import(
-            server_url, target_key, out, "--assistant", target_bot
+        code, progress = await parley(
+            server_url, target_key, "import", str(out), "--assistant", target_bot
         )
         assert code == 0, progress
         assert "Imported 30 conversations (0 were there already)" in progress
-        code, progress = await _parley_import(
-            server_url, target_key, out, "--assistant", target_bot
+        code, progress = await parley(
+            server_url, target_key, "import", str(out), "--assistant", target_bot
         )
         assert "Imported 0 conversations (30 were there already)" in progress
         _, imported = await _export(client, target_key)
     assert [_comparable(r) for r in imported[1:-1]] == [_comparable(r) for r in exported[1:-1]]
     assert {r["assistant"]["id"] for r in imported[1:-1]} == {target_bot}
-
-
-async def _parley_import(server_url: str, key: str, path: Path, *options: str) -> tuple[int, str]:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "server.cli",
-        "import",
-        str(path),
-        "--url",
-        f"http://{server_url}",
-        *options,
-        env={**os.environ, "PARLEY_KEY": key},
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    _, stderr = await asyncio.wait_for(process.communicate(), 120)
-    assert process.returncode is not None
-    return process.returncode, stderr.decode()
