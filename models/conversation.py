@@ -46,6 +46,10 @@ class Conversation(Model):
     unpriced_replies = fields.IntField(
         default=0, description="assistant replies whose model had no price and no given cost"
     )
+    rating = fields.SmallIntField(null=True)
+    """The visitor's CSAT, 1–5 (rating again replaces it)."""
+    rating_comment = fields.CharField(max_length=2000, null=True)
+    rated_at = fields.DatetimeField(null=True)
     external_id = fields.CharField(max_length=200, null=True)
     """Its ID on the platform it was imported from: an import skips one it holds already."""
 

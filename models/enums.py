@@ -38,6 +38,13 @@ class PriceSource(StrEnum):
     UNKNOWN = "UNKNOWN"
 
 
+class Thumb(StrEnum):
+    """A message's rating."""
+
+    UP = "UP"
+    DOWN = "DOWN"
+
+
 class VariableType(StrEnum):
     TEXT = "TEXT"
     EMAIL = "EMAIL"
@@ -65,6 +72,8 @@ class EventKind(StrEnum):
     MESSAGE_ADDED = "MESSAGE_ADDED"
     VARIABLES_SET = "VARIABLES_SET"
     ENDED = "ENDED"
+    RATED = "RATED"
+    """The visitor rated it, or a message of it was rated (live views: UPDATED)."""
     ERASED = "ERASED"
     """Erased for a data-subject request or by retention: it is gone, and so are its earlier
     events."""

@@ -5,7 +5,7 @@ from decimal import Decimal
 from tortoise import fields
 from tortoise.models import Model
 
-from models.enums import MessageRole, PriceSource
+from models.enums import MessageRole, PriceSource, Thumb
 from models.money import MoneyField
 
 
@@ -37,6 +37,12 @@ class Message(Model):
     """GIVEN with the reply, from the PRICE_TABLE (genai-prices) or UNKNOWN; null for others."""
     price_version = fields.CharField(max_length=32, null=True)
     """The genai-prices release whose table priced it (PRICE_TABLE only)."""
+    thumb = fields.CharEnumField(Thumb, max_length=8, null=True)
+    """Its rating, by the visitor or a secret key (a builder in the Test Chat)."""
+    thumb_reason = fields.CharField(max_length=2000, null=True)
+    thumbed_at = fields.DatetimeField(null=True)
+    thumbed_by_key_id = fields.BigIntField(null=True)
+    """The secret key that rated it; null when the visitor did (with its session)."""
 
     class Meta:
         table = "message"

@@ -60,6 +60,9 @@ class ConversationFilter:
     variables: tuple[VariableCondition, ...] = ()
     min_cost: Decimal | None = None
     max_cost: Decimal | None = None
+    min_rating: int | None = None
+    max_rating: int | None = None
+    rated: bool | None = None
 
     def __post_init__(self) -> None:
         for name in ("types", "statuses", "assistant_ids"):
@@ -112,6 +115,12 @@ def conversation_where(workspace_id: int, where: ConversationFilter, params: Par
         conditions.append(search_condition(where.search, words, params))
     for condition in where.variables:
         conditions.append(_variable_condition(condition, params))
+    if where.min_rating is not None:
+        conditions.append(f"c.rating >= {params.add(where.min_rating)}")
+    if where.max_rating is not None:
+        conditions.append(f"c.rating <= {params.add(where.max_rating)}")
+    if where.rated is not None:
+        conditions.append("c.rating IS NOT NULL" if where.rated else "c.rating IS NULL")
     return " AND ".join(conditions)
 
 

@@ -52,6 +52,11 @@ class Totals:
     """False when a reply in the bucket has no known price (its cost is not in `cost`)."""
     duration_seconds: float
     """Summed over the bucket's conversations (ended, or until now while active)."""
+    rated: int = 0
+    """Conversations the visitor rated."""
+    rating_sum: int = 0
+    rating_counts: tuple[int, ...] = (0, 0, 0, 0, 0)
+    """How many rated 1, 2, 3, 4 and 5."""
 
 
 @dataclass(frozen=True)
@@ -81,7 +86,10 @@ _SUMS = (
     "COALESCE(SUM(m.output_tokens), 0) AS output_tokens, "
     "COALESCE(SUM(m.cached_input_tokens), 0) AS cached_input_tokens, "
     "COALESCE(SUM(m.cost_e12), 0) AS cost_e12, COALESCE(SUM(m.unpriced), 0) AS unpriced, "
-    "COALESCE(SUM(m.duration), 0) AS duration"
+    "COALESCE(SUM(m.duration), 0) AS duration, "
+    + ", ".join(
+        f"COALESCE(SUM(CASE WHEN m.rating = {n} THEN 1 ELSE 0 END), 0) AS r{n}" for n in range(1, 6)
+    )
 )
 
 
@@ -152,7 +160,7 @@ def _matching(workspace_id: int, where: ConversationFilter, now: datetime, param
     matching = conversation_where(workspace_id, where, params)
     return (
         "m AS (SELECT c.id, c.type, c.status, c.assistant_id, c.started_at, c.message_count, "
-        "c.input_tokens, c.output_tokens, c.cached_input_tokens, c.cost_e12, "
+        "c.rating, c.input_tokens, c.output_tokens, c.cached_input_tokens, c.cost_e12, "
         f"c.unpriced_replies AS unpriced, {replies} AS replies, {duration} AS duration "
         f"FROM conversation c WHERE {matching})"
     )
@@ -216,19 +224,23 @@ def _by_kind(
     # MODEL / PROVIDER: each conversation once per model it has replies of, with those replies.
     keys = "r.provider, r.model" if grouping is Grouping.MODEL else "r.provider"
     return (
-        f"WITH {matching}, per AS (SELECT {keys}, m.id AS conversation_id, m.duration, "
+        f"WITH {matching}, per AS (SELECT {keys}, m.id AS conversation_id, m.duration, m.rating, "
         "COUNT(*) AS replies, COALESCE(SUM(r.input_tokens), 0) AS input_tokens, "
         "COALESCE(SUM(r.output_tokens), 0) AS output_tokens, "
         "COALESCE(SUM(r.cached_input_tokens), 0) AS cached_input_tokens, "
         "COALESCE(SUM(r.cost_e12), 0) AS cost_e12, "
         "SUM(CASE WHEN r.cost_e12 IS NULL THEN 1 ELSE 0 END) AS unpriced "
         "FROM m JOIN message r ON r.conversation_id = m.id AND r.provider IS NOT NULL "
-        f"GROUP BY {keys}, m.id, m.duration) "
+        f"GROUP BY {keys}, m.id, m.duration, m.rating) "
         f"SELECT {keys.replace('r.', 'per.')}, COUNT(*) AS conversations, "
         "SUM(per.replies) AS messages, SUM(per.replies) AS replies, "
         "SUM(per.input_tokens) AS input_tokens, SUM(per.output_tokens) AS output_tokens, "
         "SUM(per.cached_input_tokens) AS cached_input_tokens, SUM(per.cost_e12) AS cost_e12, "
-        "SUM(per.unpriced) AS unpriced, SUM(per.duration) AS duration "
+        "SUM(per.unpriced) AS unpriced, SUM(per.duration) AS duration, "
+        + ", ".join(
+            f"SUM(CASE WHEN per.rating = {n} THEN 1 ELSE 0 END) AS r{n}" for n in range(1, 6)
+        )
+        + " "
         f"FROM per GROUP BY {keys.replace('r.', 'per.')} ORDER BY {keys.replace('r.', 'per.')}"
     )
 
@@ -244,6 +256,9 @@ def _totals(row: dict[str, Any]) -> Totals:
         cost=from_units(int(row["cost_e12"])),
         cost_known=int(row["unpriced"]) == 0,
         duration_seconds=float(row["duration"]),
+        rated=sum(int(row[f"r{n}"] or 0) for n in range(1, 6)),
+        rating_sum=sum(n * int(row[f"r{n}"] or 0) for n in range(1, 6)),
+        rating_counts=tuple(int(row[f"r{n}"] or 0) for n in range(1, 6)),
     )
 
 

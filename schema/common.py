@@ -1,6 +1,7 @@
 """What several domains share: the Node interface, small value types, and `answer`."""
 
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from decimal import Decimal
 from inspect import isawaitable
 from typing import TypeVar, cast
@@ -10,6 +11,7 @@ import strawberry
 from resolvers import pagination
 from resolvers.usage import CURRENCY, UsageTotals
 from resolvers.usage import ModelUsage as ModelUsageRow
+from schema.enums import Thumb
 
 V = TypeVar("V")
 R = TypeVar("R")
@@ -97,3 +99,20 @@ class Visitor:
     page_url: str | None = strawberry.field(description="Page the widget was opened on.")
     user_agent: str | None = strawberry.field(description="The visitor's browser.")
     locale: str | None = strawberry.field(description="The visitor's locale, e.g. en-GB.")
+
+
+@strawberry.type(description="The visitor's rating of a conversation (CSAT).")
+class ConversationRating:
+    score: int = strawberry.field(description="1 (poor) to 5 (excellent).")
+    comment: str | None = strawberry.field(description="What the visitor wrote with it.")
+    rated_at: datetime = strawberry.field(description="When (rating again replaces it).")
+
+
+@strawberry.type(description="A reply's rating: thumbs up or down.")
+class MessageFeedback:
+    rating: Thumb = strawberry.field(description="Up or down.")
+    reason: str | None = strawberry.field(description="Why, if given.")
+    rated_at: datetime = strawberry.field(description="When.")
+    by_key_id: strawberry.ID | None = strawberry.field(
+        description="The secret key that rated it (a builder); null: the visitor did."
+    )

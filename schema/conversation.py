@@ -22,7 +22,7 @@ from resolvers.usage import conversation_usage
 from resolvers.variable import pick_variable
 from schema.arguments import After, Before, First, IdArgument, Last
 from schema.assistant import Assistant
-from schema.common import ModelUsage, Node, PageInfo, Usage, Visitor, answer
+from schema.common import ConversationRating, ModelUsage, Node, PageInfo, Usage, Visitor, answer
 from schema.context import Info
 from schema.enums import (
     ConversationMode,
@@ -57,6 +57,9 @@ class Conversation(Node):
     visitor: Visitor | None = strawberry.field(description="The widget visitor; null for TEST.")
     external_id: str | None = strawberry.field(
         description="Its ID on the platform it was imported from (importConversations)."
+    )
+    rating: ConversationRating | None = strawberry.field(
+        description="The visitor's rating (CSAT), if given."
     )
     pk: strawberry.Private[int]
     assistant_pk: strawberry.Private[int]
@@ -145,6 +148,13 @@ class Conversation(Node):
             usage=Usage.of(conversation_usage(row)),
             visitor=visitor,
             external_id=row.external_id,
+            rating=(
+                ConversationRating(
+                    score=row.rating, comment=row.rating_comment, rated_at=row.rated_at
+                )
+                if row.rating is not None and row.rated_at is not None
+                else None
+            ),
             pk=row.id,
             assistant_pk=row.assistant_id,
             own_loaders=loaders,

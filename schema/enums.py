@@ -16,6 +16,7 @@ from models.enums import (
     ConversationType,
     MessageRole,
     PriceSource,
+    Thumb,
     VariableSource,
     VariableType,
 )
@@ -131,6 +132,13 @@ describe(
 )
 
 
+describe(
+    Thumb,
+    "A reply's rating.",
+    {"UP": "Helpful.", "DOWN": "Not helpful."},
+)
+
+
 @strawberry.enum(description="Sort direction.")
 class OrderDirection(Enum):
     ASC = strawberry.enum_value("ASC", description="Smallest, or oldest, first.")
@@ -147,6 +155,7 @@ __all__ = [
     "MessageRole",
     "OrderDirection",
     "PriceSource",
+    "Thumb",
     "VariableSource",
     "VariableType",
 ]

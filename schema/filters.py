@@ -54,6 +54,15 @@ class ConversationFilter:
     )
     min_cost: Decimal | None = strawberry.field(default=None, description="Total cost ≥ this.")
     max_cost: Decimal | None = strawberry.field(default=None, description="Total cost ≤ this.")
+    min_rating: int | None = strawberry.field(
+        default=None, description="Rated by the visitor at least this (1–5)."
+    )
+    max_rating: int | None = strawberry.field(
+        default=None, description="Rated by the visitor at most this (1–5)."
+    )
+    rated: bool | None = strawberry.field(
+        default=None, description="true: rated by the visitor; false: not rated."
+    )
 
     def to_filter(self) -> filters.ConversationFilter:
         return filters.ConversationFilter(
@@ -81,6 +90,9 @@ class ConversationFilter:
             ),
             min_cost=self.min_cost,
             max_cost=self.max_cost,
+            min_rating=self.min_rating,
+            max_rating=self.max_rating,
+            rated=self.rated,
         )
 
 

@@ -38,7 +38,9 @@ logger = logging.getLogger("parley.live")
 @strawberry.enum(description="What happened to a conversation.")
 class ConversationEventKind(Enum):
     STARTED = strawberry.enum_value("STARTED", description="A conversation started.")
-    UPDATED = strawberry.enum_value("UPDATED", description="A message or variables were added.")
+    UPDATED = strawberry.enum_value(
+        "UPDATED", description="A message or variables were added, or it or a message was rated."
+    )
     ENDED = strawberry.enum_value("ENDED", description="The conversation ended.")
 
 
@@ -47,6 +49,7 @@ _KINDS = {
     EventKind.MESSAGE_ADDED: ConversationEventKind.UPDATED,
     EventKind.VARIABLES_SET: ConversationEventKind.UPDATED,
     EventKind.ENDED: ConversationEventKind.ENDED,
+    EventKind.RATED: ConversationEventKind.UPDATED,
 }
 
 

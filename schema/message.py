@@ -14,7 +14,7 @@ from resolvers.ids import encode_id
 from resolvers.loaders import Loaders
 from resolvers.message import MessagePage, message_cursor
 from resolvers.usage import UsageTotals
-from schema.common import Node, PageInfo, Usage, answer
+from schema.common import MessageFeedback, Node, PageInfo, Usage, answer
 from schema.context import Info
 from schema.enums import MessageRole, PriceSource
 
@@ -59,6 +59,18 @@ class CostChange:
     replaced_at: datetime = strawberry.field(description="When it was repriced.")
 
 
+def _feedback(row: MessageRow) -> MessageFeedback | None:
+    if row.thumb is None or row.thumbed_at is None:
+        return None
+    key = row.thumbed_by_key_id
+    return MessageFeedback(
+        rating=row.thumb,
+        reason=row.thumb_reason,
+        rated_at=row.thumbed_at,
+        by_key_id=strawberry.ID(encode_id("ApiKey", key)) if key is not None else None,
+    )
+
+
 def _changes(rows: list[CostChangeRow]) -> list[CostChange]:
     return [
         CostChange(cost=row.cost, pricing=ReplyPricing.of(row), replaced_at=row.replaced_at)
@@ -77,6 +89,9 @@ class Message(Node):
     provider: str | None = strawberry.field(description="Provider of that model.")
     pricing: ReplyPricing | None = strawberry.field(
         description="What the reply was charged at and where it came from; null for others."
+    )
+    feedback: MessageFeedback | None = strawberry.field(
+        description="Its rating (thumbs up or down), if a reply was rated."
     )
     pk: strawberry.Private[int]
     conversation_pk: strawberry.Private[int]
@@ -125,6 +140,7 @@ class Message(Node):
             model=row.model,
             provider=row.provider,
             pricing=ReplyPricing.of(row) if row.provider is not None else None,
+            feedback=_feedback(row),
             pk=row.id,
             conversation_pk=row.conversation_id,
             own_loaders=loaders,

@@ -31,6 +31,7 @@ from schema.metrics import Measured
 from schema.node import NodeQueries
 from schema.plan.compile import Readers
 from schema.plan.extension import CompiledPlans, Plans
+from schema.rating import RatingMutations
 from schema.recording import RecordingMutations
 from schema.reprice import RepriceMutations
 from schema.scalars import SCALAR_MAP
@@ -58,6 +59,7 @@ class Mutation(
     ImportMutations,
     RepriceMutations,
     ErasureMutations,
+    RatingMutations,
 ):
     """The SDL lists the fields in the order of the bases."""
 

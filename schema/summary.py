@@ -68,6 +68,13 @@ class UsageBucket:
     average_duration_seconds: float | None = strawberry.field(
         description="Mean of endedAt (or now, while active) minus startedAt; null when empty."
     )
+    rated_conversations: int = strawberry.field(description="Conversations the visitor rated.")
+    average_rating: float | None = strawberry.field(
+        description="Their mean rating (1–5); null when none was rated."
+    )
+    rating_counts: list[int] = strawberry.field(
+        description="How many were rated 1, 2, 3, 4 and 5 (five numbers)."
+    )
     assistant_pk: strawberry.Private[int | None] = None
 
     @strawberry.field(description="ASSISTANT: the assistant.")
@@ -102,6 +109,9 @@ class UsageBucket:
             average_messages=totals.messages / n if n else None,
             average_cost=from_units(round(to_units(totals.cost) / n)) if n else None,
             average_duration_seconds=totals.duration_seconds / n if n else None,
+            rated_conversations=totals.rated,
+            average_rating=totals.rating_sum / totals.rated if totals.rated else None,
+            rating_counts=list(totals.rating_counts),
         )
 
 

@@ -37,6 +37,11 @@ def can_change(where: ConversationFilter, kinds: set[EventKind]) -> bool:
     )
     if EventKind.MESSAGE_ADDED in kinds and by_messages:
         return True
+    by_rating = (
+        where.min_rating is not None or where.max_rating is not None or where.rated is not None
+    )
+    if EventKind.RATED in kinds and by_rating:
+        return True
     return EventKind.VARIABLES_SET in kinds and bool(where.variables)
 
 

@@ -5,22 +5,13 @@ without the data it erased. SQLite rebuilds the event table to drop the constrai
 from typing import Any
 
 from tortoise import migrations
+
+from models.migrationtools import StateOnly
 from tortoise.migrations import operations as ops
 from models.enums import EventKind
 from tortoise.fields.base import OnDelete
 from tortoise import fields
 from tortoise.indexes import Index
-
-
-class StateOnly(ops.AlterField):
-    """The models' new state; the database is changed by `forward` below (Tortoise's SQLite
-    table rebuild would keep the constraint and drop the table's indexes)."""
-
-    async def database_forward(self, *args: Any, **kwargs: Any) -> None:
-        return None
-
-    async def database_backward(self, *args: Any, **kwargs: Any) -> None:
-        return None
 
 
 POSTGRES = [
