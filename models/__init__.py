@@ -6,6 +6,7 @@ from models.conversation import Conversation
 from models.costchange import CostChange
 from models.erasure import Erasure
 from models.event import ConversationEvent
+from models.label import ConversationLabel, Label
 from models.message import Message
 from models.ratelimit import RateCounter
 from models.session import ConversationSession
@@ -18,9 +19,11 @@ __all__ = [
     "Assistant",
     "Conversation",
     "ConversationEvent",
+    "ConversationLabel",
     "ConversationSession",
     "CostChange",
     "Erasure",
+    "Label",
     "Message",
     "RateCounter",
     "SocketLease",

@@ -72,6 +72,8 @@ class EventKind(StrEnum):
     MESSAGE_ADDED = "MESSAGE_ADDED"
     VARIABLES_SET = "VARIABLES_SET"
     ENDED = "ENDED"
+    LABELLED = "LABELLED"
+    """Labels were added to it or removed (live views: UPDATED)."""
     RATED = "RATED"
     """The visitor rated it, or a message of it was rated (live views: UPDATED)."""
     ERASED = "ERASED"

@@ -63,9 +63,13 @@ class ConversationFilter:
     min_rating: int | None = None
     max_rating: int | None = None
     rated: bool | None = None
+    labels_any: tuple[int, ...] | None = None
+    """Carries any of these labels (an empty list matches nothing)."""
+    labels_all: tuple[int, ...] = ()
+    """Carries every one of these labels."""
 
     def __post_init__(self) -> None:
-        for name in ("types", "statuses", "assistant_ids"):
+        for name in ("types", "statuses", "assistant_ids", "labels_any", "labels_all"):
             items = getattr(self, name)
             if items is not None and len(items) > MAX_LIST_ITEMS:
                 raise BadUserInput(f"filter.{name} takes at most {MAX_LIST_ITEMS} values.")
@@ -115,13 +119,26 @@ def conversation_where(workspace_id: int, where: ConversationFilter, params: Par
         conditions.append(search_condition(where.search, words, params))
     for condition in where.variables:
         conditions.append(_variable_condition(condition, params))
+    conditions += _feedback_conditions(where, params)
+    return " AND ".join(conditions)
+
+
+def _feedback_conditions(where: ConversationFilter, params: Params) -> list[str]:
+    """Ratings and labels: what people said about a conversation."""
+    conditions = []
     if where.min_rating is not None:
         conditions.append(f"c.rating >= {params.add(where.min_rating)}")
     if where.max_rating is not None:
         conditions.append(f"c.rating <= {params.add(where.max_rating)}")
     if where.rated is not None:
         conditions.append("c.rating IS NOT NULL" if where.rated else "c.rating IS NULL")
-    return " AND ".join(conditions)
+    labelled = "c.id IN (SELECT conversation_id FROM conversation_label WHERE label_id"
+    if where.labels_any is not None:
+        anyof = f"{labelled} IN {params.add_all(where.labels_any)})" if where.labels_any else ""
+        conditions.append(anyof or "1 = 0")
+    for label in where.labels_all:
+        conditions.append(f"{labelled} = {params.add(label)})")
+    return conditions
 
 
 def _variable_condition(condition: VariableCondition, params: Params) -> str:

@@ -12,9 +12,18 @@ from typing import TypeVar
 
 from strawberry.dataloader import DataLoader
 
-from models import Assistant, Conversation, CostChange, Message, Variable, VariableChange
+from models import (
+    Assistant,
+    Conversation,
+    CostChange,
+    Label,
+    Message,
+    Variable,
+    VariableChange,
+)
 from resolvers.assistant import assistants_by_id
 from resolvers.conversation import conversations_by_id
+from resolvers.label import labels_of
 from resolvers.message import MessagePage, message_pages
 from resolvers.pagination import PageArgs
 from resolvers.usage import ModelUsage, cost_changes_of, usage_by_model
@@ -47,6 +56,7 @@ class Loaders:
         self.message_page = Loader[MessagePageKey, MessagePage[Message]](self._message_pages)
         self.cost_changes = Loader[int, list[CostChange]](self._cost_changes)
         self.variable_changes = Loader[int, list[VariableChange]](self._variable_changes)
+        self.labels = Loader[int, list[Label]](self._labels)
 
     async def _assistants(self, ids: Sequence[int]) -> list[Assistant | None]:
         found = await assistants_by_id(self.workspace_id, ids)
@@ -70,6 +80,10 @@ class Loaders:
 
     async def _variable_changes(self, ids: Sequence[int]) -> list[list[VariableChange]]:
         found = await variable_changes_of(ids)
+        return [found[pk] for pk in ids]
+
+    async def _labels(self, ids: Sequence[int]) -> list[list[Label]]:
+        found = await labels_of(ids)
         return [found[pk] for pk in ids]
 
     async def _message_pages(self, keys: Sequence[MessagePageKey]) -> list[MessagePage[Message]]:

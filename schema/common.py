@@ -8,7 +8,9 @@ from typing import TypeVar, cast
 
 import strawberry
 
+from models import Label as LabelRow
 from resolvers import pagination
+from resolvers.ids import encode_id
 from resolvers.usage import CURRENCY, UsageTotals
 from resolvers.usage import ModelUsage as ModelUsageRow
 from schema.enums import Thumb
@@ -116,3 +118,18 @@ class MessageFeedback:
     by_key_id: strawberry.ID | None = strawberry.field(
         description="The secret key that rated it (a builder); null: the visitor did."
     )
+
+
+@strawberry.type(description="A workspace's label.")
+class Label:
+    id: strawberry.ID = strawberry.field(description="Its opaque ID.")
+    name: str = strawberry.field(description="Its name, unique in the workspace.")
+    colour: str = strawberry.field(description='"#rrggbb".')
+
+    @classmethod
+    def of(cls, row: LabelRow) -> "Label":
+        return cls(id=strawberry.ID(encode_id("Label", row.id)), name=row.name, colour=row.colour)
+
+
+def labels(rows: list[LabelRow]) -> list[Label]:
+    return [Label.of(row) for row in rows]

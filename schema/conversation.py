@@ -22,7 +22,17 @@ from resolvers.usage import conversation_usage
 from resolvers.variable import pick_variable
 from schema.arguments import After, Before, First, IdArgument, Last
 from schema.assistant import Assistant
-from schema.common import ConversationRating, ModelUsage, Node, PageInfo, Usage, Visitor, answer
+from schema.common import (
+    ConversationRating,
+    Label,
+    ModelUsage,
+    Node,
+    PageInfo,
+    Usage,
+    Visitor,
+    answer,
+    labels,
+)
 from schema.context import Info
 from schema.enums import (
     ConversationMode,
@@ -68,6 +78,10 @@ class Conversation(Node):
 
     def loaders(self, info: Info) -> Loaders:
         return self.own_loaders or info.context.loaders
+
+    @strawberry.field(description="Its labels, by name.")
+    def labels(self, info: Info) -> list[Label]:
+        return answer(self.loaders(info).labels.get(self.pk), labels)
 
     @strawberry.field(description="The assistant that handled it.")
     def assistant(self, info: Info) -> Assistant:

@@ -25,6 +25,16 @@ class VariableCondition:
     )
 
 
+@strawberry.input(description="Conditions on a conversation's labels.")
+class LabelFilter:
+    any_of: list[strawberry.ID] | None = strawberry.field(
+        default=None, description="Carries at least one of these labels."
+    )
+    all_of: list[strawberry.ID] | None = strawberry.field(
+        default=None, description="Carries every one of these labels."
+    )
+
+
 @strawberry.input(
     description="Conversations for which all given conditions hold. The list, the count and the "
     "live views all use the same filter, so a badge always agrees with its list."
@@ -63,6 +73,9 @@ class ConversationFilter:
     rated: bool | None = strawberry.field(
         default=None, description="true: rated by the visitor; false: not rated."
     )
+    labels: LabelFilter | None = strawberry.field(
+        default=None, description="Conditions on its labels, both of which must hold."
+    )
 
     def to_filter(self) -> filters.ConversationFilter:
         return filters.ConversationFilter(
@@ -93,6 +106,15 @@ class ConversationFilter:
             min_rating=self.min_rating,
             max_rating=self.max_rating,
             rated=self.rated,
+            labels_any=(
+                tuple(decode_id(pk, "Label") for pk in self.labels.any_of)
+                if self.labels is not None and self.labels.any_of is not None
+                else None
+            ),
+            labels_all=tuple(
+                decode_id(pk, "Label")
+                for pk in (self.labels.all_of or () if self.labels is not None else ())
+            ),
         )
 
 

@@ -39,7 +39,9 @@ logger = logging.getLogger("parley.live")
 class ConversationEventKind(Enum):
     STARTED = strawberry.enum_value("STARTED", description="A conversation started.")
     UPDATED = strawberry.enum_value(
-        "UPDATED", description="A message or variables were added, or it or a message was rated."
+        "UPDATED",
+        description="A message or variables were added, labels changed, or it or a message "
+        "was rated.",
     )
     ENDED = strawberry.enum_value("ENDED", description="The conversation ended.")
 
@@ -50,6 +52,7 @@ _KINDS = {
     EventKind.VARIABLES_SET: ConversationEventKind.UPDATED,
     EventKind.ENDED: ConversationEventKind.ENDED,
     EventKind.RATED: ConversationEventKind.UPDATED,
+    EventKind.LABELLED: ConversationEventKind.UPDATED,
 }
 
 

@@ -25,6 +25,7 @@ from schema.erasure import ErasureMutations, ErasureQueries
 from schema.errors import ErrorPolicy
 from schema.imports import ImportMutations
 from schema.inputs import InputPolicy
+from schema.label import LabelMutations, LabelQueries
 from schema.live import LiveSubscriptions
 from schema.message import Message
 from schema.metrics import Measured
@@ -45,6 +46,7 @@ class Query(
     CountQueries,
     SummaryQueries,
     ErasureQueries,
+    LabelQueries,
     AssistantQueries,
     ApiKeyQueries,
 ):
@@ -60,6 +62,7 @@ class Mutation(
     RepriceMutations,
     ErasureMutations,
     RatingMutations,
+    LabelMutations,
 ):
     """The SDL lists the fields in the order of the bases."""
 

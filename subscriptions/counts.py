@@ -42,6 +42,8 @@ def can_change(where: ConversationFilter, kinds: set[EventKind]) -> bool:
     )
     if EventKind.RATED in kinds and by_rating:
         return True
+    if EventKind.LABELLED in kinds and (where.labels_any is not None or where.labels_all):
+        return True
     return EventKind.VARIABLES_SET in kinds and bool(where.variables)
 
 
