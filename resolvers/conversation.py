@@ -31,6 +31,19 @@ async def get_conversation(workspace_id: int, conversation_id: int) -> Conversat
     return found
 
 
+async def locked_conversation(workspace_id: int, conversation_id: int) -> Conversation:
+    """`get_conversation`, its row locked until the caller's transaction ends (every write to a
+    conversation takes this lock first, so writes to one conversation queue, never interleave)."""
+    found = (
+        await Conversation.select_for_update()
+        .filter(id=conversation_id, workspace_id=workspace_id)
+        .first()
+    )
+    if found is None:
+        raise NotFound("Conversation not found.")
+    return found
+
+
 async def conversations_by_id(workspace_id: int, ids: Sequence[int]) -> dict[int, Conversation]:
     rows = await Conversation.filter(workspace_id=workspace_id, id__in=ids)
     return {row.id: row for row in rows}

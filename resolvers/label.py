@@ -13,6 +13,7 @@ from tortoise.exceptions import IntegrityError
 from models import Conversation, ConversationLabel, Label
 from models.enums import EventKind
 from resolvers.auth import Principal
+from resolvers.conversation import locked_conversation
 from resolvers.errors import BadUserInput, Conflict, NotFound
 from resolvers.event import change, record_event
 
@@ -73,13 +74,7 @@ async def change_labels(
     wanted = set(label_ids)
     now = datetime.now(UTC)
     async with change():
-        conversation = (
-            await Conversation.select_for_update()
-            .filter(id=conversation_id, workspace_id=caller.workspace_id)
-            .first()
-        )
-        if conversation is None:
-            raise NotFound("Conversation not found.")
+        conversation = await locked_conversation(caller.workspace_id, conversation_id)
         known = await Label.filter(workspace_id=caller.workspace_id, id__in=wanted).count()
         if known != len(wanted):
             raise NotFound("Label not found.")

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from models import Conversation, Message
 from models.enums import EventKind, MessageRole, Thumb
 from resolvers.auth import CallerKind, Principal
+from resolvers.conversation import locked_conversation
 from resolvers.errors import BadUserInput, NotFound
 from resolvers.event import change, record_event
 
@@ -25,17 +26,6 @@ def _text(value: str | None, what: str) -> str | None:
     return value.strip()
 
 
-async def _locked(workspace_id: int, conversation_id: int) -> Conversation:
-    found = (
-        await Conversation.select_for_update()
-        .filter(id=conversation_id, workspace_id=workspace_id)
-        .first()
-    )
-    if found is None:
-        raise NotFound("Conversation not found.")
-    return found
-
-
 async def rate_conversation(
     caller: Principal, conversation_id: int, score: int, comment: str | None
 ) -> Conversation:
@@ -45,7 +35,7 @@ async def rate_conversation(
     text = _text(comment, "comment")
     now = datetime.now(UTC)
     async with change():
-        conversation = await _locked(caller.workspace_id, conversation_id)
+        conversation = await locked_conversation(caller.workspace_id, conversation_id)
         conversation.rating, conversation.rating_comment = score, text
         conversation.rated_at = now
         await conversation.save(update_fields=["rating", "rating_comment", "rated_at"])
@@ -65,7 +55,7 @@ async def rate_message(
     text = _text(reason, "reason")
     now = datetime.now(UTC)
     async with change():
-        conversation = await _locked(caller.workspace_id, message.conversation_id)
+        conversation = await locked_conversation(caller.workspace_id, message.conversation_id)
         row = await Message.get(id=message_id)
         row.thumb, row.thumb_reason, row.thumbed_at = thumb, text, now
         row.thumbed_by_key_id = caller.key_id if caller.kind is CallerKind.SECRET else None

@@ -23,6 +23,7 @@ from models.enums import (
 from models.money import InexactMoneyError, to_units
 from resolvers.auth import CallerKind, Principal
 from resolvers.bounds import Bounds
+from resolvers.conversation import locked_conversation
 from resolvers.errors import BadUserInput, Conflict, Forbidden, NotFound
 from resolvers.event import change, record_event
 from resolvers.filters import canonical_json
@@ -57,18 +58,6 @@ class SendRequest:
 
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-async def _locked(caller: Principal, conversation_id: int) -> Conversation:
-    """The conversation's row, locked until the transaction ends."""
-    found = (
-        await Conversation.select_for_update()
-        .filter(id=conversation_id, workspace_id=caller.workspace_id)
-        .first()
-    )
-    if found is None:
-        raise NotFound("Conversation not found.")
-    return found
 
 
 _TOTALS = (
@@ -296,7 +285,7 @@ async def send_message(
     role = _check_message(caller, request, bounds)
     now = _now()
     async with change():
-        conversation = await _locked(caller, request.conversation_id)
+        conversation = await locked_conversation(caller.workspace_id, request.conversation_id)
         # PostgreSQL finds a retry while writing (see _append); SQLite and an ended conversation
         # look first.
         ended = conversation.status is ConversationStatus.ENDED
@@ -339,7 +328,7 @@ async def set_variables(
     caller.require_writer()
     now = _now()
     async with change():
-        conversation = await _locked(caller, conversation_id)
+        conversation = await locked_conversation(caller.workspace_id, conversation_id)
         assistant = await Assistant.get(id=conversation.assistant_id)
         rules = {item["name"]: FieldRule.of(item) for item in assistant.extracted_variables}
         problems, wanted = _check_extracted(rules, values, bounds)
@@ -426,7 +415,7 @@ async def end_conversation(caller: Principal, conversation_id: int) -> Conversat
     caller.require_conversation(conversation_id, write=True)
     now = _now()
     async with change():
-        conversation = await _locked(caller, conversation_id)
+        conversation = await locked_conversation(caller.workspace_id, conversation_id)
         if conversation.status is ConversationStatus.ENDED:
             return conversation
         conversation.status, conversation.ended_at = ConversationStatus.ENDED, now

@@ -5,8 +5,8 @@ from typing import Annotated
 
 import strawberry
 
+from resolvers import label as labelling
 from resolvers.ids import decode_id
-from resolvers.label import change_labels, create_label, delete_label, labels_of_workspace
 from schema.arguments import IdArgument
 from schema.common import Label
 from schema.context import Info
@@ -20,7 +20,7 @@ class LabelQueries:
     @strawberry.field(description="The workspace's labels, by name.")
     async def labels(self, info: Info) -> list[Label]:
         workspace_id = info.context.reader().workspace_id
-        return [Label.of(row) for row in await labels_of_workspace(workspace_id)]
+        return [Label.of(row) for row in await labelling.labels_of_workspace(workspace_id)]
 
 
 @strawberry.type
@@ -32,11 +32,11 @@ class LabelMutations:
         name: Annotated[str, strawberry.argument(description="1–100 characters.")],
         colour: Annotated[str, strawberry.argument(description='"#rrggbb".')],
     ) -> Label:
-        return Label.of(await create_label(info.context.caller(), name, colour))
+        return Label.of(await labelling.create_label(info.context.caller(), name, colour))
 
     @strawberry.mutation(description="Deletes a label and takes it off every conversation.")
     async def delete_label(self, info: Info, id: IdArgument) -> strawberry.ID:
-        await delete_label(info.context.caller(), decode_id(id, "Label"))
+        await labelling.delete_label(info.context.caller(), decode_id(id, "Label"))
         return id
 
     @strawberry.mutation(description="Puts labels on a conversation (secret key, WRITE).")
@@ -57,5 +57,5 @@ async def _change(
 ) -> Conversation:
     pk = decode_id(conversation_id, "Conversation")
     labels = [decode_id(label, "Label") for label in label_ids]
-    row = await change_labels(info.context.caller(), pk, labels, add=add)
+    row = await labelling.change_labels(info.context.caller(), pk, labels, add=add)
     return Conversation.of(row)
