@@ -1,10 +1,10 @@
 """What several domains share: the Node interface, small value types, and `answer`."""
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Generator
 from datetime import datetime
 from decimal import Decimal
 from inspect import isawaitable
-from typing import TypeVar, cast
+from typing import Any, Generic, TypeVar, cast
 
 import strawberry
 
@@ -23,12 +23,23 @@ def answer(found: V | Awaitable[V], shape: Callable[[V], R]) -> R:
     """`shape(found)` at once when a loader had the value, or an awaitable of it that graphql-core
     will await: strawberry needs the plain type in the annotation either way."""
     if isawaitable(found):
-        return cast("R", _shaped(found, shape))
+        return cast("R", _Shaped(found, shape))
     return shape(found)
 
 
-async def _shaped(found: Awaitable[V], shape: Callable[[V], R]) -> R:
-    return shape(await found)
+class _Shaped(Generic[V, R]):
+    """`shape` of what `found` gives, when awaited. Not a coroutine: graphql-core drops the
+    awaitables of an object whose sibling field failed, and a dropped coroutine warns ("never
+    awaited") when it is collected; this starts nothing until it is awaited."""
+
+    __slots__ = ("_found", "_shape")
+
+    def __init__(self, found: Awaitable[V], shape: Callable[[V], R]) -> None:
+        self._found, self._shape = found, shape
+
+    def __await__(self) -> Generator[Any, None, R]:
+        value = yield from self._found.__await__()
+        return self._shape(value)
 
 
 @strawberry.interface(

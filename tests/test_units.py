@@ -3,6 +3,7 @@
 import time
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -113,3 +114,25 @@ def test_a_time_written_from_its_text_reads_as_one_written_from_the_time(moment:
         spellings.add(f"{whole}.{digits.rstrip('0')}{offset}")
     for text in spellings:
         assert serialize_datetime_text(text) == expected, text
+
+
+async def test_a_loaded_answer_dropped_unawaited_warns_about_nothing() -> None:
+    """graphql-core drops the awaitables of an object whose sibling field failed; pytest turns
+    an unraisable "never awaited" warning into a failure, so this fails if `answer` hands out a
+    coroutine again. Awaited, it shapes the loaded value."""
+    import asyncio  # noqa: PLC0415
+    import gc  # noqa: PLC0415
+
+    from schema.common import answer  # noqa: PLC0415
+
+    def plus_one(value: int) -> int:
+        return value + 1
+
+    loop = asyncio.get_running_loop()
+    dropped: asyncio.Future[int] = loop.create_future()
+    answer(dropped, plus_one)
+    gc.collect()
+    loaded: asyncio.Future[int] = loop.create_future()
+    loaded.set_result(41)
+    shaped: Any = answer(loaded, plus_one)  # what the executor awaits
+    assert await shaped == 42
