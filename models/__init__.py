@@ -12,6 +12,7 @@ from models.ratelimit import RateCounter
 from models.session import ConversationSession
 from models.socketlease import SocketLease
 from models.variable import Variable, VariableChange
+from models.webhook import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from models.workspace import Workspace
 
 __all__ = [
@@ -29,5 +30,8 @@ __all__ = [
     "SocketLease",
     "Variable",
     "VariableChange",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEndpoint",
     "Workspace",
 ]

@@ -79,3 +79,52 @@ class EventKind(StrEnum):
     ERASED = "ERASED"
     """Erased for a data-subject request or by retention: it is gone, and so are its earlier
     events."""
+
+
+class WebhookEvent(StrEnum):
+    """What an endpoint may be sent: the event log's kinds, and its workspace's notices."""
+
+    CONVERSATION_STARTED = "CONVERSATION_STARTED"
+    MESSAGE_ADDED = "MESSAGE_ADDED"
+    VARIABLES_SET = "VARIABLES_SET"
+    CONVERSATION_ENDED = "CONVERSATION_ENDED"
+    CONVERSATION_RATED = "CONVERSATION_RATED"
+    CONVERSATION_LABELLED = "CONVERSATION_LABELLED"
+    CONVERSATION_ERASED = "CONVERSATION_ERASED"
+    ENDPOINT_DISABLED = "ENDPOINT_DISABLED"
+    """Another endpoint of the workspace failed for the whole retry window and was disabled."""
+
+    @property
+    def type_name(self) -> str:
+        """The body's `type`, as Standard Webhooks suggests: `conversation.started`, …"""
+        if self is WebhookEvent.ENDPOINT_DISABLED:
+            return "webhook.endpoint_disabled"
+        noun, _, verb = self.value.lower().partition("_")
+        return f"{noun}.{verb}"
+
+
+WEBHOOK_EVENT_OF_KIND = {
+    EventKind.STARTED: WebhookEvent.CONVERSATION_STARTED,
+    EventKind.MESSAGE_ADDED: WebhookEvent.MESSAGE_ADDED,
+    EventKind.VARIABLES_SET: WebhookEvent.VARIABLES_SET,
+    EventKind.ENDED: WebhookEvent.CONVERSATION_ENDED,
+    EventKind.RATED: WebhookEvent.CONVERSATION_RATED,
+    EventKind.LABELLED: WebhookEvent.CONVERSATION_LABELLED,
+    EventKind.ERASED: WebhookEvent.CONVERSATION_ERASED,
+}
+
+
+class EndpointState(StrEnum):
+    ENABLED = "ENABLED"
+    DISABLED = "DISABLED"
+    """Disabled by a key (updateWebhookEndpoint)."""
+    FAILING = "FAILING"
+    """Disabled by Parley: every attempt failed for the whole retry window."""
+
+
+class DeliveryState(StrEnum):
+    PENDING = "PENDING"
+    """Waiting for its first attempt or its next retry."""
+    DELIVERED = "DELIVERED"
+    FAILED = "FAILED"
+    """Given up: refused for good (a 4xx other than 408/429), or failing past the retry window."""

@@ -2,8 +2,9 @@
 
 One transaction deletes the conversations with everything they hold (messages and their search
 index, variables and their history, usage history, sessions: the database cascades), deletes
-their events, and writes one ERASED event each, so live views drop them and a subscriber that
-resumes from an older cursor learns it too; badge counts follow through their triggers. An audit
+their events and webhook deliveries, and writes one ERASED event each, so live views drop them,
+a subscriber that resumes from an older cursor learns it too, and webhook endpoints hear it;
+badge counts follow through their triggers. An audit
 record keeps who erased how many and when, never what they held or whose they were.
 """
 
@@ -102,6 +103,14 @@ async def erase(
                 f"{gone.add(workspace_id)} AND conversation_id IN {gone.add_all(ids)}"
             )
             await connection.execute_query(events, gone.values)
+            # Webhooks not yet sent for it are dropped (their records are gone); the ERASED
+            # event written below is what its endpoints hear next.
+            queued = Params(params.dialect)
+            await connection.execute_query(
+                f"DELETE FROM webhook_delivery WHERE workspace_id = {queued.add(workspace_id)} "
+                f"AND conversation_id IN {queued.add_all(ids)}",
+                queued.values,
+            )
             rows = Params(params.dialect)
             await connection.execute_query(
                 f"DELETE FROM conversation WHERE id IN {rows.add_all(ids)}", rows.values

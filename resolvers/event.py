@@ -22,10 +22,25 @@ from tortoise.transactions import in_transaction
 
 from models import Conversation, ConversationEvent
 from models.enums import EventKind
+from resolvers.ids import encode_cursor, parse_sequence_cursor
 from resolvers.sql import Params, dialect, fetch
 
 CHANNEL = "parley_events"
 """The PostgreSQL NOTIFY channel; payloads are "<workspace id>:<last event number>"."""
+
+EVENT_CURSOR = "e"
+
+
+def event_cursor(seq: int) -> str:
+    """The opaque cursor of a workspace's event `seq`: live views and webhooks hand it out, and
+    `conversationEvents(after:)` and `redeliverWebhooks(after:)` take it back."""
+    return encode_cursor(EVENT_CURSOR, [seq])
+
+
+def parse_event_cursor(cursor: str) -> int:
+    """BAD_USER_INPUT for anything `event_cursor` did not write."""
+    return parse_sequence_cursor(cursor, EVENT_CURSOR)
+
 
 CommitListener = Callable[[int, int], None]
 """Called with (workspace id, last event number) after a change commits."""

@@ -151,3 +151,65 @@ def _variable_condition(condition: VariableCondition, params: Params) -> str:
         )
     negate = "NOT " if condition.exists is False else ""
     return f"c.id {negate}IN (SELECT conversation_id FROM variable WHERE name = {name})"
+
+
+def filter_to_json(where: ConversationFilter) -> dict[str, Any]:
+    """The filter as stored JSON (a webhook endpoint keeps one): only the conditions given, with
+    times in ISO 8601 and money as strings, so `filter_from_json` gives the same filter back."""
+    data: dict[str, Any] = {}
+    for name in ("types", "statuses", "assistant_ids", "labels_any"):
+        items = getattr(where, name)
+        if items is not None:
+            data[name] = list(items)
+    if where.labels_all:
+        data["labels_all"] = list(where.labels_all)
+    for name in ("started_after", "started_before"):
+        moment = getattr(where, name)
+        if moment is not None:
+            data[name] = moment.isoformat()
+    for name in ("min_cost", "max_cost"):
+        amount = getattr(where, name)
+        if amount is not None:
+            data[name] = str(amount)
+    for name in ("search", "min_rating", "max_rating", "rated"):
+        if (value := getattr(where, name)) is not None:
+            data[name] = value
+    if where.variables:
+        data["variables"] = [
+            {"name": item.name, "equals_json": item.equals_json, "exists": item.exists}
+            for item in where.variables
+        ]
+    return data
+
+
+def filter_from_json(data: dict[str, Any]) -> ConversationFilter:
+    """What `filter_to_json` wrote, as the filter again."""
+
+    def items(name: str, kind: Any) -> tuple[Any, ...] | None:
+        return tuple(kind(item) for item in data[name]) if name in data else None
+
+    def moment(name: str) -> datetime | None:
+        return datetime.fromisoformat(data[name]) if name in data else None
+
+    def amount(name: str) -> Decimal | None:
+        return Decimal(data[name]) if name in data else None
+
+    return ConversationFilter(
+        types=items("types", ConversationType),
+        statuses=items("statuses", ConversationStatus),
+        assistant_ids=items("assistant_ids", int),
+        labels_any=items("labels_any", int),
+        labels_all=items("labels_all", int) or (),
+        started_after=moment("started_after"),
+        started_before=moment("started_before"),
+        min_cost=amount("min_cost"),
+        max_cost=amount("max_cost"),
+        search=data.get("search"),
+        min_rating=data.get("min_rating"),
+        max_rating=data.get("max_rating"),
+        rated=data.get("rated"),
+        variables=tuple(
+            VariableCondition(item["name"], item.get("equals_json"), item.get("exists"))
+            for item in data.get("variables", ())
+        ),
+    )

@@ -8,6 +8,7 @@ import strawberry
 from resolvers.auth import Principal
 from resolvers.bounds import Bounds
 from resolvers.loaders import Loaders
+from resolvers.webhook import WebhookSettings
 from subscriptions.live import Live
 
 
@@ -15,6 +16,10 @@ class Context(Protocol):
     @property
     def bounds(self) -> Bounds:
         """The write path's bounds (sizes, counts, timeouts)."""
+
+    @property
+    def webhooks(self) -> WebhookSettings:
+        """Where webhooks may be sent (`PARLEY_WEBHOOK_*`)."""
 
     @property
     def live(self) -> Live:

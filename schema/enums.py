@@ -14,11 +14,14 @@ from models.enums import (
     ConversationMode,
     ConversationStatus,
     ConversationType,
+    DeliveryState,
+    EndpointState,
     MessageRole,
     PriceSource,
     Thumb,
     VariableSource,
     VariableType,
+    WebhookEvent,
 )
 from resolvers.keyset import OrderField as ConversationOrderField
 
@@ -159,3 +162,43 @@ __all__ = [
     "VariableSource",
     "VariableType",
 ]
+
+describe(
+    WebhookEvent,
+    "What a webhook endpoint may be sent; the body's `type` is its dotted form "
+    "(`conversation.started`, `message.added`, …, `webhook.endpoint_disabled`).",
+    {
+        "CONVERSATION_STARTED": "A conversation started (conversation.started).",
+        "MESSAGE_ADDED": "A message was added; the body carries it (message.added).",
+        "VARIABLES_SET": "Variables were set, from the form or extracted (variables.set).",
+        "CONVERSATION_ENDED": "A conversation ended (conversation.ended).",
+        "CONVERSATION_RATED": "The visitor rated it, or a message of it was rated "
+        "(conversation.rated).",
+        "CONVERSATION_LABELLED": "Labels were added or removed (conversation.labelled).",
+        "CONVERSATION_ERASED": "It was erased; the record is null (conversation.erased).",
+        "ENDPOINT_DISABLED": "Another endpoint of the workspace failed for the whole retry "
+        "window and was disabled (webhook.endpoint_disabled).",
+    },
+)
+describe(
+    EndpointState,
+    "Whether an endpoint is sent deliveries.",
+    {
+        "ENABLED": "Sent deliveries as events happen.",
+        "DISABLED": "Paused by a key: events wait (enabling it sends them, in order).",
+        "FAILING": "Disabled by Parley after failing for the whole retry window; events wait "
+        "until a key enables it again.",
+    },
+    name="WebhookEndpointState",
+)
+describe(
+    DeliveryState,
+    "Where a webhook delivery stands.",
+    {
+        "PENDING": "Waiting for its first attempt or its next retry.",
+        "DELIVERED": "Answered with a 2xx.",
+        "FAILED": "Given up: answered with a 4xx other than 408/429 (or a redirect not "
+        "followed), or failing for the whole retry window.",
+    },
+    name="WebhookDeliveryState",
+)

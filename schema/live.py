@@ -13,7 +13,8 @@ import strawberry
 from models.enums import EventKind
 from resolvers.conversation import get_conversation
 from resolvers.errors import database_failure
-from resolvers.ids import decode_id, encode_cursor, encode_id, parse_sequence_cursor
+from resolvers.event import event_cursor, parse_event_cursor
+from resolvers.ids import decode_id, encode_id
 from resolvers.loaders import Loaders
 from resolvers.message import parse_message_cursor
 from schema.context import Info
@@ -27,7 +28,6 @@ from subscriptions.closecodes import FORBIDDEN, SLOW_CONSUMER, UNAVAILABLE
 from subscriptions.feed import SlowConsumerError
 from subscriptions.streams import event_stream, message_stream
 
-EVENT_CURSOR = "e"
 UNAVAILABLE_REASON = "Database unavailable: reconnect and resume from your last cursor"
 CLOSING_SECONDS = 5.0
 """How long a stream whose socket is closing waits to be cancelled by the close."""
@@ -203,7 +203,7 @@ class LiveSubscriptions:
     ) -> AsyncGenerator[ConversationEvent, None]:
         workspace_id = info.context.reader().workspace_id
         where = to_filter(filter)
-        start = _parse_event_cursor(after) if after is not None else None
+        start = parse_event_cursor(after) if after is not None else None
         async with _closing_on_failure(info):
             feed = info.context.live.feed
             stream = event_stream(feed, workspace_id, where, start, _closer(info))
@@ -220,7 +220,7 @@ class LiveSubscriptions:
                             delivered()
                             pk = happening.event.conversation_id
                             yield ConversationEvent(
-                                cursor=encode_cursor(EVENT_CURSOR, [happening.event.seq]),
+                                cursor=event_cursor(happening.event.seq),
                                 kind=_KINDS[happening.event.kind],
                                 conversation_id=strawberry.ID(encode_id("Conversation", pk)),
                                 conversation=Conversation.of(row, loaders),
@@ -239,7 +239,7 @@ class LiveSubscriptions:
         ] = None,
     ) -> AsyncGenerator[ErasedConversation, None]:
         workspace_id = info.context.reader().workspace_id
-        start = _parse_event_cursor(after) if after is not None else None
+        start = parse_event_cursor(after) if after is not None else None
         async with _closing_on_failure(info):
             feed = info.context.live.feed
             stream = event_stream(feed, workspace_id, None, start, _closer(info))
@@ -252,10 +252,6 @@ class LiveSubscriptions:
                             delivered()
                             pk = happening.event.conversation_id
                             yield ErasedConversation(
-                                cursor=encode_cursor(EVENT_CURSOR, [happening.event.seq]),
+                                cursor=event_cursor(happening.event.seq),
                                 conversation_id=strawberry.ID(encode_id("Conversation", pk)),
                             )
-
-
-def _parse_event_cursor(cursor: str) -> int:
-    return parse_sequence_cursor(cursor, EVENT_CURSOR)

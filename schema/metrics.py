@@ -46,6 +46,25 @@ DIRECT_FRAMES = Counter(
     "(schema/frames.py), by subscription.",
     ["field"],
 )
+WEBHOOK_ATTEMPTS = Counter(
+    "parley_webhook_attempts",
+    "Webhook requests sent, by what came of them: delivered, retry (to be tried again), failed "
+    "(given up on).",
+    ["outcome"],
+)
+WEBHOOK_LATENCY = Histogram(
+    "parley_webhook_attempt_seconds",
+    "Time from sending a webhook to its answer (or to giving up on one).",
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+)
+WEBHOOK_DERIVED = Counter(
+    "parley_webhook_events_derived", "Events the webhook workers read from the event log."
+)
+WEBHOOK_IN_FLIGHT = Gauge("parley_webhook_in_flight", "Webhook requests in flight now.")
+WEBHOOK_ENDPOINTS_DISABLED = Counter(
+    "parley_webhook_endpoints_disabled",
+    "Webhook endpoints disabled for failing through the whole retry window.",
+)
 
 ANONYMOUS = "anonymous"
 """The operation label of a document whose operation has no name."""

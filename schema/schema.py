@@ -37,6 +37,7 @@ from schema.recording import RecordingMutations
 from schema.reprice import RepriceMutations
 from schema.scalars import SCALAR_MAP
 from schema.summary import SummaryQueries
+from schema.webhook import WebhookMutations, WebhookQueries
 
 
 @strawberry.type(description="Reading conversation records. Needs a secret key with READ scope.")
@@ -47,6 +48,7 @@ class Query(
     SummaryQueries,
     ErasureQueries,
     LabelQueries,
+    WebhookQueries,
     AssistantQueries,
     ApiKeyQueries,
 ):
@@ -63,6 +65,7 @@ class Mutation(
     ErasureMutations,
     RatingMutations,
     LabelMutations,
+    WebhookMutations,
 ):
     """The SDL lists the fields in the order of the bases."""
 

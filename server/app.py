@@ -34,6 +34,7 @@ from server.logs import RequestLog
 from server.operations import LiveCollector
 from server.settings import Settings
 from server.sockets import OpenSockets
+from server.webhooks import WebhookWorker
 from subscriptions.live import Live
 
 
@@ -73,10 +74,16 @@ def create_app(settings: Settings | None = None) -> Starlette:
             sweeper = None
             if settings.bounds.sweep_interval_seconds > 0:
                 sweeper = asyncio.create_task(sweep_forever(settings.bounds), name="sweeper")
+            webhooks = None
+            if settings.webhooks.enabled:
+                webhooks = WebhookWorker(schema, settings.webhooks, settings.bounds, live)
+                webhooks.start()
             settle()  # after startup: see server/garbage.py
             try:
                 yield
             finally:
+                if webhooks is not None:
+                    await webhooks.stop()
                 if sweeper is not None:
                     sweeper.cancel()
                     with suppress(asyncio.CancelledError):

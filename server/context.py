@@ -24,6 +24,7 @@ from resolvers.loaders import Loaders
 from resolvers.ratelimit import RateLimits, Verdict
 from resolvers.session import PREFIX as SESSION_PREFIX
 from resolvers.session import authenticate_session
+from resolvers.webhook import WebhookSettings
 from server.address import client_address
 from server.settings import Settings
 from subscriptions.live import Live
@@ -75,6 +76,10 @@ class Context:
     @property
     def bounds(self) -> Bounds:
         return self.settings.bounds
+
+    @property
+    def webhooks(self) -> WebhookSettings:
+        return self.settings.webhooks
 
     @property
     def address(self) -> str:

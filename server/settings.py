@@ -12,6 +12,7 @@ from models.config import dialect_of
 from resolvers.bounds import Bounds
 from resolvers.forms import normalise_origins
 from resolvers.ratelimit import Limits
+from resolvers.webhook import WebhookSettings
 from schema.documents import QueryLimits
 from schema.introspection import Introspection
 from subscriptions.live import LiveSettings
@@ -28,6 +29,36 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
         return int(raw)
     except ValueError:
         raise ValueError(f"{name} must be a whole number, not {raw!r}") from None
+
+
+def _float(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return float(raw)
+    except ValueError:
+        raise ValueError(f"{name} must be a number, not {raw!r}") from None
+
+
+def _webhooks(env: Mapping[str, str]) -> WebhookSettings:
+    defaults = WebhookSettings()
+    return WebhookSettings(
+        allow_private=_bool(env, "PARLEY_WEBHOOK_ALLOW_PRIVATE", defaults.allow_private),
+        timeout_seconds=_float(env, "PARLEY_WEBHOOK_TIMEOUT_SECONDS", defaults.timeout_seconds),
+        retry_window_seconds=_int(
+            env, "PARLEY_WEBHOOK_RETRY_WINDOW_SECONDS", defaults.retry_window_seconds
+        ),
+        first_retry_seconds=_float(
+            env, "PARLEY_WEBHOOK_FIRST_RETRY_SECONDS", defaults.first_retry_seconds
+        ),
+        max_retry_seconds=_float(
+            env, "PARLEY_WEBHOOK_MAX_RETRY_SECONDS", defaults.max_retry_seconds
+        ),
+        concurrency=max(1, _int(env, "PARLEY_WEBHOOK_CONCURRENCY", defaults.concurrency)),
+        poll_seconds=_float(env, "PARLEY_WEBHOOK_POLL_SECONDS", defaults.poll_seconds),
+        enabled=_bool(env, "PARLEY_WEBHOOKS", defaults.enabled),
+    )
 
 
 def _choice(env: Mapping[str, str], name: str, choices: tuple[str, ...], default: str) -> str:
@@ -107,6 +138,7 @@ class Settings:
     statement_timeout_ms: int = 5000
     compiled_plans: bool = True
     """Answer covered queries from compiled plans (schema/plan); off: the executor answers all."""
+    webhooks: WebhookSettings = field(default_factory=WebhookSettings)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
@@ -169,6 +201,7 @@ class Settings:
             statement_timeout_ms=_int(
                 env, "PARLEY_STATEMENT_TIMEOUT_MS", defaults.statement_timeout_ms
             ),
+            webhooks=_webhooks(env),
         )
 
     @property

@@ -282,6 +282,13 @@ class EventFeed:
     def __init__(self, listener_bound: int) -> None:
         self.listener_bound = listener_bound
         self._feeds: dict[int, WorkspaceFeed] = {}
+        self._notice_listeners: list[Callable[[], None]] = []
+
+    def add_notice_listener(self, listener: Callable[[], None]) -> Callable[[], None]:
+        """Calls `listener` on every notice of new events, of any workspace, whether anyone
+        listens to that workspace or not (the webhook worker); returns the call that stops it."""
+        self._notice_listeners.append(listener)
+        return lambda: self._notice_listeners.remove(listener)
 
     async def _feed(self, workspace_id: int) -> WorkspaceFeed:
         while True:
@@ -329,12 +336,16 @@ class EventFeed:
 
     def wake(self, workspace_id: int, seq: int) -> None:
         """A notice: the workspace has events up to `seq`."""
+        for listener in self._notice_listeners:
+            listener()
         feed = self._feeds.get(workspace_id)
         if feed is not None and seq > feed.last_seq:
             feed.wake()
 
     def wake_all(self) -> None:
         """After notices may have been missed (a reconnect): every feed reads what it lacks."""
+        for listener in self._notice_listeners:
+            listener()
         for feed in self._feeds.values():
             feed.wake()
 

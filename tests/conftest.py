@@ -19,6 +19,7 @@ import uvicorn
 from starlette.applications import Starlette
 
 from resolvers.bounds import Bounds
+from resolvers.webhook import WebhookSettings
 from server.app import create_app
 from server.database import apply_migrations
 from server.settings import Settings
@@ -29,6 +30,9 @@ from tests.statements import recording
 BACKEND = os.environ.get("PARLEY_TEST_DATABASE", "sqlite")
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/test")
 TABLES = (
+    "webhook_attempt",
+    "webhook_delivery",
+    "webhook_endpoint",
     "conversation_event",
     "conversation_session",
     "variable",
@@ -75,11 +79,13 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def settings(database_url: str) -> Settings:
-    """The sweeper is off (its tests call it with times they choose); the init timeout and the
-    subscriber bound are small so their tests run in a second."""
+    """The sweeper and the webhook worker are off (their tests run them with settings and times
+    they choose); the init timeout and the subscriber bound are small so their tests run in a
+    second."""
     return Settings(
         database_url=database_url,
         bounds=Bounds(sweep_interval_seconds=0),
+        webhooks=WebhookSettings(enabled=False, allow_private=True),
         live=LiveSettings(count_interval_seconds=0.2, listener_bound=50),
         ws_init_timeout_seconds=1,
     )
