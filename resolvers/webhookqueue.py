@@ -37,7 +37,9 @@ DERIVE_ENDPOINTS = 20
 """Endpoints one derive pass takes."""
 DERIVE_EVENTS = 500
 """Events one endpoint derives a pass."""
-LEASE_MARGIN_SECONDS = 30.0
+LEASE_MARGIN_SECONDS = 5.0
+"""A lease covers building the body and the request (each bounded by the timeout) and this
+margin for recording the outcome; a worker that has not settled by then is taken for dead."""
 
 
 @dataclass(frozen=True)
@@ -139,9 +141,7 @@ async def derive() -> int:
 async def claim(settings: WebhookSettings, limit: int) -> list[Claimed]:
     """Leases up to `limit` due deliveries (see the module's docstring) and returns them."""
     now = datetime.now(UTC)
-    lease = now + timedelta(
-        seconds=settings.timeout_seconds * (settings.max_redirects + 1) + LEASE_MARGIN_SECONDS
-    )
+    lease = now + timedelta(seconds=settings.timeout_seconds * 2 + LEASE_MARGIN_SECONDS)
     params = Params(dialect())
     # SQLite's placeholders are positional: every use of a value binds it again.
     sql = (

@@ -115,7 +115,8 @@ class WebhookWorker:
     async def _send(self, delivery: Claimed) -> None:
         WEBHOOK_IN_FLIGHT.inc()
         try:
-            body = await body_of(self.schema, delivery, self.bounds, self.live, self.settings)
+            async with asyncio.timeout(self.settings.timeout_seconds):  # within the lease
+                body = await body_of(self.schema, delivery, self.bounds, self.live, self.settings)
             headers = signature_headers(delivery, body, datetime.now(UTC))
             answer = await self.outbound.post(
                 delivery.url, body, headers, delivery.follow_redirects

@@ -6,6 +6,7 @@ import asyncio
 import dataclasses
 import time
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from standardwebhooks.webhooks import WebhookVerificationError
@@ -29,16 +30,14 @@ async def bot(workspace_id: int) -> str:
     return encode_id("Assistant", (await factories.assistant(workspace_id)).id)
 
 
-async def log(api: Api, key: str, endpoint_id: str) -> dict[str, object]:
-    found: dict[str, object] = (await api(LOG, {"id": endpoint_id}, key=key)).data[
-        "webhookEndpoint"
-    ]
+async def log(api: Api, key: str, endpoint_id: str) -> dict[str, Any]:
+    found: dict[str, Any] = (await api(LOG, {"id": endpoint_id}, key=key)).data["webhookEndpoint"]
     return found
 
 
-def nodes(found: dict[str, object]) -> list[dict[str, object]]:
+def nodes(found: dict[str, Any]) -> list[dict[str, Any]]:
     """The delivery log oldest first."""
-    edges = found["deliveries"]["edges"]  # type: ignore[index]
+    edges = found["deliveries"]["edges"]
     return [edge["node"] for edge in reversed(edges)]
 
 
