@@ -1,11 +1,12 @@
 """`GET /export`: every conversation a filter matches, not a page, streamed in keyset order.
 
 `format=jsonl` (default) writes one whole record a line (messages with their usage, variables with
-their source), between a first line with the total (`{"export": {"total": N, …}}`) and a last one
-saying it is complete (`{"end": {"count": n, "cursor": …}}`): a stream that stops without it was
-cut, and `after=<the last record's cursor>` resumes right after that record. `format=csv` writes
-one row per conversation, its variables as columns (`variable:<name>`), with the total in the
-`X-Parley-Total` header and each row's cursor in its own column.
+their source, labels), between a first line with the total (`{"export": {"total": N, …}}`) and a
+last one saying it is complete (`{"end": {"count": n, "cursor": …}}`): a stream that stops
+without it was cut, and `after=<the last record's cursor>` resumes right after that record.
+`format=csv` writes one row per conversation, its labels as a JSON list of names, its variables
+as columns (`variable:<name>`), with the total in the `X-Parley-Total` header and each row's
+cursor in its own column.
 
 Records are the API's own answers: each page is one `conversations` query run through the schema
 (a compiled plan: one statement a page), so an export never disagrees with what a client reads,
@@ -29,6 +30,8 @@ from starlette.requests import Request
 from starlette.types import Receive, Scope, Send
 from strawberry import Schema
 
+from resolvers.ids import decode_id, encode_id
+from resolvers.label import labels_of
 from server.context import POINTS_SUBJECT, build_context
 from server.refusal import STATUS_OF_CODE, refuse
 from server.settings import Settings
@@ -94,7 +97,9 @@ CSV_COLUMNS = [
     "visitorPageUrl",
     "visitorUserAgent",
     "visitorLocale",
+    "labels",
 ]
+"""The fixed columns; `labels` holds a JSON list of the label names."""
 
 
 class ExportError(Exception):
@@ -148,12 +153,30 @@ class Exporter:
         page = first
         while True:
             cursor = None
+            labels = await labels_of_page(page["edges"])
             for edge in page["edges"]:
                 cursor = edge["cursor"]
-                yield await self.record(edge)
+                record = await self.record(edge)
+                record["labels"] = labels[record["id"]]
+                yield record
             if not page["pageInfo"]["hasNextPage"] or cursor is None:
                 return
             page = await self.page(cursor)
+
+
+async def labels_of_page(edges: list[dict[str, Any]]) -> dict[str, list[dict[str, str]]]:
+    """Each conversation's labels as `Conversation.labels { id name colour }` answers them,
+    read for the whole page by the resolver the API uses (one statement; the page itself stays
+    a compiled plan's single statement, which does not read labels)."""
+    ids = {decode_id(edge["node"]["id"], "Conversation"): edge["node"]["id"] for edge in edges}
+    found = await labels_of(list(ids)) if ids else {}
+    return {
+        ids[pk]: [
+            {"id": encode_id("Label", label.id), "name": label.name, "colour": label.colour}
+            for label in found.get(pk, [])
+        ]
+        for pk in ids
+    }
 
 
 def jsonl_line(value: object) -> bytes:
@@ -183,6 +206,7 @@ def csv_line(record: dict[str, Any], names: list[str]) -> bytes:
         visitor.get("pageUrl") or "",
         visitor.get("userAgent") or "",
         visitor.get("locale") or "",
+        json.dumps([label["name"] for label in record["labels"]], ensure_ascii=False),
     ]
     values: dict[str, object] = {}
     for variable in record["variables"]:  # pre-chat before extracted: the extracted value wins

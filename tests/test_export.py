@@ -25,7 +25,7 @@ from tests.api import Api
 RECORD = """query($id: ID!) { conversation(id: $id) { id type mode status startedAt lastActivityAt
   endedAt messageCount assistant { id name } visitor { sessionId pageUrl userAgent locale }
   usage { inputTokens outputTokens cachedInputTokens cost costKnown }
-  variables { name value type source collectedAt }
+  variables { name value type source collectedAt } labels { id name colour }
   messages(first: 100) { edges { node { id sequence role content createdAt provider model
     usage { inputTokens outputTokens cachedInputTokens cost costKnown } } } } } }"""
 MORE = """query($id: ID!, $after: String) { conversation(id: $id) { messages(first: 100,
@@ -78,6 +78,28 @@ async def _api_record(api: Api, key: str, id: str) -> dict[str, Any]:
     return {**node, "messages": messages}
 
 
+async def _label(api: Api, key: str, names: list[str], every: int) -> None:
+    """Labels `names` on every `every`-th conversation, through the API."""
+    ids = []
+    for name in names:
+        made = await api(
+            'mutation($n: String!) { createLabel(name: $n, colour: "#aa00ff") { id } }',
+            {"n": name},
+            key=key,
+        )
+        ids.append(made.data["createLabel"]["id"])
+    listed = await api("{ conversations(first: 100) { edges { node { id } } } }", key=key)
+    for n, edge in enumerate(listed.data["conversations"]["edges"]):
+        if n % every == 0:
+            added = await api(
+                "mutation($c: ID!, $l: [ID!]!) { addLabels(conversationId: $c, labelIds: $l) "
+                "{ id } }",
+                {"c": edge["node"]["id"], "l": ids},
+                key=key,
+            )
+            assert added.data
+
+
 @pytest.fixture
 async def client(api: Api) -> httpx.AsyncClient:
     return api.client
@@ -87,6 +109,7 @@ async def test_a_jsonl_export_holds_every_record_as_the_api_answers_it(
     api: Api, client: httpx.AsyncClient
 ) -> None:
     _, key = await _workspace(PAGE + 30)  # two pages
+    await _label(api, key, ["vip", "needs follow-up"], every=7)
     other_id, _ = await factories.workspace("Other")
     await factories.conversation(other_id, (await factories.assistant(other_id)).id)
     response, lines = await _export(client, key)
@@ -100,6 +123,7 @@ async def test_a_jsonl_export_holds_every_record_as_the_api_answers_it(
     starts = [record["startedAt"] for record in records]
     assert starts == sorted(starts)  # oldest first
     assert len(records[3]["messages"]) == MESSAGE_PAGE * 2 + 7
+    assert sum(1 for record in records if record["labels"]) == 15
     for record in records:
         expected = await _api_record(api, key, record["id"])
         assert {k: v for k, v in record.items() if k != "cursor"} == expected
@@ -126,9 +150,10 @@ async def test_a_filtered_export_resumes_after_a_cursor_missing_and_repeating_no
 
 
 async def test_a_csv_export_has_a_row_per_conversation_and_a_column_per_variable(
-    client: httpx.AsyncClient,
+    api: Api, client: httpx.AsyncClient
 ) -> None:
     _, key = await _workspace(12, long_one=False)
+    await _label(api, key, ["vip"], every=3)
     _, lines = await _export(client, key)
     records = {record["id"]: record for record in lines[1:-1]}
     response = await client.get(
@@ -146,6 +171,8 @@ async def test_a_csv_export_has_a_row_per_conversation_and_a_column_per_variable
         assert int(row["messageCount"]) == len(record["messages"])
         plans = [v["value"] for v in record["variables"] if v["name"] == "plan"]
         assert row["variable:plan"] == (plans[0] if plans else "")
+        assert json.loads(row["labels"]) == [label["name"] for label in record["labels"]]
+    assert sum(1 for row in rows if row["labels"] == '["vip"]') == 4
 
 
 async def test_an_export_is_refused_before_any_work_for_the_wrong_key_or_input(
