@@ -113,7 +113,8 @@ def check_url(url: str, settings: WebhookSettings) -> str:
 def check_events(events: list[WebhookEvent]) -> list[str]:
     if not events:
         raise BadUserInput("Choose at least one event type.")
-    return sorted({event.value for event in events})
+    wanted = set(events)
+    return [event.value for event in WebhookEvent if event in wanted]  # in the enum's order
 
 
 async def endpoint_of(caller: Principal, endpoint_id: int) -> WebhookEndpoint:

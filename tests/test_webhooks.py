@@ -6,6 +6,7 @@ import asyncio
 import dataclasses
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -405,3 +406,31 @@ async def test_metrics_count_attempts(app: Starlette, api: Api) -> None:
     text = (await api.client.get("/metrics")).text
     assert 'parley_webhook_attempts_total{outcome="delivered"}' in text
     assert "parley_webhook_attempt_seconds_count" in text
+
+
+def readme_receiver() -> str:
+    """The README's Python receiver, from its Webhooks section."""
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    section = readme.split("### Webhooks", 1)[1]
+    return section.split("```python\n", 1)[1].split("\n```", 1)[0]
+
+
+async def test_the_readmes_receiver_verifies_a_delivery_and_refuses_a_forgery(
+    app: Starlette, api: Api, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    workspace_id, key = await factories.workspace()
+    async with receiving() as receiver, working(app):
+        _, secret = await endpoint(api, key, receiver.url, events=["CONVERSATION_STARTED"])
+        started = await api(START, {"assistant": await bot(workspace_id)}, key=key)
+        await receiver.wait_for(lambda got: len(got.received) == 1)
+    conversation = started.data["startConversation"]["conversation"]["id"]
+    monkeypatch.setenv("PARLEY_WEBHOOK_SECRET", secret)
+    namespace: dict[str, Any] = {}
+    exec(compile(readme_receiver(), "README.md", "exec"), namespace)  # noqa: S102 (our README)
+    got = receiver.received[0]
+    event = namespace["receive"](got.body, got.headers)
+    assert event["data"]["conversationId"] == conversation
+    assert capsys.readouterr().out == f"conversation.started {conversation}\n"
+    forged = got.body.replace(b"conversation.started", b"conversation.ended")
+    with pytest.raises(WebhookVerificationError):
+        namespace["receive"](forged, got.headers)
