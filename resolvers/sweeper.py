@@ -1,5 +1,6 @@
 """Ends conversations that went quiet, from every server process, never one twice; forgets
-expired session tokens; and erases conversations past their workspace's retention.
+expired session tokens and webhook deliveries settled a month ago; and erases conversations past
+their workspace's retention.
 
 The state lives in the database, so the sweeper survives restarts; the UPDATE only takes ACTIVE
 rows, and a concurrent sweeper waiting on the same row lock re-checks that condition once the first
@@ -17,6 +18,7 @@ from resolvers.bounds import Bounds
 from resolvers.event import change, record_events
 from resolvers.retention import apply_retention
 from resolvers.sql import Params, dialect, fetch
+from resolvers.webhookqueue import forget_old_deliveries
 
 logger = logging.getLogger("parley.sweeper")
 
@@ -55,6 +57,7 @@ async def sweep_forever(bounds: Bounds) -> None:
             await forget_expired_sessions()
             if erased := await apply_retention():
                 logger.info("erased %d conversations past their workspace's retention", erased)
+            await forget_old_deliveries()
         except asyncio.CancelledError:
             raise
         except Exception:

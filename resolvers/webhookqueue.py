@@ -333,3 +333,23 @@ async def _tell_workspace(disabled: WebhookEndpoint, now: datetime, connection: 
         ],
         using_db=connection,
     )
+
+
+DELIVERY_LOG_DAYS = 30
+"""How long a delivered or failed delivery stays in the log (redeliverWebhooks re-derives older
+ones from the event log)."""
+FORGET_BATCH = 10_000
+
+
+async def forget_old_deliveries(now: datetime | None = None) -> int:
+    """Deletes up to FORGET_BATCH settled deliveries older than DELIVERY_LOG_DAYS (with their
+    attempts); the sweeper calls it every round, so a backlog goes in bounded statements."""
+    before = (now or datetime.now(UTC)) - timedelta(days=DELIVERY_LOG_DAYS)
+    params = Params(dialect())
+    sql = (
+        "DELETE FROM webhook_delivery WHERE id IN (SELECT id FROM webhook_delivery "
+        f"WHERE state != {params.add(DeliveryState.PENDING)} AND created_at < {params.add(before)} "
+        f"LIMIT {params.add(FORGET_BATCH)}) RETURNING id"
+    )
+    async with change() as connection:
+        return len(await fetch(sql, params, using=connection))

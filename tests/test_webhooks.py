@@ -6,6 +6,7 @@ import asyncio
 import dataclasses
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ from starlette.applications import Starlette
 from models.enums import ApiKeyKind, ApiKeyScope
 from resolvers.apikey import create_api_key
 from resolvers.ids import encode_id
+from resolvers.webhookqueue import forget_old_deliveries
 from server.settings import Settings
 from tests import factories
 from tests.api import Api
@@ -434,3 +436,21 @@ async def test_the_readmes_receiver_verifies_a_delivery_and_refuses_a_forgery(
     forged = got.body.replace(b"conversation.started", b"conversation.ended")
     with pytest.raises(WebhookVerificationError):
         namespace["receive"](forged, got.headers)
+
+
+async def test_settled_deliveries_leave_the_log_after_a_month_and_pending_ones_stay(
+    app: Starlette, api: Api
+) -> None:
+    workspace_id, key = await factories.workspace()
+    assistant = await bot(workspace_id)
+    async with receiving(lambda number, _: Answer(204 if number == 1 else 503)) as receiver:
+        endpoint_id, _ = await endpoint(api, key, receiver.url, events=["CONVERSATION_STARTED"])
+        async with working(app):
+            await api(START, {"assistant": assistant}, key=key)
+            await receiver.wait_for(lambda got: len(got.received) == 1)
+            await api(START, {"assistant": assistant}, key=key)
+            await receiver.wait_for(lambda got: len(got.received) >= 2)
+    now = datetime.now(UTC)
+    assert await forget_old_deliveries(now + timedelta(days=29)) == 0
+    assert await forget_old_deliveries(now + timedelta(days=31)) == 1
+    assert [node["state"] for node in nodes(await log(api, key, endpoint_id))] == ["PENDING"]
