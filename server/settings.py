@@ -4,9 +4,10 @@ Every setting is documented in the README with its default.
 """
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
+from typing import TypeVar
 
 from models.config import dialect_of
 from resolvers.bounds import Bounds
@@ -17,28 +18,29 @@ from schema.documents import QueryLimits
 from schema.introspection import Introspection
 from subscriptions.live import LiveSettings
 
+T = TypeVar("T", int, float)
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_PATH = PROJECT_ROOT / "var" / "parley.sqlite3"
 
 
-def _int(env: Mapping[str, str], name: str, default: int) -> int:
+def _number(env: Mapping[str, str], name: str, default: T, kind: Callable[[str], T]) -> T:
     raw = env.get(name)
     if raw is None or raw == "":
         return default
     try:
-        return int(raw)
+        return kind(raw)
     except ValueError:
-        raise ValueError(f"{name} must be a whole number, not {raw!r}") from None
+        what = "a whole number" if kind is int else "a number"
+        raise ValueError(f"{name} must be {what}, not {raw!r}") from None
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    return _number(env, name, default, int)
 
 
 def _float(env: Mapping[str, str], name: str, default: float) -> float:
-    raw = env.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        return float(raw)
-    except ValueError:
-        raise ValueError(f"{name} must be a number, not {raw!r}") from None
+    return _number(env, name, default, float)
 
 
 def _webhooks(env: Mapping[str, str]) -> WebhookSettings:
