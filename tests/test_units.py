@@ -1,7 +1,9 @@
 """The small pure pieces everything else leans on."""
 
+import json
+import random
 import time
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -9,18 +11,29 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from models.enums import ConversationStatus, ConversationType, WebhookEvent
 from models.money import InexactMoneyError, ceil_units, floor_units, from_units, to_units
 from resolvers.errors import BadUserInput, RateLimited
-from resolvers.filters import canonical_json
+from resolvers.filters import (
+    ConversationFilter,
+    VariableCondition,
+    canonical_json,
+    filter_from_json,
+    filter_to_json,
+)
 from resolvers.ids import decode_any_id, decode_cursor, encode_cursor, encode_id
 from resolvers.ratelimit import RateLimiter
 from resolvers.search import search_words
+from resolvers.webhook import WebhookSettings, forbidden_address
+from resolvers.webhookqueue import backoff
 from schema.scalars import (
     parse_decimal,
     serialize_datetime,
     serialize_datetime_text,
     serialize_decimal,
 )
+from server.outbound import retry_after
+from server.settings import Settings
 
 
 def test_money_round_trips_exactly_to_twelve_places() -> None:
@@ -136,3 +149,75 @@ async def test_a_loaded_answer_dropped_unawaited_warns_about_nothing() -> None:
     loaded.set_result(41)
     shaped: Any = answer(loaded, plus_one)  # what the executor awaits
     assert await shaped == 42
+
+
+def test_webhook_retries_double_with_jitter_up_to_the_cap() -> None:
+    settings = WebhookSettings(first_retry_seconds=5, max_retry_seconds=3600)
+    rng = random.Random(7)  # noqa: S311 (jitter, not secrets)
+    for attempts in range(1, 30):
+        ceiling = min(3600.0, 5.0 * 2 ** (attempts - 1))
+        waits = [backoff(settings, attempts, rng) for _ in range(50)]
+        assert all(ceiling / 2 <= wait <= ceiling for wait in waits), attempts
+        assert len(set(waits)) > 1  # jittered
+    # A day of retries is about thirty attempts, not thousands.
+    total, attempts = 0.0, 0
+    while total < 24 * 3600:
+        attempts += 1
+        total += backoff(settings, attempts, rng)
+    assert 20 < attempts < 60
+
+
+def test_webhooks_never_reach_inside_addresses() -> None:
+    inside = [
+        "127.0.0.1", "10.0.0.8", "172.16.5.4", "192.168.1.1", "169.254.169.254", "100.64.0.1",
+        "0.0.0.0", "::1", "fe80::1", "fd00::1",  # noqa: S104 (refused, not bound) "::ffff:127.0.0.1", "::ffff:10.0.0.1",
+        "2002:7f00:0001::", "224.0.0.1", "ff02::1",
+    ]  # fmt: skip
+    outside = ["93.184.216.34", "1.1.1.1", "2606:4700:4700::1111"]
+    assert [address for address in inside if not forbidden_address(address)] == []
+    assert [address for address in outside if forbidden_address(address)] == []
+
+
+def test_retry_after_reads_seconds_and_http_dates() -> None:
+    now = datetime(2026, 12, 2, 10, 0, tzinfo=UTC)
+    assert retry_after("120", now) == 120.0
+    assert retry_after("Wed, 02 Dec 2026 10:01:30 GMT", now) == 90.0
+    assert retry_after("Wed, 02 Dec 2026 09:00:00 GMT", now) == 0.0
+    assert retry_after("soon", now) is None
+    assert retry_after(None, now) is None
+
+
+def test_a_stored_filter_reads_back_as_the_same_filter() -> None:
+    where = ConversationFilter(
+        types=(ConversationType.WEB_WIDGET,),
+        statuses=(ConversationStatus.ENDED,),
+        assistant_ids=(3, 4),
+        started_after=datetime(2026, 11, 1, tzinfo=UTC),
+        search="refund please",
+        variables=(
+            VariableCondition("plan", canonical_json("Pro")),
+            VariableCondition("email", exists=True),
+        ),
+        min_cost=Decimal("0.000001"),
+        min_rating=4,
+        rated=True,
+        labels_any=(9,),
+        labels_all=(9, 10),
+    )
+    stored = json.loads(json.dumps(filter_to_json(where)))
+    assert filter_from_json(stored) == where
+    assert filter_from_json(filter_to_json(ConversationFilter())) == ConversationFilter()
+
+
+def test_webhook_types_and_settings_read_as_documented() -> None:
+    assert [event.type_name for event in WebhookEvent] == [
+        "conversation.started", "message.added", "variables.set", "conversation.ended",
+        "conversation.rated", "conversation.labelled", "conversation.erased",
+        "webhook.endpoint_disabled",
+    ]  # fmt: skip
+    settings = Settings.from_env(
+        {"PARLEY_WEBHOOK_TIMEOUT_SECONDS": "2.5", "PARLEY_WEBHOOK_ALLOW_PRIVATE": "true"}
+    )
+    assert settings.webhooks == WebhookSettings(timeout_seconds=2.5, allow_private=True)
+    with pytest.raises(ValueError, match="PARLEY_WEBHOOK_POLL_SECONDS must be a number"):
+        Settings.from_env({"PARLEY_WEBHOOK_POLL_SECONDS": "often"})
