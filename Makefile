@@ -56,7 +56,8 @@ $(BROWSER_STAMP):
 			playwright-core@$(PLAYWRIGHT_CORE) && touch $@
 
 ## Parley vs PostGraphile 5 vs a hand-written endpoint, side by side: writes bench/results.md
-## (see README); then the live views (fan-out and idle sockets): bench/results-live.md. wrk from
+## (see README); then the live views (fan-out and idle sockets): bench/results-live.md; then the
+## webhook queue under a backlog (printed). wrk from
 ## apt (as root) and node@22 + postgraphile@5 from npm in bench/.peers/ are installed when missing.
 ## BENCH_ARGS go to `python -m bench.peers`; BENCH_TABLES=1 then runs the in-process tables
 ## (`python -m bench`) too.
@@ -68,6 +69,7 @@ bench: $(INSTALLED) $(PEERS_STAMP)
 	@command -v wrk >/dev/null || { echo "*** wrk is missing: run 'apt-get install -y wrk' as root" >&2; exit 1; }
 	$(BIN)/python -m bench.peers $(BENCH_ARGS)
 	$(BIN)/python -m bench.live
+	$(BIN)/python -m bench.webhooks
 	@[ -z "$(BENCH_TABLES)" ] || $(BIN)/python -m bench
 
 $(PEERS_STAMP):

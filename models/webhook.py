@@ -63,6 +63,10 @@ class WebhookDelivery(Model):
     """A workspace notice's data (ENDPOINT_DISABLED: which endpoint, why)."""
     event_at = fields.DatetimeField()
     state = fields.CharEnumField(DeliveryState, max_length=16, default=DeliveryState.PENDING)
+    head = fields.BooleanField(default=False)
+    """The earliest PENDING delivery of its conversation for its endpoint: the only one that may
+    be sent (in order per conversation). Kept when deliveries are queued and settled, so claiming
+    reads the heads alone, however long a failing endpoint's backlog is."""
     attempts = fields.IntField(default=0)
     next_attempt_at = fields.DatetimeField()
     leased_until = fields.DatetimeField(null=True)
@@ -79,7 +83,9 @@ class WebhookDelivery(Model):
         table = "webhook_delivery"
         unique_together = (("endpoint", "event_seq"),)
         indexes = (
-            Index(fields=("state", "next_attempt_at"), name="webhook_delivery_due"),
+            Index(fields=("head", "state", "next_attempt_at"), name="webhook_delivery_due"),
+            Index(fields=("endpoint_id", "id"), name="webhook_delivery_log"),
+            Index(fields=("created_at",), name="webhook_delivery_age"),
             Index(
                 fields=("endpoint_id", "conversation_id", "event_seq"),
                 name="webhook_delivery_order",

@@ -308,28 +308,42 @@ async def queue(
     *,
     again: bool = False,
 ) -> None:
-    """Writes a delivery per event (`again`: a delivered or failed one is queued afresh, its
-    attempts kept in the log)."""
-    params = Params(dialect())
-    rows = ", ".join(
-        "("
-        + ", ".join(
-            [
-                params.add(endpoint.id),
-                params.add(endpoint.workspace_id),
-                params.add(int(event["seq"])),
-                params.add(int(event["conversation_id"])),
-                params.add(event["message_id"]),
-                params.add(WEBHOOK_EVENT_OF_KIND[event["kind"]]),
-                params.add(_aware(event["created_at"])),
-                params.add(DeliveryState.PENDING),
-                params.add(now),
-                params.add(now),
-            ]
+    """Writes a delivery per event, in event order, each the `head` of its conversation unless
+    an earlier one of it is pending (`again`: a delivered or failed one is queued afresh, its
+    attempts kept in the log, and the heads of its conversations are found again)."""
+    conversations = sorted({int(event["conversation_id"]) for event in events})
+    busy: set[int] = set()
+    if not again:
+        params = Params(dialect())
+        rows = await fetch(
+            "SELECT DISTINCT conversation_id FROM webhook_delivery "
+            f"WHERE endpoint_id = {params.add(endpoint.id)} "
+            f"AND state = {params.add(DeliveryState.PENDING)} "
+            f"AND conversation_id IN {params.add_all(conversations)}",
+            params,
+            using=connection,
         )
-        + ", 0)"
-        for event in events
-    )
+        busy = {int(row["conversation_id"]) for row in rows}
+    params = Params(dialect())
+    values = []
+    for event in events:
+        conversation = int(event["conversation_id"])
+        head = not again and conversation not in busy
+        busy.add(conversation)
+        items = [
+            endpoint.id,
+            endpoint.workspace_id,
+            int(event["seq"]),
+            conversation,
+            event["message_id"],
+            WEBHOOK_EVENT_OF_KIND[event["kind"]],
+            _aware(event["created_at"]),
+            DeliveryState.PENDING,
+            head,
+            now,
+            now,
+        ]
+        values.append("(" + ", ".join(params.add(item) for item in items) + ", 0)")
     on_conflict = (
         "DO UPDATE SET state = excluded.state, next_attempt_at = excluded.next_attempt_at, "
         "first_failed_at = NULL"
@@ -338,8 +352,26 @@ async def queue(
     )
     sql = (
         "INSERT INTO webhook_delivery (endpoint_id, workspace_id, event_seq, conversation_id, "
-        "message_id, kind, event_at, state, next_attempt_at, created_at, attempts) "
-        f"VALUES {rows} ON CONFLICT (endpoint_id, event_seq) {on_conflict}"
+        "message_id, kind, event_at, state, head, next_attempt_at, created_at, attempts) "
+        f"VALUES {', '.join(values)} ON CONFLICT (endpoint_id, event_seq) {on_conflict}"
+    )
+    await fetch(sql, params, using=connection)
+    if again:
+        await find_heads(endpoint.id, conversations, connection)
+
+
+async def find_heads(endpoint_id: int, conversations: list[int], connection: Any) -> None:
+    """Makes the earliest pending delivery of each of these conversations its head, and no
+    other (after a replay queued earlier ones again)."""
+    params = Params(dialect())
+    pending = params.add(DeliveryState.PENDING)
+    sql = (
+        "UPDATE webhook_delivery SET head = (event_seq = (SELECT min(p.event_seq) "
+        "FROM webhook_delivery p WHERE p.endpoint_id = webhook_delivery.endpoint_id "
+        "AND p.conversation_id = webhook_delivery.conversation_id "
+        f"AND p.state = {pending})) WHERE endpoint_id = {params.add(endpoint_id)} "
+        f"AND state = {params.add(DeliveryState.PENDING)} "
+        f"AND conversation_id IN {params.add_all(conversations)}"
     )
     await fetch(sql, params, using=connection)
 

@@ -143,24 +143,25 @@ async def claim(settings: WebhookSettings, limit: int) -> list[Claimed]:
     now = datetime.now(UTC)
     lease = now + timedelta(seconds=settings.timeout_seconds * 2 + LEASE_MARGIN_SECONDS)
     params = Params(dialect())
-    # SQLite's placeholders are positional: every use of a value binds it again.
+    # Only heads are read (one per conversation with something pending), so a failing
+    # endpoint's long backlog costs nothing here. SQLite's placeholders are positional: every
+    # use of a value binds it again.
     sql = (
         f"UPDATE webhook_delivery SET leased_until = {params.add(lease)}, "
         f"attempts = attempts + 1, last_attempt_at = {params.add(now)} "
         "WHERE id IN (SELECT id FROM ("
         "SELECT d.id, d.next_attempt_at, row_number() OVER ("
         "PARTITION BY d.endpoint_id ORDER BY d.next_attempt_at, d.id) AS place, "
-        "(SELECT count(*) FROM webhook_delivery f WHERE f.endpoint_id = d.endpoint_id "
-        f"AND f.state = {params.add(DeliveryState.PENDING)} "
-        f"AND f.leased_until > {params.add(now)}) AS flying "
+        "COALESCE(f.flying, 0) AS flying "
         "FROM webhook_delivery d JOIN webhook_endpoint e ON e.id = d.endpoint_id "
-        f"WHERE d.state = {params.add(DeliveryState.PENDING)} "
-        f"AND e.state = {params.add(EndpointState.ENABLED)} "
+        "LEFT JOIN (SELECT endpoint_id, count(*) AS flying FROM webhook_delivery "
+        f"WHERE head = {params.add(True)} AND state = {params.add(DeliveryState.PENDING)} "
+        f"AND leased_until > {params.add(now)} GROUP BY endpoint_id) f "
+        "ON f.endpoint_id = d.endpoint_id "
+        f"WHERE d.head = {params.add(True)} AND d.state = {params.add(DeliveryState.PENDING)} "
         f"AND d.next_attempt_at <= {params.add(now)} "
-        f"AND (d.leased_until IS NULL OR d.leased_until <= {params.add(now)}) "
-        "AND NOT EXISTS (SELECT 1 FROM webhook_delivery p "
-        "WHERE p.endpoint_id = d.endpoint_id AND p.conversation_id = d.conversation_id "
-        f"AND p.state = {params.add(DeliveryState.PENDING)} AND p.event_seq < d.event_seq)"
+        f"AND e.state = {params.add(EndpointState.ENABLED)} "
+        f"AND (d.leased_until IS NULL OR d.leased_until <= {params.add(now)})"
         f") due WHERE place + flying <= {params.add(settings.concurrency)} "
         f"ORDER BY next_attempt_at LIMIT {params.add(limit)}) "
         f"AND state = {params.add(DeliveryState.PENDING)} "
@@ -267,9 +268,25 @@ async def settle(settings: WebhookSettings, delivery: Claimed, outcome: Outcome)
                     asked = min(outcome.retry_after_seconds, settings.retry_window_seconds)
                     wait = max(wait, asked)
                 row.next_attempt_at = now + timedelta(seconds=wait)
+        if row.state is not DeliveryState.PENDING:
+            row.head = False
         await row.save(using_db=connection)
+        if row.state is not DeliveryState.PENDING and row.event_seq is not None:
+            await _next_head(row, connection)
         disabled = await _endpoint_health(settings, endpoint, outcome, now, connection)
     return Settled(row.state, disabled)
+
+
+async def _next_head(settled: WebhookDelivery, connection: Any) -> None:
+    """The conversation's next pending delivery for the endpoint may go now."""
+    params = Params(dialect())
+    sql = (
+        f"UPDATE webhook_delivery SET head = {params.add(True)} WHERE id = (SELECT id "
+        f"FROM webhook_delivery WHERE endpoint_id = {params.add(settled.endpoint_id)} "
+        f"AND conversation_id = {params.add(settled.conversation_id)} "
+        f"AND state = {params.add(DeliveryState.PENDING)} ORDER BY event_seq LIMIT 1)"
+    )
+    await fetch(sql, params, using=connection)
 
 
 async def _endpoint_health(
@@ -324,6 +341,7 @@ async def _tell_workspace(disabled: WebhookEndpoint, now: datetime, connection: 
                 conversation_id=0,
                 kind=WebhookEvent.ENDPOINT_DISABLED,
                 notice=notice,
+                head=True,  # a notice waits for nothing
                 event_at=now,
                 next_attempt_at=now,
                 created_at=now,

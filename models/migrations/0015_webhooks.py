@@ -114,6 +114,7 @@ class Migration(migrations.Migration):
                         max_length=16,
                     ),
                 ),
+                ("head", fields.BooleanField(default=False)),
                 ("attempts", fields.IntField(default=0)),
                 ("next_attempt_at", fields.DatetimeField(auto_now=False, auto_now_add=False)),
                 (
@@ -142,7 +143,9 @@ class Migration(migrations.Migration):
                 "app": "models",
                 "unique_together": (("endpoint", "event_seq"),),
                 "indexes": [
-                    Index(fields=["state", "next_attempt_at"], name="webhook_delivery_due"),
+                    Index(fields=["head", "state", "next_attempt_at"], name="webhook_delivery_due"),
+                    Index(fields=["endpoint_id", "id"], name="webhook_delivery_log"),
+                    Index(fields=["created_at"], name="webhook_delivery_age"),
                     Index(
                         fields=["endpoint_id", "conversation_id", "event_seq"],
                         name="webhook_delivery_order",
