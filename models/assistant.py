@@ -6,6 +6,8 @@ from tortoise import fields
 from tortoise.indexes import Index
 from tortoise.models import Model
 
+from models.enums import ConversationMode
+
 
 class Assistant(Model):
     id = fields.BigIntField(primary_key=True)
@@ -18,6 +20,10 @@ class Assistant(Model):
     pre_chat_form: list[dict[str, Any]] = fields.JSONField(default=list)
     extracted_variables: list[dict[str, Any]] = fields.JSONField(default=list)
     allowed_origins: list[str] = fields.JSONField(default=list)
+    widget_mode = fields.CharEnumField(
+        ConversationMode, max_length=16, default=ConversationMode.CHAT
+    )
+    """How its widget talks: text chat, or voice and chat (the widget offers both)."""
     created_at = fields.DatetimeField(auto_now_add=True)
     archived_at = fields.DatetimeField(null=True)
 

@@ -8,6 +8,7 @@ from typing import Any
 from tortoise.transactions import in_transaction
 
 from models import Assistant
+from models.enums import ConversationMode
 from resolvers.bounds import Bounds
 from resolvers.errors import NotFound
 from resolvers.forms import Problem, form_definition_problems, normalise_origins, raise_problems
@@ -40,6 +41,7 @@ class AssistantSpec:
     pre_chat_form: list[dict[str, Any]] | None = None
     extracted_variables: list[dict[str, Any]] | None = None
     allowed_origins: list[str] | None = None
+    widget_mode: ConversationMode | None = None
 
 
 def _checked(spec: AssistantSpec, current: Assistant | None, bounds: Bounds) -> dict[str, Any]:
@@ -65,6 +67,8 @@ def _checked(spec: AssistantSpec, current: Assistant | None, bounds: Bounds) -> 
         "pre_chat_form": form,
         "extracted_variables": extracted,
         "allowed_origins": origins,
+        "widget_mode": spec.widget_mode
+        or (current.widget_mode if current else ConversationMode.CHAT),
     }
 
 

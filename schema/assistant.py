@@ -19,7 +19,7 @@ from resolvers.ids import decode_id, encode_id
 from schema.arguments import IdArgument
 from schema.common import Node
 from schema.context import Info
-from schema.enums import VariableType
+from schema.enums import ConversationMode, VariableType
 
 
 @strawberry.type(description="A field of an assistant's pre-chat form.")
@@ -67,6 +67,9 @@ class Assistant(Node):
     extracted_variables: list[VariableDefinition] = strawberry.field(
         description="What the assistant may extract during the chat."
     )
+    widget_mode: ConversationMode = strawberry.field(
+        description="How its widget talks: CHAT, or VOICE_AND_CHAT."
+    )
     created_at: datetime = strawberry.field(description="When the assistant was created.")
 
     @classmethod
@@ -83,6 +86,7 @@ class Assistant(Node):
             name=row.name,
             pre_chat_form=[FormField.of(item) for item in row.pre_chat_form],
             extracted_variables=[VariableDefinition.of(item) for item in row.extracted_variables],
+            widget_mode=row.widget_mode,
             created_at=row.created_at,
         )
 
@@ -145,9 +149,16 @@ class AssistantInput:
         "empty allows any.",
     )
 
+    widget_mode: ConversationMode | None = strawberry.field(
+        default=None,
+        description="How its widget talks: CHAT, or VOICE_AND_CHAT (default CHAT; an update "
+        "without it keeps it).",
+    )
+
     def to_spec(self) -> AssistantSpec:
         return AssistantSpec(
             name=self.name,
+            widget_mode=self.widget_mode,
             pre_chat_form=(
                 [item.to_dict() for item in self.pre_chat_form]
                 if self.pre_chat_form is not None

@@ -38,6 +38,7 @@ from schema.reprice import RepriceMutations
 from schema.scalars import SCALAR_MAP
 from schema.summary import SummaryQueries
 from schema.webhook import WebhookMutations, WebhookQueries
+from schema.widget import WidgetQueries
 
 
 @strawberry.type(description="Reading conversation records. Needs a secret key with READ scope.")
@@ -49,6 +50,7 @@ class Query(
     ErasureQueries,
     LabelQueries,
     WebhookQueries,
+    WidgetQueries,
     AssistantQueries,
     ApiKeyQueries,
 ):

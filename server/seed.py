@@ -12,12 +12,14 @@ from typing import Any
 
 from models import Assistant, Workspace
 from models.enums import (
+    ApiKeyKind,
     ConversationMode,
     ConversationType,
     MessageRole,
     VariableSource,
     VariableType,
 )
+from resolvers.apikey import create_api_key
 from resolvers.event import change
 from resolvers.imports import (
     ConversationRecord,
@@ -34,6 +36,10 @@ from server.settings import PROJECT_ROOT, Settings
 DEMO_WORKSPACE = "Parley demo"
 DEMO_KEY_FILE = PROJECT_ROOT / "var" / "demo-key"
 """Only the key's hash is stored, so the key is kept here for `make run` to show again."""
+DEMO_WIDGET_KEY_FILE = PROJECT_ROOT / "var" / "demo-widget-key"
+"""The demo assistant's widget key, which `/widget/demo` embeds (a widget key is public)."""
+DEMO_ORIGINS = ["https://acme.example", "http://127.0.0.1:8000", "http://localhost:8000"]
+"""Where the demo assistant's widget may run: Acme's site, and `make run`'s own /widget/demo."""
 CONVERSATIONS = 50
 GRAPHQL_URL = "http://127.0.0.1:8000/graphql"
 _SYSTEM_PROMPT_TOKENS = 1150
@@ -211,7 +217,7 @@ async def seed(now: datetime | None = None) -> tuple[Workspace, str]:
             name="Acme Support",
             pre_chat_form=PRE_CHAT_FORM,
             extracted_variables=EXTRACTED,
-            allowed_origins=["https://acme.example"],
+            allowed_origins=DEMO_ORIGINS,
         )
         # Start times over the last 30 days, oldest first; the newest three are still going.
         ages = sorted((rng.uniform(0.1, 29.5) for _ in range(CONVERSATIONS - 3)), reverse=True)
@@ -223,6 +229,19 @@ async def seed(now: datetime | None = None) -> tuple[Workspace, str]:
             record = _conversation(rng, assistant.id, index, started_at, active)
             await record_conversation(workspace.id, record)
     return workspace, secret
+
+
+async def _widget_key(key_file: Path) -> None:
+    """A widget key of the demo assistant for /widget/demo, made once and kept in `key_file`."""
+    if saved_key(key_file) is not None:
+        return
+    assistant = await Assistant.filter(workspace__name=DEMO_WORKSPACE).order_by("id").first()
+    if assistant is None:
+        return
+    _, key = await create_api_key(
+        assistant.workspace_id, ApiKeyKind.PUBLISHABLE, frozenset(), assistant_id=assistant.id
+    )
+    save_key(key_file, key)
 
 
 def curl_command(secret: str) -> str:
@@ -265,6 +284,7 @@ async def seed_in_open_database(key_file: Path, *, if_empty: bool) -> int:
         save_key(key_file, secret)
         print(f"Created {workspace.name!r} with {CONVERSATIONS} conversations. Its secret key:")
     print(secret)
+    await _widget_key(key_file.with_name(DEMO_WIDGET_KEY_FILE.name))
     print("Try it (after `parley serve`):")
     print(curl_command(secret))
     return 0
