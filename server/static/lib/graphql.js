@@ -7,6 +7,7 @@
 // const stop = client.subscribe(query, () => ({ after: last }),  // variables: an object, or a
 //   { next(data) {}, error(e) {}, complete() {} });              // function called at each
 //                                                                // (re)subscribe, for resuming
+// A socket quiet for 20 s is pinged, and one without a pong 5 s later is taken for dead.
 // A dropped socket is opened again with capped, jittered backoff and every running subscription
 // is sent again with its variables of that moment, so a caller that passes its last cursor
 // resumes without gaps or repeats.
@@ -15,6 +16,8 @@ const REQUEST_MS = 15000;
 const ACK_MS = 10000;
 const FIRST_RETRY_MS = 300;
 const MAX_RETRY_MS = 10000;
+const QUIET_MS = 20000; // a socket quiet this long is pinged...
+const PONG_MS = 5000; // ...and taken for dead (then reopened) without an answer this soon
 
 export class GraphQLError extends Error {
   constructor(errors) {
@@ -134,7 +137,19 @@ export class Client {
         JSON.stringify({ type: "connection_init", payload: { authorization: `Bearer ${this.token}` } }),
       );
     });
+    let quiet = null;
+    const heard = () => {
+      clearTimeout(quiet);
+      quiet = setTimeout(() => {
+        this._send({ type: "ping" });
+        quiet = setTimeout(() => {
+          ended(4504); // at once: a dead network may hold the closing handshake back
+          socket.close(4504, "no pong");
+        }, PONG_MS);
+      }, QUIET_MS);
+    };
     socket.addEventListener("message", (event) => {
+      heard();
       let message;
       try {
         message = JSON.parse(event.data);
@@ -144,21 +159,23 @@ export class Client {
       }
       this._receive(message, ackTimer);
     });
-    socket.addEventListener("close", (event) => {
+    const ended = (code) => {
       clearTimeout(ackTimer);
+      clearTimeout(quiet);
       if (this.socket !== socket) return;
       this.socket = null;
       this.acked = false;
       this._setStatus("closed");
       // A refused token (4403) will be refused again: tell the subscribers instead of retrying.
-      if (event.code === 4403) {
+      if (code === 4403) {
         const failure = new GraphQLError([{ message: "Not authorized.", extensions: { code: "FORBIDDEN" } }]);
         for (const operation of this.running.values()) operation.sink.error && operation.sink.error(failure);
         this.running.clear();
         return;
       }
       if (!this.closed && this.running.size) this._retry();
-    });
+    };
+    socket.addEventListener("close", (event) => ended(event.code));
   }
 
   _retry() {

@@ -1,0 +1,141 @@
+// The widget itself: a launcher and a chat panel inside a shadow root (the host page's CSS cannot
+// reach in, and the widget's cannot leak out). The panel asks the assistant's pre-chat form, then
+// chats; the session token is kept for this tab, so a reload continues the same conversation.
+
+import { Client } from "../static/lib/graphql.js";
+import { chatView } from "./chat.js";
+import { bubbleIcon, el } from "./dom.js";
+import { preChatForm } from "./form.js";
+import { ratingView } from "./rating.js";
+import { forgetSession, loadSession, saveSession, visitorId } from "./session.js";
+
+const FACE = `query { widgetAssistant { id name mode
+  preChatForm { name label type required options pattern } } }`;
+const START = `mutation($input: StartConversationInput!) {
+  startConversation(input: $input) { sessionToken conversation { id mode } } }`;
+
+const STYLES_MS = 10000;
+
+/** The widget's stylesheet, in place before the widget is shown (no unstyled flash): adopted
+ * from its text where the browser can, else linked. */
+async function styles(root, href) {
+  try {
+    const response = await fetch(href, { signal: AbortSignal.timeout(STYLES_MS) });
+    const sheet = new CSSStyleSheet();
+    sheet.replaceSync(await response.text());
+    root.adoptedStyleSheets = [sheet];
+  } catch {
+    root.append(el("link", { rel: "stylesheet", href }));
+  }
+}
+
+/** Mounts one widget on this page; `options`: {base, key, open}. */
+export async function mount({ base, key, open = false }) {
+  const host = el("parley-widget", { "data-parley": "widget" });
+  const root = host.attachShadow({ mode: "open" });
+  await styles(root, `${base}/widget/widget.css`);
+  const panelId = "parley-panel";
+  const launcher = el("button", {
+    type: "button", class: "launcher", "aria-expanded": "false", "aria-controls": panelId,
+    "aria-label": "Open chat",
+  }, bubbleIcon());
+  const title = el("h2", { class: "title", id: "parley-title", text: "Chat" });
+  const closeButton = el("button", { type: "button", class: "close", "aria-label": "Close chat", text: "×" });
+  const body = el("div", { class: "body" }, el("p", { class: "status", role: "status", text: "Loading…" }));
+  const panel = el("div", {
+    class: "panel", id: panelId, role: "dialog", "aria-labelledby": "parley-title", hidden: true,
+  }, el("header", {}, title, closeButton), body);
+  root.append(panel, launcher);
+  if (!document.body) {
+    await new Promise((resolve) => document.addEventListener("DOMContentLoaded", resolve, { once: true }));
+  }
+  document.body.append(host);
+
+  let focusInside = () => closeButton.focus();
+  let chat = null;
+
+  function setOpen(opened) {
+    panel.hidden = !opened;
+    launcher.setAttribute("aria-expanded", String(opened));
+    launcher.setAttribute("aria-label", opened ? "Close chat" : "Open chat");
+    host.toggleAttribute("data-open", opened);
+    if (opened) focusInside();
+    else launcher.focus();
+  }
+  launcher.addEventListener("click", () => setOpen(panel.hidden));
+  closeButton.addEventListener("click", () => setOpen(false));
+  panel.addEventListener("keydown", (event) => {
+    if (event.key === "Escape") {
+      event.stopPropagation();
+      setOpen(false);
+    }
+  });
+
+  function showView(view) {
+    body.replaceChildren(view.element);
+    focusInside = view.focus;
+    if (!panel.hidden) view.focus();
+  }
+
+  function showProblem(text) {
+    const message = el("p", { class: "error general", role: "alert", tabindex: -1, text });
+    showView({ element: message, focus: () => message.focus() });
+  }
+
+  function startChat(session, name) {
+    const client = new Client({ url: base, token: session.token });
+    chat = chatView({
+      client,
+      conversationId: session.conversationId,
+      assistantName: name,
+      onEnded() {
+        forgetSession(key);
+        const rating = ratingView({ client, conversationId: session.conversationId, onDone() {} });
+        chat.element.append(rating.element);
+        focusInside = rating.focus;
+        rating.focus();
+      },
+    });
+    showView(chat);
+  }
+
+  async function showForm(face) {
+    const form = preChatForm({
+      fields: face.preChatForm,
+      mode: face.mode,
+      async onSubmit(answers, mode) {
+        const widgetClient = new Client({ url: base, token: key });
+        const visitor = { sessionId: visitorId(), pageUrl: location.href, userAgent: navigator.userAgent, locale: navigator.language };
+        const data = await widgetClient.request(START, {
+          input: { assistantId: face.id, mode, preChat: answers, visitor },
+        });
+        const started = data.startConversation;
+        const session = { token: started.sessionToken, conversationId: started.conversation.id, name: face.name, open: true };
+        saveSession(key, session);
+        startChat(session, face.name);
+      },
+    });
+    showView(form);
+  }
+
+  const saved = loadSession(key);
+  try {
+    if (saved) {
+      // A reload: continue the conversation if its token still works.
+      const face = await new Client({ url: base, token: saved.token }).request(FACE).catch(() => null);
+      if (face) {
+        title.textContent = face.widgetAssistant.name;
+        startChat(saved, face.widgetAssistant.name);
+        setOpen(Boolean(saved.open) || open);
+        return;
+      }
+      forgetSession(key);
+    }
+    const face = (await new Client({ url: base, token: key }).request(FACE)).widgetAssistant;
+    title.textContent = face.name;
+    await showForm(face);
+  } catch (problem) {
+    showProblem(`The chat is not available: ${problem.message}`);
+  }
+  if (open) setOpen(true);
+}

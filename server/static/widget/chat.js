@@ -1,0 +1,127 @@
+// The chat: the conversation's messages in order, each once (by sequence), live through
+// messageAdded from the last cursor seen, so a reconnect resumes without gaps or repeats;
+// sending with a clientMessageId, retried on network failures, so a retry never doubles.
+
+import { GraphQLError } from "../static/lib/graphql.js";
+import { el } from "./dom.js";
+
+const MESSAGES = `subscription($id: ID!, $after: String) {
+  messageAdded(conversationId: $id, after: $after) { cursor node { sequence role content } } }`;
+const SEND = `mutation($input: SendMessageInput!) {
+  sendMessage(input: $input) { message { sequence role content } } }`;
+const END = `mutation($id: ID!) { endConversation(conversationId: $id) { conversation { status } } }`;
+const SEND_TRIES = 5;
+const STATUS_TEXT = { connecting: "Connecting…", open: "Connected", closed: "Reconnecting…" };
+
+const pause = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The chat view of one conversation; `onEnded()` is called once when it has ended. */
+export function chatView({ client, conversationId, assistantName, onEnded }) {
+  const shown = new Map(); // sequence -> element
+  let cursor = null;
+  let ended = false;
+  const log = el("ol", { class: "log", role: "log", "aria-live": "polite", "aria-label": "Messages" });
+  const status = el("p", { class: "status", role: "status" });
+  const problem = el("p", { class: "error", role: "alert", hidden: true });
+  const input = el("input", {
+    type: "text", name: "message", autocomplete: "off", "aria-label": "Your message",
+    placeholder: "Write a message…", maxlength: 4000,
+  });
+  const send = el("button", { type: "submit", class: "primary", text: "Send" });
+  const endButton = el("button", { type: "button", class: "secondary", text: "End chat" });
+  const compose = el("form", { class: "compose", "aria-label": "Send a message" }, input, send);
+  const element = el("section", { class: "chat", "aria-label": `Chat with ${assistantName}` }, status, log, problem, compose, endButton);
+
+  function show({ sequence, role, content }) {
+    if (shown.has(sequence) || (role !== "USER" && role !== "ASSISTANT")) return;
+    const who = role === "USER" ? "You" : assistantName;
+    const item = el(
+      "li",
+      { class: `message ${role.toLowerCase()}`, "data-sequence": sequence },
+      el("span", { class: "who", text: who }),
+      el("span", { class: "text", text: content }),
+    );
+    const later = [...shown.entries()].filter(([seq]) => seq > sequence).sort((a, b) => a[0] - b[0]);
+    log.insertBefore(item, later.length ? later[0][1] : null);
+    shown.set(sequence, item);
+    item.scrollIntoView({ block: "nearest" });
+  }
+
+  function say(text) {
+    problem.textContent = text;
+    problem.hidden = !text;
+  }
+
+  function finish() {
+    if (ended) return;
+    ended = true;
+    stop();
+    offStatus();
+    input.disabled = true;
+    send.disabled = true;
+    endButton.hidden = true;
+    status.textContent = "This chat has ended.";
+    onEnded();
+  }
+
+  const offStatus = client.onStatus((state) => {
+    if (!ended) status.textContent = STATUS_TEXT[state] || state;
+  });
+  const stop = client.subscribe(MESSAGES, () => ({ id: conversationId, after: cursor }), {
+    next(data) {
+      const edge = data.messageAdded;
+      cursor = edge.cursor;
+      show(edge.node);
+    },
+    error(failure) {
+      say(failure.message);
+    },
+    complete: finish,
+  });
+
+  async function sendText(content) {
+    const clientMessageId = crypto.randomUUID();
+    const variables = { input: { conversationId, clientMessageId, content } };
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        const data = await client.request(SEND, variables);
+        return data.sendMessage.message;
+      } catch (failure) {
+        if (failure instanceof GraphQLError || attempt >= SEND_TRIES) throw failure;
+        say("Connection lost: trying again…");
+        await pause(Math.min(4000, 250 * 2 ** attempt));
+      }
+    }
+  }
+
+  compose.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const content = input.value.trim();
+    if (!content || ended) return;
+    send.disabled = true;
+    try {
+      show(await sendText(content));
+      input.value = "";
+      say("");
+    } catch (failure) {
+      if (failure instanceof GraphQLError && failure.codes.includes("CONFLICT")) finish();
+      else say(`Not sent: ${failure.message}`);
+    } finally {
+      send.disabled = ended;
+      if (!ended) input.focus();
+    }
+  });
+
+  endButton.addEventListener("click", async () => {
+    endButton.disabled = true;
+    try {
+      await client.request(END, { id: conversationId });
+      finish();
+    } catch (failure) {
+      say(`Could not end the chat: ${failure.message}`);
+      endButton.disabled = false;
+    }
+  });
+
+  return { element, focus: () => input.focus(), close: () => { stop(); offStatus(); } };
+}

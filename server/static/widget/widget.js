@@ -1,0 +1,17 @@
+// Parley's embeddable widget: <script src="https://parley.example/widget.js" data-key="pk_…" async>.
+// This loader is a classic script, so it can read its own <script> tag; it imports the widget's
+// modules from the origin it was loaded from (they are served with CORS) and mounts one widget.
+(function () {
+  "use strict";
+  const script = document.currentScript;
+  if (!script || !script.src) return;
+  const base = new URL(script.src).origin;
+  const options = {
+    base,
+    key: script.dataset.key || "",
+    open: script.dataset.open === "true",
+  };
+  import(`${base}/widget/app.js`)
+    .then((module) => module.mount(options))
+    .catch((error) => console.error("Parley widget failed to load:", error));
+})();
