@@ -1,0 +1,254 @@
+// A conversation's page: its messages with times, variables with their source, usage and cost per
+// reply and in total, rating and labels. While it is active, new messages come from
+// `messageAdded` (resumed from the last message's cursor) and the rest of the header from
+// `conversationEvents` narrowed to its own start time.
+
+import { h, fill } from "./dom.js";
+import { problemText, watch } from "./api.js";
+import { CONVERSATION, CONVERSATION_EVENTS, MESSAGE_ADDED, MORE_MESSAGES } from "./queries.js";
+import { badgeFor, labelChip } from "./badges.js";
+import { SOURCE_NAMES, STATUS_NAMES, TYPE_NAMES, clock, count, duration, when } from "./format.js";
+import { costText } from "./money.js";
+
+const ROLE_NAMES = { USER: "Visitor", ASSISTANT: "Assistant", SYSTEM: "System", TOOL: "Tool" };
+
+export function mount(main, { client, params }) {
+  const id = params.get("id") || "";
+  const stops = [];
+  let gone = false;
+  const title = h("h1", { id: "conversation-title" }, "Conversation");
+  const problem = h("p", { class: "problem", role: "alert", id: "problem", hidden: true });
+  const header = h("div", { class: "header", id: "header" });
+  const summary = h("div", { class: "summary", id: "summary" });
+  const messages = h("ol", { class: "messages", id: "messages", "aria-label": "Messages" });
+  const section = h(
+    "section",
+    { "aria-labelledby": "conversation-title", class: "conversation" },
+    h("p", { class: "back" }, h("a", { href: "/dashboard" }, "← Conversations")),
+    title,
+    problem,
+    header,
+    h("div", { class: "columns" }, h("div", { class: "transcript" }, h("h2", {}, "Messages"), messages), summary),
+  );
+  main.append(section);
+
+  const seen = new Set();
+  let lastMessage = null;
+  let lastEvent = null;
+  const showProblem = (error) => {
+    if (gone) return;
+    problem.hidden = false;
+    problem.textContent = problemText(error);
+  };
+
+  function addMessages(edges) {
+    for (const { cursor, node } of edges) {
+      lastMessage = cursor;
+      if (seen.has(node.sequence)) continue;
+      seen.add(node.sequence);
+      messages.append(messageItem(node));
+    }
+  }
+
+  function showConversation(node) {
+    title.textContent = `Conversation with ${node.assistant.name}`;
+    fill(header, headerFacts(node));
+    fill(summary, summaryOf(node));
+    section.dataset.status = node.status;
+  }
+
+  async function load() {
+    try {
+      let data = await client.request(CONVERSATION, { id, after: null });
+      if (gone) return;
+      const node = data.conversation;
+      showConversation(node);
+      let page = node.messages;
+      addMessages(page.edges);
+      while (page.pageInfo.hasNextPage) {
+        data = await client.request(MORE_MESSAGES, { id, after: page.pageInfo.endCursor });
+        if (gone) return;
+        page = data.conversation.messages;
+        addMessages(page.edges);
+      }
+      section.dataset.ready = "true";
+      if (node.status === "ACTIVE") follow(node);
+    } catch (error) {
+      showProblem(error);
+    }
+  }
+
+  function follow(node) {
+    stops.push(
+      watch(client, MESSAGE_ADDED, () => ({ id, after: lastMessage }), "messageAdded", {
+        next: (edge) => addMessages([edge]),
+        error: showProblem,
+      }),
+    );
+    // ConversationFilter has no ID: its own start time (to the millisecond), type and assistant
+    // narrow the events to this conversation (and any started in the same millisecond).
+    const start = Date.parse(node.startedAt);
+    const filter = {
+      types: [node.type],
+      assistantIds: [node.assistant.id],
+      startedAfter: new Date(start).toISOString(),
+      startedBefore: new Date(start + 1).toISOString(),
+    };
+    stops.push(
+      watch(client, CONVERSATION_EVENTS, () => ({ filter, after: lastEvent }), "conversationEvents", {
+        next(event) {
+          lastEvent = event.cursor;
+          if (event.conversationId === id) showConversation(event.conversation);
+        },
+        error: showProblem,
+      }),
+    );
+  }
+
+  load();
+  return () => {
+    gone = true;
+    for (const stop of stops.splice(0)) stop();
+  };
+}
+
+function headerFacts(node) {
+  const fact = (name, ...value) => [h("dt", {}, name), h("dd", {}, ...value)];
+  const visitor = node.visitor || {};
+  return h(
+    "dl",
+    { class: "facts" },
+    fact("Type", badgeFor("type", node.type, TYPE_NAMES[node.type])),
+    fact("Status", h("span", { id: "status" }, badgeFor("status", node.status, STATUS_NAMES[node.status]))),
+    fact("Assistant", node.assistant.name),
+    fact("Started", h("time", { datetime: node.startedAt }, when(node.startedAt))),
+    fact("Last activity", h("time", { datetime: node.lastActivityAt }, when(node.lastActivityAt))),
+    node.endedAt ? fact("Ended", h("time", { datetime: node.endedAt }, when(node.endedAt))) : null,
+    fact("Duration", duration(node.durationSeconds)),
+    fact("Messages", h("span", { id: "message-count" }, count(node.messageCount))),
+    visitor.pageUrl ? fact("Page", visitor.pageUrl) : null,
+    visitor.locale ? fact("Locale", visitor.locale) : null,
+    node.externalId ? fact("Imported as", node.externalId) : null,
+  );
+}
+
+function summaryOf(node) {
+  const usage = node.usage;
+  return [
+    h(
+      "section",
+      { "aria-labelledby": "usage-title", class: "card" },
+      h("h2", { id: "usage-title" }, "Usage"),
+      h(
+        "dl",
+        { class: "facts" },
+        h("dt", {}, "Cost"),
+        h("dd", { id: "total-cost", class: "cost" }, costText(usage)),
+        h("dt", {}, "Tokens"),
+        h("dd", { id: "total-tokens" }, `${count(usage.totalTokens)} (${count(usage.inputTokens)} in, ${count(usage.cachedInputTokens)} cached, ${count(usage.outputTokens)} out)`),
+      ),
+      node.usageByModel.length
+        ? h(
+            "table",
+            { class: "small", id: "by-model" },
+            h("caption", {}, "By model"),
+            h("thead", {}, h("tr", {}, ["Model", "Replies", "Tokens", "Cost"].map((name) => h("th", { scope: "col" }, name)))),
+            h(
+              "tbody",
+              {},
+              node.usageByModel.map((each) =>
+                h(
+                  "tr",
+                  {},
+                  h("td", {}, `${each.provider} ${each.model}`),
+                  h("td", {}, count(each.replies)),
+                  h("td", {}, count(each.usage.totalTokens)),
+                  h("td", { class: "cost" }, costText(each.usage)),
+                ),
+              ),
+            ),
+          )
+        : null,
+    ),
+    h(
+      "section",
+      { "aria-labelledby": "variables-title", class: "card" },
+      h("h2", { id: "variables-title" }, "Variables"),
+      node.variables.length
+        ? h(
+            "table",
+            { class: "small", id: "variables" },
+            h("thead", {}, h("tr", {}, ["Name", "Value", "Source"].map((name) => h("th", { scope: "col" }, name)))),
+            h(
+              "tbody",
+              {},
+              node.variables.map((variable) =>
+                h(
+                  "tr",
+                  { "data-name": variable.name },
+                  h("th", { scope: "row" }, variable.name),
+                  h("td", { class: "value" }, typeof variable.value === "string" ? variable.value : JSON.stringify(variable.value)),
+                  h(
+                    "td",
+                    {},
+                    h("span", { class: `source source-${variable.source.toLowerCase()}` }, SOURCE_NAMES[variable.source]),
+                    variable.messageSequence ? ` after message ${variable.messageSequence}` : null,
+                  ),
+                ),
+              ),
+            ),
+          )
+        : h("p", { class: "empty" }, "None collected."),
+    ),
+    h(
+      "section",
+      { "aria-labelledby": "feedback-title", class: "card" },
+      h("h2", { id: "feedback-title" }, "Rating and labels"),
+      h(
+        "p",
+        { id: "rating" },
+        node.rating
+          ? [`${node.rating.score} / 5`, node.rating.comment ? ` — “${node.rating.comment}”` : null]
+          : "Not rated by the visitor.",
+      ),
+      h(
+        "p",
+        { id: "labels" },
+        node.labels.length
+          ? node.labels.map((label) =>
+              labelChip(label),
+            )
+          : "No labels.",
+      ),
+    ),
+  ];
+}
+
+function messageItem(node) {
+  const usage = node.usage;
+  return h(
+    "li",
+    { class: `message role-${node.role.toLowerCase()}`, "data-sequence": node.sequence },
+    h(
+      "div",
+      { class: "meta" },
+      h("span", { class: "role" }, ROLE_NAMES[node.role] || node.role),
+      " ",
+      h("time", { datetime: node.createdAt, title: when(node.createdAt) }, clock(node.createdAt)),
+    ),
+    h("p", { class: "content" }, node.content),
+    usage
+      ? h(
+          "p",
+          { class: "reply-usage" },
+          [node.provider, node.model].filter(Boolean).join(" "),
+          ` · ${count(usage.inputTokens)} in · ${count(usage.outputTokens)} out · `,
+          h("span", { class: "cost" }, costText(usage)),
+          node.pricing && node.pricing.source === "GIVEN" ? " (given)" : null,
+        )
+      : null,
+    node.feedback
+      ? h("p", { class: "feedback" }, node.feedback.rating === "UP" ? "👍 Helpful" : "👎 Not helpful", node.feedback.reason ? `: ${node.feedback.reason}` : null)
+      : null,
+  );
+}

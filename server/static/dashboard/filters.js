@@ -1,0 +1,78 @@
+// The list's filter lives in the URL (so a reload, a bookmark or a shared link shows the same
+// list) and becomes one ConversationFilter, the API's single filter for the list, its counts, its
+// live events and its export.
+
+import { localMidnight, validDay } from "./days.js";
+
+export const TYPES = ["TEST", "WEB_WIDGET"];
+export const STATUSES = ["ACTIVE", "ENDED"];
+export const RATINGS = {
+  "": { text: "Any", filter: {} },
+  rated: { text: "Rated", filter: { rated: true } },
+  unrated: { text: "Not rated", filter: { rated: false } },
+  "5": { text: "5 only", filter: { minRating: 5, maxRating: 5 } },
+  "4up": { text: "4 and up", filter: { minRating: 4 } },
+  "3up": { text: "3 and up", filter: { minRating: 3 } },
+  "2down": { text: "2 and below", filter: { maxRating: 2 } },
+  "1": { text: "1 only", filter: { minRating: 1, maxRating: 1 } },
+};
+
+/** The URL parameters that are the filter (others, like `page`, are the router's). */
+const KEYS = ["type", "status", "assistant", "from", "to", "q", "var", "val", "label", "rating"];
+
+/** The filter as its URL says: {types, statuses, assistant, from, to, q, variable, value, labels, rating}. */
+export function readState(params) {
+  return {
+    types: params.getAll("type").filter((type) => TYPES.includes(type)),
+    statuses: params.getAll("status").filter((status) => STATUSES.includes(status)),
+    assistant: params.get("assistant") || "",
+    from: validDay(params.get("from")),
+    to: validDay(params.get("to")),
+    q: params.get("q") || "",
+    variable: params.get("var") || "",
+    value: params.get("val") || "",
+    labels: params.getAll("label"),
+    rating: params.get("rating") in RATINGS ? params.get("rating") : "",
+  };
+}
+
+/** `params` with the filter's keys replaced by `state`'s. */
+export function writeState(params, state) {
+  const next = new URLSearchParams(params);
+  for (const key of KEYS) next.delete(key);
+  for (const type of state.types) next.append("type", type);
+  for (const status of state.statuses) next.append("status", status);
+  const single = {
+    assistant: state.assistant,
+    from: state.from,
+    to: state.to,
+    q: state.q.trim(),
+    var: state.variable,
+    val: state.variable ? state.value : "",
+    rating: state.rating,
+  };
+  for (const [key, value] of Object.entries(single)) if (value) next.set(key, value);
+  for (const label of state.labels) next.append("label", label);
+  return next;
+}
+
+/** The ConversationFilter for `state`, or null for "everything". */
+export function toFilter(state) {
+  const filter = {};
+  if (state.types.length) filter.types = state.types;
+  if (state.statuses.length) filter.statuses = state.statuses;
+  if (state.assistant) filter.assistantIds = [state.assistant];
+  if (state.from) filter.startedAfter = localMidnight(state.from, 0);
+  if (state.to) filter.startedBefore = localMidnight(state.to, 1); // the whole "to" day
+  if (state.q.trim()) filter.search = state.q.trim();
+  if (state.variable) {
+    // A value typed in a text box is matched as that exact text; no value means "has it".
+    filter.variables = [
+      state.value === "" ? { name: state.variable, exists: true } : { name: state.variable, equals: state.value },
+    ];
+  }
+  if (state.labels.length) filter.labels = { anyOf: state.labels };
+  Object.assign(filter, RATINGS[state.rating].filter);
+  return Object.keys(filter).length ? filter : null;
+}
+

@@ -1,0 +1,116 @@
+// Every GraphQL document the dashboard sends, in one place. Rows of the list, of its live events
+// and of a conversation's header share their fragments, so a live update carries exactly what
+// the first page did.
+
+const ROW = `fragment Row on Conversation {
+  id type status startedAt lastActivityAt messageCount
+  assistant { id name }
+  usage { totalTokens cost costKnown }
+  labels { id name colour }
+  rating { score }
+}`;
+
+export const SIGN_IN = `query SignIn { assistants { id name } }`;
+
+export const OPTIONS = `query Options {
+  assistants { id name }
+  labels { id name colour }
+  variableNames
+}`;
+
+export const LIST = `query List($filter: ConversationFilter, $after: String, $first: Int!) {
+  conversations(filter: $filter, after: $after, first: $first) {
+    totalCount
+    pageInfo { hasNextPage endCursor }
+    edges { cursor node { ...Row } }
+  }
+}
+${ROW}`;
+
+export const BADGE = `subscription Badge { conversationCount }`;
+
+export const FACETS = `subscription Facets($filter: ConversationFilter) {
+  conversationCounts(filter: $filter) {
+    total
+    byType { type count }
+    byStatus { status count }
+    byAssistant { assistant { id name } count }
+  }
+}`;
+
+export const EVENTS = `subscription Events($filter: ConversationFilter, $after: String) {
+  conversationEvents(filter: $filter, after: $after) {
+    cursor kind conversationId conversation { ...Row }
+  }
+}
+${ROW}`;
+
+export const ERASED = `subscription Erased($after: String) {
+  conversationErased(after: $after) { cursor conversationId }
+}`;
+
+const HEADER = `fragment Header on Conversation {
+  id type mode status startedAt lastActivityAt endedAt durationSeconds messageCount externalId
+  assistant { id name }
+  visitor { sessionId pageUrl userAgent locale }
+  usage { inputTokens outputTokens cachedInputTokens totalTokens cost costKnown }
+  usageByModel { provider model replies usage { inputTokens outputTokens totalTokens cost costKnown } }
+  variables { name value type source collectedAt messageSequence }
+  rating { score comment ratedAt }
+  labels { id name colour }
+}`;
+
+const MESSAGE = `fragment Line on Message {
+  id sequence role content createdAt provider model
+  usage { inputTokens outputTokens cachedInputTokens totalTokens cost costKnown }
+  pricing { source }
+  feedback { rating reason }
+}`;
+
+export const CONVERSATION = `query Conversation($id: ID!, $after: String) {
+  conversation(id: $id) {
+    ...Header
+    messages(first: 100, after: $after) {
+      pageInfo { hasNextPage endCursor }
+      edges { cursor node { ...Line } }
+    }
+  }
+}
+${HEADER}
+${MESSAGE}`;
+
+export const MORE_MESSAGES = `query Messages($id: ID!, $after: String) {
+  conversation(id: $id) {
+    messages(first: 100, after: $after) {
+      pageInfo { hasNextPage endCursor }
+      edges { cursor node { ...Line } }
+    }
+  }
+}
+${MESSAGE}`;
+
+export const MESSAGE_ADDED = `subscription Said($id: ID!, $after: String) {
+  messageAdded(conversationId: $id, after: $after) { cursor node { ...Line } }
+}
+${MESSAGE}`;
+
+export const CONVERSATION_EVENTS = `subscription Changed($filter: ConversationFilter, $after: String) {
+  conversationEvents(filter: $filter, after: $after) {
+    cursor kind conversationId conversation { ...Header }
+  }
+}
+${HEADER}`;
+
+const BUCKET = `conversations messages replies inputTokens outputTokens cost costKnown averageCost`;
+
+export const USAGE = `query Usage($filter: ConversationFilter, $groupBy: UsageGrouping!, $timeZone: String!) {
+  overTime: usageSummary(groupBy: $groupBy, filter: $filter, timeZone: $timeZone) {
+    groupBy timeZone buckets { start end ${BUCKET} }
+  }
+  byAssistant: usageSummary(groupBy: ASSISTANT, filter: $filter, timeZone: $timeZone) {
+    buckets { assistantId assistant { name } ${BUCKET} }
+  }
+  byModel: usageSummary(groupBy: MODEL, filter: $filter, timeZone: $timeZone) {
+    buckets { provider model ${BUCKET} }
+  }
+}`;
