@@ -1,10 +1,11 @@
 """The embeddable widget (`/widget.js`) in real headless Chromium, on a customer's page of another
 origin, used as a visitor would with the keyboard only: the pre-chat form filled wrong (the
 server's errors shown at the field) then right, a chat whose replies the engine records through
-the API and which appear live, the network to Parley cut and restored (nothing lost or doubled),
-a reload that continues the session, the end and the rating, and a phone-sized screen. The
-conversation is then read back through the API. widget_drive.js drives the browser; the
-screenshots go to docs/screenshots/widget.png and widget-phone.png.
+the API and which appear live, the socket dropped (the widget's `parley.drop()` hook) and the
+network to Parley cut and restored (nothing lost or doubled), a reload that continues the
+session, the end and the rating, and a phone-sized screen. The conversation is then read back
+through the API. widget_drive.js drives the browser; the screenshots go to
+docs/screenshots/widget.png and widget-phone.png.
 """
 
 import asyncio
@@ -203,21 +204,24 @@ async def test_a_visitor_chats_through_the_embedded_widget(
     first_two = [[you, "Hello, where is my order?"], [bot_name, "It left our warehouse today."]]
     assert seen["chatted"]["messages"] == first_two
     assert seen["chatted"]["status"] == "Connected"
+    # The socket dropped while a reply was recorded: it arrives once, after the reconnection.
+    first_three = [*first_two, [bot_name, "Still here after a blip."]]
+    assert seen["dropped"]["messages"] == first_three
     assert seen["cut"] == "Reconnecting…"
     # Each message once, in order (text stays text: the reply's markup is shown, not applied):
     # the reply written while the socket was down, then the visitor's message that was retried
     # until the network came back.
-    all_four = [
-        *first_two,
+    all_five = [
+        *first_three,
         [bot_name, "Yes: it arrives on <b>Friday</b>."],
         [you, "Are you still there?"],
     ]
-    assert seen["restored"]["messages"] == all_four
+    assert seen["restored"]["messages"] == all_five
     assert seen["restored"]["errors"] == []
-    assert seen["reloaded"]["messages"] == all_four
+    assert seen["reloaded"]["messages"] == all_five
     # Its answer lost on the way back, a message is sent again with its clientMessageId: once.
     assert seen["retried"]["messages"] == [
-        *all_four,
+        *all_five,
         [bot_name, "Anything else?"],
         [you, "No, thanks!"],
     ]
@@ -263,8 +267,9 @@ async def test_a_visitor_chats_through_the_embedded_widget(
     ] == [
         (1, "USER", "Hello, where is my order?"),
         (2, "ASSISTANT", "It left our warehouse today."),
-        (3, "ASSISTANT", "Yes: it arrives on <b>Friday</b>."),
-        (4, "USER", "Are you still there?"),
-        (5, "ASSISTANT", "Anything else?"),
-        (6, "USER", "No, thanks!"),
+        (3, "ASSISTANT", "Still here after a blip."),
+        (4, "ASSISTANT", "Yes: it arrives on <b>Friday</b>."),
+        (5, "USER", "Are you still there?"),
+        (6, "ASSISTANT", "Anything else?"),
+        (7, "USER", "No, thanks!"),
     ]

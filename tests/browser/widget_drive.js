@@ -111,6 +111,14 @@ async function desktop(browser, job, out) {
   out.chatted = await seen(page);
   await page.screenshot({ path: `${job.screenshots}/widget.png` });
 
+  // The socket drops (the widget's test hook) while the engine records a reply: it arrives once.
+  await page.evaluate(() => document.querySelector("parley-widget").parley.drop());
+  await control(job.control, "reply", "Still here after a blip.");
+  await messageShown(page, "Still here after a blip.");
+  await page.locator("parley-widget .status", { hasText: "Connected" }).waitFor();
+  await page.waitForTimeout(300);
+  out.dropped = await seen(page);
+
   // The network goes away: the socket drops, a message waits, a reply is recorded meanwhile.
   await control(job.control, "cut");
   await page.locator("parley-widget .status", { hasText: "Reconnecting" }).waitFor();

@@ -84,6 +84,8 @@ export async function mount({ base, key, open = false }) {
 
   function startChat(session, name) {
     const client = new Client({ url: base, token: session.token });
+    // The one test hook: drop the socket as a network failure would (tests/browser/test_widget.py).
+    host.parley = { drop: () => client.drop() };
     chat = chatView({
       client,
       conversationId: session.conversationId,

@@ -79,12 +79,18 @@ export function chatView({ client, conversationId, assistantName, onEnded }) {
     complete: finish,
   });
 
+  // A message that failed to send keeps its clientMessageId, so sending the same text again
+  // cannot double it even if the first try did reach the server.
+  let unsent = null;
+
   async function sendText(content) {
-    const clientMessageId = crypto.randomUUID();
+    if (!unsent || unsent.content !== content) unsent = { content, clientMessageId: crypto.randomUUID() };
+    const { clientMessageId } = unsent;
     const variables = { input: { conversationId, clientMessageId, content } };
     for (let attempt = 1; ; attempt += 1) {
       try {
         const data = await client.request(SEND, variables);
+        unsent = null;
         return data.sendMessage.message;
       } catch (failure) {
         if (failure instanceof GraphQLError || attempt >= SEND_TRIES) throw failure;

@@ -3,7 +3,9 @@
 // modules from the origin it was loaded from (they are served with CORS) and mounts one widget.
 (function () {
   "use strict";
-  const script = document.currentScript;
+  // currentScript is null where a page's own loader injected us late; the tag is then found by its src.
+  const script = document.currentScript
+    || [...document.querySelectorAll("script[src]")].find((tag) => new URL(tag.src, location.href).pathname.endsWith("/widget.js"));
   if (!script || !script.src) return;
   const base = new URL(script.src).origin;
   const options = {
