@@ -90,26 +90,32 @@ async def page_origins(count: int) -> AsyncIterator[list[str]]:
             bound.close()
 
 
-async def drive(node: str, visits: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """What each visit's page function returned (or the error it raised), in order."""
-    job = {"playwright": str(PLAYWRIGHT), "chromium": str(CHROMIUM), "visits": visits}
+async def run_driver(
+    node: str, script: str, job: dict[str, Any], seconds: float = RUN_SECONDS
+) -> Any:
+    """What a Node driver in this folder printed as JSON for `job` (with where playwright-core
+    and Chromium are), within `seconds`."""
+    job = {"playwright": str(PLAYWRIGHT), "chromium": str(CHROMIUM), **job}
     process = await asyncio.create_subprocess_exec(
         node,
-        str(HERE / "drive.js"),
+        str(HERE / script),
         stdin=asyncio.subprocess.PIPE,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
     try:
-        out, err = await asyncio.wait_for(
-            process.communicate(json.dumps(job).encode()), RUN_SECONDS
-        )
+        out, err = await asyncio.wait_for(process.communicate(json.dumps(job).encode()), seconds)
     except TimeoutError:
         process.kill()
         await process.wait()
-        raise AssertionError(f"the browser run took over {RUN_SECONDS} s") from None
+        raise AssertionError(f"the browser run took over {seconds} s") from None
     assert process.returncode == 0, err.decode()
-    results: list[dict[str, Any]] = json.loads(out)
+    return json.loads(out)
+
+
+async def drive(node: str, visits: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """What each visit's page function returned (or the error it raised), in order."""
+    results: list[dict[str, Any]] = await run_driver(node, "drive.js", {"visits": visits})
     return results
 
 

@@ -30,7 +30,7 @@ from server.seed import PRE_CHAT_FORM as DEMO_FORM
 from tests import factories
 from tests.api import Api
 from tests.browser.proxy import CuttableProxy, cuttable_proxy
-from tests.browser.test_cross_origin import CHROMIUM, HERE, PLAYWRIGHT, node_or_skip
+from tests.browser.test_cross_origin import HERE, node_or_skip, run_driver
 
 SCREENSHOTS = HERE.parent.parent / "docs" / "screenshots"
 RUN_SECONDS = 60.0
@@ -118,24 +118,7 @@ async def customer_site(
 
 async def drive(node: str, job: dict[str, Any]) -> dict[str, Any]:
     """What the visitor saw, step by step (widget_drive.js)."""
-    job = {"playwright": str(PLAYWRIGHT), "chromium": str(CHROMIUM), **job}
-    process = await asyncio.create_subprocess_exec(
-        node,
-        str(HERE / "widget_drive.js"),
-        stdin=asyncio.subprocess.PIPE,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    try:
-        out, err = await asyncio.wait_for(
-            process.communicate(json.dumps(job).encode()), RUN_SECONDS
-        )
-    except TimeoutError:
-        process.kill()
-        await process.wait()
-        raise AssertionError(f"the browser run took over {RUN_SECONDS} s") from None
-    assert process.returncode == 0, err.decode()
-    seen: dict[str, Any] = json.loads(out)
+    seen: dict[str, Any] = await run_driver(node, "widget_drive.js", job, RUN_SECONDS)
     return seen
 
 
