@@ -337,7 +337,7 @@ async def queue(
             conversation,
             event["message_id"],
             WEBHOOK_EVENT_OF_KIND[event["kind"]],
-            _aware(event["created_at"]),
+            aware(event["created_at"]),
             DeliveryState.PENDING,
             head,
             now,
@@ -376,8 +376,9 @@ async def find_heads(endpoint_id: int, conversations: list[int], connection: Any
     await fetch(sql, params, using=connection)
 
 
-def _aware(moment: Any) -> datetime:
-    """SQLite hands back text, PostgreSQL an aware datetime."""
+def aware(moment: Any) -> datetime:
+    """A time read by raw SQL or the ORM as an aware datetime: SQLite hands back text (or a
+    naive time), PostgreSQL an aware datetime."""
     if isinstance(moment, str):
         moment = datetime.fromisoformat(moment)
     assert isinstance(moment, datetime)

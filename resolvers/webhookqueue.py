@@ -31,7 +31,7 @@ from models.enums import (
 from resolvers.event import change
 from resolvers.ids import encode_id
 from resolvers.sql import Params, dialect, fetch
-from resolvers.webhook import WebhookSettings, matching, queue
+from resolvers.webhook import WebhookSettings, aware, matching, queue
 
 DERIVE_ENDPOINTS = 20
 """Endpoints one derive pass takes."""
@@ -40,6 +40,11 @@ DERIVE_EVENTS = 500
 LEASE_MARGIN_SECONDS = 5.0
 """A lease covers building the body and the request (each bounded by the timeout) and this
 margin for recording the outcome; a worker that has not settled by then is taken for dead."""
+
+
+def webhook_id(delivery_id: int) -> str:
+    """The `webhook-id` of a delivery: the same for every attempt and every replay of it."""
+    return "msg_" + encode_id("WebhookDelivery", delivery_id)
 
 
 @dataclass(frozen=True)
@@ -63,8 +68,7 @@ class Claimed:
 
     @property
     def webhook_id(self) -> str:
-        """The `webhook-id`: the same for every attempt and every replay of this delivery."""
-        return "msg_" + encode_id("WebhookDelivery", self.id)
+        return webhook_id(self.id)
 
 
 @dataclass(frozen=True)
@@ -84,13 +88,6 @@ class Outcome:
         """Timeouts, connection failures, 5xx, 408 and 429 are tried again; another 4xx (or a
         redirect not followed) is the receiver's final word on this delivery."""
         return self.status is None or self.status >= 500 or self.status in (408, 429)
-
-
-def _aware(moment: Any) -> datetime:
-    if isinstance(moment, str):
-        moment = datetime.fromisoformat(moment)
-    assert isinstance(moment, datetime)
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 async def derive() -> int:
@@ -202,7 +199,7 @@ async def claim(settings: WebhookSettings, limit: int) -> list[Claimed]:
 
 def _secrets(endpoint: WebhookEndpoint, now: datetime) -> tuple[str, ...]:
     until = endpoint.previous_secret_until
-    if endpoint.previous_secret and until is not None and _aware(until) > now:
+    if endpoint.previous_secret and until is not None and aware(until) > now:
         return endpoint.secret, endpoint.previous_secret
     return (endpoint.secret,)
 
@@ -257,7 +254,7 @@ async def settle(settings: WebhookSettings, delivery: Claimed, outcome: Outcome)
         if outcome.delivered:
             row.state, row.delivered_at, row.first_failed_at = DeliveryState.DELIVERED, now, None
         else:
-            first = _aware(row.first_failed_at) if row.first_failed_at else now
+            first = aware(row.first_failed_at) if row.first_failed_at else now
             row.first_failed_at = first
             if not outcome.retryable or now - first >= window:
                 row.state = DeliveryState.FAILED
@@ -302,7 +299,7 @@ async def _endpoint_health(
             endpoint.failing_since = None
             await endpoint.save(using_db=connection, update_fields=["failing_since"])
         return False
-    since = _aware(endpoint.failing_since) if endpoint.failing_since else now
+    since = aware(endpoint.failing_since) if endpoint.failing_since else now
     if endpoint.failing_since is None:
         endpoint.failing_since = now
         await endpoint.save(using_db=connection, update_fields=["failing_since"])

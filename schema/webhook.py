@@ -17,6 +17,7 @@ from resolvers import webhook as webhooks
 from resolvers.event import event_cursor, parse_event_cursor
 from resolvers.filters import VariableCondition, filter_from_json
 from resolvers.ids import decode_id, encode_cursor, encode_id, parse_sequence_cursor
+from resolvers.webhookqueue import webhook_id
 from schema.arguments import IdArgument
 from schema.common import PageInfo
 from schema.context import Info
@@ -123,7 +124,7 @@ class WebhookDelivery:
         notice = row.event_seq is None
         return cls(
             id=strawberry.ID(encode_id("WebhookDelivery", row.id)),
-            webhook_id="msg_" + encode_id("WebhookDelivery", row.id),
+            webhook_id=webhook_id(row.id),
             event=row.kind,
             cursor=None if notice else event_cursor(row.event_seq or 0),
             conversation_id=(

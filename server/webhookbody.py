@@ -7,7 +7,7 @@ endpoint's workspace as reader), so a receiver reads exactly what a client of th
 erased conversation's record is null.
 """
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import orjson
@@ -20,8 +20,9 @@ from resolvers.bounds import Bounds
 from resolvers.event import event_cursor
 from resolvers.ids import encode_id
 from resolvers.loaders import Loaders
-from resolvers.webhook import WebhookSettings
+from resolvers.webhook import WebhookSettings, aware
 from resolvers.webhookqueue import Claimed
+from schema.scalars import serialize_datetime
 from subscriptions.live import Live
 
 RECORD_QUERY = """query WebhookRecord($id: ID!, $message: ID!, $withMessage: Boolean!) {
@@ -125,14 +126,12 @@ async def body_of(
             if with_message:
                 data["message"] = found.get("node")
     return orjson.dumps(
-        {"type": delivery.kind.type_name, "timestamp": _utc(delivery.event_at), "data": data}
+        {
+            "type": delivery.kind.type_name,
+            "timestamp": serialize_datetime(aware(delivery.event_at)),
+            "data": data,
+        }
     )
-
-
-def _utc(moment: datetime) -> str:
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def signature_headers(delivery: Claimed, body: bytes, now: datetime) -> dict[str, str]:
