@@ -21,7 +21,7 @@ from resolvers.ratelimit import RateLimits
 from resolvers.sweeper import sweep_forever
 from schema.introspection import Introspection
 from schema.schema import build_schema
-from server import operations, pages
+from server import graphiql, operations, pages
 from server.body import BodyLimit
 from server.context import RequestConnection
 from server.cors import CORS
@@ -101,6 +101,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Route(EXPORT_PATH, Export(schema, settings)),
             *operations.routes(),
             *pages.routes(),
+            *(graphiql.routes() if ide else []),
         ],
         middleware=[
             Middleware(RequestLog),  # a request id for everything below, and the access line

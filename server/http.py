@@ -31,6 +31,7 @@ from resolvers.errors import Unavailable
 from schema.cache import DocumentCache
 from schema.errors import classify
 from schema.schema import ParleySchema
+from server import graphiql
 from server.context import Context, build_context
 from server.cors import check_request_origin
 from server.persisted import NOT_CACHED, PersistedQueryNotFound, requested_digest, resolve
@@ -103,38 +104,12 @@ def is_request_error(result: ExecutionResult) -> bool:
     return result.data is None and bool(errors) and all(error.path is None for error in errors)
 
 
-GRAPHIQL_WELCOME = """# Parley's GraphQL API.
-#
-# Every request needs a key: put a secret key (`parley create-workspace NAME` prints one)
-# into the Headers tab below as
-#   {"Authorization": "Bearer sk_..."}
-# Introspection (the docs and typeahead) answers secret keys only.
-
-query Conversations {
-  conversations(first: 5) { totalCount edges { node { id type status startedAt } } }
-}
-"""
-GRAPHIQL_HEADERS = '{\n  "Authorization": "Bearer sk_..."\n}'
-
-
-def graphiql_page(html: str) -> str:
-    """strawberry's GraphiQL page, opening with a note on how to pass the key and a headers tab
-    ready for it (the page itself is served without a key; its requests send one)."""
-    welcome = html.index("const EXAMPLE_QUERY = `")
-    end = html.index("`;", welcome)
-    html = html[:welcome] + f"const EXAMPLE_QUERY = `{GRAPHIQL_WELCOME}" + html[end:]
-    headers = "React.useState(parameters.headers)"
-    if headers not in html:
-        raise RuntimeError("strawberry's GraphiQL page changed: update graphiql_page()")
-    return html.replace(headers, f"React.useState(parameters.headers || {GRAPHIQL_HEADERS!r})")
-
-
 class GraphQLView(GraphQL[Context, None]):
     graphql_transport_ws_handler_class = TransportHandler
 
-    @property
-    def graphql_ide_html(self) -> str:
-        return graphiql_page(super().graphql_ide_html)
+    async def render_graphql_ide(self, request: Request) -> Response:
+        """Parley's own GraphiQL page (server/graphiql.py), not strawberry's CDN one."""
+        return graphiql.page_response()
 
     ping_interval: float = 20.0
     """Seconds of silence after which the server pings a websocket."""
