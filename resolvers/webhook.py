@@ -82,6 +82,14 @@ def forbidden_address(address: str) -> bool:
     return not ip.is_global or ip.is_multicast
 
 
+ALLOW_PRIVATE = "PARLEY_WEBHOOK_ALLOW_PRIVATE"
+"""The server setting that lets webhooks reach loopback and private addresses, named in refusals."""
+PRIVATE_REFUSED = (
+    f"Webhooks cannot be sent to loopback or private addresses unless the server runs with "
+    f"{ALLOW_PRIVATE}=true (for a receiver on this machine or a private network)."
+)
+
+
 def check_url(url: str, settings: WebhookSettings) -> str:
     """http(s), a host, no credentials; an IP literal or `localhost` only where private
     addresses are allowed (names are checked again after every DNS lookup, when sending)."""
@@ -100,13 +108,13 @@ def check_url(url: str, settings: WebhookSettings) -> str:
     if not settings.allow_private:
         host = host.rstrip(".")
         if host == "localhost" or host.endswith(".localhost"):
-            raise BadUserInput("Webhooks cannot be sent to this host.")
+            raise BadUserInput(PRIVATE_REFUSED)
         try:
             literal = forbidden_address(host)
         except ValueError:
             literal = False
         if literal:
-            raise BadUserInput("Webhooks cannot be sent to private or loopback addresses.")
+            raise BadUserInput(PRIVATE_REFUSED)
     return url
 
 

@@ -21,7 +21,7 @@ from urllib.parse import urljoin
 import httpcore
 
 from resolvers.errors import BadUserInput
-from resolvers.webhook import WebhookSettings, check_url, forbidden_address
+from resolvers.webhook import ALLOW_PRIVATE, WebhookSettings, check_url, forbidden_address
 
 REDIRECTS = (301, 302, 303, 307, 308)
 
@@ -53,7 +53,10 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
         if not addresses:
             raise httpcore.ConnectError(f"{host} resolves to no address")
         if not self._allow_private and any(forbidden_address(each) for each in addresses):
-            raise RefusedAddress(f"{host} resolves to an address webhooks may not reach")
+            raise RefusedAddress(
+                f"{host} resolves to an address webhooks may not reach ({ALLOW_PRIVATE}=true "
+                "allows loopback and private addresses)"
+            )
         last: Exception | None = None
         for address in addresses:
             try:

@@ -371,6 +371,8 @@ async def test_urls_inside_the_network_are_refused(api: Api) -> None:
             key=key,
         )
         assert made.codes == ["BAD_USER_INPUT"], url
+        if "example.com" not in url and url != "not a url":  # an address inside the network
+            assert "PARLEY_WEBHOOK_ALLOW_PRIVATE=true" in made.errors[0]["message"], url
     assert (await api("{ webhookEndpoints { id } }", key=key)).data == {"webhookEndpoints": []}
 
 
@@ -397,6 +399,7 @@ async def test_a_name_resolving_inside_the_network_is_refused_when_sending(
         assert receiver.received == []
     assert found[0]["state"] == "FAILED"
     assert "may not reach" in str(found[0]["lastError"])
+    assert "PARLEY_WEBHOOK_ALLOW_PRIVATE=true" in str(found[0]["lastError"])
 
 
 async def test_metrics_count_attempts(app: Starlette, api: Api) -> None:
