@@ -7,6 +7,8 @@ from tortoise.backends.base.config_generator import expand_db_url
 
 MODEL_MODULES = ["models"]
 MIGRATIONS_MODULE = "models.migrations"
+ENGINES = {"postgres": "models.engines.postgres", "sqlite": "models.engines.sqlite"}
+"""Tortoise's clients, fixed so a cancelled transaction cannot keep what it took."""
 
 
 def tortoise_config(database_url: str, statement_timeout_ms: int = 0) -> dict[str, Any]:
@@ -15,9 +17,9 @@ def tortoise_config(database_url: str, statement_timeout_ms: int = 0) -> dict[st
     On PostgreSQL a positive `statement_timeout_ms` bounds every statement the server runs for
     this process (the server cancels it: code TIMEOUT); 0 leaves statements unbounded, as
     migrations want."""
-    connection: str | dict[str, Any] = database_url
+    connection = expand_db_url(database_url)
+    connection["engine"] = ENGINES[dialect_of(database_url)]
     if dialect_of(database_url) == "postgres":
-        connection = expand_db_url(database_url)
         credentials = connection["credentials"]
         credentials["reset"] = keep_session
         if statement_timeout_ms > 0:
