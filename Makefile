@@ -10,7 +10,7 @@ BROWSER := .browser
 BROWSER_STAMP := $(BROWSER)/.playwright-core-$(PLAYWRIGHT_CORE)
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: run test lint typecheck test-sqlite test-postgres browser-deps bench migrations schema clean
+.PHONY: run test lint typecheck test-sqlite test-postgres browser-deps bench migrations schema docs clean
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,11 +18,12 @@ $(INSTALLED): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@
 
-## Serve the API on SQLite (var/parley.sqlite3), creating and seeding it the first time.
+## Serve the API on SQLite (var/parley.sqlite3), creating and seeding it the first time;
+## on port 8000, or PORT (`PORT=9000 make run`), where the demo widget is then allowed too.
 run: $(INSTALLED)
 	$(BIN)/parley migrate
-	$(BIN)/parley seed-demo --if-empty
-	$(BIN)/parley serve
+	$(BIN)/parley seed-demo --if-empty --port $(or $(PORT),8000)
+	$(BIN)/parley serve --port $(or $(PORT),8000)
 
 ## Lint, type-check, then the whole suite on SQLite and on PostgreSQL.
 test: $(INSTALLED) lint typecheck test-sqlite test-postgres
@@ -84,6 +85,16 @@ migrations: $(INSTALLED)
 ## Rewrite schema/schema.graphql from the code.
 schema: $(INSTALLED)
 	$(BIN)/python -m schema.export > schema/schema.graphql
+
+## Build the manual (docs/, mkdocs.yml) into site/ (git-ignored), strictly: a broken link or anchor
+## fails. The suite builds it too (tests/test_docs.py).
+DOCS_INSTALLED := $(VENV)/.docs-installed
+$(DOCS_INSTALLED): $(INSTALLED)
+	$(BIN)/python -m pip install --quiet -e '.[docs]'
+	touch $@
+
+docs: $(DOCS_INSTALLED)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
 
 clean:
 	rm -rf $(VENV) $(BROWSER) .mypy_cache .ruff_cache .pytest_cache
