@@ -1,4 +1,4 @@
-"""Plain-text output that pastes into the README as it is, echoed to stdout as it is made."""
+"""Plain-text output that pastes into docs/benchmarks.md as it is, echoed to stdout as made."""
 
 import sys
 from collections.abc import Sequence

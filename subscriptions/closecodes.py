@@ -1,5 +1,5 @@
 """Close codes a live client acts on, beside the protocol's own (4400, 4401, 4403 … of
-`graphql-transport-ws`); the README lists them all with what a client should do."""
+`graphql-transport-ws`); docs/live.md lists them all with what a client should do."""
 
 SLOW_CONSUMER = 4499
 """The subscriber fell too far behind: reconnect and resume by cursor."""

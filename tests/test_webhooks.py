@@ -413,14 +413,14 @@ async def test_metrics_count_attempts(app: Starlette, api: Api) -> None:
     assert "parley_webhook_attempt_seconds_count" in text
 
 
-def readme_receiver() -> str:
-    """The README's Python receiver, from its Webhooks section."""
-    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
-    section = readme.split("### Webhooks", 1)[1]
+def docs_receiver() -> str:
+    """The Python receiver of docs/webhooks.md, from its section on verifying a delivery."""
+    page = (Path(__file__).resolve().parent.parent / "docs" / "webhooks.md").read_text()
+    section = page.split("## Verifying a delivery", 1)[1]
     return section.split("```python\n", 1)[1].split("\n```", 1)[0]
 
 
-async def test_the_readmes_receiver_verifies_a_delivery_and_refuses_a_forgery(
+async def test_the_docs_receiver_verifies_a_delivery_and_refuses_a_forgery(
     app: Starlette, api: Api, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     workspace_id, key = await factories.workspace()
@@ -431,7 +431,7 @@ async def test_the_readmes_receiver_verifies_a_delivery_and_refuses_a_forgery(
     conversation = started.data["startConversation"]["conversation"]["id"]
     monkeypatch.setenv("PARLEY_WEBHOOK_SECRET", secret)
     namespace: dict[str, Any] = {}
-    exec(compile(readme_receiver(), "README.md", "exec"), namespace)  # noqa: S102 (our README)
+    exec(compile(docs_receiver(), "docs/webhooks.md", "exec"), namespace)  # noqa: S102 (our docs)
     got = receiver.received[0]
     event = namespace["receive"](got.body, got.headers)
     assert event["data"]["conversationId"] == conversation

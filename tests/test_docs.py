@@ -1,0 +1,310 @@
+"""The README and every page of docs/ are executed, not trusted: each page's examples run, in
+document order, against a real server over a demo freshly seeded for that page, and must answer
+in the shape the page shows. The site itself must build strictly, and the configuration page must
+be the one the settings write.
+
+Pages mark their examples by fence language:
+
+- ```graphql: a document sent with the demo workspace's secret key; a `# variables: {…}` comment
+  line in it gives its variables. A query or mutation is POSTed to /graphql; a subscription goes
+  over a `graphql-transport-ws` socket, and its answer is the first payload it sends.
+- ```sh: shell commands, run by bash (`-e -o pipefail`) with the real curl and jq, as if pasted in
+  order into one shell: each block sees the variables the earlier ones of its page set. The shell
+  starts in a scratch folder with a `var/` holding the demo's keys (`demo-key`, `demo-widget-key`),
+  with `PARLEY` (this server's /graphql) and `KEY` (the demo key), as the setup lines of the
+  README and of docs/index.md set them against `make run`.
+- ```json: the answer of the example right before it. Every example has one, and every answer
+  follows an example.
+- Anything else (```console for the reader's own terminal, ```python, ```mermaid, plain fences) is
+  shown, not run.
+
+"The shape shown" means the same keys at every level, the same JSON types, lists of the same length,
+and equal booleans, nulls and strings in CAPITALS (enum values, error codes). Other values (IDs,
+keys, cursors, times, counts, texts) may differ. Every executed answer carries `extensions.cost`;
+an answer shown without a top-level `extensions` leaves it out, one shown with it is compared whole.
+
+With `PARLEY_DOCS_ANSWERS=FOLDER`, every answer the server gave is also written there (one JSON
+file per page, keyed by line), so a page's answers can be refreshed from real ones.
+"""
+
+import asyncio
+import json
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from graphql import OperationDefinitionNode, OperationType, parse
+from websockets.asyncio.client import connect
+from websockets.typing import Subprotocol
+
+from server.seed import DEMO_KEY_FILE, GRAPHQL_URL, seed_in_open_database
+from server.settings_doc import CONFIGURATION_PAGE, configuration_page
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = ROOT / "docs"
+PAGES = [ROOT / "README.md", *sorted(DOCS.rglob("*.md"))]
+RUN = ("graphql", "sh")
+ANSWER = "json"
+SETUP = (f"PARLEY={GRAPHQL_URL}", "KEY=$(cat var/demo-key)")
+_VARIABLES = re.compile(r"^#\s*variables:\s*(.+)$", re.MULTILINE)
+_EXACT = re.compile(r"[A-Z][A-Z0-9_]*")
+_LINK = re.compile(r"\]\(([^)\s]+)\)")
+
+
+@dataclass(frozen=True)
+class Block:
+    language: str
+    text: str
+    where: str
+    """Its page and the line of its opening fence (`docs/live.md:42`), to name it in failures."""
+
+
+@dataclass(frozen=True)
+class Example:
+    block: Block
+    answer: Any
+
+
+def name(page: Path) -> str:
+    return str(page.relative_to(ROOT))
+
+
+def blocks(markdown: str, page: str) -> list[Block]:
+    found: list[Block] = []
+    opened: tuple[str, int] | None = None
+    lines: list[str] = []
+    for number, line in enumerate(markdown.splitlines(), start=1):
+        if opened is None:
+            if line.startswith("```"):
+                info = line[3:].split()
+                opened, lines = (info[0] if info else "", number), []
+        elif line.strip() == "```":
+            found.append(Block(opened[0], "\n".join(lines), f"{page}:{opened[1]}"))
+            opened = None
+        else:
+            lines.append(line)
+    assert opened is None, f"{page}:{opened[1]}: the fence is never closed"
+    return found
+
+
+def examples(markdown: str, page: str) -> list[Example]:
+    """The runnable blocks, each with the answer under it."""
+    found: list[Example] = []
+    waiting: Block | None = None
+    end = Block("", "", "")  # so that a last example with no answer is caught too
+    for block in [*blocks(markdown, page), end]:
+        if block.language == ANSWER:
+            if waiting is None:
+                pytest.fail(f"{block.where}: a ```json answer with no example before it")
+            try:
+                found.append(Example(waiting, json.loads(block.text)))
+            except ValueError as error:
+                pytest.fail(f"{block.where}: the answer is not JSON: {error}")
+            waiting = None
+            continue
+        if waiting is not None:
+            pytest.fail(f"{waiting.where}: the ```{waiting.language} block has no answer")
+        waiting = block if block.language in RUN else None
+    return found
+
+
+def page_examples(page: Path) -> list[Example]:
+    return examples(page.read_text(), name(page))
+
+
+def differences(shown: Any, got: Any, path: str = "answer") -> list[str]:
+    """How `got` departs from the shape of `shown`; empty when it has that shape."""
+    if isinstance(shown, dict):
+        if not isinstance(got, dict):
+            return [f"{path}: an object on the page, {got!r} here"]
+        found = []
+        if missing := sorted(shown.keys() - got.keys()):
+            found.append(f"{path}: no {missing} here")
+        if extra := sorted(got.keys() - shown.keys()):
+            found.append(f"{path}: {extra} here, not on the page")
+        for key in shown.keys() & got.keys():
+            found += differences(shown[key], got[key], f"{path}.{key}")
+        return found
+    if isinstance(shown, list):
+        if not isinstance(got, list) or len(got) != len(shown):
+            return [f"{path}: a list of {len(shown)} on the page, {got!r} here"]
+        return [
+            found
+            for index, (item, answered) in enumerate(zip(shown, got, strict=True))
+            for found in differences(item, answered, f"{path}[{index}]")
+        ]
+    exact = (
+        shown is None
+        or isinstance(shown, bool)
+        or (isinstance(shown, str) and _EXACT.fullmatch(shown) is not None)
+    )
+    if type(got) is not type(shown) or (exact and got != shown):
+        return [f"{path}: {shown!r} on the page, {got!r} here"]
+    return []
+
+
+def is_subscription(document: str) -> bool:
+    return any(
+        isinstance(definition, OperationDefinitionNode)
+        and definition.operation is OperationType.SUBSCRIPTION
+        for definition in parse(document).definitions
+    )
+
+
+async def run_graphql(client: httpx.AsyncClient, url: str, key: str, block: Block) -> Any:
+    variables = _VARIABLES.search(block.text)
+    response = await client.post(
+        url,
+        json={"query": block.text, "variables": json.loads(variables[1]) if variables else None},
+        headers={"Authorization": f"Bearer {key}"},
+    )
+    return response.json()
+
+
+async def run_subscription(url: str, key: str, block: Block) -> Any:
+    """The first payload the subscription sends (or its errors), as a client would see it."""
+    variables = _VARIABLES.search(block.text)
+    payload = {"query": block.text, "variables": json.loads(variables[1]) if variables else None}
+    socket_url = url.replace("http://", "ws://", 1)
+    async with (
+        asyncio.timeout(10),
+        connect(socket_url, subprotocols=[Subprotocol("graphql-transport-ws")]) as ws,
+    ):
+        await ws.send(
+            json.dumps({"type": "connection_init", "payload": {"authorization": f"Bearer {key}"}})
+        )
+        assert json.loads(await ws.recv())["type"] == "connection_ack", block.where
+        await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": payload}))
+        async for raw in ws:
+            message = json.loads(raw)
+            if message["type"] == "ping":
+                await ws.send(json.dumps({"type": "pong"}))
+            elif message["type"] == "next":
+                await ws.send(json.dumps({"id": "1", "type": "complete"}))
+                return message["payload"]
+            elif message["type"] == "error":
+                return {"errors": message["payload"]}
+            else:
+                pytest.fail(f"{block.where}: the subscription sent {message!r} before any data")
+    pytest.fail(f"{block.where}: the socket closed before the subscription sent anything")
+
+
+async def run_shell(block: Block, env: dict[str, str], folder: Path) -> tuple[Any, dict[str, str]]:
+    """The block's answer, and the environment it leaves for the next block (`set -a` exports
+    every variable it sets)."""
+    saved = folder / "docs-shell.env"
+    script = f"set -a\n{block.text}\nenv -0 > {shlex.quote(str(saved))}\n"
+    process = await asyncio.create_subprocess_exec(
+        "bash",
+        "-e",
+        "-o",
+        "pipefail",
+        "-c",
+        script,
+        cwd=folder,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(process.communicate(), timeout=30)
+    assert process.returncode == 0, f"{block.where}: exit code {process.returncode}: {err.decode()}"
+    assert not err, f"{block.where}: wrote to stderr: {err.decode()}"
+    after = dict(
+        entry.partition("=")[::2] for entry in saved.read_text().split("\0") if "=" in entry
+    )
+    try:
+        return json.loads(out), after
+    except ValueError:
+        pytest.fail(f"{block.where}: printed {out.decode()!r}, not one JSON answer")
+
+
+def test_the_readme_and_the_docs_set_their_shell_up_for_make_run() -> None:
+    """The two lines a reader runs first; the test sets the same variables for its own server."""
+    for page in (ROOT / "README.md", DOCS / "index.md"):
+        text = page.read_text()
+        assert all(line in text for line in SETUP), f"{name(page)} lacks {SETUP}"
+    assert DEMO_KEY_FILE == ROOT / "var" / "demo-key"
+
+
+def test_the_pages_run_every_kind_of_example() -> None:
+    """So that a parser that stopped finding one kind cannot pass by running nothing."""
+    found = {example.block.language for page in PAGES for example in page_examples(page)}
+    assert found == set(RUN)
+
+
+@pytest.mark.parametrize("page", PAGES, ids=name)
+async def test_every_example_answers_as_shown(page: Path, server_url: str, tmp_path: Path) -> None:
+    found = page_examples(page)
+    if not found:
+        return
+    if missing := [tool for tool in ("bash", "curl", "jq") if shutil.which(tool) is None]:
+        message = f"the docs' shell examples need {', '.join(missing)}"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message + " (set CI=true to make this a failure)")
+    key_file = tmp_path / "var" / "demo-key"
+    assert await seed_in_open_database(key_file, if_empty=False) == 0
+    key = key_file.read_text().strip()
+    url = f"http://{server_url}/graphql"
+    env = {**os.environ, "PARLEY": url, "KEY": key}
+    problems: list[str] = []
+    answers: dict[str, Any] = {}
+    async with httpx.AsyncClient(timeout=30, trust_env=False) as client:
+        for example in found:
+            block = example.block
+            if block.language == "sh":
+                got, env = await run_shell(block, env, tmp_path)
+            elif is_subscription(block.text):
+                got = await run_subscription(url, key, block)
+            else:
+                got = await run_graphql(client, url, key, block)
+            shown = example.answer
+            if isinstance(got, dict) and isinstance(shown, dict) and "extensions" not in shown:
+                got.pop("extensions", None)
+            answers[block.where] = got
+            if wrong := differences(example.answer, got):
+                problems += [f"{block.where}: {problem}" for problem in wrong]
+                problems.append(f"    the whole answer: {json.dumps(got, ensure_ascii=False)}")
+    if folder := os.environ.get("PARLEY_DOCS_ANSWERS"):
+        written = Path(folder) / (name(page).replace("/", "_") + ".json")
+        written.write_text(json.dumps(answers, ensure_ascii=False, indent=1) + "\n")
+    assert not problems, "\n".join(problems)
+
+
+def test_the_readmes_links_lead_into_the_repository() -> None:
+    """The README is not part of the site, so its links are checked here: each relative one names
+    a file of the checkout (and an anchor of a docs page is left to the site's build)."""
+    text = (ROOT / "README.md").read_text()
+    targets = {target for target in _LINK.findall(text) if "://" not in target}
+    assert targets, "the README links nowhere"
+    missing = [target for target in targets if not (ROOT / target.partition("#")[0]).exists()]
+    assert not missing, f"README.md links to {missing}, which are not in the checkout"
+
+
+def test_the_configuration_page_is_written_from_the_settings() -> None:
+    assert CONFIGURATION_PAGE.read_text() == configuration_page(CONFIGURATION_PAGE.read_text()), (
+        f"{name(CONFIGURATION_PAGE)} is stale: run `.venv/bin/python -m server.settings_doc`"
+    )
+
+
+def test_the_site_builds_strictly(tmp_path: Path) -> None:
+    """What `make docs` runs: a broken link, anchor or missing page fails (in about a second)."""
+    built = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(tmp_path)],
+        cwd=ROOT,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert built.returncode == 0, built.stderr
+    assert (tmp_path / "index.html").exists()
