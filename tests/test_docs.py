@@ -45,6 +45,8 @@ from graphql import OperationDefinitionNode, OperationType, parse
 from websockets.asyncio.client import connect
 from websockets.typing import Subprotocol
 
+from resolvers.errors import ParleyError
+from server.persisted import PersistedQueryNotFound
 from server.seed import DEMO_KEY_FILE, GRAPHQL_URL, seed_in_open_database
 from server.settings_doc import CONFIGURATION_PAGE, configuration_page
 
@@ -287,6 +289,17 @@ def test_the_readmes_links_lead_into_the_repository() -> None:
     assert targets, "the README links nowhere"
     missing = [target for target in targets if not (ROOT / target.partition("#")[0]).exists()]
     assert not missing, f"README.md links to {missing}, which are not in the checkout"
+
+
+def error_codes(cls: type[ParleyError] = ParleyError) -> set[str]:
+    """Every code an error of ours carries (PERSISTED_QUERY_NOT_FOUND's class is in the server)."""
+    return {cls.code}.union(*(error_codes(sub) for sub in cls.__subclasses__()))
+
+
+def test_the_errors_page_lists_every_code_there_is() -> None:
+    page = DOCS / "errors.md"
+    listed = set(re.findall(r"^\| `([A-Z_]+)` \|", page.read_text(), re.MULTILINE))
+    assert listed == error_codes() | {PersistedQueryNotFound.code}, name(page)
 
 
 def test_the_configuration_page_is_written_from_the_settings() -> None:
