@@ -5,8 +5,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from models.enums import ApiKeyScope
+from models.enums import ApiKeyScope, MessageRole, VariableSource
 from resolvers.errors import Forbidden, NotFound
+
+VISITOR_ROLES = frozenset({MessageRole.USER, MessageRole.ASSISTANT})
+"""The messages a visitor sees: theirs and the assistant's, never the engine's SYSTEM prompts or
+TOOL results."""
+VISITOR_SOURCES = frozenset({VariableSource.PRE_CHAT_FORM})
+"""The variables a visitor sees: their own pre-chat answers, never what was extracted about them."""
 
 
 class CallerKind(StrEnum):
@@ -27,6 +33,22 @@ class Principal:
     """The one conversation a session token may touch."""
     expires_at: datetime | None = None
     """When a session token stops authenticating; keys do not expire (they are revoked)."""
+
+    @property
+    def visitor(self) -> bool:
+        """A widget key or a session token: the visitor's view only (schema/visibility.py says
+        which fields; `message_roles` and `variable_sources` which rows)."""
+        return self.kind is not CallerKind.SECRET
+
+    @property
+    def message_roles(self) -> frozenset[MessageRole] | None:
+        """The roles of the messages this caller may read; None for all."""
+        return VISITOR_ROLES if self.visitor else None
+
+    @property
+    def variable_sources(self) -> frozenset[VariableSource] | None:
+        """The sources of the variables this caller may read; None for all."""
+        return VISITOR_SOURCES if self.visitor else None
 
     def require_reader(self) -> "Principal":
         """Lists, counts and any record of the workspace: secret keys with READ."""

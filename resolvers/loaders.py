@@ -6,7 +6,7 @@ rows built elsewhere load on demand through the same loader. Made fresh for ever
 over websockets, every event) so nothing is served stale.
 """
 
-from collections.abc import Awaitable, Hashable, Sequence
+from collections.abc import Awaitable, Hashable, Sequence, Set
 from itertools import groupby
 from typing import TypeVar
 
@@ -21,6 +21,7 @@ from models import (
     Variable,
     VariableChange,
 )
+from models.enums import MessageRole
 from resolvers.assistant import assistants_by_id
 from resolvers.conversation import conversations_by_id
 from resolvers.label import labels_of
@@ -32,8 +33,9 @@ from resolvers.variable import variable_changes_of, variables_of
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
 
-MessagePageKey = tuple[int, int, PageArgs]
-"""(conversation id, its message count, page arguments)."""
+MessagePageKey = tuple[int, int, PageArgs, Set[MessageRole] | None]
+"""(conversation id, its message count, page arguments, the roles its reader may see or None
+for all)."""
 
 
 class Loader(DataLoader[K, V]):
@@ -87,11 +89,12 @@ class Loaders:
         return [found[pk] for pk in ids]
 
     async def _message_pages(self, keys: Sequence[MessagePageKey]) -> list[MessagePage[Message]]:
-        """One statement per distinct set of page arguments (usually one for a whole list)."""
-        pages: dict[tuple[int, PageArgs], MessagePage[Message]] = {}
-        by_args = sorted(keys, key=lambda key: repr(key[2]))
-        for args, group in groupby(by_args, key=lambda key: key[2]):
-            conversations = [(pk, count) for pk, count, _ in group]
-            for pk, page in (await message_pages(conversations, args)).items():
-                pages[(pk, args)] = page
-        return [pages[(pk, args)] for pk, _, args in keys]
+        """One statement per distinct set of page arguments and roles (usually one for a whole
+        list)."""
+        pages: dict[tuple[int, PageArgs, Set[MessageRole] | None], MessagePage[Message]] = {}
+        by_args = sorted(keys, key=lambda key: repr(key[2:]))
+        for (args, roles), group in groupby(by_args, key=lambda key: key[2:]):
+            conversations = [(pk, count) for pk, count, _, _ in group]
+            for pk, page in (await message_pages(conversations, args, roles)).items():
+                pages[(pk, args, roles)] = page
+        return [pages[(pk, args, roles)] for pk, _, args, roles in keys]

@@ -3,12 +3,13 @@
 Message cursors carry the gap-free sequence number, so a page's neighbours are known exactly.
 """
 
-from collections.abc import Sequence
+from collections.abc import Sequence, Set
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Generic, Protocol, TypeVar
 
 from models import Message
+from models.enums import MessageRole
 from resolvers.errors import NotFound
 from resolvers.ids import encode_cursor, parse_sequence_cursor
 from resolvers.pagination import PageArgs, PageInfo
@@ -59,12 +60,17 @@ def message_page_conditions(args: PageArgs, params: Params, alias: str) -> tuple
 
 
 async def message_pages(
-    conversations: Sequence[tuple[int, int]], args: PageArgs
+    conversations: Sequence[tuple[int, int]],
+    args: PageArgs,
+    roles: Set[MessageRole] | None = None,
 ) -> dict[int, MessagePage[Message]]:
-    """Pages for `(conversation id, message count)` pairs that share the same page arguments."""
+    """Pages for `(conversation id, message count)` pairs that share the same page arguments;
+    with `roles`, of the messages of those roles only (a visitor's view)."""
     params = Params(dialect())  # placeholders in textual order: SQLite's are positional
     ids = params.add_all(pk for pk, _ in conversations)
     conditions, direction = message_page_conditions(args, params, "m")
+    if roles is not None:
+        conditions.append(f"m.role IN {params.add_all(sorted(roles))}")
     sql = (
         "SELECT * FROM (SELECT m.*, ROW_NUMBER() OVER "
         f"(PARTITION BY conversation_id ORDER BY sequence {direction}) AS page_rank "
@@ -74,9 +80,34 @@ async def message_pages(
     found: dict[int, list[Message]] = {pk: [] for pk, _ in conversations}
     for row in await fetch_models(Message, sql, params):
         found[row.conversation_id].append(row)
+    if roles is not None:
+        return {pk: filtered_page_of(found[pk], args) for pk, _ in conversations}
     return {
         pk: message_page_of(found[pk], message_count, args) for pk, message_count in conversations
     }
+
+
+def filtered_page_of(rows: list[S], args: PageArgs) -> MessagePage[S]:
+    """A page of some of a conversation's messages, whose sequences have gaps: the side it was
+    read towards is known from the extra row read; the side it came from from its cursor (a
+    cursor names a message the reader saw, so something lies that way)."""
+    size = args.size
+    more = len(rows) > size
+    if more:
+        rows = rows[:size] if args.forward else rows[1:]
+    if args.forward:
+        has_next, has_previous = more, args.after is not None
+    else:
+        has_next, has_previous = args.before is not None, more
+    return MessagePage(
+        rows=rows,
+        page_info=PageInfo(
+            has_next_page=has_next,
+            has_previous_page=has_previous,
+            start_cursor=message_cursor(rows[0].sequence) if rows else None,
+            end_cursor=message_cursor(rows[-1].sequence) if rows else None,
+        ),
+    )
 
 
 def message_page_of(rows: list[S], count: int, args: PageArgs) -> MessagePage[S]:

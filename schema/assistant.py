@@ -20,17 +20,24 @@ from schema.arguments import IdArgument
 from schema.common import Node
 from schema.context import Info
 from schema.enums import ConversationMode, VariableType
+from schema.visibility import VISITOR
 
 
 @strawberry.type(description="A field of an assistant's pre-chat form.")
 class FormField:
-    name: str = strawberry.field(description="Variable name the answer is stored under.")
-    label: str = strawberry.field(description="What the visitor is shown.")
-    type: VariableType = strawberry.field(description="Kind of answer expected.")
-    required: bool = strawberry.field(description="Whether the chat can start without it.")
-    options: list[str] | None = strawberry.field(description="The choices of a SELECT field.")
+    name: str = strawberry.field(
+        metadata=VISITOR, description="Variable name the answer is stored under."
+    )
+    label: str = strawberry.field(metadata=VISITOR, description="What the visitor is shown.")
+    type: VariableType = strawberry.field(metadata=VISITOR, description="Kind of answer expected.")
+    required: bool = strawberry.field(
+        metadata=VISITOR, description="Whether the chat can start without it."
+    )
+    options: list[str] | None = strawberry.field(
+        metadata=VISITOR, description="The choices of a SELECT field."
+    )
     pattern: str | None = strawberry.field(
-        description="A regular expression the answer must match."
+        metadata=VISITOR, description="A regular expression the answer must match."
     )
 
     @classmethod

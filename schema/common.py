@@ -14,6 +14,7 @@ from resolvers.ids import encode_id
 from resolvers.usage import CURRENCY, UsageTotals
 from resolvers.usage import ModelUsage as ModelUsageRow
 from schema.enums import Thumb
+from schema.visibility import VISITOR
 
 V = TypeVar("V")
 R = TypeVar("R")
@@ -46,15 +47,25 @@ class _Shaped(Generic[V, R]):
     description="An object with an opaque global ID, refetchable with `node(id:)`."
 )
 class Node:
-    id: strawberry.ID = strawberry.field(description="Opaque global ID. Do not parse it.")
+    id: strawberry.ID = strawberry.field(
+        metadata=VISITOR, description="Opaque global ID. Do not parse it."
+    )
 
 
 @strawberry.type(description="Where a page sits in its list (Relay).")
 class PageInfo:
-    has_next_page: bool = strawberry.field(description="More items follow this page.")
-    has_previous_page: bool = strawberry.field(description="Items precede this page.")
-    start_cursor: str | None = strawberry.field(description="Cursor of the first item.")
-    end_cursor: str | None = strawberry.field(description="Cursor of the last item.")
+    has_next_page: bool = strawberry.field(
+        metadata=VISITOR, description="More items follow this page."
+    )
+    has_previous_page: bool = strawberry.field(
+        metadata=VISITOR, description="Items precede this page."
+    )
+    start_cursor: str | None = strawberry.field(
+        metadata=VISITOR, description="Cursor of the first item."
+    )
+    end_cursor: str | None = strawberry.field(
+        metadata=VISITOR, description="Cursor of the last item."
+    )
 
     @classmethod
     def of(cls, info: pagination.PageInfo) -> "PageInfo":
@@ -108,24 +119,36 @@ class ModelUsage:
 
 @strawberry.type(description="The web-widget visitor of a conversation.")
 class Visitor:
-    session_id: str = strawberry.field(description="The widget's session ID for this visitor.")
-    page_url: str | None = strawberry.field(description="Page the widget was opened on.")
-    user_agent: str | None = strawberry.field(description="The visitor's browser.")
-    locale: str | None = strawberry.field(description="The visitor's locale, e.g. en-GB.")
+    session_id: str = strawberry.field(
+        metadata=VISITOR, description="The widget's session ID for this visitor."
+    )
+    page_url: str | None = strawberry.field(
+        metadata=VISITOR, description="Page the widget was opened on."
+    )
+    user_agent: str | None = strawberry.field(
+        metadata=VISITOR, description="The visitor's browser."
+    )
+    locale: str | None = strawberry.field(
+        metadata=VISITOR, description="The visitor's locale, e.g. en-GB."
+    )
 
 
 @strawberry.type(description="The visitor's rating of a conversation (CSAT).")
 class ConversationRating:
-    score: int = strawberry.field(description="1 (poor) to 5 (excellent).")
-    comment: str | None = strawberry.field(description="What the visitor wrote with it.")
-    rated_at: datetime = strawberry.field(description="When (rating again replaces it).")
+    score: int = strawberry.field(metadata=VISITOR, description="1 (poor) to 5 (excellent).")
+    comment: str | None = strawberry.field(
+        metadata=VISITOR, description="What the visitor wrote with it."
+    )
+    rated_at: datetime = strawberry.field(
+        metadata=VISITOR, description="When (rating again replaces it)."
+    )
 
 
 @strawberry.type(description="A reply's rating: thumbs up or down.")
 class MessageFeedback:
-    rating: Thumb = strawberry.field(description="Up or down.")
-    reason: str | None = strawberry.field(description="Why, if given.")
-    rated_at: datetime = strawberry.field(description="When.")
+    rating: Thumb = strawberry.field(metadata=VISITOR, description="Up or down.")
+    reason: str | None = strawberry.field(metadata=VISITOR, description="Why, if given.")
+    rated_at: datetime = strawberry.field(metadata=VISITOR, description="When.")
     by_key_id: strawberry.ID | None = strawberry.field(
         description="The secret key that rated it (a builder); null: the visitor did."
     )

@@ -47,29 +47,40 @@ from schema.filters import FilterArgument, to_filter
 from schema.message import MessageConnection
 from schema.prefetch import conversation_selections, prefetch
 from schema.variable import Variable
+from schema.visibility import VISITOR
 
 
 @strawberry.type(
     description="One session between a visitor (or a builder's Test Chat) and an assistant."
 )
 class Conversation(Node):
-    type: ConversationType = strawberry.field(description="TEST or WEB_WIDGET.")
-    mode: ConversationMode = strawberry.field(description="Chat, or voice and chat.")
-    status: ConversationStatus = strawberry.field(description="ACTIVE or ENDED.")
-    started_at: datetime = strawberry.field(description="When the session started.")
-    last_activity_at: datetime = strawberry.field(description="The latest message or change.")
-    ended_at: datetime | None = strawberry.field(description="When it ended, if it has.")
+    type: ConversationType = strawberry.field(metadata=VISITOR, description="TEST or WEB_WIDGET.")
+    mode: ConversationMode = strawberry.field(
+        metadata=VISITOR, description="Chat, or voice and chat."
+    )
+    status: ConversationStatus = strawberry.field(metadata=VISITOR, description="ACTIVE or ENDED.")
+    started_at: datetime = strawberry.field(
+        metadata=VISITOR, description="When the session started."
+    )
+    last_activity_at: datetime = strawberry.field(
+        metadata=VISITOR, description="The latest message or change."
+    )
+    ended_at: datetime | None = strawberry.field(
+        metadata=VISITOR, description="When it ended, if it has."
+    )
     duration_seconds: float | None = strawberry.field(
-        description="endedAt (or now, while active) minus startedAt."
+        metadata=VISITOR, description="endedAt (or now, while active) minus startedAt."
     )
     message_count: int = strawberry.field(description="Messages so far.")
     usage: Usage = strawberry.field(description="Totals over the whole conversation.")
-    visitor: Visitor | None = strawberry.field(description="The widget visitor; null for TEST.")
+    visitor: Visitor | None = strawberry.field(
+        metadata=VISITOR, description="The widget visitor; null for TEST."
+    )
     external_id: str | None = strawberry.field(
         description="Its ID on the platform it was imported from (importConversations)."
     )
     rating: ConversationRating | None = strawberry.field(
-        description="The visitor's rating (CSAT), if given."
+        metadata=VISITOR, description="The visitor's rating (CSAT), if given."
     )
     pk: strawberry.Private[int]
     assistant_pk: strawberry.Private[int]
@@ -87,7 +98,9 @@ class Conversation(Node):
     def assistant(self, info: Info) -> Assistant:
         return answer(self.loaders(info).assistant.get(self.assistant_pk), Assistant.found)
 
-    @strawberry.field(description="Its messages in sequence order, 20 per page unless asked.")
+    @strawberry.field(
+        metadata=VISITOR, description="Its messages in sequence order, 20 per page unless asked."
+    )
     def messages(
         self,
         info: Info,
@@ -97,12 +110,15 @@ class Conversation(Node):
         before: Before = None,
     ) -> MessageConnection:
         args = PageArgs(first=first, after=after, last=last, before=before)
-        page = self.loaders(info).message_page.get((self.pk, self.message_count, args))
+        roles = info.context.caller().message_roles
+        page = self.loaders(info).message_page.get((self.pk, self.message_count, args, roles))
         return answer(
             page, lambda found: MessageConnection.of(found, self.message_count, self.own_loaders)
         )
 
-    @strawberry.field(description="Its variables by name, from one source or both.")
+    @strawberry.field(
+        metadata=VISITOR, description="Its variables by name, from one source or both."
+    )
     def variables(
         self,
         info: Info,
@@ -110,23 +126,29 @@ class Conversation(Node):
             VariableSource | None, strawberry.argument(description="Only this source.")
         ] = None,
     ) -> list[Variable]:
+        sources = info.context.caller().variable_sources
         return answer(
             self.loaders(info).variables.get(self.pk),
             lambda rows: [
                 Variable.of(row, self.own_loaders)
                 for row in rows
-                if source is None or row.source == source
+                if (source is None or row.source == source)
+                and (sources is None or row.source in sources)
             ],
         )
 
     @strawberry.field(
-        description="One variable by name: the latest collected (extracted wins a tie)."
+        metadata=VISITOR,
+        description="One variable by name: the latest collected (extracted wins a tie).",
     )
     def variable(
         self, info: Info, name: Annotated[str, strawberry.argument(description="Variable name.")]
     ) -> Variable | None:
+        sources = info.context.caller().variable_sources
+
         def pick(rows: list[VariableRow]) -> Variable | None:
-            row = pick_variable(rows, name)
+            visible = rows if sources is None else [row for row in rows if row.source in sources]
+            row = pick_variable(visible, name)
             return Variable.of(row, self.own_loaders) if row is not None else None
 
         return answer(self.loaders(info).variables.get(self.pk), pick)
@@ -249,8 +271,9 @@ def count_arguments(filter: ConversationFilterInput | None = None) -> filters.Co
 @strawberry.type
 class ConversationQueries:
     @strawberry.field(
+        metadata=VISITOR,
         description="One conversation; NOT_FOUND if it is not in your workspace. A session token "
-        "reads its own conversation only."
+        "reads its own conversation only.",
     )
     async def conversation(self, info: Info, id: IdArgument) -> Conversation | None:
         caller = info.context.caller()

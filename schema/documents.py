@@ -5,7 +5,8 @@
    specification's validation rules;
 3. validation; the document and its analysis are then cached by query text (schema/cache.py);
 4. per request: one operation named when there are several, introspection for the caller
-   (schema/introspection.py), and the cost with the request's variables (schema/cost.py),
+   (schema/introspection.py), the visitor's view for a widget key or a session token
+   (schema/visibility.py), and the cost with the request's variables (schema/cost.py),
    reported in `extensions.cost` of every response that got that far.
 
 The extension is made once per request from a `DocumentPolicy` made once per schema, so the cache
@@ -20,7 +21,7 @@ from graphql import (
     ASTValidationRule,
     ExecutionResult,
     GraphQLError,
-    OperationDefinitionNode,
+    get_operation_ast,
     specified_rules,
 )
 from graphql.validation.validate import ValidationAbortedError
@@ -28,11 +29,18 @@ from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import validate_document
 from strawberry.types.graphql import OperationType
 
-from resolvers.errors import BadUserInput, ParleyError, QueryTooComplex
+from resolvers.errors import BadUserInput, Forbidden, ParleyError, QueryTooComplex
 from schema.cache import Analysed, DocumentCache
 from schema.complexity import Shape, measure
 from schema.cost import OperationCost, price
 from schema.introspection import Introspection, refusal
+from schema.visibility import (
+    Field,
+    closed_to_visitors,
+    is_visitor,
+    selected_fields,
+    visitor_fields,
+)
 
 if TYPE_CHECKING:
     from graphql import DocumentNode, GraphQLSchema
@@ -77,6 +85,26 @@ class DocumentPolicy:
         self.limits = limits
         self.cache = DocumentCache(limits.cache_bytes)
         self.rules: tuple[type[ASTValidationRule], ...] = tuple(specified_rules)
+        self._visitor_fields: frozenset[Field] | None = None
+
+    def closed_to_visitors(
+        self, schema: "GraphQLSchema", analysed: Analysed, name: str | None
+    ) -> list[str]:
+        """What the operation selects that a visitor may not read (worked out once per
+        document and operation, kept with the document)."""
+        if self._visitor_fields is None:
+            self._visitor_fields = visitor_fields(schema)
+        key = ("visitor-closed", name)
+        closed: list[str] | None = analysed.plans.get(key)
+        if closed is None:
+            operation = get_operation_ast(analysed.document, name)
+            selected = (
+                selected_fields(schema, analysed.document, operation)
+                if operation is not None
+                else frozenset()
+            )
+            closed = analysed.plans[key] = closed_to_visitors(selected, self._visitor_fields)
+        return closed
 
     def shape_errors(self, shape: Shape) -> list[GraphQLError]:
         limits = self.limits
@@ -133,10 +161,6 @@ class DocumentPolicy:
         return Analysed(document, len(shapes), costs, introspects), []
 
 
-def _named(definition: OperationDefinitionNode) -> str | None:
-    return definition.name.value if definition.name else None
-
-
 class DocumentLimits(SchemaExtension):
     """Refuses documents past the limits before execution; reports the cost of the others."""
 
@@ -190,6 +214,14 @@ class DocumentLimits(SchemaExtension):
             refused = refusal(self.policy.limits.introspection, context.context)
             if refused is not None:
                 return [_error(refused)]
+        if is_visitor(context.context):
+            closed = self.policy.closed_to_visitors(context.schema._schema, analysed, name)
+            if closed:
+                message = (
+                    "A widget key or a visitor's session token cannot read "
+                    f"{', '.join(closed)}: ask with a secret key."
+                )
+                return [_error(Forbidden(message, fields=closed))]
         operation: OperationCost | None = analysed.costs.get(name)
         if operation is None:
             return []

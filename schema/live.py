@@ -24,6 +24,7 @@ from schema.filters import FilterArgument, to_filter
 from schema.frames import current as direct_frames
 from schema.message import MessageEdge
 from schema.metrics import DIRECT_FRAMES, subscription_running
+from schema.visibility import VISITOR
 from subscriptions.closecodes import FORBIDDEN, SLOW_CONSUMER, UNAVAILABLE
 from subscriptions.feed import SlowConsumerError
 from subscriptions.streams import event_stream, message_stream
@@ -113,9 +114,10 @@ async def _closing_on_failure(info: Info) -> AsyncIterator[None]:
 @strawberry.type
 class LiveSubscriptions:
     @strawberry.subscription(
+        metadata=VISITOR,
         description="Messages after `after` (a MessageEdge cursor; all of them without one) from "
         "storage, then new ones as they are written. Completes once the conversation has ended "
-        "and its messages were sent. A session token follows its own conversation only."
+        "and its messages were sent. A session token follows its own conversation only.",
     )
     async def message_added(
         self,
@@ -140,7 +142,10 @@ class LiveSubscriptions:
                         if not await _still_authorized(info):
                             return
                         loaders = Loaders(caller.workspace_id)
+                        roles = caller.message_roles
                         for row in rows:
+                            if roles is not None and row.role not in roles:
+                                continue  # not the visitor's to see
                             delivered()
                             yield MessageEdge.of(row, loaders)
 

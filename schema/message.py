@@ -17,6 +17,7 @@ from resolvers.usage import UsageTotals
 from schema.common import MessageFeedback, Node, PageInfo, Usage, answer
 from schema.context import Info
 from schema.enums import MessageRole, PriceSource
+from schema.visibility import VISITOR
 
 if TYPE_CHECKING:
     from schema.conversation import Conversation
@@ -80,10 +81,12 @@ def _changes(rows: list[CostChangeRow]) -> list[CostChange]:
 
 @strawberry.type(description="One message of a conversation.")
 class Message(Node):
-    sequence: int = strawberry.field(description="1, 2, 3 … within its conversation, no gaps.")
-    role: MessageRole = strawberry.field(description="Who wrote it.")
-    content: str = strawberry.field(description="The text.")
-    created_at: datetime = strawberry.field(description="When it was written.")
+    sequence: int = strawberry.field(
+        metadata=VISITOR, description="1, 2, 3 … within its conversation, no gaps."
+    )
+    role: MessageRole = strawberry.field(metadata=VISITOR, description="Who wrote it.")
+    content: str = strawberry.field(metadata=VISITOR, description="The text.")
+    created_at: datetime = strawberry.field(metadata=VISITOR, description="When it was written.")
     usage: Usage | None = strawberry.field(description="Tokens and cost; set on assistant replies.")
     model: str | None = strawberry.field(description="Model that wrote an assistant reply.")
     provider: str | None = strawberry.field(description="Provider of that model.")
@@ -91,14 +94,14 @@ class Message(Node):
         description="What the reply was charged at and where it came from; null for others."
     )
     feedback: MessageFeedback | None = strawberry.field(
-        description="Its rating (thumbs up or down), if a reply was rated."
+        metadata=VISITOR, description="Its rating (thumbs up or down), if a reply was rated."
     )
     pk: strawberry.Private[int]
     conversation_pk: strawberry.Private[int]
     own_loaders: strawberry.Private[Loaders | None] = None
     """Set for subscription events: a socket's context outlives any one moment's data."""
 
-    @strawberry.field(description="The conversation this message belongs to.")
+    @strawberry.field(metadata=VISITOR, description="The conversation this message belongs to.")
     def conversation(
         self, info: Info
     ) -> Annotated["Conversation", strawberry.lazy("schema.conversation")]:
@@ -149,8 +152,10 @@ class Message(Node):
 
 @strawberry.type(description="A message and its cursor.")
 class MessageEdge:
-    cursor: str = strawberry.field(description="Pass as `after`/`before` to page from here.")
-    node: Message = strawberry.field(description="The message.")
+    cursor: str = strawberry.field(
+        metadata=VISITOR, description="Pass as `after`/`before` to page from here."
+    )
+    node: Message = strawberry.field(metadata=VISITOR, description="The message.")
 
     @classmethod
     def of(cls, row: MessageRow, loaders: Loaders | None = None) -> "MessageEdge":
@@ -159,8 +164,10 @@ class MessageEdge:
 
 @strawberry.type(description="A page of a conversation's messages, in sequence order.")
 class MessageConnection:
-    edges: list[MessageEdge] = strawberry.field(description="The messages of this page.")
-    page_info: PageInfo = strawberry.field(description="Where this page sits.")
+    edges: list[MessageEdge] = strawberry.field(
+        metadata=VISITOR, description="The messages of this page."
+    )
+    page_info: PageInfo = strawberry.field(metadata=VISITOR, description="Where this page sits.")
     total_count: int = strawberry.field(description="Messages in the whole conversation.")
 
     @classmethod

@@ -15,11 +15,14 @@ from schema.common import Node
 from schema.context import Info
 from schema.conversation import Conversation
 from schema.message import Message
+from schema.visibility import VISITOR
 
 
 @strawberry.type
 class NodeQueries:
-    @strawberry.field(description="Any object by its global ID; null if it does not exist.")
+    @strawberry.field(
+        metadata=VISITOR, description="Any object by its global ID; null if it does not exist."
+    )
     async def node(self, info: Info, id: IdArgument) -> Node | None:
         caller = info.context.caller()
         type_name, pk = decode_any_id(id)

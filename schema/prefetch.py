@@ -65,7 +65,8 @@ def _page_args(arguments: dict[str, Any]) -> PageArgs:
 async def prefetch(
     loaders: Loaders, rows: Sequence[ConversationRow], selections: Iterable[Selection]
 ) -> None:
-    """Loads, for all `rows` at once, the relations selected on each conversation."""
+    """Loads, for all `rows` at once, the relations selected on each conversation (lists are
+    read by secret keys, which see every message)."""
     node = list(selections)
     if not rows:
         return
@@ -79,7 +80,9 @@ async def prefetch(
         loads.append(loaders.usage_by_model.load_many(ids))
     for args in {_page_args(item.arguments) for item in _under(node, "messages")}:
         loads.append(
-            loaders.message_page.load_many([(row.id, row.message_count, args) for row in rows])
+            loaders.message_page.load_many(
+                [(row.id, row.message_count, args, None) for row in rows]
+            )
         )
     await asyncio.gather(*loads)
 

@@ -11,13 +11,15 @@ from schema.context import Info
 from schema.conversation import Conversation
 from schema.enums import Thumb
 from schema.message import Message
+from schema.visibility import VISITOR
 
 
 @strawberry.type
 class RatingMutations:
     @strawberry.mutation(
+        metadata=VISITOR,
         description="The visitor rates the conversation 1–5 with an optional comment (its "
-        "session token, or a secret key with WRITE); rating again replaces it."
+        "session token, or a secret key with WRITE); rating again replaces it.",
     )
     async def rate_conversation(
         self,
@@ -33,8 +35,9 @@ class RatingMutations:
         return Conversation.of(row)
 
     @strawberry.mutation(
+        metadata=VISITOR,
         description="Rates an assistant reply up or down with an optional reason: the visitor "
-        "(session token) or a builder (secret key with WRITE, kept with the rating)."
+        "(session token) or a builder (secret key with WRITE, kept with the rating).",
     )
     async def rate_message(
         self,

@@ -16,6 +16,7 @@ from schema.context import Info
 from schema.conversation import Conversation
 from schema.message import Message
 from schema.scalars import JSON
+from schema.visibility import VISITOR
 
 
 @strawberry.input(description="A variable's name and value.")
@@ -92,10 +93,11 @@ class StartConversationInput:
 
 @strawberry.type(description="The new conversation and the token to continue it.")
 class StartConversationPayload:
-    conversation: Conversation = strawberry.field(description="The conversation.")
+    conversation: Conversation = strawberry.field(metadata=VISITOR, description="The conversation.")
     session_token: str = strawberry.field(
+        metadata=VISITOR,
         description="Bearer token for this conversation only: send USER messages, read it, end "
-        "it. Expires after PARLEY_SESSION_TTL_SECONDS."
+        "it. Expires after PARLEY_SESSION_TTL_SECONDS.",
     )
 
 
@@ -126,8 +128,12 @@ class SendMessageInput:
 
 @strawberry.type(description="The message and its conversation after it.")
 class SendMessagePayload:
-    message: Message = strawberry.field(description="The message (the first one, on a retry).")
-    conversation: Conversation = strawberry.field(description="The conversation with its totals.")
+    message: Message = strawberry.field(
+        metadata=VISITOR, description="The message (the first one, on a retry)."
+    )
+    conversation: Conversation = strawberry.field(
+        metadata=VISITOR, description="The conversation with its totals."
+    )
 
 
 @strawberry.input(description="Extracted variables to set.")
@@ -145,14 +151,15 @@ class SetVariablesPayload:
 
 @strawberry.type(description="The ended conversation.")
 class EndConversationPayload:
-    conversation: Conversation = strawberry.field(description="The conversation.")
+    conversation: Conversation = strawberry.field(metadata=VISITOR, description="The conversation.")
 
 
 @strawberry.type
 class RecordingMutations:
     @strawberry.mutation(
+        metadata=VISITOR,
         description="Start a conversation: widget keys for WEB_WIDGET, secret keys also for TEST. "
-        "Returns the session token that continues it."
+        "Returns the session token that continues it.",
     )
     async def start_conversation(
         self,
@@ -167,8 +174,9 @@ class RecordingMutations:
         return StartConversationPayload(conversation=Conversation.of(row), session_token=token)
 
     @strawberry.mutation(
+        metadata=VISITOR,
         description="Add a message. Retrying with the same clientMessageId returns the first "
-        "result; the same id with other content is CONFLICT."
+        "result; the same id with other content is CONFLICT.",
     )
     async def send_message(
         self,
@@ -198,7 +206,7 @@ class RecordingMutations:
         )
         return SetVariablesPayload(conversation=Conversation.of(row))
 
-    @strawberry.mutation(description="End a conversation (idempotent).")
+    @strawberry.mutation(metadata=VISITOR, description="End a conversation (idempotent).")
     async def end_conversation(
         self,
         info: Info,

@@ -12,6 +12,7 @@ from schema.common import answer
 from schema.context import Info
 from schema.enums import VariableSource, VariableType
 from schema.scalars import JSON
+from schema.visibility import VISITOR
 
 
 def _key(pk: int | None) -> strawberry.ID | None:
@@ -45,11 +46,15 @@ def _values(rows: list[VariableChangeRow]) -> list[VariableValue]:
 
 @strawberry.type(description="A value collected in a conversation, with where it came from.")
 class Variable:
-    name: str = strawberry.field(description="Variable name.")
-    value: JSON = strawberry.field(description="The value, typed per `type`.")
-    type: VariableType = strawberry.field(description="Kind of value.")
-    source: VariableSource = strawberry.field(description="Pre-chat form or extracted.")
-    collected_at: datetime = strawberry.field(description="When the value was last set.")
+    name: str = strawberry.field(metadata=VISITOR, description="Variable name.")
+    value: JSON = strawberry.field(metadata=VISITOR, description="The value, typed per `type`.")
+    type: VariableType = strawberry.field(metadata=VISITOR, description="Kind of value.")
+    source: VariableSource = strawberry.field(
+        metadata=VISITOR, description="Pre-chat form or extracted."
+    )
+    collected_at: datetime = strawberry.field(
+        metadata=VISITOR, description="When the value was last set."
+    )
     set_by_key_id: strawberry.ID | None = strawberry.field(
         description="The API key that set it: the widget's for a pre-chat answer, the engine's "
         "for an extracted value (null for values imported or set before keys were kept)."

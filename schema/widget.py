@@ -9,26 +9,29 @@ from resolvers.widget import widget_assistant
 from schema.assistant import FormField
 from schema.context import Info
 from schema.enums import ConversationMode
+from schema.visibility import VISITOR
 
 
 @strawberry.type(description="What a widget shows of its assistant before and during a chat.")
 class WidgetAssistant:
-    id: strawberry.ID = strawberry.field(description="The assistant's opaque ID.")
-    name: str = strawberry.field(description="Its public name.")
+    id: strawberry.ID = strawberry.field(metadata=VISITOR, description="The assistant's opaque ID.")
+    name: str = strawberry.field(metadata=VISITOR, description="Its public name.")
     mode: ConversationMode = strawberry.field(
-        description="CHAT, or VOICE_AND_CHAT: what the widget offers (and records)."
+        metadata=VISITOR,
+        description="CHAT, or VOICE_AND_CHAT: what the widget offers (and records).",
     )
     pre_chat_form: list[FormField] = strawberry.field(
-        description="What the widget asks before the chat starts, in order."
+        metadata=VISITOR, description="What the widget asks before the chat starts, in order."
     )
 
 
 @strawberry.type
 class WidgetQueries:
     @strawberry.field(
+        metadata=VISITOR,
         description="The assistant's public face for its widget: a widget key's own assistant, a "
         "session token's conversation's, or with a secret key (READ) the one named by `id` (a "
-        "Test Chat). Nothing else of the workspace."
+        "Test Chat). Nothing else of the workspace.",
     )
     async def widget_assistant(
         self,

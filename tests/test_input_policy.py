@@ -8,11 +8,11 @@ import pytest
 from models import Conversation, Message
 from resolvers.ids import encode_cursor, encode_id, seal
 from schema.inputs import MAX_DEPTH, MAX_NESTING, text_problem
-from tests import factories
-from tests.api import Api
-from tests.security.hostile import ask
-from tests.test_recording import SEND, START, shop
-from tests.ws import Socket, open_socket
+from tests.support import factories
+from tests.support.api import Api
+from tests.support.security.hostile import ask
+from tests.test_recording import SEND, START, VISITOR_SEND, shop
+from tests.support.ws import Socket, open_socket
 
 BAD = ["\x00", "a\x00b", "\ud800", "x\udfffy"]
 
@@ -56,7 +56,8 @@ async def test_bad_text_in_any_message_field_is_refused_before_writing(api: Api,
     conversation = started["conversation"]["id"]
     base = {"conversationId": conversation, "clientMessageId": "c1", "content": "hi"}
     for field in ("content", "clientMessageId"):
-        result = await ask(api, SEND, {"input": {**base, field: text}}, key=started["sessionToken"])
+        token = started["sessionToken"]
+        result = await ask(api, VISITOR_SEND, {"input": {**base, field: text}}, key=token)
         refused_at(result, f"$input.{field}")
     usage = {"provider": "openai", "model": text, "inputTokens": 1, "outputTokens": 1}
     result = await ask(
@@ -130,7 +131,7 @@ async def test_good_unicode_still_goes_through(api: Api) -> None:
     started = (await ask(api, START, {"input": payload}, key=s.widget)).data["startConversation"]
     sent = await ask(
         api,
-        SEND,
+        VISITOR_SEND,
         {
             "input": {
                 "conversationId": started["conversation"]["id"],

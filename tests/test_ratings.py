@@ -7,10 +7,10 @@ from models import ApiKey
 from models.enums import ApiKeyKind, ApiKeyScope
 from resolvers.apikey import create_api_key
 from resolvers.ids import encode_id
-from tests.api import Api
-from tests.live import SEND, Desk
-from tests.test_live import EVENTS
-from tests.ws import open_socket
+from tests.support.api import Api
+from tests.support.live import SEND, Desk
+from tests.support.live import EVENTS
+from tests.support.ws import open_socket
 
 RATE = """mutation($id: ID!, $score: Int!, $comment: String) {
   rateConversation(conversationId: $id, score: $score, comment: $comment) {
@@ -60,8 +60,13 @@ async def test_a_visitor_rates_the_chat_and_its_replies_and_a_builder_too(api: A
     )
     assert (await api(RATE, {"id": other, "score": 3}, key=reader)).codes == ["FORBIDDEN"]
 
-    up = await api(THUMB, {"id": first, "rating": "UP"}, key=token)
-    assert up.data["rateMessage"]["feedback"]["byKeyId"] is None  # the visitor
+    visitors_thumb = THUMB.replace(" byKeyId", "")  # which key rated is not the visitor's to read
+    up = await api(visitors_thumb, {"id": first, "rating": "UP"}, key=token)
+    assert up.data["rateMessage"]["feedback"]["rating"] == "UP"
+    assert (await api(THUMB, {"id": first, "rating": "UP"}, key=token)).codes == ["FORBIDDEN"]
+    feedback = "query($id: ID!) { node(id: $id) { ... on Message { feedback { byKeyId } } } }"
+    read = await api(feedback, {"id": first}, key=desk.key)
+    assert read.data["node"]["feedback"] == {"byKeyId": None}  # the visitor's own
     down = await api(THUMB, {"id": second, "rating": "DOWN", "reason": "wrong"}, key=desk.key)
     secret = (
         await ApiKey.filter(workspace_id=desk.workspace_id, kind=ApiKeyKind.SECRET)
@@ -70,7 +75,7 @@ async def test_a_visitor_rates_the_chat_and_its_replies_and_a_builder_too(api: A
     )
     assert secret is not None  # the workspace's own key, made before the reader
     assert down.data["rateMessage"]["feedback"]["byKeyId"] == encode_id("ApiKey", secret.id)
-    assert (await api(THUMB, {"id": second, "rating": "UP"}, key=other_token)).codes == [
+    assert (await api(visitors_thumb, {"id": second, "rating": "UP"}, key=other_token)).codes == [
         "NOT_FOUND"
     ]
     question = (
@@ -80,7 +85,7 @@ async def test_a_visitor_rates_the_chat_and_its_replies_and_a_builder_too(api: A
             key=desk.key,
         )
     ).data["conversation"]["messages"]["edges"][0]["node"]["id"]
-    assert (await api(THUMB, {"id": question, "rating": "UP"}, key=token)).codes == [
+    assert (await api(visitors_thumb, {"id": question, "rating": "UP"}, key=token)).codes == [
         "BAD_USER_INPUT"
     ]
     read = await api(

@@ -10,8 +10,9 @@ from models import Conversation, ConversationEvent, Message, Variable
 from models.enums import ApiKeyKind
 from resolvers.apikey import create_api_key
 from resolvers.ids import decode_id, encode_id
-from tests import factories
-from tests.api import Api
+from resolvers.session import PREFIX as SESSION_PREFIX
+from tests.support import factories
+from tests.support.api import Api
 
 FORM = [
     {"name": "email", "label": "Email", "type": "EMAIL", "required": True},
@@ -23,18 +24,21 @@ EXTRACTED = [
 ]
 
 START = """mutation($input: StartConversationInput!) { startConversation(input: $input) {
-  sessionToken conversation { id type status messageCount visitor { sessionId pageUrl }
+  sessionToken conversation { id type status visitor { sessionId pageUrl }
     variables { name value source type } } } }"""
 SEND = """mutation($input: SendMessageInput!) { sendMessage(input: $input) {
   message { id sequence role content usage { inputTokens outputTokens cachedInputTokens cost
     costKnown } model provider }
   conversation { messageCount lastActivityAt
     usage { inputTokens outputTokens cost costKnown } } } }"""
+VISITOR_SEND = """mutation($input: SendMessageInput!) { sendMessage(input: $input) {
+  message { id sequence role content } conversation { lastActivityAt } } }"""
+"""What a visitor's session token may ask of `sendMessage` (tests/test_visitor_view.py)."""
 END = """mutation($id: ID!) { endConversation(conversationId: $id) {
   conversation { status endedAt durationSeconds } } }"""
 SET = """mutation($input: SetVariablesInput!) { setVariables(input: $input) {
   conversation { variables(source: EXTRACTED) { name value collectedAt } } } }"""
-READ = """query($id: ID!) { conversation(id: $id) { status messageCount
+READ = """query($id: ID!) { conversation(id: $id) { status
   messages { edges { node { sequence role content } } } } }"""
 
 
@@ -74,7 +78,8 @@ async def start(api: Api, s: Shop, key: str | None = None, **fields: Any) -> dic
 
 async def send(api: Api, key: str, conversation: str, cid: str, content: str, **more: Any) -> Any:
     payload = {"conversationId": conversation, "clientMessageId": cid, "content": content, **more}
-    return await api(SEND, {"input": payload}, key=key)
+    visitor = key.startswith(SESSION_PREFIX)  # the visitor's view
+    return await api(VISITOR_SEND if visitor else SEND, {"input": payload}, key=key)
 
 
 async def snapshot() -> tuple[int, int, int, int]:

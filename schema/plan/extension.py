@@ -38,6 +38,7 @@ from schema.plan.compile import (
     directive_variables,
 )
 from schema.plan.shape import Bound
+from schema.visibility import is_visitor
 
 logger = logging.getLogger("parley.plan")
 
@@ -169,6 +170,8 @@ class CompiledPlans(SchemaExtension):
         )
         if not isinstance(variables, VariableValues):
             return None  # the executor reports them
+        if is_visitor(context.context):
+            return None  # plans write every row; a visitor sees some (schema/visibility.py)
         plan = self.plans.plan(schema, analysed, operation, variables)
         if plan is None:
             PLANS.labels("not_covered").inc()
