@@ -19,9 +19,8 @@ from resolvers.apikey import add_revocation_listener
 from resolvers.callers import CallerCache
 from resolvers.ratelimit import RateLimits
 from resolvers.sweeper import sweep_forever
-from schema.introspection import Introspection
 from schema.schema import build_schema
-from server import graphiql, operations, pages
+from server import graphiql, home, operations, pages
 from server.body import BodyLimit
 from server.context import RequestConnection
 from server.cors import CORS
@@ -41,8 +40,7 @@ from subscriptions.live import Live
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings.from_env()
     schema = build_schema(settings.query_limits, compiled_plans=settings.compiled_plans)
-    # GraphiQL is served only where it can introspect (with a secret key, by default).
-    ide = settings.graphiql and settings.introspection is not Introspection.NONE
+    ide = graphiql.served(settings)
     view = GraphQLView(
         schema,
         graphql_ide="graphiql" if ide else None,
@@ -102,6 +100,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             *operations.routes(),
             *pages.routes(),
             *(graphiql.routes() if ide else []),
+            *home.routes(graphiql=ide),
         ],
         middleware=[
             Middleware(RequestLog),  # a request id for everything below, and the access line

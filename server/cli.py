@@ -1,4 +1,4 @@
-"""`parley`: serve, migrate, create-workspace, seed-demo, export, import."""
+"""`parley`: serve, migrate, create-workspace, create-assistant, seed-demo, export, import."""
 
 import argparse
 import asyncio
@@ -12,8 +12,10 @@ from server.settings import Settings
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn  # noqa: PLC0415 (only this command needs the server)
 
+    from server import graphiql  # noqa: PLC0415
     from server.address import trusted_networks  # noqa: PLC0415
     from server.app import create_app  # noqa: PLC0415
+    from server.home import startup_line  # noqa: PLC0415
     from server.logs import logging_config  # noqa: PLC0415
 
     # Only listed proxies may say who the client is (X-Forwarded-For); uvicorn would trust
@@ -23,6 +25,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     except ValueError as error:
         print(f"parley: {error}", file=sys.stderr)
         return 2
+    print(startup_line(args.host, args.port, graphiql.served(settings)), flush=True)
     if args.workers > 1:
         if settings.dialect != "postgres":
             # Live views cross processes through PostgreSQL's LISTEN/NOTIFY; SQLite has none.
@@ -76,10 +79,31 @@ def _create_workspace(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _create_assistant(args: argparse.Namespace, settings: Settings) -> int:
+    from resolvers.errors import ParleyError  # noqa: PLC0415
+    from server.database import open_database  # noqa: PLC0415
+    from server.provision import create_assistant_in  # noqa: PLC0415
+
+    async def run() -> int:
+        async with open_database(settings):
+            try:
+                workspace, assistant_id = await create_assistant_in(
+                    args.workspace, args.name, args.origin, settings.bounds
+                )
+            except ParleyError as error:
+                print(f"parley: {error.message}", file=sys.stderr)
+                return 2
+        print(f"Created assistant {args.name.strip()!r} in workspace {workspace!r}. Its ID:")
+        print(assistant_id)
+        return 0
+
+    return asyncio.run(run())
+
+
 def _seed_demo(args: argparse.Namespace, settings: Settings) -> int:
     from server.seed import seed_demo  # noqa: PLC0415
 
-    return asyncio.run(seed_demo(settings, if_empty=args.if_empty))
+    return asyncio.run(seed_demo(settings, if_empty=args.if_empty, port=args.port))
 
 
 def _export(args: argparse.Namespace, _settings: Settings) -> int:
@@ -110,6 +134,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="parley", description="Parley: the record of conversations with AI assistants."
     )
+    from server.version import version  # noqa: PLC0415
+
+    parser.add_argument("--version", action="version", version=f"parley {version()}")
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="serve the GraphQL API")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
@@ -122,9 +149,30 @@ def build_parser() -> argparse.ArgumentParser:
     create = commands.add_parser("create-workspace", help="create a workspace and print its key")
     create.add_argument("name", help="the workspace's name")
     create.set_defaults(handler=_create_workspace)
+    assistant = commands.add_parser(
+        "create-assistant", help="create an assistant in a workspace and print its ID"
+    )
+    assistant.add_argument(
+        "workspace", metavar="WORKSPACE_OR_KEY", help="the workspace's name, or a secret key of it"
+    )
+    assistant.add_argument("name", help="the assistant's name")
+    assistant.add_argument(
+        "--origin",
+        action="append",
+        default=[],
+        help="a page origin its widget may run on, like https://shop.example (repeat for more; "
+        "none: any)",
+    )
+    assistant.set_defaults(handler=_create_assistant)
     seed = commands.add_parser("seed-demo", help="create a demo workspace with conversations")
     seed.add_argument(
         "--if-empty", action="store_true", help="do nothing if a demo workspace exists"
+    )
+    seed.add_argument(
+        "--port",
+        type=int,
+        default=8000,
+        help="the port `parley serve` will listen on: the demo widget is allowed there (8000)",
     )
     seed.set_defaults(handler=_seed_demo)
     export = commands.add_parser(

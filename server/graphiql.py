@@ -17,7 +17,9 @@ from pathlib import Path
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from schema.introspection import Introspection
 from server.pages import COMMON, STATIC, serve
+from server.settings import Settings
 
 HERE = STATIC / "graphiql"
 VENDOR = HERE / "vendor"
@@ -126,6 +128,11 @@ def data_block(value: object) -> str:
     are escaped, so no text can close the element or open a comment."""
     text = json.dumps(value, ensure_ascii=False)
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def served(settings: Settings) -> bool:
+    """GraphiQL is served only where it can introspect (with a secret key, by default)."""
+    return settings.graphiql and settings.introspection is not Introspection.NONE
 
 
 def page(query: str = WELCOME, headers: str = HEADERS) -> str:

@@ -38,10 +38,18 @@ DEMO_KEY_FILE = PROJECT_ROOT / "var" / "demo-key"
 """Only the key's hash is stored, so the key is kept here for `make run` to show again."""
 DEMO_WIDGET_KEY_FILE = PROJECT_ROOT / "var" / "demo-widget-key"
 """The demo assistant's widget key, which `/widget/demo` embeds (a widget key is public)."""
-DEMO_ORIGINS = ["https://acme.example", "http://127.0.0.1:8000", "http://localhost:8000"]
-"""Where the demo assistant's widget may run: Acme's site, and `make run`'s own /widget/demo."""
+PORT = 8000
+"""Where `parley serve` listens unless told otherwise (`make run` passes PORT to both commands)."""
 CONVERSATIONS = 50
-GRAPHQL_URL = "http://127.0.0.1:8000/graphql"
+GRAPHQL_URL = f"http://127.0.0.1:{PORT}/graphql"
+
+
+def demo_origins(port: int = PORT) -> list[str]:
+    """Where the demo assistant's widget may run: Acme's site, and /widget/demo as `parley serve
+    --port PORT` serves it on this machine."""
+    return ["https://acme.example", f"http://127.0.0.1:{port}", f"http://localhost:{port}"]
+
+
 _SYSTEM_PROMPT_TOKENS = 1150
 
 PRE_CHAT_FORM: list[dict[str, Any]] = [
@@ -206,7 +214,7 @@ def _conversation(
     )
 
 
-async def seed(now: datetime | None = None) -> tuple[Workspace, str]:
+async def seed(now: datetime | None = None, port: int = PORT) -> tuple[Workspace, str]:
     """Writes the demo into the open database; returns the workspace and its read-write key."""
     now = now or datetime.now(UTC)
     rng = random.Random(2026)  # noqa: S311 (demo content, not secrets)
@@ -217,7 +225,7 @@ async def seed(now: datetime | None = None) -> tuple[Workspace, str]:
             name="Acme Support",
             pre_chat_form=PRE_CHAT_FORM,
             extracted_variables=EXTRACTED,
-            allowed_origins=DEMO_ORIGINS,
+            allowed_origins=demo_origins(port),
         )
         # Start times over the last 30 days, oldest first; the newest three are still going.
         ages = sorted((rng.uniform(0.1, 29.5) for _ in range(CONVERSATIONS - 3)), reverse=True)
@@ -244,14 +252,26 @@ async def _widget_key(key_file: Path) -> None:
     save_key(key_file, key)
 
 
-def curl_command(secret: str) -> str:
+async def _allow_port(port: int) -> list[str]:
+    """Adds `port`'s local origins to an existing demo assistant; the origins it added."""
+    assistant = await Assistant.filter(workspace__name=DEMO_WORKSPACE).order_by("id").first()
+    if assistant is None:
+        return []
+    added = [origin for origin in demo_origins(port) if origin not in assistant.allowed_origins]
+    if added:
+        assistant.allowed_origins = [*assistant.allowed_origins, *added]
+        await assistant.save(update_fields=["allowed_origins"])
+    return added
+
+
+def curl_command(secret: str, port: int = PORT) -> str:
     """A command that lists the newest conversations, to paste into a shell."""
     query = (
         "{ conversations(first: 5) { totalCount edges { node "
         "{ type status startedAt messageCount usage { cost costKnown } } } } }"
     )
     return (
-        f"curl -s {GRAPHQL_URL} -H 'Authorization: Bearer {secret}' "
+        f"curl -s http://127.0.0.1:{port}/graphql -H 'Authorization: Bearer {secret}' "
         f"-H 'Content-Type: application/json' -d '{{\"query\": \"{query}\"}}'"
     )
 
@@ -270,27 +290,33 @@ def saved_key(key_file: Path) -> str | None:
     return key_file.read_text().strip() or None
 
 
-async def seed_in_open_database(key_file: Path, *, if_empty: bool) -> int:
+async def seed_in_open_database(key_file: Path, *, if_empty: bool, port: int = PORT) -> int:
     """The command's work once the database is open, so tests can run it inside their own."""
     if if_empty and await Workspace.exists(name=DEMO_WORKSPACE):
         print(f"The {DEMO_WORKSPACE!r} workspace exists already; nothing was added.")
+        added = await _allow_port(port)
+        if added:
+            print(f"Its widget may now also run on {' and '.join(added)}.")
         secret = saved_key(key_file)
         if secret is None:
             print(f"Its key is not in {key_file}, and only its hash is stored.")
             return 0
         print(f"Its secret key, saved in {key_file}:")
     else:
-        workspace, secret = await seed()
+        workspace, secret = await seed(port=port)
         save_key(key_file, secret)
         print(f"Created {workspace.name!r} with {CONVERSATIONS} conversations. Its secret key:")
     print(secret)
     await _widget_key(key_file.with_name(DEMO_WIDGET_KEY_FILE.name))
     print("Try it (after `parley serve`):")
-    print(curl_command(secret))
+    print(curl_command(secret, port))
     return 0
 
 
-async def seed_demo(settings: Settings, if_empty: bool, key_file: Path | None = None) -> int:
-    """`parley seed-demo [--if-empty]`: exit code 0 once the demo exists and its key is shown."""
+async def seed_demo(
+    settings: Settings, if_empty: bool, key_file: Path | None = None, port: int = PORT
+) -> int:
+    """`parley seed-demo [--if-empty] [--port PORT]`: exit code 0 once the demo exists, its
+    widget may run on this machine's PORT, and its key is shown."""
     async with open_database(settings):
-        return await seed_in_open_database(key_file or DEMO_KEY_FILE, if_empty=if_empty)
+        return await seed_in_open_database(key_file or DEMO_KEY_FILE, if_empty=if_empty, port=port)

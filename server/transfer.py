@@ -236,22 +236,62 @@ def _batches(inputs: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
     return batches
 
 
+ASSISTANTS = "{ assistants { id name } }"
+SHOWN_ASSISTANTS = 10
+
+
+def _post(url: str, key: str, query: str, variables: dict[str, Any] | None = None) -> Any:
+    """The decoded answer of `/graphql` (errors included); URLError when the server is out of
+    reach."""
+    body = json.dumps({"query": query, "variables": variables or {}}).encode()
+    request = urllib.request.Request(  # noqa: S310 (an http(s) URL the user gives)
+        f"{url.rstrip('/')}/graphql",
+        data=body,
+        headers={"authorization": f"Bearer {key}", "content-type": "application/json"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:  # noqa: S310
+            return json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return json.loads(error.read() or b"{}")
+
+
+def assistant_problem(
+    records: list[dict[str, Any]], assistant: str | None, known: list[dict[str, str]]
+) -> str | None:
+    """Why the conversations have no assistant to go to in this workspace, and what to do."""
+    if not known:
+        return (
+            "this workspace has no assistants, and every conversation belongs to one: create one "
+            "with `parley create-assistant WORKSPACE_OR_KEY NAME` (it prints its ID), then import "
+            "again with --assistant ID"
+        )
+    ids = {each["id"] for each in known}
+    wanted = {assistant} if assistant else {(r.get("assistant") or {}).get("id") for r in records}
+    if wanted <= ids:
+        return None
+    choices = ", ".join(f"{each['id']} ({each['name']})" for each in known[:SHOWN_ASSISTANTS])
+    what = f"assistant {assistant} is" if assistant else "the file's assistants are"
+    return f"{what} not in this workspace: give --assistant with one of {choices}"
+
+
 def import_file(url: str, key: str, path: Path, assistant: str | None = None) -> int:
     records = _records(path)
+    try:
+        listed = _post(url, key, ASSISTANTS)
+    except urllib.error.URLError as error:
+        print(f"parley: cannot reach {url}: {error.reason}", file=sys.stderr)
+        return 1
+    if not listed.get("errors"):  # a key without READ cannot list them: the server will judge
+        problem = assistant_problem(records, assistant, listed["data"]["assistants"])
+        if problem is not None:
+            print(f"parley: {problem}", file=sys.stderr)
+            return 2
     progress = Progress(len(records))
     imported = skipped = 0
     for batch in _batches([import_input(record, assistant) for record in records]):
-        body = json.dumps({"query": IMPORT, "variables": {"conversations": batch}}).encode()
-        request = urllib.request.Request(  # noqa: S310 (an http(s) URL the user gives)
-            f"{url.rstrip('/')}/graphql",
-            data=body,
-            headers={"authorization": f"Bearer {key}", "content-type": "application/json"},
-        )
         try:
-            with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:  # noqa: S310
-                answer = json.loads(response.read())
-        except urllib.error.HTTPError as error:
-            answer = json.loads(error.read() or b"{}")
+            answer = _post(url, key, IMPORT, {"conversations": batch})
         except urllib.error.URLError as error:
             print(f"\nparley: cannot reach {url}: {error.reason}", file=sys.stderr)
             return 1
