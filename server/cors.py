@@ -86,7 +86,16 @@ async def check_token_origin(
     assistant = await get_assistant(principal.workspace_id, principal.assistant_id)
     if assistant.allowed_origins and not _listed(origin, assistant.allowed_origins):
         kind = "widget key" if principal.kind is CallerKind.PUBLISHABLE else "session token"
-        raise Forbidden(f"This page's origin may not use this {kind}.")
+        raise Forbidden(origin_refused(origin, kind))
+
+
+def origin_refused(origin: str | None, kind: str) -> str:
+    """The refusal a page sees (the widget shows it), saying how its owner allows the page."""
+    page = f"This page's origin ({origin})" if origin else "A request without an Origin"
+    return (
+        f"{page} may not use this {kind}: add the origin to the assistant's allowedOrigins "
+        "(updateAssistant, with a secret key), or empty the list to allow any page."
+    )
 
 
 async def check_request_origin(context: Context) -> None:

@@ -16,8 +16,8 @@ from models.enums import ApiKeyKind
 from resolvers.apikey import create_api_key
 from resolvers.ids import encode_id
 from server.settings import Settings
-from tests import factories
-from tests.api import Api, Result
+from tests.support import factories
+from tests.support.api import Api, Result
 
 SHOP = "https://shop.example"
 EVIL = "https://evil.example"
@@ -176,7 +176,11 @@ async def test_a_session_token_works_only_from_its_assistants_origins(api: Api) 
     assert (await send(api, token, conversation, SHOP)).codes == []
     refused = await send(api, token, conversation, EVIL)
     assert refused.codes == ["FORBIDDEN"]
-    assert refused.errors[0]["message"] == "This page's origin may not use this session token."
+    assert refused.errors[0]["message"] == (
+        f"This page's origin ({EVIL}) may not use this session token: add the origin to the "
+        "assistant's allowedOrigins (updateAssistant, with a secret key), or empty the list to "
+        "allow any page."
+    )
     assert (await send(api, token, conversation, "null")).codes == ["FORBIDDEN"]
     assert (await send(api, token, conversation, None)).codes == []  # a server, not a browser
 
