@@ -77,6 +77,10 @@ class Assistant(Node):
     widget_mode: ConversationMode = strawberry.field(
         description="How its widget talks: CHAT, or VOICE_AND_CHAT."
     )
+    allowed_origins: list[str] = strawberry.field(
+        description="Pages that may use its widget key and session tokens, as origins like "
+        "https://shop.example (as browsers send them); empty allows any page."
+    )
     created_at: datetime = strawberry.field(description="When the assistant was created.")
 
     @classmethod
@@ -94,6 +98,7 @@ class Assistant(Node):
             pre_chat_form=[FormField.of(item) for item in row.pre_chat_form],
             extracted_variables=[VariableDefinition.of(item) for item in row.extracted_variables],
             widget_mode=row.widget_mode,
+            allowed_origins=list(row.allowed_origins),
             created_at=row.created_at,
         )
 

@@ -7,8 +7,8 @@ import pytest
 
 from models import Assistant as AssistantRow
 from resolvers.ids import encode_id
-from tests import factories
-from tests.api import Api, Result
+from tests.support import factories
+from tests.support.api import Api, Result
 
 ASSISTANT_FIELDS = """
   id name
@@ -128,6 +128,35 @@ async def test_create_assistant_returns_and_lists_what_was_saved(api: Api) -> No
     ]
     assert await list_assistants(api, key) == [created]
     assert await stored_origins(created["id"]) == ["https://shop.example", "http://localhost:3000"]
+
+
+async def test_an_assistants_allowed_origins_are_read_as_stored(api: Api) -> None:
+    """What a refused widget is told to change can be read back: through `assistants` and a
+    conversation's assistant, with a secret key; a visitor's token may not read it."""
+    _, key = await factories.workspace()
+    bot = await create_assistant(
+        api, key, allowedOrigins=["https://Shop.Example", "http://LOCALHOST:3000/"]
+    )
+    read = "{ assistants { id allowedOrigins } }"
+    origins = ["https://shop.example", "http://localhost:3000"]
+    assert (await api(read, key=key)).data == {
+        "assistants": [{"id": bot["id"], "allowedOrigins": origins}]
+    }
+    started = await start(api, await widget_key(api, key, bot["id"]), bot["id"], origin=origins[1])
+    payload = started.data["startConversation"]
+    through = "query($id: ID!) { conversation(id: $id) { assistant { allowedOrigins } } }"
+    conversation = {"id": payload["conversation"]["id"]}
+    answer = await api(through, conversation, key=key)
+    assert answer.data["conversation"]["assistant"]["allowedOrigins"] == origins
+    visitor = await api(
+        through, conversation, key=payload["sessionToken"], headers={"origin": origins[1]}
+    )
+    assert visitor.codes == ["FORBIDDEN"]
+    emptied = await api(
+        UPDATE_ASSISTANT, {"id": bot["id"], "input": {"name": "Bot", "allowedOrigins": []}}, key=key
+    )
+    assert emptied.codes == []
+    assert (await api(read, key=key)).data["assistants"][0]["allowedOrigins"] == []
 
 
 async def test_a_form_of_exactly_the_limits_is_accepted(api: Api) -> None:
