@@ -15,6 +15,7 @@ from resolvers.conversation import (
     count_conversations,
     get_conversation,
 )
+from resolvers.event import committed_event_seq, event_cursor
 from resolvers.ids import decode_id, encode_id
 from resolvers.loaders import Loaders
 from resolvers.pagination import PageArgs
@@ -45,6 +46,7 @@ from schema.enums import (
 from schema.filters import ConversationFilter as ConversationFilterInput
 from schema.filters import FilterArgument, to_filter
 from schema.message import MessageConnection
+from schema.prefetch import connection_fields as _connection_fields
 from schema.prefetch import conversation_selections, prefetch
 from schema.variable import Variable
 from schema.visibility import VISITOR
@@ -207,6 +209,11 @@ class ConversationEdge:
 class ConversationConnection:
     edges: list[ConversationEdge] = strawberry.field(description="The conversations of this page.")
     page_info: PageInfo = strawberry.field(description="Where this page sits.")
+    event_cursor: str | None = strawberry.field(
+        description="The last event this page reflects: follow the list live from exactly here "
+        "with `conversationEvents(filter, after: eventCursor)`, missing nothing (null when not "
+        "asked for)."
+    )
     workspace_pk: strawberry.Private[int]
     where: strawberry.Private[filters.ConversationFilter]
 
@@ -223,7 +230,11 @@ class ConversationConnection:
         order: ConversationOrder,
         args: PageArgs,
     ) -> "ConversationConnection":
-        """A page, with the relations its query selects primed for all its rows at once."""
+        """A page, with the relations its query selects primed for all its rows at once; its
+        event cursor read before the page, so the page reflects every event up to it."""
+        seq = None
+        if any(field.name == "eventCursor" for field in _connection_fields(info)):
+            seq = await committed_event_seq(workspace_pk)
         page = await conversation_page(workspace_pk, where, order, args)
         selected = conversation_selections(info.selected_fields)
         await prefetch(info.context.loaders, page.rows, selected)
@@ -233,6 +244,7 @@ class ConversationConnection:
                 for row, cursor in zip(page.rows, page.cursors, strict=True)
             ],
             page_info=PageInfo.of(page.page_info),
+            event_cursor=event_cursor(seq) if seq is not None else None,
             workspace_pk=workspace_pk,
             where=where,
         )

@@ -45,6 +45,11 @@ class ConversationEventKind(Enum):
         "was rated.",
     )
     ENDED = strawberry.enum_value("ENDED", description="The conversation ended.")
+    LEFT = strawberry.enum_value(
+        "LEFT",
+        description="It no longer matches the list's filter: a label was removed, a rating or "
+        "variable changed, its cost passed the maximum (under a status filter, ENDED says so).",
+    )
 
 
 _KINDS = {
@@ -226,7 +231,11 @@ class LiveSubscriptions:
                             pk = happening.event.conversation_id
                             yield ConversationEvent(
                                 cursor=event_cursor(happening.event.seq),
-                                kind=_KINDS[happening.event.kind],
+                                kind=(
+                                    ConversationEventKind.LEFT
+                                    if happening.left
+                                    else _KINDS[happening.event.kind]
+                                ),
                                 conversation_id=strawberry.ID(encode_id("Conversation", pk)),
                                 conversation=Conversation.of(row, loaders),
                             )

@@ -95,3 +95,12 @@ def conversation_selections(selected: Sequence[Selection]) -> list[Selection]:
         for node in _under(connection.selections, "edges", "node")
         for selection in node.selections
     ]
+
+
+def connection_fields(info: Any) -> list[SelectedField]:
+    """What a `conversations` field (from `info.selected_fields`) selects on its connection."""
+    return [
+        item
+        for connection in _fields(info.selected_fields)
+        for item in _fields(connection.selections)
+    ]

@@ -5,8 +5,9 @@ delivered by number, so a client that resumes from its last cursor misses nothin
 nothing twice, even while others write.
 """
 
-from collections.abc import AsyncGenerator, Callable, Sequence
+from collections.abc import AsyncGenerator, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 from models import Conversation, Message
 from models.enums import ConversationStatus, EventKind
@@ -80,12 +81,26 @@ async def _messages_after(conversation_id: int, sequence: int) -> list[Message]:
     )
 
 
+_CHANGES: Mapping[EventKind, Mapping[str, Any]] = {
+    EventKind.ENDED: {"statuses": None},
+    EventKind.LABELLED: {"labels_any": None, "labels_all": ()},
+    EventKind.RATED: {"min_rating": None, "max_rating": None, "rated": None},
+    EventKind.VARIABLES_SET: {"variables": ()},
+    EventKind.MESSAGE_ADDED: {"max_cost": None},
+}
+"""What each kind of event can change of a conversation, as the filter conditions that may stop
+holding because of it (a cost only grows, so only a maximum can; a message never unmatches a
+search)."""
+
+
 @dataclass(frozen=True)
 class Happening:
-    """An event and its conversation as it is now (None once ERASED)."""
+    """An event and its conversation as it is now (None once ERASED); `left`: the event made it
+    stop matching the stream's filter (an ENDED event under a status filter says so itself)."""
 
     event: EventRow
     conversation: Conversation | None
+    left: bool = False
 
 
 async def event_stream(
@@ -127,20 +142,27 @@ async def _found(
 async def _matching(
     workspace_id: int, where: ConversationFilter, batch: Sequence[EventRow]
 ) -> list[Happening]:
-    """The events whose conversation matches now; an ENDED one also when only its status keeps
-    it out, so a list of active conversations learns which ones left it."""
+    """The events whose conversation matches now, and those whose conversation the event itself
+    may have taken out of the filter (it matches the filter but for what that kind of event
+    changes), so a live list learns which rows left it."""
     rows = await _conversations(workspace_id, where, {row.conversation_id for row in batch})
-    ended = {row.conversation_id for row in batch if row.kind is EventKind.ENDED} - rows.keys()
-    left = {}
-    if where.statuses is not None and ended:
-        left = await _conversations(workspace_id, replace(where, statuses=None), ended)
+    missing: dict[EventKind, set[int]] = {}
+    for event in batch:
+        if event.conversation_id not in rows and event.kind in _CHANGES:
+            missing.setdefault(event.kind, set()).add(event.conversation_id)
+    left: dict[tuple[EventKind, int], Conversation] = {}
+    for kind, ids in missing.items():
+        relaxed = replace(where, **_CHANGES[kind])
+        if relaxed != where:  # the filter asks about what this kind of event changes
+            for pk, was in (await _conversations(workspace_id, relaxed, ids)).items():
+                left[(kind, pk)] = was
     found: list[Happening] = []
     for event in batch:
-        row = rows.get(event.conversation_id)
-        if row is None and event.kind is EventKind.ENDED:
-            row = left.get(event.conversation_id)
-        if row is not None:
-            found.append(Happening(event, row))
+        now = rows.get(event.conversation_id)
+        if now is not None:
+            found.append(Happening(event, now))
+        elif (gone := left.get((event.kind, event.conversation_id))) is not None:
+            found.append(Happening(event, gone, left=event.kind is not EventKind.ENDED))
     return found
 
 

@@ -13,7 +13,6 @@ import { exportButtons } from "./export.js";
 import { count } from "./format.js";
 
 const PAGE = 25;
-const FIRST_COUNT_WAIT_MS = 3000;
 
 export function mount(main, { client, params, replace }) {
   let state = readState(params);
@@ -70,7 +69,6 @@ function live(client, state, view, form) {
   let gone = false;
   const list = new LiveList();
   let loaded = false;
-  let buffered = [];
   let lastEvent = null;
   let lastErased = null;
   let shownTotal = null;
@@ -113,8 +111,7 @@ function live(client, state, view, form) {
 
   function onEvent(event) {
     lastEvent = event.cursor;
-    if (!loaded) buffered.push(event);
-    else show(list.apply(event, keeps));
+    show(list.apply(event, keeps));
   }
 
   async function readPage(after) {
@@ -130,23 +127,10 @@ function live(client, state, view, form) {
       body.append(...list.rows.map((node) => conversationRow(node)));
       if (shownTotal === null) shownTotal = connection.totalCount;
       loaded = true;
-      for (const event of buffered) show(list.apply(event, keeps));
-      buffered = [];
+      lastEvent = connection.eventCursor; // the page reflects every event up to here
+      follow();
       showTotal();
       section.dataset.ready = "true";
-    } catch (error) {
-      problem(error);
-    }
-  }
-
-  /** After a socket came back without any event cursor: re-read the head and merge it. */
-  async function refreshHead() {
-    try {
-      const connection = await readPage(null);
-      if (gone) return;
-      for (const edge of connection.edges.slice().reverse()) {
-        show(list.apply({ conversationId: edge.node.id, conversation: edge.node }, keeps));
-      }
     } catch (error) {
       problem(error);
     }
@@ -170,31 +154,30 @@ function live(client, state, view, form) {
   more.addEventListener("click", loadMore);
   stops.push(() => more.removeEventListener("click", loadMore));
 
-  // Live events first, then the counts, then the first page once the socket answers: an event
-  // written while the page is read is then either in the page or delivered (applied once).
-  stops.push(
-    watch(client, EVENTS, () => ({ filter, after: lastEvent }), "conversationEvents", {
-      next: onEvent,
-      error: problem,
-    }),
-  );
-  stops.push(
-    // Erasures share the events' cursors: until one was seen, resume from the last event.
-    watch(client, ERASED, () => ({ after: lastErased ?? lastEvent }), "conversationErased", {
-      next(erased) {
-        lastErased = erased.cursor;
-        buffered = buffered.filter((event) => event.conversationId !== erased.conversationId);
-        show(list.remove(erased.conversationId));
-      },
-      error: problem,
-    }),
-  );
-  let firstCount = null;
-  const counted = new Promise((resolve) => (firstCount = resolve));
+  /** Follows the list live from the first page's event cursor: every event after the page is
+   * delivered, after a lost socket too (resumed from the last cursor seen), none twice. */
+  function follow() {
+    stops.push(
+      watch(client, EVENTS, () => ({ filter, after: lastEvent }), "conversationEvents", {
+        next: onEvent,
+        error: problem,
+      }),
+    );
+    stops.push(
+      // Erasures share the events' cursors: until one was seen, resume from the last event.
+      watch(client, ERASED, () => ({ after: lastErased ?? lastEvent }), "conversationErased", {
+        next(erased) {
+          lastErased = erased.cursor;
+          show(list.remove(erased.conversationId));
+        },
+        error: problem,
+      }),
+    );
+  }
+
   stops.push(
     watch(client, FACETS, { filter }, "conversationCounts", {
       next(facets) {
-        firstCount();
         shownTotal = facets.total;
         form.showFacets(facets);
         showTotal();
@@ -202,18 +185,7 @@ function live(client, state, view, form) {
       error: problem,
     }),
   );
-  let wasClosed = false;
-  stops.push(
-    client.onStatus((status) => {
-      if (status === "closed") wasClosed = true;
-      if (status === "open" && wasClosed) {
-        wasClosed = false;
-        if (lastEvent === null && loaded) refreshHead(); // resumed "from now": re-read what passed
-      }
-    }),
-  );
-  const waited = new Promise((resolve) => setTimeout(resolve, FIRST_COUNT_WAIT_MS));
-  Promise.race([counted, waited]).then(() => !gone && loadFirst());
+  loadFirst();
 
   return () => {
     gone = true;

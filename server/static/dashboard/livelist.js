@@ -29,13 +29,14 @@ export class LiveList {
   }
 
   /**
-   * One live event: {kind, conversationId, conversation}. Returns what changed for the view:
+   * One live event: {kind, conversationId, conversation} (LEFT: no longer in the filter). Returns what changed for the view:
    * {inserted: node, before: id|null} | {updated: node} | {removed: id} | null.
    * `keeps(node)` says whether the node still belongs in the list (its status may have left it).
    */
   apply(event, keeps) {
     const node = event.conversation;
     const id = event.conversationId;
+    if (event.kind === "LEFT") return this.remove(id); // a change took it out of the filter
     if (this.byId.has(id)) {
       if (!keeps(node)) return this.remove(id);
       this.byId.set(id, node);

@@ -21,6 +21,7 @@ export const OPTIONS = `query Options {
 export const LIST = `query List($filter: ConversationFilter, $after: String, $first: Int!) {
   conversations(filter: $filter, after: $after, first: $first) {
     totalCount
+    eventCursor
     pageInfo { hasNextPage endCursor }
     edges { cursor node { ...Row } }
   }
