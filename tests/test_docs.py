@@ -46,6 +46,8 @@ from websockets.asyncio.client import connect
 from websockets.typing import Subprotocol
 
 from resolvers.errors import ParleyError
+from schema.plan import fields as plan_fields
+from schema.schema import build_schema
 from server.persisted import PersistedQueryNotFound
 from server.seed import DEMO_KEY_FILE, GRAPHQL_URL, seed_in_open_database
 from server.settings_doc import CONFIGURATION_PAGE, configuration_page
@@ -300,6 +302,27 @@ def test_the_errors_page_lists_every_code_there_is() -> None:
     page = DOCS / "errors.md"
     listed = set(re.findall(r"^\| `([A-Z_]+)` \|", page.read_text(), re.MULTILINE))
     assert listed == error_codes() | {PersistedQueryNotFound.code}, name(page)
+
+
+def test_the_architecture_page_places_every_field_a_plan_may_meet() -> None:
+    """Its table of what a compiled plan answers names each field of those types in one column,
+    so a field added to the schema cannot go unmentioned; a plain field a plan reads is in the
+    plan's column."""
+    page = (DOCS / "architecture.md").read_text()
+    graphql = build_schema()._schema
+    for type_name, plain in (
+        ("Conversation", plan_fields.CONVERSATION),
+        ("Message", plan_fields.MESSAGE),
+        ("Variable", plan_fields.VARIABLE),
+        ("Assistant", plan_fields.ASSISTANT),
+    ):
+        row = re.search(rf"^\| `{type_name}` \| `([^`]*)` \| `([^`]*)` \|$", page, re.MULTILINE)
+        assert row is not None, f"docs/architecture.md has no row for {type_name}"
+        planned, executed = set(row[1].split()), set(row[2].split())
+        fields = graphql.get_type(type_name).fields  # type: ignore[union-attr]
+        assert planned | executed == set(fields), type_name
+        assert not planned & executed, type_name
+        assert set(plain) - {"__typename"} <= planned, type_name
 
 
 def test_the_configuration_page_is_written_from_the_settings() -> None:
