@@ -11,6 +11,7 @@ cached query names it for as long as its document stays cached, so only valid do
 persisted and the one bound covers both.
 """
 
+import hashlib
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,6 +24,12 @@ TOKEN_BYTES = 600
 """Memory one token of a parsed document holds, its node and location included (measured)."""
 DIGEST_BYTES = 250
 """What a persisted query's hash adds to its entry: the hex string and its two index slots."""
+
+
+def digest_of(query: str) -> str:
+    """The SHA-256 of the query's UTF-8 text in lowercase hex, as clients compute it for
+    persisted queries: the name a document goes by in logs too."""
+    return hashlib.sha256(query.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def weight(query: str, document: DocumentNode) -> int:

@@ -33,7 +33,8 @@ STATEMENT_TIMEOUTS = Counter(
 PLANS = Counter(
     "parley_compiled_plans",
     "Queries by how they were answered: by a compiled plan (answered), by the executor because "
-    "no plan covers them (not_covered), or because the plan gave way to the executor (gave_way).",
+    "no plan covers them (not_covered), because the plan gave way to the executor's own error "
+    "(gave_way), or because the plan failed unexpectedly (failed: a bug, logged at ERROR).",
     ["outcome"],
 )
 SUBSCRIPTIONS = Gauge("parley_subscriptions", "Subscriptions running now.")

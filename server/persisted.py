@@ -10,7 +10,6 @@ Resolved where the view reads the request: after the gate has authenticated it (
 as any request) and before the schema, which refuses a request without its query text.
 """
 
-import hashlib
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -18,7 +17,7 @@ from typing import Any
 from cross_web import HTTPException
 
 from resolvers.errors import ParleyError
-from schema.cache import DocumentCache
+from schema.cache import DocumentCache, digest_of
 
 VERSION = 1
 _DIGEST = re.compile(r"[0-9a-fA-F]{64}")
@@ -33,11 +32,6 @@ class PersistedQueryNotFound(ParleyError):
 
     def __init__(self) -> None:
         super().__init__("PersistedQueryNotFound")
-
-
-def digest_of(query: str) -> str:
-    """The SHA-256 of the query's UTF-8 text in lowercase hex, as clients compute it."""
-    return hashlib.sha256(query.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def requested_digest(extensions: Mapping[str, Any] | None) -> str | None:

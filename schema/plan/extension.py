@@ -3,9 +3,11 @@
 Runs last, once every other extension has had its say (limits, cost points, input policy). For a
 query the plan covers, the answer is built from one statement per root field and written straight
 into the result; graphql-core's executor never runs. Whatever the plan does not cover, and any
-request of a covered query that fails in any way (a bad argument, a refused caller, a database
+request of a covered query that fails as expected (a bad argument, a refused caller, a database
 error, a missing row), is answered by the executor exactly as before: errors are always the
-executor's own, and a plan only ever answers requests that succeed.
+executor's own, and a plan only ever answers requests that succeed. A plan failing any other way
+is a bug: the executor still answers, and the failure is logged at ERROR with the document's hash
+and counted (`parley_compiled_plans_total{outcome="failed"}`); the test suite fails on any.
 """
 
 import logging
@@ -19,11 +21,12 @@ from strawberry.extensions import SchemaExtension
 from strawberry.types.graphql import OperationType
 
 from resolvers.conversation import count_conversations
+from resolvers.errors import ParleyError, database_failure
 from resolvers.filters import ConversationFilter
 from resolvers.keyset import ConversationOrder
 from resolvers.listing import Wanted, list_conversations
 from resolvers.pagination import PageArgs
-from schema.cache import Analysed, DocumentCache
+from schema.cache import Analysed, DocumentCache, digest_of
 from schema.metrics import PLANS
 from schema.plan.collect import NotCoveredError
 from schema.plan.compile import (
@@ -178,9 +181,21 @@ class CompiledPlans(SchemaExtension):
             return None
         try:
             data = await run(plan, schema, context.context, variables)
-        except Exception:  # the executor answers it, with its own error
-            logger.debug("plan gave way to the executor", exc_info=True)
+        except (ParleyError, NotCoveredError):  # the executor answers it, with its own error
             PLANS.labels("gave_way").inc()
+            return None
+        except Exception as error:
+            if database_failure(error) is not None:  # the executor meets it too, and says so
+                PLANS.labels("gave_way").inc()
+                return None
+            # A bug: the executor still answers, but it must be seen and fixed.
+            logger.error(
+                "compiled plan failed for document %s (operation %s)",
+                digest_of(context.query or ""),
+                context.operation_name,
+                exc_info=True,
+            )
+            PLANS.labels("failed").inc()
             return None
         PLANS.labels("answered").inc()
         return data
