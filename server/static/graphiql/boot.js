@@ -1,6 +1,7 @@
 // GraphiQL's page script (server/graphiql.py serves it): reads the starting query and headers from
 // the page's JSON data block, keeps edits of the query and variables in the URL (never the
-// headers: they hold a key), and talks to this page's own /graphql over HTTP and websockets.
+// headers: they hold a key), and talks to this page's own /graphql over HTTP and websockets
+// (subscriptions authenticate with the Headers tab's Authorization).
 "use strict";
 
 (function () {
@@ -16,7 +17,32 @@
 
   const socket = new URL(endpoint);
   socket.protocol = socket.protocol === "https:" ? "wss:" : "ws:";
-  const fetcher = GraphiQL.createFetcher({ url: endpoint, subscriptionUrl: socket.toString() });
+
+  // Parley reads a socket's key from connection_init, not from HTTP headers: one fetcher per key
+  // in the Headers tab, whose sockets send it as {authorization}.
+  const fetchers = new Map();
+  function fetcher(params, options) {
+    let headers = (options && options.headers) || {};
+    if (typeof headers === "string") {
+      try {
+        headers = JSON.parse(headers);
+      } catch {
+        headers = {};
+      }
+    }
+    const authorization = headers.Authorization || headers.authorization || "";
+    if (!fetchers.has(authorization)) {
+      fetchers.set(
+        authorization,
+        GraphiQL.createFetcher({
+          url: endpoint,
+          subscriptionUrl: socket.toString(),
+          wsConnectionParams: authorization ? { authorization } : undefined,
+        }),
+      );
+    }
+    return fetchers.get(authorization)(params, options);
+  }
 
   function ParleyGraphiQL() {
     const [query, setQuery] = React.useState(parameters.q || config.query);
