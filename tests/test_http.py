@@ -6,8 +6,8 @@ import pytest
 from graphql import GraphQLError, get_introspection_query
 
 from schema.errors import INTERNAL_MESSAGE, classify
-from tests import factories
-from tests.api import Api
+from tests.support import factories
+from tests.support.api import Api
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 
@@ -134,6 +134,7 @@ def test_unexpected_errors_are_masked_for_clients_and_logged_whole(
     assert "leaked" in caplog.text
 
 
-async def test_the_app_serves_nothing_but_graphql(api: Api) -> None:
-    response = await api.client.get("/")
+async def test_a_path_the_app_does_not_serve_is_not_found(api: Api) -> None:
+    """`/` is the front page (tests/test_home.py); nothing else is served outside the routes."""
+    response = await api.client.get("/nothing-here")
     assert response.status_code == 404
