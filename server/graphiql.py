@@ -106,18 +106,22 @@ PAGE_HEADERS = {**COMMON, "cache-control": "no-cache", "content-security-policy"
 
 WELCOME = """# Welcome to Parley's GraphQL API.
 #
-# Every request needs a key. Open the Headers tab below and replace
-# sk_... with a secret key:
+# Every request needs a key. In the Headers
+# tab below, replace sk_... with a secret key:
 #
-#     {"Authorization": "Bearer sk_..."}
+#   {"Authorization": "Bearer sk_..."}
 #
-# make run printed the demo workspace's key (it is kept in var/demo-key);
-# parley create-workspace NAME prints a new workspace's key.
-# Then press the run button above (or Ctrl-Enter).
-# The docs and typeahead need a secret key too.
+# make run printed the demo workspace's key
+# (it is kept in var/demo-key); parley
+# create-workspace NAME prints a new one.
+# Then press the run button (or Ctrl-Enter).
+# The docs and typeahead need the key too.
 
 query Conversations {
-  conversations(first: 5) { totalCount edges { node { id type status startedAt } } }
+  conversations(first: 5) {
+    totalCount
+    edges { node { id type status startedAt } }
+  }
 }
 """
 HEADERS = '{\n  "Authorization": "Bearer sk_..."\n}'
