@@ -3,9 +3,9 @@
 Each tenant is loaded in one transaction that also writes its row in `peer_bench.dataset`: a tenant
 whose row is there with the current DATA_VERSION is never loaded again, and a changed version
 rebuilds the whole database. Workspaces and assistants are made by Parley's own code so that keys
-authenticate as they do in production; conversations, messages and variables come from
-generate_series, and each conversation's totals are summed from its messages by one UPDATE, then
-checked against them.
+authenticate as they do in production; conversations, messages, variables, labels and ratings come
+from generate_series, and each conversation's totals are summed from its messages by one UPDATE,
+then checked against them.
 """
 
 import time
@@ -23,7 +23,7 @@ from resolvers.workspace import create_workspace
 from server.database import apply_migrations, open_database
 from server.settings import Settings
 
-DATA_VERSION = 1
+DATA_VERSION = 2
 """Bump when the generated rows change: the next run drops and reloads everything."""
 MARKER_SCHEMA = "peer_bench"
 """Outside `public`, so PostGraphile (`-s public`) never exposes the marker."""
@@ -35,7 +35,8 @@ class Tenant:
     name: str
     conversations: int
     messages: bool = True
-    """False for the badge-only tenant: conversations without messages or variables."""
+    """False for the badge-only tenant: conversations without messages, variables, labels or
+    ratings."""
     all_active: bool = False
     """The writers' tenant: every conversation open, so sendMessage may add to any of them."""
     step_seconds: int = 60
@@ -144,6 +145,38 @@ SELECT id, 'plan', 'EXTRACTED', 'SELECT',
 FROM conversation WHERE workspace_id = $1
 """
 
+LABELS = (
+    ("billing", "#1f77b4"),
+    ("complaint", "#d62728"),
+    ("refund", "#ff7f0e"),
+    ("vip", "#2ca02c"),
+)
+"""A workspace's labels: lowercase ASCII names, so every collation sorts them alike."""
+
+_LABELS = """
+INSERT INTO label (workspace_id, name, colour, created_at)
+SELECT $1::bigint, name, colour, now() FROM unnest($2::text[], $3::text[]) AS l(name, colour)
+"""
+
+# One conversation in five carries a label, one in fifteen a second one.
+_CONVERSATION_LABELS = """
+INSERT INTO conversation_label (conversation_id, label_id)
+SELECT c.id, l.id
+FROM conversation c
+JOIN (SELECT id, row_number() OVER (ORDER BY name) - 1 AS n, COUNT(*) OVER () AS labels
+      FROM label WHERE workspace_id = $1) l
+  ON l.n = (c.id / 5) % l.labels OR (c.id % 15 = 0 AND l.n = (c.id / 5 + 1) % l.labels)
+WHERE c.workspace_id = $1 AND c.id % 5 = 0
+"""
+
+_RATINGS = """
+UPDATE conversation SET rating = 1 + (id / 10) % 5,
+    rating_comment = CASE WHEN id % 20 = 3 THEN 'Quick and helpful, thank you.' END,
+    rated_at = last_activity_at
+WHERE workspace_id = $1 AND id % 10 = 3
+"""
+"""One conversation in ten rated, scores 1–5 spread evenly, every other one with a comment."""
+
 MISMATCHED = """
 SELECT COUNT(*) FROM conversation c
 LEFT JOIN (SELECT conversation_id, COUNT(*) AS n, COALESCE(SUM(input_tokens), 0) AS input,
@@ -205,6 +238,10 @@ async def _load(connection: asyncpg.Connection, tenant: Tenant) -> float:
             await connection.execute(_MESSAGES, workspace.id)
             await connection.execute(_TOTALS, workspace.id)
             await connection.execute(_VARIABLES, workspace.id)
+            names, colours = zip(*LABELS, strict=True)
+            await connection.execute(_LABELS, workspace.id, list(names), list(colours))
+            await connection.execute(_CONVERSATION_LABELS, workspace.id)
+            await connection.execute(_RATINGS, workspace.id)
         seconds = time.perf_counter() - started
         await connection.execute(
             f"INSERT INTO {MARKER_SCHEMA}.dataset (tenant, version, workspace_id, conversations, "
