@@ -1,8 +1,10 @@
 """Before anything is timed: every contender must give the right answer.
 
 The hand-written endpoint must answer exactly what Parley answers (parsed JSON, equal), and
-PostGraphile the same total and the same rows in the same order; for the write, each contender's
-answer must agree with what Parley reads back afterwards. A difference stops the run: a fast wrong
+PostGraphile the same total and the same rows in the same order (for the dashboard's List also
+each row's labels, rating, assistant, message count and usage, whether there is a next page, and
+the event number Parley's `eventCursor` names); for the write, each contender's answer must agree
+with what Parley reads back afterwards. A difference stops the run: a fast wrong
 answer is no benchmark.
 """
 
@@ -15,8 +17,9 @@ from typing import Any
 
 import asyncpg
 
+from bench.peers.handwritten import EVENT_CURSOR, money
 from bench.peers.scenarios import CLIENT_MESSAGE, CONVERSATION, Call, Scenario
-from resolvers.ids import decode_id
+from resolvers.ids import decode_id, parse_sequence_cursor
 
 READ_BACK = """query ReadBack($id: ID!) { conversation(id: $id) {
   messageCount usage { inputTokens outputTokens cost costKnown }
@@ -76,9 +79,78 @@ def _rows(answer: Any) -> tuple[int, list[int]]:
     return page["totalCount"], ids
 
 
+def _peer_nodes(page: Any) -> list[Any]:
+    if "nodes" in page:
+        return list(page["nodes"])
+    return [edge["node"] for edge in page.get("edges", [])]
+
+
 def _peer_rows(answer: Any) -> tuple[int, list[int]]:
     page = answer["data"]["allConversations"]
-    return page["totalCount"], [int(node["rowId"]) for node in page.get("nodes", [])]
+    return page["totalCount"], [int(node["rowId"]) for node in _peer_nodes(page)]
+
+
+def _list_details(answer: Any) -> dict[str, Any]:
+    """What else the dashboard's List shows, from Parley's answer."""
+    page = answer["data"]["conversations"]
+    rows = [
+        {
+            "labels": [(label["name"], label["colour"]) for label in node["labels"]],
+            "rating": None if node["rating"] is None else node["rating"]["score"],
+            "assistant": node["assistant"]["name"],
+            "messageCount": node["messageCount"],
+            "usage": node["usage"],
+            "status": node["status"],
+        }
+        for node in (edge["node"] for edge in page["edges"])
+    ]
+    return {
+        "hasNextPage": page["pageInfo"]["hasNextPage"],
+        "event": parse_sequence_cursor(page["eventCursor"], EVENT_CURSOR),
+        "rows": rows,
+    }
+
+
+def _peer_list_details(answer: Any) -> dict[str, Any]:
+    """The same, from PostGraphile's answer to its List."""
+    page = answer["data"]["allConversations"]
+    rows = [
+        {
+            "labels": [
+                (item["labelByLabelId"]["name"], item["labelByLabelId"]["colour"])
+                for item in node["conversationLabelsByConversationId"]["nodes"]
+            ],
+            "rating": node["rating"],
+            "assistant": node["assistantByAssistantId"]["name"],
+            "messageCount": node["messageCount"],
+            "usage": {
+                "totalTokens": int(node["inputTokens"]) + int(node["outputTokens"]),
+                "cost": money(int(node["costE12"])),
+                "costKnown": node["unpricedReplies"] == 0,
+            },
+            "status": node["status"],
+        }
+        for node in _peer_nodes(page)
+    ]
+    return {
+        "hasNextPage": page["pageInfo"]["hasNextPage"],
+        "event": int(answer["data"]["workspaceByRowId"]["eventSeq"]),
+        "rows": rows,
+    }
+
+
+def check_list(name: str, parley: Any, peer: Any) -> None:
+    """The dashboard's List: PostGraphile shows the same, and the page does show labels (one
+    with two) and ratings, or the scenario would not measure reading them."""
+    ours, theirs = _list_details(parley), _peer_list_details(peer)
+    if ours != theirs:
+        raise Mismatch(
+            f"bench: PostGraphile's rows for {name} differ from Parley's "
+            f"(Parley vs PostGraphile) at {difference(ours, theirs)}"
+        )
+    rows = ours["rows"]
+    if not any(len(row["labels"]) > 1 for row in rows) or not any(row["rating"] for row in rows):
+        raise Mismatch(f"bench: {name}'s page shows no row with two labels or none rated")
 
 
 def _no_errors(name: str, who: str, answer: Any) -> None:
@@ -102,6 +174,8 @@ def check_reads(scenario: Scenario, urls: dict[str, str]) -> None:
             f"bench: PostGraphile's total or rows for {scenario.name} differ from Parley's: "
             f"{_peer_rows(peer)} vs {_rows(parley)}"
         )
+    if "eventCursor" in parley["data"].get("conversations", {}):
+        check_list(scenario.name, parley, peer)
 
 
 def _read_back(url: str, call: Call, conversation: str) -> Any:

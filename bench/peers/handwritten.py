@@ -24,7 +24,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from resolvers.ids import decode_id, encode_id
+from resolvers.ids import decode_id, encode_cursor, encode_id
 
 LIST = """
 SELECT c.id, c.type, c.status, c.started_at, c.message_count, c.input_tokens, c.output_tokens,
@@ -44,6 +44,30 @@ PLAIN = """
 SELECT id, type, status, started_at, message_count FROM conversation WHERE workspace_id = $1
 ORDER BY started_at DESC, id DESC LIMIT 20
 """
+DASHBOARD_HEAD = """
+SELECT (SELECT event_seq FROM workspace WHERE id = $1) AS seq,
+       (SELECT COUNT(*) FROM conversation WHERE workspace_id = $1 AND type = $2) AS total
+"""
+"""The event number the page reflects, read before the page (so the page reflects every event up
+to it), and the total."""
+DASHBOARD_ROWS = """
+SELECT c.id, c.type, c.status, c.started_at, c.last_activity_at, c.message_count,
+       c.input_tokens, c.output_tokens, c.cost_e12, c.unpriced_replies, c.rating,
+       c.assistant_id, a.name AS assistant,
+       (SELECT json_agg(json_build_array(l.id, l.name, l.colour) ORDER BY l.name COLLATE "C")
+        FROM conversation_label cl JOIN label l ON l.id = cl.label_id
+        WHERE cl.conversation_id = c.id) AS labels
+FROM conversation c
+JOIN assistant a ON a.id = c.assistant_id
+WHERE c.workspace_id = $1 AND c.type = $2
+ORDER BY c.started_at DESC, c.id DESC LIMIT $3
+"""
+"""One more row than the page holds: whether there is a next page. Labels by name in code-point
+order, as Parley sorts them."""
+NEWEST_FIRST = "c:STARTED_AT:desc"
+"""The kind Parley's cursors of the default ordering carry (resolvers/keyset.py)."""
+EVENT_CURSOR = "e"
+"""The kind of Parley's event cursors (resolvers/event.py)."""
 COUNT_ALL = "SELECT COUNT(*) FROM conversation WHERE workspace_id = $1"
 COUNT_TYPE = "SELECT COUNT(*) FROM conversation WHERE workspace_id = $1 AND type = $2"
 KEY = (
@@ -126,6 +150,43 @@ def _node(row: asyncpg.Record) -> dict[str, Any]:
     }
 
 
+def _row(row: asyncpg.Record) -> dict[str, Any]:
+    """The dashboard's `Row` fragment."""
+    labels = json.loads(row["labels"]) if row["labels"] else []
+    return {
+        "id": encode_id("Conversation", row["id"]),
+        "type": row["type"],
+        "status": row["status"],
+        "startedAt": moment(row["started_at"]),
+        "lastActivityAt": moment(row["last_activity_at"]),
+        "messageCount": row["message_count"],
+        "assistant": {"id": encode_id("Assistant", row["assistant_id"]), "name": row["assistant"]},
+        "usage": {
+            "totalTokens": row["input_tokens"] + row["output_tokens"],
+            "cost": money(row["cost_e12"]),
+            "costKnown": row["unpriced_replies"] == 0,
+        },
+        "labels": [
+            {"id": encode_id("Label", pk), "name": name, "colour": colour}
+            for pk, name, colour in labels
+        ],
+        "rating": None if row["rating"] is None else {"score": row["rating"]},
+    }
+
+
+def _dashboard_page(seq: int, total: int, rows: list[asyncpg.Record], size: int) -> dict[str, Any]:
+    page = rows[:size]
+    cursors = [encode_cursor(NEWEST_FIRST, [moment(row["started_at"]), row["id"]]) for row in page]
+    return {
+        "totalCount": total,
+        "eventCursor": encode_cursor(EVENT_CURSOR, [seq]),
+        "pageInfo": {"hasNextPage": len(rows) > size, "endCursor": cursors[-1] if page else None},
+        "edges": [
+            {"cursor": cursor, "node": _row(row)} for cursor, row in zip(cursors, page, strict=True)
+        ],
+    }
+
+
 def _plain(row: asyncpg.Record) -> dict[str, Any]:
     return {
         "id": encode_id("Conversation", row["id"]),
@@ -136,9 +197,10 @@ def _plain(row: asyncpg.Record) -> dict[str, Any]:
     }
 
 
-COSTS = {"A": 1150, "B": 20, "C": 0, "D": 2}
+COSTS = {"A": 1150, "B": 20, "C": 0, "D": 2, "List": 550}
 """What Parley's cost analysis (schema/cost.py) charges the document each route stands for, which
-Parley reports in `extensions.cost`; the bench's check fails if Parley ever charges otherwise."""
+Parley reports in `extensions.cost`; the bench's check fails if Parley ever charges otherwise.
+List's is for the page's `first: 25` (each row, its assistant and 20 for its labels)."""
 COST_LIMIT = 20_000
 """Parley's default PARLEY_MAX_QUERY_COST."""
 
@@ -183,6 +245,23 @@ class Endpoint:
             rows = await connection.fetch(LIST, workspace, kind)
         edges = [{"node": _node(row)} for row in rows]
         return _answer("A", {"conversations": {"totalCount": total, "edges": edges}})
+
+    async def dashboard_list(self, request: Request) -> Response:
+        """The dashboard's List: its first page of one type, as the page asks for it (no `after`:
+        the bench sends none)."""
+        variables = json.loads(await request.body()).get("variables") or {}
+        if variables.get("after") is not None:
+            return Response("this route reads first pages only", status_code=400)
+        kind = ((variables.get("filter") or {}).get("types") or ["WEB_WIDGET"])[0]
+        size = variables["first"]
+        async with self._pool().acquire() as connection:
+            workspace = await self._workspace(request, connection)
+            if workspace is None:
+                return Response(status_code=401)
+            head = await connection.fetchrow(DASHBOARD_HEAD, workspace, kind)
+            rows = await connection.fetch(DASHBOARD_ROWS, workspace, kind, size + 1)
+        page = _dashboard_page(head["seq"], head["total"], rows, size)
+        return _answer("List", {"conversations": page})
 
     async def plain_page(self, request: Request) -> Response:
         """Scenario B: 20 rows of plain fields and the total."""
@@ -273,7 +352,7 @@ class Endpoint:
             await self.pool.close()
 
 
-ROUTES = {"A": "/list", "B": "/plain", "C": "/count", "D": "/send"}
+ROUTES = {"A": "/list", "B": "/plain", "C": "/count", "D": "/send", "List": "/dashboard-list"}
 """The route standing in for each scenario's GraphQL document."""
 
 
@@ -284,6 +363,7 @@ def create_app(url: str) -> Starlette:
         "B": endpoint.plain_page,
         "C": endpoint.count,
         "D": endpoint.send,
+        "List": endpoint.dashboard_list,
     }
     routes = [Route(ROUTES[name], handlers[name], methods=["POST"]) for name in ROUTES]
     return Starlette(routes=routes, lifespan=endpoint.lifespan)

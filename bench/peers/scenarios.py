@@ -1,6 +1,9 @@
 """What each contender is asked, scenario by scenario: Parley's GraphQL document, the hand-written
 route that stands for it, and PostGraphile's closest equivalent on the same tables.
 
+The `List` scenarios send Parley the dashboard's own document and variables, read from its
+queries.js at run time (bench/peers/dashboard.py); the others' documents are written here.
+
 A request body is JSON text; for writes it holds two placeholders that the wrk script fills in per
 request (a conversation, spread over many, and a clientMessageId that is never used twice).
 """
@@ -9,6 +12,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from bench.peers import dashboard
 from bench.peers.dataset import BADGE, MEASURED, SMALL, WRITERS, Dataset
 from bench.peers.handwritten import ROUTES
 
@@ -54,6 +58,27 @@ PARLEY_C = """query Badge($types: [ConversationType!]) {
   conversationCount(filter: { types: $types }) }"""
 POSTGRAPHILE_C = """query Badge($workspace: BigInt!, $type: String!) {
   allConversations(condition: { workspaceId: $workspace, type: $type }) { totalCount } }"""
+POSTGRAPHILE_LIST = """query List($workspace: BigInt!, $type: String!, $first: Int!) {
+  workspaceByRowId(rowId: $workspace) { eventSeq }
+  allConversations(first: $first, condition: { workspaceId: $workspace, type: $type },
+                   orderBy: [STARTED_AT_DESC, ROW_ID_DESC]) {
+    totalCount
+    pageInfo { hasNextPage endCursor }
+    edges { cursor node {
+      id rowId type status startedAt lastActivityAt messageCount
+      assistantByAssistantId { id name }
+      inputTokens outputTokens costE12 unpricedReplies
+      conversationLabelsByConversationId(orderBy: LABEL_ID_ASC) {
+        nodes { labelByLabelId { id name colour } }
+      }
+      rating
+    } }
+  }
+}"""
+"""The dashboard's List in PostGraphile's terms: the same page, labels and rating, usage as its
+columns, and the workspace's `event_seq` (what Parley's `eventCursor` stands for) read in the same
+request. Labels come by the junction's label id, which is name order for the bench's labels
+(created in name order): PostGraphile cannot order a junction by the label's name."""
 PARLEY_D = """mutation Send($input: SendMessageInput!) { sendMessage(input: $input) {
   message { id sequence role content usage { inputTokens outputTokens cost costKnown } }
   conversation { messageCount usage { inputTokens outputTokens cost costKnown } } } }"""
@@ -147,6 +172,23 @@ def _reads(name: str, title: str, data: Dataset, tenant: str, kind: str) -> Scen
     )
 
 
+def _dashboard_list(name: str, title: str, data: Dataset, tenant: str) -> Scenario:
+    """The dashboard's `List` on one tenant, its first page of one type, as the page sends it."""
+    loaded = data.tenants[tenant]
+    types = ["WEB_WIDGET"]
+    variables = dashboard.list_variables(types)
+    parley = _body(dashboard.list_document(), variables)
+    peer = {"workspace": str(loaded.workspace_id), "type": types[0], "first": variables["first"]}
+    return Scenario(
+        name=name,
+        title=title,
+        parley=Call("/graphql", parley, loaded.key),
+        handwritten=Call(ROUTES["List"], parley, loaded.key),
+        postgraphile=Call("/graphql", _body(POSTGRAPHILE_LIST, peer), None),
+        conversations=loaded.tenant.conversations,
+    )
+
+
 def build(data: Dataset, writers: tuple[tuple[str, ...], tuple[str, ...]]) -> list[Scenario]:
     """Every scenario, in the order they are reported."""
     writer = data.tenants[WRITERS.name]
@@ -177,6 +219,14 @@ def build(data: Dataset, writers: tuple[tuple[str, ...], tuple[str, ...]]) -> li
             conversations=writer.tenant.conversations,
             writes=writers,
         ),
+        _dashboard_list(
+            "List 100k",
+            "List: the dashboard's own List document (25 rows of one type, labels, rating), "
+            "100k workspace",
+            data,
+            MEASURED.name,
+        ),
+        _dashboard_list("List 10k", "List on a 10k-conversation workspace", data, SMALL.name),
         _reads("badge 100k", "badge: conversationCount, 100k workspace", data, MEASURED.name, "C"),
         _reads("badge 1M", "badge: conversationCount, 1M workspace", data, BADGE.name, "C"),
     ]
