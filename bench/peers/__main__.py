@@ -20,7 +20,7 @@ from bench.peers import checks, dataset, measure, postgraphile, results, servers
 from bench.peers.backends import backends_of
 from bench.peers.dataset import WRITERS, Dataset
 from bench.peers.scenarios import Call, Scenario, build
-from bench.peers.servers import Contender
+from bench.peers.servers import TWO, Contender
 from bench.report import progress
 from bench.statementlog import database_name, log_file, logging
 from resolvers.ids import encode_id
@@ -125,7 +125,7 @@ def _count(
         progress("statement count skipped: PostgreSQL's log is not readable here")
         return {}
     counted = {}
-    single = [contender for contender in chosen if contender.name != "Parley 2w"]
+    single = [contender for contender in chosen if contender.name != TWO]
     name = database_name(options.database)
     with logging(options.database):
         running = servers.start(single)

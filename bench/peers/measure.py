@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from bench.peers import wrk
 from bench.peers.scenarios import Call, Scenario
-from bench.peers.servers import Contender
+from bench.peers.servers import TWO, Contender
 from bench.peers.wrk import Cell
 
 CONCURRENCY = (1, 32)
@@ -108,7 +108,7 @@ def _cell(
 
 def takes_part(scenario: Scenario, contender: Contender) -> bool:
     """The badge's growth is timed with one Parley process: a second adds nothing at c=1."""
-    return not (scenario.badge_only and contender.name == "Parley 2w")
+    return not (scenario.badge_only and contender.name == TWO)
 
 
 def run(

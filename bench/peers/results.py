@@ -8,17 +8,14 @@ better. Absolute figures depend on this shared machine's load; the ratios are wh
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from bench.peers import listresults
 from bench.peers.dataset import BADGE, MEASURED, SMALL, Dataset
 from bench.peers.machine import describe
 from bench.peers.measure import CONCURRENCY, Median, Results, concurrencies
 from bench.peers.scenarios import Scenario
-from bench.peers.servers import PARLEY_ENV, ROOT, Contender
+from bench.peers.servers import HAND, ONE, PARLEY_ENV, PEER, ROOT, TWO, Contender
 from bench.peers.statements import Counted
-
-PEER = "PostGraphile"
-HAND = "hand-written"
-ONE = "Parley 1w"
-TWO = "Parley 2w"
+from bench.peers.tables import ratio, table, times
 
 
 @dataclass(frozen=True)
@@ -43,7 +40,7 @@ class Report:
 
 @dataclass(frozen=True)
 class Target:
-    """What issue 9 asks of one scenario, as ratios."""
+    """What issue 9 (issue 18 for List) asks of one scenario, as ratios."""
 
     rps_vs_peer: float | None = None
     p50_vs_hand: float | None = None
@@ -56,6 +53,8 @@ TARGETS = {
     "B": Target(rps_vs_peer=1.0),
     "C": Target(rps_vs_peer=1.0),
     "D": Target(rps_vs_hand=0.8),
+    "List 100k": Target(rps_vs_peer=listresults.RPS_VS_PEER, p50_vs_hand=listresults.P50_VS_HAND),
+    "List 10k": Target(rps_vs_peer=listresults.RPS_VS_PEER, p50_vs_hand=listresults.P50_VS_HAND),
 }
 MAX_PAGE_STATEMENTS = 3
 ISSUE = {
@@ -68,32 +67,10 @@ ISSUE = {
 """What issue 9 measured before this work: Parley ÷ PostGraphile rps, Parley ÷ hand-written p50."""
 
 
-def _ratio(top: float | None, bottom: float | None) -> float | None:
-    if top is None or bottom is None or bottom == 0:
-        return None
-    return top / bottom
-
-
-def _x(value: float | None, target: float | None = None, higher: bool = True) -> str:
-    if value is None:
-        return "–"
-    text = f"{value:.2f}×"
-    if target is None:
-        return text
-    met = value >= target if higher else value <= target
-    return f"{text} {'✓' if met else '✗'}"
-
-
 def _figure(median: Median | None) -> list[str]:
     if median is None:
         return ["–", "–", "–"]
     return [f"{median.rps:,.0f}", f"{median.p50_ms:.2f}", f"{median.p99_ms:.2f}"]
-
-
-def _table(headers: list[str], rows: list[list[str]]) -> list[str]:
-    lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
-    lines += ["| " + " | ".join(row) + " |" for row in rows]
-    return lines
 
 
 def _rps(report: Report, scenario: str, contender: str, concurrency: int) -> float | None:
@@ -129,21 +106,21 @@ def ratio_rows(report: Report) -> list[list[str]]:
             [
                 scenario.title,
                 *[
-                    _x(
-                        _ratio(_rps(report, name, parley, 32), _rps(report, name, PEER, 32)),
+                    times(
+                        ratio(_rps(report, name, parley, 32), _rps(report, name, PEER, 32)),
                         target.rps_vs_peer,
                     )
                     for parley in (ONE, TWO)
                 ],
                 *[
-                    _x(
-                        _ratio(_rps(report, name, parley, 32), _rps(report, name, HAND, 32)),
+                    times(
+                        ratio(_rps(report, name, parley, 32), _rps(report, name, HAND, 32)),
                         target.rps_vs_hand,
                     )
                     for parley in (ONE, TWO)
                 ],
-                _x(
-                    _ratio(_p50(report, name, ONE, 1), _p50(report, name, HAND, 1)),
+                times(
+                    ratio(_p50(report, name, ONE, 1), _p50(report, name, HAND, 1)),
                     target.p50_vs_hand,
                     higher=False,
                 ),
@@ -161,7 +138,7 @@ RATIO_HEADERS = [
     "1w ÷ hand-written rps",
     "2w ÷ hand-written rps",
     "1w p50 ÷ hand-written p50",
-    "target (issue #9)",
+    "target (issue #9; List: #18)",
     "issue #9 measured (vs PostGraphile rps / vs hand-written p50)",
 ]
 
@@ -176,7 +153,7 @@ def _figures(report: Report, scenario: Scenario) -> list[str]:
         for concurrency in concurrencies(scenario):
             row += _figure(report.timed.median(scenario.name, contender.name, concurrency))
         rows.append(row)
-    return [f"### {scenario.title}", "", *_table(headers, rows), ""]
+    return [f"### {scenario.title}", "", *table(headers, rows), ""]
 
 
 def _statements(report: Report) -> list[str]:
@@ -198,7 +175,7 @@ def _statements(report: Report) -> list[str]:
             )
         rows.append(row)
     return [
-        *_table(["scenario", *names], rows),
+        *table(["scenario", *names], rows),
         "",
         *_heads(report),
         f"Target: a page costs ≤ {MAX_PAGE_STATEMENTS} statements. Each figure is round trips "
@@ -232,7 +209,7 @@ def _badge(report: Report) -> list[str]:
             row.append(f"{median.p50_ms:.2f}" if median else "–")
         rows.append(row)
     return [
-        *_table(["conversations", f"{ONE} p50 ms", f"{HAND} p50 ms", f"{PEER} p50 ms"], rows),
+        *table(["conversations", f"{ONE} p50 ms", f"{HAND} p50 ms", f"{PEER} p50 ms"], rows),
         "",
         "Target: Parley's p50 flat from 10k to 1M (the badge answered from counts kept in step "
         "with every write).",
@@ -245,13 +222,15 @@ def _data(report: Report) -> list[str]:
         [
             loaded.tenant.name,
             f"{loaded.tenant.conversations:,}",
-            "6 each, variables, usage" if loaded.tenant.messages else "conversations only",
+            "6 messages each, variables, usage; labels on 1 in 5, ratings on 1 in 10"
+            if loaded.tenant.messages
+            else "conversations only",
         ]
         for loaded in report.data.tenants.values()
     ]
     when = "this run" if report.data.loaded_now else "an earlier run (reused)"
     return [
-        *_table(["workspace", "conversations", "content"], rows),
+        *table(["workspace", "conversations", "content"], rows),
         "",
         f"Loaded in {report.data.load_seconds:.0f} s by {when}; setup this run (migrations, "
         f"checks, keys) {report.setup_seconds:.0f} s; the whole run {report.total_seconds:.0f} s.",
@@ -296,6 +275,8 @@ async def render(report: Report) -> str:
         "1,000 open conversations of one workspace, with a clientMessageId never used before. "
         "PostGraphile runs it as a VOLATILE SQL function (bench/peers/postgraphile.py); the "
         "hand-written contender as one raw asyncpg transaction: totals, message, event and NOTIFY.",
+        "- List: the dashboard's own `List` document, read from server/static/dashboard/queries.js "
+        "by the run (see its section below).",
         "",
         "## Data",
         "",
@@ -305,8 +286,9 @@ async def render(report: Report) -> str:
         "Throughput (rps) at 32 connections, latency (p50) at 1; 1w and 2w are Parley with one and "
         "two worker processes. ✓ met, ✗ missed (marked where the issue sets a target).",
         "",
-        *_table(RATIO_HEADERS, ratio_rows(report)),
+        *table(RATIO_HEADERS, ratio_rows(report)),
         "",
+        *listresults.section(report.timed, report.scenarios),
         "## Figures (medians)",
         "",
     ]

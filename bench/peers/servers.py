@@ -29,6 +29,9 @@ PARLEY_ENV = {
     "PARLEY_LOG_LEVEL": "WARNING",
 }
 """What the bench changes from Parley's defaults, and why: see the module docstring."""
+ONE, TWO, HAND, PEER = "Parley 1w", "Parley 2w", "hand-written", "PostGraphile"
+"""The contenders' names: Parley with one and with two workers, the hand-written endpoint and
+PostGraphile."""
 
 
 @dataclass(frozen=True)
@@ -50,15 +53,15 @@ def contenders(database: str, base_port: int) -> list[Contender]:
     python = str(ROOT / ".venv" / "bin" / "python")
     env = (("DATABASE_URL", database), *PARLEY_ENV.items())
     return [
-        Contender("Parley 1w", base_port, (parley, "serve", "--port", str(base_port)), env),
+        Contender(ONE, base_port, (parley, "serve", "--port", str(base_port)), env),
         Contender(
-            "Parley 2w",
+            TWO,
             base_port + 1,
             (parley, "serve", "--port", str(base_port + 1), "--workers", "2"),
             env,
         ),
         Contender(
-            "hand-written",
+            HAND,
             base_port + 2,
             (
                 python,
@@ -72,7 +75,7 @@ def contenders(database: str, base_port: int) -> list[Contender]:
             kind="handwritten",
         ),
         Contender(
-            "PostGraphile",
+            PEER,
             base_port + 3,
             tuple(postgraphile.command(database, base_port + 3)),
             (("NODE_ENV", "production"),),
