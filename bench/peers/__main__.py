@@ -48,7 +48,9 @@ def parse(argv: list[str] | None = None) -> Options:
     parser.add_argument("--seconds", type=float, default=4, help="per timed cell (4)")
     parser.add_argument("--warmup", type=float, default=2, help="per cell, once (2)")
     parser.add_argument("--quick", action="store_true", help="1 round of 1 s cells; no file")
-    parser.add_argument("--only", action="append", help="scenario name, e.g. 'A 10k' or D")
+    parser.add_argument(
+        "--only", action="append", help="scenario name, e.g. 'A 10k', D or 'List 100k'"
+    )
     parser.add_argument("--port", type=int, default=8310, help="first of four ports (8310)")
     parser.add_argument("--no-statements", action="store_true", help="skip the statement count")
     arguments = parser.parse_args(argv)

@@ -2,6 +2,7 @@
 Parley's requests/s against PostGraphile's and its p50 against the hand-written endpoint's, the
 issue's targets marked, beside what the issue measured before."""
 
+from bench.peers import dashboard
 from bench.peers.dataset import MEASURED, SMALL
 from bench.peers.measure import CONCURRENCY, Results
 from bench.peers.scenarios import Scenario
@@ -72,7 +73,8 @@ def section(timed: Results, scenarios: list[Scenario]) -> list[str]:
         "",
         "The `List` document of server/static/dashboard/queries.js with its `Row` fragment, read "
         "from that file by the run and sent with the variables the page sends for a first page "
-        "of one type (`{filter: {types: [WEB_WIDGET]}, after: null, first: 25}`). Labels are on "
+        "of one type (`{filter: {types: [WEB_WIDGET]}, after: null, first: "
+        f"{dashboard.page_size()}}}`). Labels are on "
         "one conversation in five (two on one in fifteen), ratings on one in ten. Medians over "
         "the rounds; ✓/✗ against the issue's targets: requests/s ≥ PostGraphile's, p50 ≤ the "
         "hand-written endpoint's, at each size and each concurrency.",
@@ -82,6 +84,9 @@ def section(timed: Results, scenarios: list[Scenario]) -> list[str]:
         "PostGraphile answers the same page, labels and ratings, with the workspace's `event_seq` "
         "(what `eventCursor` stands for) read in the same request; the hand-written endpoint "
         "answers Parley's exact JSON in two statements (event number and total, then the page "
-        "with labels), counting with `COUNT(*)`. Both are checked against Parley before timing.",
+        "with labels). Both are checked against Parley before timing. Like PostGraphile, the "
+        "hand-written endpoint counts with `COUNT(*)` over an index where Parley sums its kept "
+        "counts: that count grows with the workspace and is most of its time at 100k, so there "
+        "the p50 target compares Parley with a floor that keeps no counts.",
         "",
     ]
