@@ -19,7 +19,7 @@ QUERIES = DASHBOARD / "queries.js"
 LIST_PAGE = DASHBOARD / "conversations.js"
 """Where the page sends List, with `first: PAGE`."""
 
-_CONSTANT = re.compile(r"^[ \t]*(?:export[ \t]+)?const[ \t]+([A-Za-z_$][\w$]*)[ \t]*=[ \t]*`", re.M)
+_CONSTANT = re.compile(r"^(?:export[ \t]+)?const[ \t]+([A-Za-z_$][\w$]*)[ \t]*=[ \t]*`", re.M)
 _NAME = re.compile(r"[A-Za-z_$][\w$]*")
 
 

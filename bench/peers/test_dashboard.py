@@ -31,7 +31,10 @@ def test_reads_nested_interpolations_and_windows_line_ends() -> None:
 
 
 def test_ignores_what_is_not_a_template_constant() -> None:
-    source = 'import { x } from "./y.js";\nconst N = 3;\n// const Q = `in a comment`\n' + ROW
+    source = (
+        'import { x } from "./y.js";\nconst N = 3;\n// const Q = `in a comment`\n'
+        "function f() {\n  const INNER = `not top-level`;\n}\n" + ROW
+    )
     assert list(dashboard.templates(source)) == ["ROW"]
 
 
