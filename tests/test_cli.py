@@ -9,17 +9,20 @@ import os
 import re
 import stat
 import sys
+import tomllib
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
+import httpx
 import pytest
 
-from models import Workspace
+from models import Assistant, Workspace
 from server.seed import DEMO_WORKSPACE, seed_in_open_database
 from server.settings import PROJECT_ROOT, Settings
-from tests.api import Api
+from tests.support import factories
+from tests.support.api import Api
 
 
 @dataclass(frozen=True)
@@ -181,3 +184,98 @@ async def test_several_workers_are_refused_on_sqlite(tmp_path: Path) -> None:
     run = await parley(on_sqlite, "serve", "--workers", "2")
     assert run.code == 2
     assert "PostgreSQL" in run.err
+
+
+async def test_version_is_the_projects(settings: Settings) -> None:
+    run = await parley(settings, "--version")
+    assert run.code == 0, run.err
+    with (PROJECT_ROOT / "pyproject.toml").open("rb") as file:
+        version = tomllib.load(file)["project"]["version"]
+    assert run.out.strip() == f"parley {version}"
+
+
+ASSISTANTS = "{ assistants { id name } }"
+
+
+async def test_create_assistant_in_a_workspace_named_or_by_its_key(
+    settings: Settings, api: Api
+) -> None:
+    _, key = await factories.workspace("Acme")
+    by_name = await parley(settings, "create-assistant", "Acme", "Support")
+    assert by_name.code == 0, by_name.err
+    by_key = await parley(
+        settings, "create-assistant", key, "Sales", "--origin", "https://Shop.example/"
+    )
+    assert by_key.code == 0, by_key.err
+    assert "'Sales' in workspace 'Acme'" in by_key.out
+    listed = (await api(ASSISTANTS, key=key)).data["assistants"]
+    # The ID alone on the last line, for scripts: the API knows it.
+    assert {each["id"] for each in listed} == {
+        by_name.out.splitlines()[-1],
+        by_key.out.splitlines()[-1],
+    }
+    assert sorted(each["name"] for each in listed) == ["Sales", "Support"]
+    sales = await Assistant.get(name="Sales")
+    assert sales.allowed_origins == ["https://shop.example"]  # normalised as the API stores it
+
+
+async def test_create_assistant_says_what_is_wrong(settings: Settings) -> None:
+    await factories.workspace("Twin")
+    await factories.workspace("Twin")
+    await factories.workspace("Acme")
+    for args, said in (
+        (("Nobody", "Bot"), "parley create-workspace NAME"),
+        (("Twin", "Bot"), "give a secret key"),
+        (("sk_" + "0" * 43, "Bot"), "No workspace has this secret key"),
+        (("Acme", " "), "name: needs 1 to 200 characters"),
+        (("Acme", "Bot", "--origin", "not an origin"), "is not an origin like"),
+    ):
+        run = await parley(settings, "create-assistant", *args)
+        assert run.code == 2, args
+        assert said in run.err, (args, run.err)
+
+
+async def test_import_into_a_workspace_without_assistants_says_to_create_one(
+    settings: Settings, api: Api, server_url: str, tmp_path: Path
+) -> None:
+    source_id, source_key = await factories.workspace("Source")
+    source_bot = await factories.assistant(source_id)
+    for minute in (1, 2, 3):
+        await factories.conversation(
+            source_id, source_bot.id, minute=minute, messages=[factories.said("hi", minute)]
+        )
+    _, target_key = await factories.workspace("Target")
+    exported = tmp_path / "source.jsonl"
+    async with httpx.AsyncClient(base_url=f"http://{server_url}") as client:
+        response = await client.get("/export", headers={"authorization": f"Bearer {source_key}"})
+    exported.write_bytes(response.content)
+
+    async def load(*options: str) -> Run:
+        to = ("--url", f"http://{server_url}", "--key", target_key)
+        return await parley(settings, "import", str(exported), *to, *options)
+
+    refused = await load()
+    assert refused.code == 2
+    assert "this workspace has no assistants" in refused.err
+    assert "parley create-assistant WORKSPACE_OR_KEY NAME" in refused.err
+
+    made = await parley(settings, "create-assistant", target_key, "Imported bot")
+    assert made.code == 0, made.err
+    assistant = made.out.splitlines()[-1]
+    elsewhere = await load()
+    assert elsewhere.code == 2  # the file's own assistant is another workspace's
+    assert f"give --assistant with one of {assistant} (Imported bot)" in elsewhere.err
+    loaded = await load("--assistant", assistant)
+    assert loaded.code == 0, loaded.err
+    assert "Imported 3 conversations" in loaded.err
+    count = await api("{ conversationCount }", key=target_key)
+    assert count.data["conversationCount"] == 3
+
+
+def test_the_license_is_the_one_pyproject_names() -> None:
+    with (PROJECT_ROOT / "pyproject.toml").open("rb") as file:
+        named = tomllib.load(file)["project"]["license"]
+    text = (PROJECT_ROOT / "LICENSE").read_text()
+    assert named == "MIT"
+    assert text.startswith("MIT License\n")
+    assert "Copyright (c) 2026 Parley contributors" in text
