@@ -13,7 +13,7 @@ import httpx
 from server.app import create_app
 from server.graphiql import ASSETS, SCRIPTS, STYLES, VENDOR, page
 from server.settings import Settings
-from tests.api import Api
+from tests.support.api import Api
 
 
 def data_of(html: str) -> object:
