@@ -1,10 +1,11 @@
 // Opens Parley's GraphiQL in headless Chromium with no network beyond loopback, as
 // tests/browser/test_graphiql.py asks: reads {playwright, chromium, url, key} as JSON on stdin,
-// sets the key in the Headers tab, runs the page's starting query, and prints as JSON what the
-// response pane shows, every request that left loopback (all refused), CSP violations and errors.
+// sets the key in the Headers tab, runs the page's starting query and then a subscription, and
+// prints as JSON what the response pane shows, every request that left loopback (all refused), CSP violations and errors.
 "use strict";
 
 const STEP_MS = 20000;
+const LIVE = "subscription Live { conversationCount }";
 
 async function readStdin() {
   const chunks = [];
@@ -55,6 +56,11 @@ async function main() {
 
     // Before the key is set, the schema's introspection was refused: what does the page show?
     const responsePane = ".graphiql-response .CodeMirror";
+    await page.waitForFunction(
+      (css) => document.querySelector(css).CodeMirror.getValue().includes('"errors"'),
+      responsePane,
+      { timeout: STEP_MS },
+    );
     out.beforeKey = await editorValue(page, responsePane);
 
     // The Headers tab is open, with a placeholder to replace: set the key there.
@@ -74,6 +80,26 @@ async function main() {
       { timeout: STEP_MS },
     );
     out.response = JSON.parse(await editorValue(page, responsePane));
+
+    // A subscription, over a socket that sends the same key in connection_init.
+    await page.evaluate(
+      ([css, text]) => document.querySelector(css).CodeMirror.setValue(text),
+      [queryEditor, LIVE],
+    );
+    // GraphiQL reads an edit after a short debounce (then it is in the URL): a click before that
+    // would run the previous document's kind of operation.
+    await page.waitForFunction(
+      (text) => new URLSearchParams(window.location.search).get("q") === text,
+      LIVE,
+      { timeout: STEP_MS },
+    );
+    await page.getByRole("button", { name: /Execute query/ }).click();
+    await page.waitForFunction(
+      (css) => document.querySelector(css).CodeMirror.getValue().includes("conversationCount"),
+      responsePane,
+      { timeout: STEP_MS },
+    );
+    out.live = JSON.parse(await editorValue(page, responsePane));
     out.violations = await page.evaluate(() => window.__violations);
     await context.close();
   } catch (error) {
