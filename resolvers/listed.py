@@ -40,6 +40,10 @@ CONVERSATION_COLUMNS = (
     "cached_input_tokens",
     "cost_e12",
     "unpriced_replies",
+    "external_id",
+    "rating",
+    "rating_comment",
+    "rated_at",
 )
 MESSAGE_COLUMNS = (
     "id",
@@ -54,6 +58,15 @@ MESSAGE_COLUMNS = (
     "output_tokens",
     "cached_input_tokens",
     "cost_e12",
+    "price_source",
+    "price_version",
+    "input_price_e12",
+    "cached_input_price_e12",
+    "output_price_e12",
+    "thumb",
+    "thumb_reason",
+    "thumbed_at",
+    "thumbed_by_key_id",
 )
 
 
@@ -73,6 +86,10 @@ class Wanted:
     variables: bool = False
     usage_by_model: bool = False
     message_pages: tuple[PageArgs, ...] = ()
+    labels: bool = False
+    event_cursor: bool = False
+    """The workspace's committed event number, read in the page's own statement (one snapshot:
+    the page reflects exactly the events up to it)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,12 +103,21 @@ class ListedAssistant:
 
 
 @dataclass(frozen=True, slots=True)
+class ListedLabel:
+    id: int
+    name: str
+    colour: str
+
+
+@dataclass(frozen=True, slots=True)
 class ListedVariable:
     name: str
     source: str
     type: str
     value_json: str
     collected_at_text: str
+    set_by_key_id: int | None
+    message_sequence: int | None
 
     @property
     def collected_at(self) -> datetime:
@@ -162,12 +188,53 @@ class ListedMessage:
         units = self._raw[11]
         return None if units is None else from_units(units)
 
+    @property
+    def price_source(self) -> str | None:
+        return self._raw[12]  # type: ignore[no-any-return]
+
+    @property
+    def price_version(self) -> str | None:
+        return self._raw[13]  # type: ignore[no-any-return]
+
+    @property
+    def input_price(self) -> Decimal | None:
+        return _money(self._raw[14])
+
+    @property
+    def cached_input_price(self) -> Decimal | None:
+        return _money(self._raw[15])
+
+    @property
+    def output_price(self) -> Decimal | None:
+        return _money(self._raw[16])
+
+    @property
+    def thumb(self) -> str | None:
+        return self._raw[17]  # type: ignore[no-any-return]
+
+    @property
+    def thumb_reason(self) -> str | None:
+        return self._raw[18]  # type: ignore[no-any-return]
+
+    @property
+    def thumbed_at_text(self) -> str | None:
+        return self._raw[19]  # type: ignore[no-any-return]
+
+    @property
+    def thumbed_by_key_id(self) -> int | None:
+        return self._raw[20]  # type: ignore[no-any-return]
+
+
+def _money(units: int | None) -> Decimal | None:
+    return None if units is None else from_units(units)
+
 
 class ListedConversation:
-    __slots__ = ("_raw", "assistant", "message_pages", "usage_by_model", "variables")
+    __slots__ = ("_raw", "assistant", "labels", "message_pages", "usage_by_model", "variables")
 
     def __init__(self, raw: list[Any]) -> None:
         self._raw = raw
+        self.labels: list[ListedLabel] | None = None
         self.assistant: ListedAssistant | None = None
         self.variables: list[ListedVariable] | None = None
         self.usage_by_model: list[ModelUsage] | None = None
@@ -253,6 +320,22 @@ class ListedConversation:
             cost_known=raw[17] == 0,
         )
 
+    @property
+    def external_id(self) -> str | None:
+        return self._raw[18]  # type: ignore[no-any-return]
+
+    @property
+    def rating(self) -> int | None:
+        return self._raw[19]  # type: ignore[no-any-return]
+
+    @property
+    def rating_comment(self) -> str | None:
+        return self._raw[20]  # type: ignore[no-any-return]
+
+    @property
+    def rated_at_text(self) -> str | None:
+        return self._raw[21]  # type: ignore[no-any-return]
+
 
 def conversation_of(item: list[Any], wanted: Wanted, ordered: bool) -> ListedConversation:
     """A row from its JSON array; `ordered` when the database ordered its lists already."""
@@ -271,7 +354,13 @@ def conversation_of(item: list[Any], wanted: Wanted, ordered: bool) -> ListedCon
     if wanted.variables:
         row.variables = [
             ListedVariable(
-                name=v[0], source=v[1], type=v[2], value_json=v[3], collected_at_text=v[4]
+                name=v[0],
+                source=v[1],
+                type=v[2],
+                value_json=v[3],
+                collected_at_text=v[4],
+                set_by_key_id=v[5],
+                message_sequence=v[6],
             )
             for v in next(rest) or ()
         ]
@@ -291,6 +380,15 @@ def conversation_of(item: list[Any], wanted: Wanted, ordered: bool) -> ListedCon
                 entries.sort(key=lambda entry: entry[2])  # by sequence
             messages = [ListedMessage(entry) for entry in entries]
             row.message_pages[page_args] = message_page_of(messages, count, page_args)
+    if wanted.labels:
+        # By name as Python orders text, on both databases (as the executor's loader does).
+        row.labels = sorted(
+            (
+                ListedLabel(id=int(item[0]), name=item[1], colour=item[2])
+                for item in next(rest) or ()
+            ),
+            key=lambda label: label.name,
+        )
     return row
 
 

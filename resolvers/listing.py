@@ -45,6 +45,8 @@ __all__ = ["Listing", "Wanted", "list_conversations"]
 class Listing:
     window: Window[ListedConversation]
     total: int | None
+    event_seq: int | None = None
+    """The last event the page reflects, when `Wanted.event_cursor` asked."""
 
     @property
     def rows(self) -> Sequence[ListedConversation]:
@@ -94,6 +96,11 @@ async def list_conversations(
     # Parameters are added in the order their placeholders appear: SQLite's are positional.
     params = Params(dialect())
     js = _Json(params.dialect)
+    seq_sql = (
+        f"(SELECT event_seq FROM workspace WHERE id = {params.add(workspace_id)})"
+        if wanted.event_cursor
+        else "NULL"
+    )
     total_sql = f"({count_sql(workspace_id, where, params)})" if wanted.total else "NULL"
     items = [f"p.{name}" for name in CONVERSATION_COLUMNS]
     join = ""
@@ -104,7 +111,17 @@ async def list_conversations(
             js.array(["a.id", "a.name", "a.created_at", *(js.nested_column(f) for f in forms)])
         )
     if wanted.variables:
-        variable = js.array(["v.name", "v.source", "v.type", "v.value_json", "v.collected_at"])
+        variable = js.array(
+            [
+                "v.name",
+                "v.source",
+                "v.type",
+                "v.value_json",
+                "v.collected_at",
+                "v.set_by_key_id",
+                "v.message_sequence",
+            ]
+        )
         items.append(
             js.nested(
                 f"SELECT {js.aggregate(variable, 'v.name, v.source')} FROM variable v "
@@ -115,22 +132,33 @@ async def list_conversations(
         items.append(js.nested(_usage_by_model(js)))
     for page_args in wanted.message_pages:
         items.append(js.nested(_message_page(js, page_args, params)))
+    if wanted.labels:
+        label = js.array(["l.id", "l.name", "l.colour"])
+        items.append(
+            js.nested(
+                f"SELECT {js.aggregate(label)} FROM conversation_label cl "
+                "JOIN label l ON l.id = cl.label_id WHERE cl.conversation_id = p.id"
+            )
+        )
     columns = ", ".join(f"c.{name}" for name in (*CONVERSATION_COLUMNS, "workspace_id"))
     page = page_statement(workspace_id, where, order, args, params, columns=columns, only=only)
     direction = "DESC" if reads_descending(order, args) else "ASC"
     reading = f"p.{COLUMNS[order.field]} {direction}, p.id {direction}"
     rows_sql = f"SELECT {js.aggregate(js.array(items), reading)} FROM ({page}) p {join}"
-    found = await fetch(f"SELECT {total_sql} AS total, ({rows_sql}) AS page", params)
+    found = await fetch(
+        f"SELECT {seq_sql} AS event_seq, {total_sql} AS total, ({rows_sql}) AS page", params
+    )
     raw = found[0]["page"]
     decoded: list[list[Any]] = orjson.loads(raw) if raw else []
     rows = [conversation_of(item, wanted, js.postgres) for item in decoded]
     if not js.postgres:
         rows.sort(key=lambda row: sort_key(order, row), reverse=reads_descending(order, args))
     window = page_window(rows, order, args)
-    total = found[0]["total"]
+    total, seq = found[0]["total"], found[0]["event_seq"]
     return Listing(
         window=window,
         total=None if total is None else int(total),
+        event_seq=None if seq is None else int(seq),
     )
 
 

@@ -30,8 +30,6 @@ from starlette.requests import Request
 from starlette.types import Receive, Scope, Send
 from strawberry import Schema
 
-from resolvers.ids import decode_id, encode_id
-from resolvers.label import labels_of
 from server.context import POINTS_SUBJECT, build_context
 from server.refusal import STATUS_OF_CODE, refuse
 from server.settings import Settings
@@ -63,6 +61,7 @@ fragment ExportedConversation on Conversation { id type mode status startedAt la
   endedAt messageCount assistant { id name } visitor { sessionId pageUrl userAgent locale }
   usage { inputTokens outputTokens cachedInputTokens cost costKnown }
   variables { name value type source collectedAt }
+  labels { id name colour }
   messages(first: $messages) { pageInfo { hasNextPage endCursor } edges {
     node { ...ExportedMessage } } } }
 """
@@ -153,30 +152,12 @@ class Exporter:
         page = first
         while True:
             cursor = None
-            labels = await labels_of_page(page["edges"])
             for edge in page["edges"]:
                 cursor = edge["cursor"]
-                record = await self.record(edge)
-                record["labels"] = labels[record["id"]]
-                yield record
+                yield await self.record(edge)
             if not page["pageInfo"]["hasNextPage"] or cursor is None:
                 return
             page = await self.page(cursor)
-
-
-async def labels_of_page(edges: list[dict[str, Any]]) -> dict[str, list[dict[str, str]]]:
-    """Each conversation's labels as `Conversation.labels { id name colour }` answers them,
-    read for the whole page by the resolver the API uses (one statement; the page itself stays
-    a compiled plan's single statement, which does not read labels)."""
-    ids = {decode_id(edge["node"]["id"], "Conversation"): edge["node"]["id"] for edge in edges}
-    found = await labels_of(list(ids)) if ids else {}
-    return {
-        ids[pk]: [
-            {"id": encode_id("Label", label.id), "name": label.name, "colour": label.colour}
-            for label in found.get(pk, [])
-        ]
-        for pk in ids
-    }
 
 
 def jsonl_line(value: object) -> bytes:

@@ -1,9 +1,10 @@
 """Compiling an operation's selection into a plan: which rows and relations to read, and the
 shape every response object is written in.
 
-A plan covers what dashboards send: `conversations` (with its edges, page info, total and, per
-conversation, every scalar, usage, visitor, assistant, variables, variable, usage per model and
-message pages) and `conversationCount`. Any other field, directive or type makes the whole
+A plan covers what dashboards send: `conversations` (with its edges, page info, total, event
+cursor and, per conversation, every scalar, usage, visitor, rating, labels, assistant, variables,
+variable, usage per model and message pages with their pricing and feedback), `conversation` and
+`conversationCount`. Any other field, directive or type makes the whole
 operation `NotCovered`, and it runs through the executor as before. Scalars are written by the
 schema's own serializers and IDs and cursors by the resolvers' own encoders.
 """
@@ -31,9 +32,13 @@ from schema.plan.collect import Collected, NotCoveredError, collect
 from schema.plan.fields import (
     ASSISTANT,
     CONVERSATION,
+    FEEDBACK,
     FORM_FIELD,
+    LABEL,
     MESSAGE,
     PAGE_INFO,
+    RATING,
+    REPLY_PRICING,
     USAGE,
     VARIABLE,
     VARIABLE_DEFINITION,
@@ -41,8 +46,12 @@ from schema.plan.fields import (
     assistant,
     cursor,
     edges,
+    events_cursor,
+    feedback,
     message_page_of,
     message_usage,
+    pricing,
+    rating,
     scalars,
     variable_of,
     variables_of,
@@ -64,6 +73,8 @@ class Needs:
     variables: bool = False
     usage_by_model: bool = False
     total: bool = False
+    labels: bool = False
+    event_cursor: bool = False
     message_slots: list[int] | None = None
 
 
@@ -212,6 +223,9 @@ class Compiler:
             if field.name == "totalCount":
                 needs.total = True
                 return attribute("total"), None, False
+            if field.name == "eventCursor":
+                needs.event_cursor = True
+                return events_cursor, None, False
             raise NotCoveredError(f"ConversationConnection.{field.name}")
 
         connection = self._object(
@@ -241,6 +255,11 @@ class Compiler:
             return attribute("usage"), self._object("Usage", selections, USAGE), False
         if name == "visitor":
             return visitor, self._object("Visitor", selections, VISITOR), False
+        if name == "rating":
+            return rating, self._object("ConversationRating", selections, RATING), False
+        if name == "labels":
+            needs.labels = True
+            return attribute("labels"), self._object("Label", selections, LABEL), True
         if name == "assistant":
             needs.assistant = True
             shape = self._object(
@@ -294,9 +313,14 @@ class Compiler:
 
     def _message_connection(self, selections: Sequence[SelectionSetNode]) -> Shape:
         def message_field(item: Collected) -> Entry:
-            if item.name != "usage":
-                raise NotCoveredError(f"Message.{item.name}")
-            return message_usage, self._object("Usage", item.selection_sets, USAGE), False
+            selections = item.selection_sets
+            if item.name == "usage":
+                return message_usage, self._object("Usage", selections, USAGE), False
+            if item.name == "pricing":
+                return pricing, self._object("ReplyPricing", selections, REPLY_PRICING), False
+            if item.name == "feedback":
+                return feedback, self._object("MessageFeedback", selections, FEEDBACK), False
+            raise NotCoveredError(f"Message.{item.name}")
 
         def edge_field(item: Collected) -> Entry:
             if item.name != "node":

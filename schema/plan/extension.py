@@ -115,6 +115,8 @@ def _wanted(needs: Needs, bound: Bound) -> Wanted:
         variables=needs.variables,
         usage_by_model=needs.usage_by_model,
         message_pages=tuple(dict.fromkeys(bound[slot] for slot in needs.message_slots or ())),
+        labels=needs.labels,
+        event_cursor=needs.event_cursor,
     )
 
 

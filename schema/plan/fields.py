@@ -11,7 +11,8 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from models.enums import VariableType
+from models.enums import PriceSource, VariableType
+from resolvers.event import event_cursor
 from resolvers.ids import encode_id
 from resolvers.listed import ListedConversation, ListedMessage, ListedVariable
 from resolvers.listing import Listing
@@ -53,6 +54,25 @@ def assistant(row: ListedConversation, _bound: Bound) -> Any:
 
 def visitor(row: ListedConversation, _bound: Bound) -> Any:
     return row if row.visitor_session_id is not None else None
+
+
+def rating(row: ListedConversation, _bound: Bound) -> Any:
+    """As `Conversation.of` reads it: a score with the time it was given."""
+    return row if row.rating is not None and row.rated_at_text is not None else None
+
+
+def pricing(message: ListedMessage, _bound: Bound) -> Any:
+    """As `Message.of` reads it: replies (with a provider) only."""
+    return message if message.provider is not None else None
+
+
+def feedback(message: ListedMessage, _bound: Bound) -> Any:
+    """As `schema.message._feedback` reads it: a thumb with the time it was given."""
+    return message if message.thumb is not None and message.thumbed_at_text is not None else None
+
+
+def _key_id(key: int | None) -> str | None:
+    return None if key is None else encode_id("ApiKey", key)
 
 
 def scalars(type_name: str, table: Mapping[str, Getter]) -> dict[str, Getter]:
@@ -117,6 +137,43 @@ VARIABLE = scalars(
         "type": attribute("type"),
         "source": attribute("source"),
         "collectedAt": attribute("collected_at_text", serialize_datetime_text),
+        "setByKeyId": lambda item, _bound: _key_id(item.set_by_key_id),
+        "messageSequence": attribute("message_sequence"),
+    },
+)
+LABEL = scalars(
+    "Label",
+    {
+        "id": lambda item, _bound: encode_id("Label", item.id),
+        "name": attribute("name"),
+        "colour": attribute("colour"),
+    },
+)
+RATING = scalars(
+    "ConversationRating",
+    {
+        "score": attribute("rating"),
+        "comment": attribute("rating_comment"),
+        "ratedAt": attribute("rated_at_text", serialize_datetime_text),
+    },
+)
+REPLY_PRICING = scalars(
+    "ReplyPricing",
+    {
+        "source": lambda item, _bound: item.price_source or PriceSource.UNKNOWN.value,
+        "version": attribute("price_version"),
+        "inputPerMillion": attribute("input_price", serialize_decimal),
+        "cachedInputPerMillion": attribute("cached_input_price", serialize_decimal),
+        "outputPerMillion": attribute("output_price", serialize_decimal),
+    },
+)
+FEEDBACK = scalars(
+    "MessageFeedback",
+    {
+        "rating": attribute("thumb"),
+        "reason": attribute("thumb_reason"),
+        "ratedAt": attribute("thumbed_at_text", serialize_datetime_text),
+        "byKeyId": lambda item, _bound: _key_id(item.thumbed_by_key_id),
     },
 )
 PAGE_INFO = scalars(
@@ -152,6 +209,7 @@ CONVERSATION = scalars(
         "endedAt": lambda item, _bound: _time(item.ended_at_text),
         "durationSeconds": _duration,
         "messageCount": attribute("message_count"),
+        "externalId": attribute("external_id"),
     },
 )
 
@@ -162,6 +220,11 @@ def edges(listing: Listing, _bound: Bound) -> Iterable[tuple[ListedConversation,
 
 def cursor(pair: tuple[ListedConversation, Listing], _bound: Bound) -> str:
     return pair[1].window.cursor(pair[0])
+
+
+def events_cursor(listing: Listing, _bound: Bound) -> str:
+    assert listing.event_seq is not None  # asked for with the page
+    return event_cursor(listing.event_seq)
 
 
 def variables_of(slot: int) -> Getter:
