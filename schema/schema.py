@@ -31,6 +31,7 @@ from schema.message import Message
 from schema.metrics import Measured
 from schema.node import NodeQueries
 from schema.plan.compile import Readers
+from schema.plan.coverage import check_coverage
 from schema.plan.extension import CompiledPlans, Plans
 from schema.rating import RatingMutations
 from schema.recording import RecordingMutations
@@ -133,4 +134,5 @@ def build_schema(limits: QueryLimits | None = None, compiled_plans: bool = True)
     )
     schema.documents = policy
     schema.plans = plans
+    check_coverage(schema, READERS)  # a field no plan answers is a decision, never an accident
     return schema

@@ -44,19 +44,14 @@ import pytest
 from graphql import (
     OperationDefinitionNode,
     OperationType,
-    Undefined,
-    get_named_type,
-    is_leaf_type,
-    is_non_null_type,
     parse,
 )
 from websockets.asyncio.client import connect
 from websockets.typing import Subprotocol
 
 from resolvers.errors import ParleyError
-from schema.plan.collect import NotCoveredError
-from schema.plan.compile import Compiler
-from schema.schema import READERS, ParleySchema, build_schema
+from schema.plan.coverage import planned
+from schema.schema import READERS, build_schema
 from server.persisted import PersistedQueryNotFound
 from server.seed import DEMO_KEY_FILE, GRAPHQL_URL, seed_in_open_database
 from server.settings_doc import CONFIGURATION_PAGE, configuration_page
@@ -313,34 +308,9 @@ def test_the_errors_page_lists_every_code_there_is() -> None:
     assert listed == error_codes() | {PersistedQueryNotFound.code}, name(page)
 
 
-PLANNED_TYPES = {
-    "Conversation": "{ conversations { edges { node { %s } } } }",
-    "Message": "{ conversations { edges { node { messages { edges { node { %s } } } } } } }",
-    "Variable": "{ conversations { edges { node { variables { %s } } } } }",
-    "Assistant": "{ conversations { edges { node { assistant { %s } } } } }",
-}
-"""Where a plan meets each type, as a query reaching a field of it."""
-
-
-def planned(schema: ParleySchema, type_name: str, field: str) -> bool:
-    """Whether a compiled plan answers `field` of `type_name`, asked as the only thing selected."""
-    definition = schema._schema.get_type(type_name).fields[field]  # type: ignore[union-attr]
-    arguments = ", ".join(
-        f'{argument}: "x"'
-        for argument, given in definition.args.items()
-        if is_non_null_type(given.type) and given.default_value is Undefined
-    )
-    selection = field + (f"({arguments})" if arguments else "")
-    if not is_leaf_type(get_named_type(definition.type)):
-        selection += " { __typename }"
-    document = parse(PLANNED_TYPES[type_name] % selection)
-    operation = document.definitions[0]
-    assert isinstance(operation, OperationDefinitionNode)
-    try:
-        Compiler(schema, document, {}, READERS).compile(operation)
-    except NotCoveredError:
-        return False
-    return True
+DOCUMENTED_TYPES = ("Conversation", "Message", "Variable", "Assistant")
+"""The types whose fields docs/architecture.md's table sorts into the plan's and the executor's
+(schema/plan/coverage.py holds every type a plan meets)."""
 
 
 def test_the_architecture_page_says_which_fields_a_plan_answers() -> None:
@@ -348,12 +318,12 @@ def test_the_architecture_page_says_which_fields_a_plan_answers() -> None:
     field of those types in the right column, none left out."""
     page = (DOCS / "architecture.md").read_text()
     schema = build_schema()
-    for type_name in PLANNED_TYPES:
+    for type_name in DOCUMENTED_TYPES:
         row = re.search(rf"^\| `{type_name}` \| (.*) \| (.*) \|$", page, re.MULTILINE)
         assert row is not None, f"docs/architecture.md has no row for {type_name}"
         shown = (set(row[1].strip("`—").split()), set(row[2].strip("`—").split()))
         fields = schema._schema.get_type(type_name).fields  # type: ignore[union-attr]
-        answered = {field for field in fields if planned(schema, type_name, field)}
+        answered = {field for field in fields if planned(schema, READERS, type_name, field)}
         assert shown == (answered, set(fields) - answered), f"docs/architecture.md: {type_name}"
 
 
