@@ -12,7 +12,6 @@ import math
 import re
 import time
 from collections import OrderedDict
-from collections.abc import Hashable
 from contextlib import suppress
 from dataclasses import dataclass
 from typing import Protocol
@@ -26,7 +25,6 @@ from resolvers.socketleases import SocketLeases
 from resolvers.sql import Params, db, dialect, fetch
 
 WINDOW_SECONDS = 60.0
-MAX_BUCKETS = 100_000
 MAX_KNOWN = 100_000
 KNOWN_SECONDS = 300.0
 logger = logging.getLogger("parley.ratelimit")
@@ -391,27 +389,3 @@ class RateLimits:
             with suppress(asyncio.CancelledError):
                 await self._sweeper
         await self.store.close()
-
-
-class RateLimiter:
-    """A token bucket in this process's memory: `per_minute` actions per key, bursts of `burst`."""
-
-    def __init__(self, per_minute: int, burst: int | None = None) -> None:
-        self.rate = per_minute / 60.0
-        self.burst = float(burst if burst is not None else per_minute)
-        self._buckets: OrderedDict[Hashable, tuple[float, float]] = OrderedDict()
-
-    def take(self, key: Hashable, what: str) -> None:
-        """Spends one token of `key`'s bucket, or raises RATE_LIMITED with when to retry."""
-        if self.rate <= 0:
-            return
-        now = time.monotonic()
-        tokens, then = self._buckets.pop(key, (self.burst, now))
-        tokens = min(self.burst, tokens + (now - then) * self.rate)
-        if tokens < 1:
-            self._buckets[key] = (tokens, now)
-            retry_after = math.ceil((1 - tokens) / self.rate * 10) / 10  # up, never 0
-            raise RateLimited(f"Too many {what}: retry in {retry_after} s.", retryAfter=retry_after)
-        self._buckets[key] = (tokens - 1, now)
-        while len(self._buckets) > MAX_BUCKETS:
-            self._buckets.popitem(last=False)

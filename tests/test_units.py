@@ -2,7 +2,6 @@
 
 import json
 import random
-import time
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -13,7 +12,7 @@ from hypothesis import strategies as st
 
 from models.enums import ConversationStatus, ConversationType, WebhookEvent
 from models.money import InexactMoneyError, ceil_units, floor_units, from_units, to_units
-from resolvers.errors import BadUserInput, RateLimited
+from resolvers.errors import BadUserInput
 from resolvers.filters import (
     ConversationFilter,
     VariableCondition,
@@ -22,7 +21,6 @@ from resolvers.filters import (
     filter_to_json,
 )
 from resolvers.ids import decode_any_id, decode_cursor, encode_cursor, encode_id
-from resolvers.ratelimit import RateLimiter
 from resolvers.search import search_words
 from resolvers.webhook import WebhookSettings, forbidden_address
 from resolvers.webhookqueue import backoff
@@ -96,18 +94,6 @@ def test_search_words_split_like_the_fts5_tokenizer() -> None:
     assert search_words("?!") == []
     with pytest.raises(BadUserInput):
         search_words("x" * 501)
-
-
-def test_a_rate_limit_refills_with_time() -> None:
-    limiter = RateLimiter(per_minute=6000, burst=1)  # a token every 10 ms
-    limiter.take("visitor", "things")
-    with pytest.raises(RateLimited) as refused:
-        limiter.take("visitor", "things")
-    assert 0 < refused.value.extensions["retryAfter"] <= 0.1
-    limiter.take("someone else", "things")
-    time.sleep(0.03)
-    limiter.take("visitor", "things")
-    RateLimiter(per_minute=0).take("anyone", "things")  # 0 turns the limit off
 
 
 @given(
