@@ -11,11 +11,14 @@ import hashlib
 import json
 import re
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from resolvers.errors import BadUserInput
 
 _CHECKSUM_BYTES = 4
+SEALED = 16_384
+"""Tokens remembered (about 2.5 MB): more than a few dashboards' pages."""
 _MAX_TOKEN_LENGTH = 512
 MAX_KEY = 2**63 - 1
 """Row keys and counters are 64-bit integers (BIGINT): anything beyond cannot be one of ours."""
@@ -28,7 +31,10 @@ def _checksum(text: bytes) -> bytes:
     return hashlib.blake2s(text, digest_size=_CHECKSUM_BYTES, person=b"parley1").digest()
 
 
+@lru_cache(maxsize=SEALED)
 def seal(text: str) -> str:
+    """The token of a text. Remembered: a list's IDs and cursors repeat across requests (the same
+    pages are read again and again, live), and sealing is a hash and a base64 each time."""
     raw = text.encode()
     return base64.urlsafe_b64encode(raw + _checksum(raw)).rstrip(b"=").decode("ascii")
 
