@@ -262,11 +262,18 @@ class LeasedLimiter(Limiter):
         super().__init__(store, name, limit, period)
         self._leases: OrderedDict[str, tuple[int, int, float]] = OrderedDict()
         """subject → (points left in the lease, shared remaining after it, monotonic end)."""
+        self._refused: OrderedDict[str, tuple[int, float]] = OrderedDict()
+        """subject → (what was left, monotonic end of the window) when a take was refused: until
+        then a take of more than that is refused here without asking the store (counts only grow
+        within a window), so a spent key hammering costs no writes."""
 
     async def take(self, subject: str, amount: int = 1) -> Verdict | None:
         if not self.enabled:
             return None
         now = time.monotonic()
+        left_then, refused_until = self._refused.get(subject, (0, now))
+        if refused_until > now and amount > left_then:
+            return Verdict(self.limit, left_then, refused_until - now, False)
         left, remaining, ends = self._leases.pop(subject, (0, 0, now))
         if ends > now and left >= amount:
             self._lease(subject, left - amount, remaining, ends)
@@ -277,10 +284,16 @@ class LeasedLimiter(Limiter):
             lease = amount
             verdict = await super().take(subject, lease)
         if verdict is not None and verdict.allowed:
+            self._refused.pop(subject, None)
             self._lease(subject, lease - amount, verdict.remaining, now + verdict.reset_seconds)
             return Verdict(
                 self.limit, verdict.remaining + lease - amount, verdict.reset_seconds, True
             )
+        if verdict is not None:
+            self._refused.pop(subject, None)
+            self._refused[subject] = (verdict.remaining, now + verdict.reset_seconds)
+            while len(self._refused) > MAX_KNOWN:
+                self._refused.popitem(last=False)
         return verdict
 
     def _lease(self, subject: str, left: int, remaining: int, ends: float) -> None:
@@ -290,6 +303,7 @@ class LeasedLimiter(Limiter):
 
     def clear(self) -> None:
         self._leases.clear()
+        self._refused.clear()
 
 
 @dataclass

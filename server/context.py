@@ -271,19 +271,23 @@ async def authenticate_request(connection: HTTPConnection, token: str) -> Princi
     digest = token_digest(token)
     if known.known(address, digest):  # not a guess: its failures are not checked
         try:
-            return await _authenticate_limited(connection, token, address, guess=False)
+            principal, points = await _authenticate_limited(connection, token, address, guess=False)
         except ParleyError:
             known.forget(address, digest)  # revoked or expired since
             raise
-    async with known.lock(address):
-        principal = await _authenticate_limited(connection, token, address, guess=True)
-    known.learn(address, digest)
+    else:
+        async with known.lock(address):
+            principal, points = await _authenticate_limited(connection, token, address, guess=True)
+        known.learn(address, digest)  # a key out of points is still no guess
+    if points is not None and not points.allowed:
+        raise points.refusal("cost points spent")
     return principal
 
 
 async def _authenticate_limited(
     connection: HTTPConnection, token: str, address: str, *, guess: bool
-) -> Principal:
+) -> tuple[Principal, Verdict | None]:
+    """The token's principal and a secret key's points verdict (refused by the caller)."""
     limits = rate_limits(connection)
     state = connection.scope.setdefault("state", {})
     subject = token_digest(token) if token.startswith(SECRET_PREFIX) else None
@@ -312,9 +316,8 @@ async def _authenticate_limited(
     if points is not None and found.kind is CallerKind.SECRET:
         state[VERDICT] = points
         state[POINTS_SUBJECT] = subject
-        if not points.allowed:
-            raise points.refusal("cost points spent")
-    return found
+        return found, points
+    return found, None
 
 
 def token_digest(token: str) -> str:
