@@ -15,7 +15,7 @@ from tortoise.transactions import in_transaction
 
 from bench.runner import Bench
 from resolvers.sql import db
-from tests.statements import Statement
+from tests.support.statements import Statement
 
 TABLES = {"conversation", "message", "variable", "assistant", "api_key", "workspace"}
 _SQLITE_ALIASES = {"c": "conversation", "m": "message"}

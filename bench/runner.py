@@ -13,7 +13,7 @@ from bench.client import GraphQLClient, Request
 from bench.report import Report
 from bench.seed import Dataset
 from bench.timing import Budget, Case, Timing, measure
-from tests.statements import Statement, recording
+from tests.support.statements import Statement, recording
 
 
 @dataclass(frozen=True)

@@ -24,24 +24,24 @@ from server.app import create_app
 from server.database import apply_migrations
 from server.settings import Settings
 from subscriptions.live import LiveSettings
-from tests.api import Api
-from tests.statements import recording
+from tests.support.api import Api
+from tests.support.database import BACKEND, POSTGRES_URL, empty
+from tests.support.servers import in_process, port_of
+from tests.support.statements import recording
+from tests.support.waiting import bounded
 
-BACKEND = os.environ.get("PARLEY_TEST_DATABASE", "sqlite")
-POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/test")
-TABLES = (
-    "webhook_attempt",
-    "webhook_delivery",
-    "webhook_endpoint",
-    "conversation_event",
-    "conversation_session",
-    "variable",
-    "message",
-    "conversation",
-    "api_key",
-    "assistant",
-    "workspace",
-)
+STARTUP_SECONDS = 60.0
+"""Migrating, starting and stopping the app (seconds when the machine is not loaded)."""
+CLEANUP_SECONDS = 60.0
+"""Emptying the database before a test (milliseconds when nothing holds it)."""
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "heavy: browser, fault, multi-process and scale tests, run once, on the PostgreSQL leg "
+        "(`make test-postgres`); the SQLite leg runs `-m 'not heavy'`",
+    )
 
 
 async def _postgres(url: str, statement: str) -> None:
@@ -53,7 +53,7 @@ async def _postgres(url: str, statement: str) -> None:
             pytest.exit(message, returncode=1)
         pytest.skip(message + " (set CI=true to make this a failure)")
     try:
-        await connection.execute(statement)
+        await connection.execute(statement, timeout=60)
     finally:
         await connection.close()
 
@@ -93,36 +93,35 @@ def settings(database_url: str) -> Settings:
 
 @pytest.fixture(scope="session")
 async def app(settings: Settings) -> AsyncIterator[Starlette]:
-    await apply_migrations(settings)
+    async with bounded(STARTUP_SECONDS, "the migrations"):
+        await apply_migrations(settings)
     application = create_app(settings)
-    async with application.router.lifespan_context(application):
+    lifespan = application.router.lifespan_context(application)
+    async with bounded(STARTUP_SECONDS, "the app's lifespan to start"):
+        await lifespan.__aenter__()
+    try:
         yield application
+    finally:
+        async with bounded(STARTUP_SECONDS, "the app's lifespan to stop"):
+            await lifespan.__aexit__(None, None, None)
 
 
 @pytest.fixture(autouse=True)
 async def clean_database(app: Starlette, settings: Settings) -> None:
     """Each test starts from empty tables (ids restart too, on PostgreSQL) and fresh rate bounds."""
-    await app.state.rate_limits.reset()
-    from resolvers.sql import db, dialect  # noqa: PLC0415
+    from resolvers.sql import db  # noqa: PLC0415
 
-    if dialect() == "postgres":
-        await db().execute_script(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE")
-    else:
-        await db().execute_script("".join(f"DELETE FROM {table};" for table in TABLES))
+    async with bounded(CLEANUP_SECONDS, "emptying the database before the test"):
+        await app.state.rate_limits.reset()
+        await empty(db())
 
 
 @pytest.fixture(scope="session")
 async def server_url(app: Starlette) -> AsyncIterator[str]:
     """The same app served by uvicorn on a free port, for websocket clients."""
     config = uvicorn.Config(app, host="127.0.0.1", port=0, lifespan="off", log_level="warning")
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    while not server.started:  # noqa: ASYNC110 (uvicorn offers a flag, not an event)
-        await asyncio.sleep(0.01)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    yield f"127.0.0.1:{port}"
-    server.should_exit = True
-    await task
+    async with in_process(config) as server:
+        yield f"127.0.0.1:{port_of(server)}"
 
 
 @pytest.fixture

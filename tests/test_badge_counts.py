@@ -15,9 +15,9 @@ from resolvers.filters import ConversationFilter, VariableCondition, canonical_j
 from resolvers.ids import encode_id
 from resolvers.sql import db, dialect
 from resolvers.sweeper import end_idle_conversations
-from tests import factories
-from tests.api import Api
-from tests.tallies import NOBODY, assert_badges_exact, sql_count, tally_rows
+from tests.support import factories
+from tests.support.api import Api
+from tests.support.tallies import NOBODY, assert_badges_exact, sql_count, tally_rows
 
 START = """mutation($input: StartConversationInput!) {
   startConversation(input: $input) { conversation { id } } }"""

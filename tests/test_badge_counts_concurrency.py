@@ -15,9 +15,9 @@ from models.enums import ConversationType
 from resolvers.ids import encode_id
 from resolvers.sql import Params, dialect, fetch
 from resolvers.sweeper import end_idle_conversations
-from tests import factories
-from tests.api import Api
-from tests.tallies import assert_badges_exact
+from tests.support import factories
+from tests.support.api import Api
+from tests.support.tallies import assert_badges_exact
 
 START = """mutation($input: StartConversationInput!) {
   startConversation(input: $input) { conversation { id } } }"""

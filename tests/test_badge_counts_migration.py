@@ -14,8 +14,8 @@ from tortoise.transactions import in_transaction
 from models import Conversation
 from models.enums import ConversationStatus, ConversationType
 from resolvers.sql import Params, dialect, fetch
-from tests import factories
-from tests.tallies import assert_badges_exact, tally_rows
+from tests.support import factories
+from tests.support.tallies import assert_badges_exact, tally_rows
 
 MIGRATION = importlib.import_module("models.migrations.0007_conversation_tally")
 

@@ -10,8 +10,8 @@ from typing import Any
 
 from models import Conversation, ConversationEvent, Message, Workspace
 from resolvers.ids import decode_id, encode_id
-from tests import factories
-from tests.api import Api
+from tests.support import factories
+from tests.support.api import Api
 
 SEND = """mutation($input: SendMessageInput!) { sendMessage(input: $input) {
   message { id sequence } } }"""

@@ -4,8 +4,8 @@ Shopify's APIs do: expensive pages use the budget up fast, cheap requests hardly
 import httpx
 
 from server.settings import Settings
-from tests import factories
-from tests.servers import served
+from tests.support import factories
+from tests.support.servers import served
 
 PAGE = "{ conversations(first: 100) { edges { node { messages(first: 100) { totalCount } } } } }"
 

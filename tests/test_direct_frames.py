@@ -10,9 +10,9 @@ from unittest.mock import ANY
 from prometheus_client import REGISTRY
 from starlette.applications import Starlette
 
-from tests.api import Api
-from tests.live import Desk
-from tests.ws import Socket, open_socket
+from tests.support.api import Api
+from tests.support.live import Desk
+from tests.support.ws import Socket, open_socket
 
 DOCUMENTS: dict[str, tuple[str, dict[str, Any] | None]] = {
     "plain": ("subscription { conversationCount }", None),

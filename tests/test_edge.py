@@ -13,11 +13,11 @@ import pytest
 
 from server.settings import Settings
 from subscriptions.broker import listener_dsn
-from tests import factories
-from tests.api import Api
-from tests.conftest import BACKEND
-from tests.servers import served
-from tests.ws import open_socket
+from tests.support import factories
+from tests.support.api import Api
+from tests.support.database import BACKEND
+from tests.support.servers import served
+from tests.support.ws import open_socket
 
 postgres_only = pytest.mark.skipif(BACKEND != "postgres", reason="needs PostgreSQL")
 LIST = "{ conversations { totalCount } }"

@@ -12,11 +12,10 @@ from resolvers.apikey import create_api_key
 from resolvers.event import EVENT_CURSOR
 from resolvers.ids import decode_id, encode_cursor, encode_id
 from resolvers.visitor import Visit
-from tests import factories
-from tests.api import Api
-from tests.live import Desk
-from tests.test_live import EVENTS, MESSAGES
-from tests.ws import open_socket
+from tests.support import factories
+from tests.support.api import Api
+from tests.support.live import EVENTS, MESSAGES, Desk
+from tests.support.ws import open_socket
 
 DELETE = "mutation($id: ID!) { deleteConversation(id: $id) { erasedConversations erasedAt } }"
 ERASE = "mutation($by: VisitorSelectorInput!) { eraseVisitor(by: $by) { erasedConversations } }"

@@ -1,13 +1,10 @@
 """`GET /export`: every matching conversation as the API answers it, streamed in constant memory,
 resumable by cursor, as JSONL or CSV, for a READ key of its own workspace only."""
 
-import asyncio
 import csv
 import gc
 import io
 import json
-import os
-import sys
 import tracemalloc
 from pathlib import Path
 from typing import Any
@@ -15,12 +12,13 @@ from typing import Any
 import httpx
 import pytest
 
-from models.enums import ApiKeyKind, ApiKeyScope, ConversationType
+from models.enums import ApiKeyKind, ApiKeyScope
 from resolvers.apikey import create_api_key
 from resolvers.message import message_cursor
 from server.export import MESSAGE_PAGE, PAGE
-from tests import factories
-from tests.api import Api
+from tests.support import factories
+from tests.support.api import Api
+from tests.support.exporting import export, export_workspace, parley_export
 
 RECORD = """query($id: ID!) { conversation(id: $id) { id type mode status startedAt lastActivityAt
   endedAt messageCount assistant { id name } visitor { sessionId pageUrl userAgent locale }
@@ -32,39 +30,6 @@ MORE = """query($id: ID!, $after: String) { conversation(id: $id) { messages(fir
   after: $after) { pageInfo { hasNextPage endCursor } edges { cursor node { id sequence role
   content createdAt provider model usage { inputTokens outputTokens cachedInputTokens cost
   costKnown } } } } } }"""
-
-
-async def _workspace(conversations: int, long_one: bool = True) -> tuple[int, str]:
-    workspace_id, key = await factories.workspace()
-    bot = await factories.assistant(workspace_id)
-    for i in range(conversations):
-        size = MESSAGE_PAGE * 2 + 7 if long_one and i == 3 else 3  # one needs three pages
-        messages = [
-            factories.reply(f"answer {i}.{n}", i + n / 1000, cost="0.000001")
-            if n % 2
-            else factories.said(f"question {i}.{n}", i + n / 1000)
-            for n in range(size)
-        ]
-        await factories.conversation(
-            workspace_id,
-            bot.id,
-            minute=i,
-            type=ConversationType.TEST if i % 3 == 0 else ConversationType.WEB_WIDGET,
-            messages=messages,
-            variables=[factories.variable("plan", ["Free", "Business"][i % 2])] if i % 4 else [],
-            ended_minute=i + 0.9 if i % 2 else None,
-        )
-    return workspace_id, key
-
-
-async def _export(
-    client: httpx.AsyncClient, key: str, **params: str
-) -> tuple[httpx.Response, list[dict[str, Any]]]:
-    response = await client.get(
-        "/export", params=params, headers={"authorization": f"Bearer {key}"}
-    )
-    lines = [json.loads(line) for line in response.text.splitlines()] if response.is_success else []
-    return response, lines
 
 
 async def _api_record(api: Api, key: str, id: str) -> dict[str, Any]:
@@ -108,11 +73,11 @@ async def client(api: Api) -> httpx.AsyncClient:
 async def test_a_jsonl_export_holds_every_record_as_the_api_answers_it(
     api: Api, client: httpx.AsyncClient
 ) -> None:
-    _, key = await _workspace(PAGE + 30)  # two pages
+    _, key = await export_workspace(PAGE + 30)  # two pages
     await _label(api, key, ["vip", "needs follow-up"], every=7)
     other_id, _ = await factories.workspace("Other")
     await factories.conversation(other_id, (await factories.assistant(other_id)).id)
-    response, lines = await _export(client, key)
+    response, lines = await export(client, key)
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("application/x-ndjson")
     assert response.headers["x-parley-total"] == str(PAGE + 30)
@@ -132,9 +97,9 @@ async def test_a_jsonl_export_holds_every_record_as_the_api_answers_it(
 async def test_a_filtered_export_resumes_after_a_cursor_missing_and_repeating_nothing(
     api: Api, client: httpx.AsyncClient
 ) -> None:
-    _, key = await _workspace(40, long_one=False)
+    _, key = await export_workspace(40, long_one=False)
     where = json.dumps({"types": ["WEB_WIDGET"], "statuses": ["ENDED"]})
-    _, lines = await _export(client, key, filter=where)
+    _, lines = await export(client, key, filter=where)
     records = lines[1:-1]
     count = (
         await api(
@@ -144,7 +109,7 @@ async def test_a_filtered_export_resumes_after_a_cursor_missing_and_repeating_no
     assert len(records) == count == lines[0]["export"]["total"] > 0
     assert {(r["type"], r["status"]) for r in records} == {("WEB_WIDGET", "ENDED")}
     # The connection dropped after the 5th record: ask for what follows it.
-    _, rest = await _export(client, key, filter=where, after=records[4]["cursor"])
+    _, rest = await export(client, key, filter=where, after=records[4]["cursor"])
     assert rest[1:-1] == records[5:]
     assert rest[-1]["end"]["count"] == len(records) - 5
 
@@ -152,9 +117,9 @@ async def test_a_filtered_export_resumes_after_a_cursor_missing_and_repeating_no
 async def test_a_csv_export_has_a_row_per_conversation_and_a_column_per_variable(
     api: Api, client: httpx.AsyncClient
 ) -> None:
-    _, key = await _workspace(12, long_one=False)
+    _, key = await export_workspace(12, long_one=False)
     await _label(api, key, ["vip"], every=3)
-    _, lines = await _export(client, key)
+    _, lines = await export(client, key)
     records = {record["id"]: record for record in lines[1:-1]}
     response = await client.get(
         "/export", params={"format": "csv"}, headers={"authorization": f"Bearer {key}"}
@@ -178,7 +143,7 @@ async def test_a_csv_export_has_a_row_per_conversation_and_a_column_per_variable
 async def test_an_export_is_refused_before_any_work_for_the_wrong_key_or_input(
     client: httpx.AsyncClient,
 ) -> None:
-    workspace_id, key = await _workspace(2, long_one=False)
+    workspace_id, key = await export_workspace(2, long_one=False)
     _, widget = await create_api_key(workspace_id, ApiKeyKind.PUBLISHABLE, frozenset())
     _, writer = await create_api_key(
         workspace_id, ApiKeyKind.SECRET, frozenset({ApiKeyScope.WRITE})
@@ -204,8 +169,8 @@ async def test_an_export_is_refused_before_any_work_for_the_wrong_key_or_input(
 async def test_memory_stays_flat_however_many_records_stream(server_url: str) -> None:
     """Peak memory of exporting 15 pages is that of exporting 5: a page is written before the
     next one is read. (Server and reader share this process.)"""
-    _, small = await _workspace(PAGE * 5, long_one=False)
-    _, large = await _workspace(PAGE * 15, long_one=False)
+    _, small = await export_workspace(PAGE * 5, long_one=False)
+    _, large = await export_workspace(PAGE * 15, long_one=False)
 
     async def peak(key: str) -> tuple[int, int]:
         gc.collect()
@@ -229,36 +194,14 @@ async def test_memory_stays_flat_however_many_records_stream(server_url: str) ->
     assert large_peak - small_peak < (large_bytes - small_bytes) / 5
 
 
-async def parley(server_url: str, key: str, *command: str) -> tuple[int, str]:
-    """`parley <command> --url <server>` with `PARLEY_KEY` set: its exit code and stderr."""
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "server.cli",
-        *command,
-        "--url",
-        f"http://{server_url}",
-        env={**os.environ, "PARLEY_KEY": key},
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    _, stderr = await asyncio.wait_for(process.communicate(), 120)
-    assert process.returncode is not None
-    return process.returncode, stderr.decode()
-
-
-async def _parley_export(server_url: str, key: str, *options: str) -> tuple[int, str]:
-    return await parley(server_url, key, "export", *options)
-
-
 async def test_parley_export_writes_the_file_and_resumes_a_cut_one(
     client: httpx.AsyncClient, server_url: str, tmp_path: Path
 ) -> None:
-    _, key = await _workspace(PAGE + 20, long_one=False)
-    _, lines = await _export(client, key)
+    _, key = await export_workspace(PAGE + 20, long_one=False)
+    _, lines = await export(client, key)
     records = lines[1:-1]
     out = tmp_path / "all.jsonl"
-    code, progress = await _parley_export(server_url, key, "--out", str(out))
+    code, progress = await parley_export(server_url, key, "--out", str(out))
     assert code == 0, progress
     assert "100%" in progress
     written = [json.loads(line) for line in out.read_text().splitlines()]
@@ -267,15 +210,15 @@ async def test_parley_export_writes_the_file_and_resumes_a_cut_one(
     # Cut the file inside the 31st record, as a dropped connection would, and resume.
     kept = out.read_bytes().split(b"\n")
     out.write_bytes(b"\n".join(kept[:31]) + b"\n" + kept[31][:40])
-    code, progress = await _parley_export(server_url, key, "--out", str(out), "--resume")
+    code, progress = await parley_export(server_url, key, "--out", str(out), "--resume")
     assert code == 0, progress
     resumed = [json.loads(line) for line in out.read_text().splitlines()]
     assert resumed == written
-    code, progress = await _parley_export(server_url, key, "--out", str(out), "--resume")
+    code, progress = await parley_export(server_url, key, "--out", str(out), "--resume")
     assert code != 0
     assert "complete already" in progress
     csv_out = tmp_path / "all.csv"
-    code, progress = await _parley_export(
+    code, progress = await parley_export(
         server_url, key, "--out", str(csv_out), "--format", "csv", "--filter", '{"types": ["TEST"]}'
     )
     assert code == 0, progress

@@ -3,7 +3,7 @@ to the stored row and to what a client paging through the API reads, and the ser
 memory no higher than after a 2,000-record export."""
 
 import json
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 import httpx
@@ -11,59 +11,18 @@ import httpx
 from models import Assistant
 from models.money import from_units
 from resolvers.ids import decode_id
-from resolvers.sql import db, dialect
 from schema.scalars import serialize_decimal
 from server.settings import Settings
-from tests import factories
-from tests.api import Api
-from tests.servers import serving
+from tests.support import factories
+from tests.support.api import Api
+from tests.support.exporting import BULK_START, bulk
+from tests.support.servers import serving
 
 PAGES = """query($after: String) { conversations(first: 100, after: $after,
   orderBy: {field: STARTED_AT, direction: ASC}) { pageInfo { hasNextPage endCursor }
   edges { node { id startedAt usage { cost } messages { edges { node { content } } } } } } }"""
 LARGE = 100_000
 SMALL = 2_000
-START = datetime(2025, 1, 1, tzinfo=UTC)
-
-
-async def _bulk(workspace_id: int, assistant_id: int, count: int) -> None:
-    """`count` conversations of one message each, written set-wise (the record path would take
-    minutes): started a second apart, every third one TEST."""
-    if dialect() == "postgres":
-        await db().execute_query(
-            "INSERT INTO conversation (workspace_id, assistant_id, type, mode, status, "
-            "started_at, last_activity_at, message_count, input_tokens, output_tokens, "
-            "cached_input_tokens, cost_e12, unpriced_replies) "
-            "SELECT $1, $2, CASE WHEN g % 3 = 0 THEN 'TEST' ELSE 'WEB_WIDGET' END, 'CHAT', "
-            "'ACTIVE', $3::timestamptz + g * interval '1 second', "
-            "$3::timestamptz + g * interval '1 second', 1, 0, 0, 0, g, 0 "
-            "FROM generate_series(1, $4::int) g",
-            [workspace_id, assistant_id, START, count],
-        )
-        await db().execute_query(
-            "INSERT INTO message (conversation_id, sequence, role, content, created_at) "
-            "SELECT id, 1, 'USER', 'hello ' || id, started_at FROM conversation "
-            "WHERE workspace_id = $1",
-            [workspace_id],
-        )
-        return
-    moment = "strftime('%Y-%m-%d %H:%M:%S', ?, '+' || n || ' seconds') || '+00:00'"
-    base = START.strftime("%Y-%m-%d %H:%M:%S")
-    await db().execute_query(
-        "WITH RECURSIVE g(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM g WHERE n < ?) "
-        "INSERT INTO conversation (workspace_id, assistant_id, type, mode, status, started_at, "
-        "last_activity_at, message_count, input_tokens, output_tokens, cached_input_tokens, "
-        "cost_e12, unpriced_replies) "
-        f"SELECT ?, ?, CASE WHEN n % 3 = 0 THEN 'TEST' ELSE 'WEB_WIDGET' END, 'CHAT', 'ACTIVE', "
-        f"{moment}, {moment}, 1, 0, 0, 0, n, 0 FROM g",
-        [count, workspace_id, assistant_id, base, base],
-    )
-    await db().execute_query(
-        "INSERT INTO message (conversation_id, sequence, role, content, created_at) "
-        "SELECT id, 1, 'USER', 'hello ' || id, started_at FROM conversation "
-        "WHERE workspace_id = ?",
-        [workspace_id],
-    )
 
 
 def _peak_kb(pid: int) -> int:
@@ -133,8 +92,8 @@ async def test_an_export_of_100k_conversations_is_whole_exact_and_flat(
     large_id, large_key = await factories.workspace("Large")
     small_bot = await Assistant.create(workspace_id=small_id, name="bot")
     large_bot = await Assistant.create(workspace_id=large_id, name="bot")
-    await _bulk(small_id, small_bot.id, SMALL)
-    await _bulk(large_id, large_bot.id, LARGE)
+    await bulk(small_id, small_bot.id, SMALL)
+    await bulk(large_id, large_bot.id, LARGE)
     # The same key pages through the API below, past a minute's cost points: lift the budget.
     budget = {"PARLEY_POINTS_PER_MINUTE": str(10**10)}
     async with serving(settings, env=budget) as (server, process):
@@ -155,8 +114,8 @@ async def test_an_export_of_100k_conversations_is_whole_exact_and_flat(
     assert len(set(ids)) == LARGE
     starts = []
     for record, pk in zip(body, ids, strict=True):
-        # The n-th conversation started n seconds after START and cost n units (10⁻¹² USD).
-        n = int((datetime.fromisoformat(str(record["startedAt"])) - START).total_seconds())
+        # The n-th conversation started n seconds after BULK_START and cost n units (10⁻¹² USD).
+        n = int((datetime.fromisoformat(str(record["startedAt"])) - BULK_START).total_seconds())
         starts.append(n)
         assert record["cost"] == serialize_decimal(from_units(n))
         assert record["messages"] == [f"hello {pk}"]

@@ -7,10 +7,10 @@ from typing import Any
 
 from models.enums import ConversationType
 from resolvers.ids import encode_id
-from tests import factories
-from tests.api import Api
-from tests.live import Desk
-from tests.ws import open_socket
+from tests.support import factories
+from tests.support.api import Api
+from tests.support.live import Desk
+from tests.support.ws import open_socket
 
 COUNTS = """query($f: ConversationFilter) {
   conversationCounts(filter: $f) {

@@ -4,9 +4,9 @@ an assistant's is refused rather than ignored."""
 import pytest
 
 from resolvers.ids import encode_id, seal
-from tests import factories
-from tests.api import Api
-from tests.filtering import assistant_id, world
+from tests.support import factories
+from tests.support.api import Api
+from tests.support.filtering import assistant_id, world
 
 
 async def test_assistant_ids_keeps_only_conversations_of_those_assistants(api: Api) -> None:

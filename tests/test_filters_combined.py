@@ -5,10 +5,10 @@ from typing import Any
 
 from models.enums import ConversationType
 from resolvers.imports import MessageRecord
-from tests import factories
-from tests.api import Api
-from tests.factories import reply, said, variable
-from tests.filtering import assistant_id, minute, world
+from tests.support import factories
+from tests.support.api import Api
+from tests.support.factories import reply, said, variable
+from tests.support.filtering import assistant_id, minute, world
 
 
 async def test_no_filter_lists_every_conversation_of_the_workspace_and_no_other(api: Api) -> None:

@@ -5,9 +5,9 @@ from typing import Any
 
 import pytest
 
-from tests.api import Api
-from tests.factories import reply, said
-from tests.filtering import World, world
+from tests.support.api import Api
+from tests.support.factories import reply, said
+from tests.support.filtering import World, world
 
 
 async def cost_world() -> World:

@@ -3,9 +3,9 @@ words, case folded but accents kept."""
 
 import pytest
 
-from tests.api import Api
-from tests.factories import reply, said
-from tests.filtering import FIND, World, world
+from tests.support.api import Api
+from tests.support.factories import reply, said
+from tests.support.filtering import FIND, World, world
 
 
 async def search_world() -> World:

@@ -4,8 +4,8 @@ leaving `types` out keeps every type."""
 import pytest
 
 from models.enums import ConversationType
-from tests.api import Api
-from tests.filtering import world
+from tests.support.api import Api
+from tests.support.filtering import world
 
 
 @pytest.mark.parametrize(

@@ -5,8 +5,8 @@ from typing import Any
 
 import pytest
 
-from tests.api import Api
-from tests.filtering import world
+from tests.support.api import Api
+from tests.support.filtering import world
 
 
 @pytest.mark.parametrize(

@@ -7,9 +7,9 @@ import pytest
 
 from models.enums import VariableSource, VariableType
 from resolvers.imports import VariableRecord
-from tests.api import Api
-from tests.factories import variable
-from tests.filtering import world
+from tests.support.api import Api
+from tests.support.factories import variable
+from tests.support.filtering import world
 
 
 @pytest.mark.parametrize(

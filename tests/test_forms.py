@@ -10,8 +10,8 @@ from models.enums import VariableType
 from resolvers.bounds import Bounds
 from resolvers.errors import BadUserInput
 from resolvers.forms import FieldRule, Problem, check_pre_chat, form_definition_problems
-from tests import factories
-from tests.api import Api, Result
+from tests.support import factories
+from tests.support.api import Api, Result
 
 CREATE_ASSISTANT = """
 mutation($input: AssistantInput!) { createAssistant(input: $input) { assistant { id } } }

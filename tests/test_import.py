@@ -10,9 +10,9 @@ import httpx
 from models.enums import ApiKeyKind, ApiKeyScope
 from resolvers.apikey import create_api_key
 from resolvers.ids import encode_id
-from tests import factories
-from tests.api import Api
-from tests.test_export import _export, _parley_export, _workspace, parley
+from tests.support import factories
+from tests.support.api import Api
+from tests.support.exporting import export, export_workspace, parley, parley_export
 
 IMPORT = """mutation($c: [ImportConversationInput!]!) { importConversations(conversations: $c) {
   conversations { id externalId type status messageCount usage { cost costKnown }
@@ -156,13 +156,13 @@ def _comparable(record: dict[str, Any]) -> dict[str, Any]:
 async def test_export_then_import_round_trips_exactly(
     api: Api, server_url: str, tmp_path: Path
 ) -> None:
-    _, source_key = await _workspace(30)  # one long conversation, variables, ended and not
+    _, source_key = await export_workspace(30)  # one long conversation, variables, ended and not
     target_id, target_key = await factories.workspace("Target")
     target_bot = encode_id("Assistant", (await factories.assistant(target_id, name="Bot")).id)
     async with httpx.AsyncClient(base_url=f"http://{server_url}") as client:
-        _, exported = await _export(client, source_key)
+        _, exported = await export(client, source_key)
         out = tmp_path / "source.jsonl"
-        code, progress = await _parley_export(server_url, source_key, "--out", str(out))
+        code, progress = await parley_export(server_url, source_key, "--out", str(out))
         assert code == 0, progress
         code, progress = await parley(
             server_url, target_key, "import", str(out), "--assistant", target_bot
@@ -173,6 +173,6 @@ async def test_export_then_import_round_trips_exactly(
             server_url, target_key, "import", str(out), "--assistant", target_bot
         )
         assert "Imported 0 conversations (30 were there already)" in progress
-        _, imported = await _export(client, target_key)
+        _, imported = await export(client, target_key)
     assert [_comparable(r) for r in imported[1:-1]] == [_comparable(r) for r in exported[1:-1]]
     assert {r["assistant"]["id"] for r in imported[1:-1]} == {target_bot}

@@ -10,8 +10,8 @@ from resolvers.ids import encode_cursor, encode_id, seal
 from schema.inputs import MAX_DEPTH, MAX_NESTING, text_problem
 from tests.support import factories
 from tests.support.api import Api
+from tests.support.recording import SEND, START, VISITOR_SEND, shop
 from tests.support.security.hostile import ask
-from tests.test_recording import SEND, START, VISITOR_SEND, shop
 from tests.support.ws import Socket, open_socket
 
 BAD = ["\x00", "a\x00b", "\ud800", "x\udfffy"]

@@ -14,9 +14,9 @@ from schema.introspection import Introspection
 from schema.schema import build_schema
 from server.app import create_app
 from server.settings import Settings
-from tests import factories
-from tests.api import Api
-from tests.live import START
+from tests.support import factories
+from tests.support.api import Api
+from tests.support.live import START
 
 SCHEMA = "{ __schema { queryType { name } } }"
 TYPE = '{ __type(name: "Conversation") { fields { name } } }'

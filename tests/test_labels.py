@@ -5,10 +5,9 @@ from typing import Any
 
 from models.enums import ApiKeyKind, ApiKeyScope
 from resolvers.apikey import create_api_key
-from tests.api import Api
-from tests.live import Desk
-from tests.test_live import EVENTS
-from tests.ws import open_socket
+from tests.support.api import Api
+from tests.support.live import EVENTS, Desk
+from tests.support.ws import open_socket
 
 CREATE = (
     "mutation($n: String!, $c: String!) { createLabel(name: $n, colour: $c) { id name colour } }"

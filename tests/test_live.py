@@ -8,24 +8,9 @@ from starlette.applications import Starlette
 from models.enums import ConversationType
 from resolvers.filters import ConversationFilter
 from subscriptions.live import Live
-from tests.api import Api
-from tests.live import Desk
-from tests.ws import Socket, open_socket
-
-MESSAGES = """subscription($id: ID!, $after: String) {
-  messageAdded(conversationId: $id, after: $after) { cursor node { sequence content } } }"""
-COUNT = "subscription($f: ConversationFilter) { conversationCount(filter: $f) }"
-EVENTS = """subscription($f: ConversationFilter, $after: String) {
-  conversationEvents(filter: $f, after: $after) {
-    cursor kind conversation { id type messageCount } } }"""
-
-
-async def sequences(socket: Socket, id: str, count: int) -> list[tuple[int, str]]:
-    found = []
-    for _ in range(count):
-        edge = (await socket.next(id))["messageAdded"]
-        found.append((edge["node"]["sequence"], edge["cursor"]))
-    return found
+from tests.support.api import Api
+from tests.support.live import COUNT, EVENTS, MESSAGES, Desk, sequences
+from tests.support.ws import open_socket
 
 
 async def test_message_added_replays_then_follows_live(api: Api, server_url: str) -> None:

@@ -14,12 +14,11 @@ from starlette.applications import Starlette
 from server.settings import Settings
 from subscriptions.broker import APPLICATION_NAME, PostgresBroker, listener_dsn
 from subscriptions.live import Live
-from tests.api import Api
-from tests.conftest import BACKEND
-from tests.live import SEND, Desk
-from tests.servers import served
-from tests.test_live import MESSAGES
-from tests.ws import open_socket
+from tests.support.api import Api
+from tests.support.database import BACKEND
+from tests.support.live import MESSAGES, SEND, Desk
+from tests.support.servers import served
+from tests.support.ws import open_socket
 
 postgres_only = pytest.mark.skipif(BACKEND != "postgres", reason="needs PostgreSQL")
 HTML = {"accept": "text/html"}

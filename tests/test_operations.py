@@ -8,9 +8,9 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from server.logs import JsonFormatter, RequestIdFilter, logging_config
-from tests import factories
-from tests.api import Api
-from tests.live import SEND, Desk
+from tests.support import factories
+from tests.support.api import Api
+from tests.support.live import SEND, Desk
 
 LIST = "query Badge { conversationCount }"
 CARD = "my card is 4111 1111 1111 1111"

@@ -4,10 +4,10 @@ ours, edited, or from another ordering or connection, and unknown orderings."""
 import pytest
 
 from resolvers.ids import encode_cursor, seal
-from tests import factories
-from tests.api import Api
-from tests.factories import said
-from tests.paging import (
+from tests.support import factories
+from tests.support.api import Api
+from tests.support.factories import said
+from tests.support.paging import (
     CONVERSATIONS,
     MESSAGES,
     assert_bad_user_input,

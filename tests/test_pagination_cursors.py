@@ -3,8 +3,8 @@ filtered list with the filter kept on every page."""
 
 import pytest
 
-from tests.api import Api
-from tests.paging import (
+from tests.support.api import Api
+from tests.support.paging import (
     FIELDS,
     conversation_page,
     expected_order,

@@ -3,9 +3,9 @@ largest page sizes."""
 
 import pytest
 
-from tests import factories
-from tests.api import Api
-from tests.paging import CONVERSATIONS, conversation_page, tied_conversations
+from tests.support import factories
+from tests.support.api import Api
+from tests.support.paging import CONVERSATIONS, conversation_page, tied_conversations
 
 
 async def test_the_end_of_the_list_is_an_empty_page_that_looks_back(api: Api) -> None:

@@ -6,10 +6,10 @@ from typing import Any
 import pytest
 
 from resolvers.ids import encode_cursor
-from tests import factories
-from tests.api import Api
-from tests.factories import reply, said
-from tests.paging import MESSAGES, Page, assert_bad_user_input, gid
+from tests.support import factories
+from tests.support.api import Api
+from tests.support.factories import reply, said
+from tests.support.paging import MESSAGES, Page, assert_bad_user_input, gid
 
 
 async def chatty_conversation(messages: int = 12) -> tuple[str, str]:

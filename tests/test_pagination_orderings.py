@@ -3,8 +3,8 @@ conversation is visited once, in sort value then ID order."""
 
 import pytest
 
-from tests.api import Api
-from tests.paging import (
+from tests.support.api import Api
+from tests.support.paging import (
     FIELDS,
     conversation_page,
     expected_order,

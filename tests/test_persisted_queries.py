@@ -16,9 +16,9 @@ from graphql import parse
 from models.enums import ConversationType
 from schema.cache import DIGEST_BYTES, Analysed, DocumentCache, weight
 from server.settings import Settings
-from tests import factories
-from tests.api import Api
-from tests.servers import served
+from tests.support import factories
+from tests.support.api import Api
+from tests.support.servers import served
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 COUNT = "query Count($types: [ConversationType!]) { conversationCount(filter: {types: $types}) }"

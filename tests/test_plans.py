@@ -7,8 +7,8 @@ from prometheus_client import REGISTRY
 from starlette.applications import Starlette
 
 from schema.plan.extension import MAX_PLANS
-from tests import factories
-from tests.api import Api
+from tests.support import factories
+from tests.support.api import Api
 
 FLAGS = 6
 QUERY = (

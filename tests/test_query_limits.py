@@ -14,9 +14,9 @@ from schema.documents import QueryLimits
 from schema.introspection import Introspection
 from schema.schema import ParleySchema
 from server.settings import Settings
-from tests import factories
-from tests.api import Api
-from tests.ws import open_socket
+from tests.support import factories
+from tests.support.api import Api
+from tests.support.ws import open_socket
 
 PAGES = """query($n: Int, $m: Int) { conversations(first: $n) { edges { node {
   messages(first: $m) { edges { node { id } } } } } } }"""

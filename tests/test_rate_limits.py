@@ -8,31 +8,15 @@ from starlette.applications import Starlette
 from starlette.requests import HTTPConnection
 
 from models import Conversation, Message, RateCounter
-from models.enums import ApiKeyKind
-from resolvers.apikey import create_api_key
-from resolvers.ids import encode_id
 from resolvers.ratelimit import Limiter, Limits, RateLimits
 from server.address import client_address, trusted_networks
-from tests import factories
-from tests.api import Api
-from tests.ws import open_socket
+from tests.support import factories
+from tests.support.api import Api
+from tests.support.ratelimiting import SEND, START, widget
+from tests.support.ws import open_socket
 
-START = """mutation($a: ID!) { startConversation(input: {assistantId: $a}) {
-  sessionToken conversation { id } } }"""
-SEND = """mutation($c: ID!, $id: String!) { sendMessage(input:
-  {conversationId: $c, clientMessageId: $id, content: "hello"}) { message { sequence } } }"""
 HELLO = "{ conversations(first: 1) { totalCount } }"
 COUNT = "subscription { conversationCount }"
-
-
-async def widget(api: Api) -> tuple[str, str, str]:
-    """A secret key, a widget key and their assistant's ID."""
-    workspace_id, secret = await factories.workspace()
-    bot = await factories.assistant(workspace_id)
-    _, key = await create_api_key(
-        workspace_id, ApiKeyKind.PUBLISHABLE, frozenset(), assistant_id=bot.id
-    )
-    return secret, key, encode_id("Assistant", bot.id)
 
 
 async def test_a_widget_key_starts_ten_conversations_a_minute_per_visitor(

@@ -10,14 +10,21 @@ import httpx
 import pytest
 
 from server.settings import Settings
-from tests import factories
-from tests.api import Api
-from tests.conftest import BACKEND
-from tests.ratelimiting import REDIS_URL, forget_prefix, own_prefix, require_redis
-from tests.security import figures
-from tests.servers import served
-from tests.test_rate_limits import SEND, START, widget
-from tests.ws import open_socket
+from tests.support import factories
+from tests.support.api import Api
+from tests.support.database import BACKEND
+from tests.support.ratelimiting import (
+    REDIS_URL,
+    SEND,
+    START,
+    forget_prefix,
+    own_prefix,
+    require_redis,
+    widget,
+)
+from tests.support.security import figures
+from tests.support.servers import served
+from tests.support.ws import open_socket
 
 postgres_only = pytest.mark.skipif(BACKEND != "postgres", reason="several workers need PostgreSQL")
 FLOOD = 40

@@ -8,8 +8,7 @@ from models.enums import ApiKeyKind, ApiKeyScope
 from resolvers.apikey import create_api_key
 from resolvers.ids import encode_id
 from tests.support.api import Api
-from tests.support.live import SEND, Desk
-from tests.support.live import EVENTS
+from tests.support.live import EVENTS, SEND, Desk
 from tests.support.ws import open_socket
 
 RATE = """mutation($id: ID!, $score: Int!, $comment: String) {

@@ -11,8 +11,8 @@ from models.enums import ApiKeyKind, ApiKeyScope
 from resolvers.apikey import create_api_key
 from resolvers.ids import encode_id
 from resolvers.pricing import PRICE_TABLE_VERSION
-from tests import factories
-from tests.api import Api
+from tests.support import factories
+from tests.support.api import Api
 
 MESSAGES = """query($id: ID!) { conversation(id: $id) { usage { cost costKnown }
   messages { edges { node { content usage { cost costKnown } pricing { source version

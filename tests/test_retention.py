@@ -9,10 +9,10 @@ from models import Conversation, Erasure
 from models.enums import ApiKeyKind, ApiKeyScope, ConversationType
 from resolvers.apikey import create_api_key
 from resolvers.retention import RETENTION_BATCH, apply_retention
-from tests import factories
-from tests.api import Api
-from tests.live import Desk
-from tests.test_export_scale import _bulk
+from tests.support import factories
+from tests.support.api import Api
+from tests.support.exporting import bulk
+from tests.support.live import Desk
 
 SET = """mutation($w: Int, $t: Int) { setRetention(webWidgetDays: $w, testDays: $t) {
   webWidgetDays testDays } }"""
@@ -86,7 +86,7 @@ async def test_concurrent_sweeps_and_writers_lose_nothing_that_is_kept(api: Api)
     desk = await Desk.open(api)
     old = RETENTION_BATCH * 3 + 17
     bot = await factories.assistant(desk.workspace_id, name="old")
-    await _bulk(desk.workspace_id, bot.id, old)  # all started in 2025
+    await bulk(desk.workspace_id, bot.id, old)  # all started in 2025
     await api(SET, {"w": 30, "t": 30}, key=desk.key)
     kept: list[str] = []
 

@@ -12,12 +12,12 @@ from models.enums import ApiKeyKind, ApiKeyScope
 from resolvers.apikey import create_api_key
 from resolvers.ids import encode_id
 from server.settings import Settings
-from tests import factories
-from tests.api import Api
-from tests.conftest import BACKEND
-from tests.live import START, Desk
-from tests.servers import served
-from tests.ws import open_socket
+from tests.support import factories
+from tests.support.api import Api
+from tests.support.database import BACKEND
+from tests.support.live import START, Desk
+from tests.support.servers import served
+from tests.support.ws import open_socket
 
 postgres_only = pytest.mark.skipif(BACKEND != "postgres", reason="needs PostgreSQL")
 REVOKE = "mutation($id: ID!) { revokeApiKey(id: $id) { revokedAt } }"

@@ -1,5 +1,5 @@
-from tests import factories
-from tests.api import Api
+from tests.support import factories
+from tests.support.api import Api
 
 
 async def test_a_conversation_reads_back_with_its_messages_and_usage(api: Api) -> None:

@@ -12,10 +12,9 @@ from starlette.applications import Starlette
 from models import ConversationSession
 from resolvers.apikey import announce_revoked
 from resolvers.ids import decode_id
-from tests.api import Api
-from tests.live import Desk
-from tests.test_live import MESSAGES, sequences
-from tests.ws import open_socket
+from tests.support.api import Api
+from tests.support.live import MESSAGES, Desk, sequences
+from tests.support.ws import open_socket
 
 
 @pytest.fixture

@@ -4,8 +4,8 @@ from typing import Any
 
 from starlette.applications import Starlette
 
-from tests import factories
-from tests.api import Api
+from tests.support import factories
+from tests.support.api import Api
 
 PAGE = """query($n: Int!) { conversations(first: $n) { totalCount edges { node {
   id type startedAt usage { cost costKnown }

@@ -7,7 +7,7 @@ from models import Conversation, ConversationEvent, ConversationSession
 from models.enums import ConversationStatus, EventKind
 from resolvers.bounds import Bounds
 from resolvers.sweeper import end_idle_conversations, forget_expired_sessions, sweep_forever
-from tests import factories
+from tests.support import factories
 
 IDLE = timedelta(minutes=30)
 

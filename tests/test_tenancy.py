@@ -6,8 +6,8 @@ from models import ApiKey
 from models.enums import ApiKeyKind, ApiKeyScope
 from resolvers.apikey import create_api_key
 from resolvers.ids import encode_id
-from tests import factories
-from tests.api import Api
+from tests.support import factories
+from tests.support.api import Api
 
 READS = [
     "{ conversations { totalCount } }",

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from tests import factories
-from tests.api import Api
+from tests.support import factories
+from tests.support.api import Api
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 ACCEPTS = [GRAPHQL_RESPONSE, "application/json"]

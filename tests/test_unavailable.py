@@ -14,14 +14,13 @@ import pytest
 
 from server.settings import Settings
 from subscriptions.closecodes import UNAVAILABLE
-from tests import factories
-from tests.api import Api
-from tests.conftest import BACKEND
-from tests.live import Desk
-from tests.relay import Relay
-from tests.servers import served
-from tests.test_live import COUNT, MESSAGES
-from tests.ws import open_socket
+from tests.support import factories
+from tests.support.api import Api
+from tests.support.database import BACKEND
+from tests.support.live import COUNT, MESSAGES, Desk
+from tests.support.relay import Relay
+from tests.support.servers import served
+from tests.support.ws import open_socket
 
 pytestmark = pytest.mark.skipif(
     BACKEND != "postgres", reason="cuts a TCP connection to PostgreSQL (SQLite is a file)"

@@ -1,8 +1,8 @@
 """A reply's usage is bounded so every total stays readable: tokens per reply, and a
 conversation's token and cost totals within what their GraphQL and database types hold."""
 
-from tests.api import Api
-from tests.live import Desk
+from tests.support.api import Api
+from tests.support.live import Desk
 
 REPLY = """mutation($input: SendMessageInput!) { sendMessage(input: $input) {
   message { sequence } conversation { messageCount usage { totalTokens cost } } } }"""

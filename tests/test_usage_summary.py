@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 
 from models.enums import ConversationType
 from resolvers.buckets import TimeUnit, buckets, time_zone
-from tests import factories
-from tests.api import Api
+from tests.support import factories
+from tests.support.api import Api
 
 SUMMARY = """query($g: UsageGrouping!, $f: ConversationFilter, $tz: String!, $v: String) {
   usageSummary(groupBy: $g, filter: $f, timeZone: $tz, variable: $v) {

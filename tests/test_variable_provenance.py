@@ -3,8 +3,8 @@
 from models import ApiKey
 from models.enums import ApiKeyKind
 from resolvers.ids import encode_id
-from tests.api import Api
-from tests.test_recording import SET, send, shop, start
+from tests.support.api import Api
+from tests.support.recording import SET, send, shop, start
 
 PROVENANCE = """query($id: ID!) { conversation(id: $id) { variables { name value source
   setByKeyId messageSequence history { value setByKeyId messageSequence collectedAt

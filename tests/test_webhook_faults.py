@@ -18,12 +18,12 @@ from starlette.requests import Request
 
 from resolvers.ids import encode_id
 from server.settings import Settings
-from tests import factories
-from tests.api import Api
-from tests.conftest import BACKEND
-from tests.receiver import Answer, Receiver, receiving
-from tests.servers import serving
-from tests.webhooking import chat, endpoint
+from tests.support import factories
+from tests.support.api import Api
+from tests.support.database import BACKEND
+from tests.support.receiver import Answer, Receiver, receiving
+from tests.support.servers import serving
+from tests.support.webhooking import chat, endpoint
 
 CONVERSATIONS = 8
 MESSAGES = 4

@@ -8,8 +8,8 @@ from websockets.asyncio.client import connect
 
 from resolvers.ids import encode_id
 from resolvers.sql import db
-from tests import factories
-from tests.ws import open_socket
+from tests.support import factories
+from tests.support.ws import open_socket
 
 COUNT = "subscription { conversationCount }"
 

@@ -11,8 +11,8 @@ from resolvers.apikey import create_api_key
 from resolvers.ids import encode_id
 from server import pages
 from server.seed import seed_in_open_database
-from tests import factories
-from tests.api import Api
+from tests.support import factories
+from tests.support.api import Api
 
 FORM = [
     {"name": "email", "label": "Your email", "type": "EMAIL", "required": True},

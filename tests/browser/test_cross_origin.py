@@ -7,18 +7,12 @@ Debian's chromium) opens the pages; `make browser-deps` installs both. Under CI=
 browser fails the test; elsewhere it skips, saying what is missing.
 """
 
-import asyncio
-import json
-import os
-import shutil
 import socket
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 from typing import Any
 
-import pytest
 import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -28,44 +22,20 @@ from starlette.routing import Route
 from models.enums import ApiKeyKind
 from resolvers.apikey import create_api_key
 from resolvers.ids import encode_id
-from tests import factories
-from tests.api import Api
-
-HERE = Path(__file__).resolve().parent
-PLAYWRIGHT = HERE.parent.parent / ".browser" / "node_modules" / "playwright-core"
-CHROMIUM = Path(os.environ.get("PARLEY_CHROMIUM", "/usr/bin/chromium"))
-RUN_SECONDS = 90.0
-"""The whole browser run, launch included; each page's own waits are 5 s."""
+from tests.support import factories
+from tests.support.api import Api
+from tests.support.browser.chromium import DRIVERS, node_or_skip, run_driver
+from tests.support.servers import in_process
 
 START = """mutation($input: StartConversationInput!) {
   startConversation(input: $input) { conversation { id } sessionToken } }"""
 MESSAGE_COUNT = "query($id: ID!) { conversation(id: $id) { messageCount } }"
 
 
-def node_or_skip() -> str:
-    """The `node` to run drive.js with, once Chromium and playwright-core are there too."""
-    node = shutil.which("node")
-    missing = [
-        what
-        for what, there in (
-            ("node", node is not None),
-            (f"Chromium at {CHROMIUM}", CHROMIUM.exists()),
-            (f"playwright-core in {PLAYWRIGHT.parent.parent}", PLAYWRIGHT.exists()),
-        )
-        if not there
-    ]
-    if missing or node is None:
-        message = f"the browser test needs {', '.join(missing)}: run `make browser-deps`"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message + " (with CI=true this fails)")
-    return node
-
-
 @asynccontextmanager
 async def page_origins(count: int) -> AsyncIterator[list[str]]:
     """`count` local origins, one port each, all serving widget.html at `/`."""
-    page = (HERE / "widget.html").read_text()
+    page = (DRIVERS / "widget.html").read_text()
 
     async def widget_page(request: Request) -> HTMLResponse:
         return HTMLResponse(page)
@@ -76,41 +46,12 @@ async def page_origins(count: int) -> AsyncIterator[list[str]]:
         bound.bind(("127.0.0.1", 0))
         listening.append(bound)
     app = Starlette(routes=[Route("/", widget_page)])
-    server = uvicorn.Server(uvicorn.Config(app, lifespan="off", log_level="warning"))
-    task = asyncio.create_task(server.serve(sockets=listening))
     try:
-        async with asyncio.timeout(10):
-            while not server.started:  # noqa: ASYNC110 (uvicorn offers a flag, not an event)
-                await asyncio.sleep(0.01)
-        yield [f"http://127.0.0.1:{bound.getsockname()[1]}" for bound in listening]
+        async with in_process(uvicorn.Config(app, lifespan="off", log_level="warning"), listening):
+            yield [f"http://127.0.0.1:{bound.getsockname()[1]}" for bound in listening]
     finally:
-        server.should_exit = True
-        await task
         for bound in listening:
             bound.close()
-
-
-async def run_driver(
-    node: str, script: str, job: dict[str, Any], seconds: float = RUN_SECONDS
-) -> Any:
-    """What a Node driver in this folder printed as JSON for `job` (with where playwright-core
-    and Chromium are), within `seconds`."""
-    job = {"playwright": str(PLAYWRIGHT), "chromium": str(CHROMIUM), **job}
-    process = await asyncio.create_subprocess_exec(
-        node,
-        str(HERE / script),
-        stdin=asyncio.subprocess.PIPE,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    try:
-        out, err = await asyncio.wait_for(process.communicate(json.dumps(job).encode()), seconds)
-    except TimeoutError:
-        process.kill()
-        await process.wait()
-        raise AssertionError(f"the browser run took over {seconds} s") from None
-    assert process.returncode == 0, err.decode()
-    return json.loads(out)
 
 
 async def drive(node: str, visits: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -4,15 +4,14 @@ Chromium against the real API: the page shows what the API answers, exactly (mon
 import time
 from datetime import datetime
 from decimal import Decimal
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from server.settings import PROJECT_ROOT
-from tests.api import Api
-from tests.browser.dashboard_data import ONE, SUMMARY, Workspace, seeded
-from tests.browser.dashboard_driver import Chromium, chromium
-from tests.browser.dashboard_views import READY, TEXT, shown_cost, sign_in
+from tests.support.api import Api
+from tests.support.browser.dashboard_data import ONE, SUMMARY, Workspace, seeded
+from tests.support.browser.dashboard_driver import Chromium, chromium
+from tests.support.browser.dashboard_views import READY, TEXT, shown_cost, sign_in
 
-SCREENSHOTS = PROJECT_ROOT / "docs" / "screenshots"
 PHONE_WIDTH = 390
 MESSAGES = """() => [...document.querySelectorAll('#messages li')].map((li) => ({
   sequence: Number(li.dataset.sequence),
@@ -52,7 +51,9 @@ async def shows_the_conversation(browser: Chromium, workspace: Workspace, chat_i
     await browser.wait("chat", f"(c) => ({TEXT})('#total-cost') === c", shown_cost(truth["usage"]))
 
 
-async def test_a_conversation_the_usage_chart_and_a_phone(api: Api, server_url: str) -> None:
+async def test_a_conversation_the_usage_chart_and_a_phone(
+    api: Api, server_url: str, screenshots: Path
+) -> None:
     began = time.monotonic()
     workspace = await seeded(api)
     chat = await workspace.chat("grace@example.com", "Do you ship to Norway?", replies=2)
@@ -76,7 +77,7 @@ async def test_a_conversation_the_usage_chart_and_a_phone(api: Api, server_url: 
         await chat.reply("It ships in 3-5 days.")
         await chat.visitor("Great, thanks")
         await shows_the_conversation(browser, workspace, chat.id)
-        await browser("screenshot", "chat", path=str(SCREENSHOTS / "dashboard-conversation.png"))
+        await browser("screenshot", "chat", path=str(screenshots / "dashboard-conversation.png"))
 
         # The usage chart: a bar and a point per day, with the API's exact numbers; TEST
         # conversations only once asked for.
@@ -102,7 +103,7 @@ async def test_a_conversation_the_usage_chart_and_a_phone(api: Api, server_url: 
             totals = await browser.eval("chat", TEXT, "#usage-totals")
             assert totals.startswith(f"${total.normalize():f} over ")
         await browser(
-            "screenshot", "chat", path=str(SCREENSHOTS / "dashboard-usage.png"), fullPage=True
+            "screenshot", "chat", path=str(screenshots / "dashboard-usage.png"), fullPage=True
         )
 
         # At phone width the list is cards, and nothing is wider than the screen.
@@ -110,5 +111,5 @@ async def test_a_conversation_the_usage_chart_and_a_phone(api: Api, server_url: 
         await sign_in(browser, "phone", dashboard, workspace.secret)
         width = await browser.eval("phone", "() => document.documentElement.scrollWidth")
         assert width <= PHONE_WIDTH
-        await browser("screenshot", "phone", path=str(SCREENSHOTS / "dashboard-list-phone.png"))
+        await browser("screenshot", "phone", path=str(screenshots / "dashboard-list-phone.png"))
     print(f"dashboard pages: {time.monotonic() - began:.1f} s")

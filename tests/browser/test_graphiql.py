@@ -5,9 +5,9 @@ graphiql_drive.js drives the page."""
 
 from models.enums import ConversationType
 from server.graphiql import WELCOME
-from tests import factories
-from tests.api import Api
-from tests.browser.test_cross_origin import node_or_skip, run_driver
+from tests.support import factories
+from tests.support.api import Api
+from tests.support.browser.chromium import node_or_skip, run_driver
 
 REFUSED = "Failed to load resource: the server responded with a status of 401 (Unauthorized)"
 

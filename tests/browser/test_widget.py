@@ -4,11 +4,10 @@ server's errors shown at the field) then right, a chat whose replies the engine 
 the API and which appear live, the socket dropped (the widget's `parley.drop()` hook) and the
 network to Parley cut and restored (nothing lost or doubled), a reload that continues the
 session, the end and the rating, and a phone-sized screen. The conversation is then read back
-through the API. widget_drive.js drives the browser; the screenshots go to
-docs/screenshots/widget.png and widget-phone.png.
+through the API. widget_drive.js drives the browser; the screenshots are widget.png and
+widget-phone.png (into docs/screenshots with `make screenshots`).
 """
 
-import asyncio
 import json
 import time
 from collections.abc import AsyncIterator
@@ -27,12 +26,12 @@ from models.enums import ApiKeyKind, ConversationMode
 from resolvers.apikey import create_api_key
 from server import pages
 from server.seed import PRE_CHAT_FORM as DEMO_FORM
-from tests import factories
-from tests.api import Api
-from tests.browser.proxy import CuttableProxy, cuttable_proxy
-from tests.browser.test_cross_origin import HERE, node_or_skip, run_driver
+from tests.support import factories
+from tests.support.api import Api
+from tests.support.browser.chromium import node_or_skip, run_driver
+from tests.support.browser.proxy import CuttableProxy, cuttable_proxy
+from tests.support.servers import in_process, port_of
 
-SCREENSHOTS = HERE.parent.parent / "docs" / "screenshots"
 RUN_SECONDS = 60.0
 FORM = [
     {"name": "email", "label": "Email", "type": "EMAIL", "required": True},
@@ -103,17 +102,8 @@ async def customer_site(
         ]
     )
     config = uvicorn.Config(app, host="127.0.0.1", port=0, lifespan="off", log_level="warning")
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    try:
-        async with asyncio.timeout(10):
-            while not server.started:  # noqa: ASYNC110 (uvicorn offers a flag, not an event)
-                await asyncio.sleep(0.01)
-        port = server.servers[0].sockets[0].getsockname()[1]
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await task
+    async with in_process(config) as server:
+        yield f"http://127.0.0.1:{port_of(server)}"
 
 
 async def drive(node: str, job: dict[str, Any]) -> dict[str, Any]:
@@ -123,11 +113,14 @@ async def drive(node: str, job: dict[str, Any]) -> dict[str, Any]:
 
 
 async def test_a_visitor_chats_through_the_embedded_widget(
-    api: Api, server_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    api: Api,
+    server_url: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    screenshots: Path,
 ) -> None:
     node = node_or_skip()
     began = time.monotonic()
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     workspace_id, secret = await factories.workspace()
     # /widget/demo as `make run` serves it: the demo assistant's widget key, its origin allowed.
     demo_bot = await factories.assistant(
@@ -158,7 +151,7 @@ async def test_a_visitor_chats_through_the_embedded_widget(
             await bot.save(update_fields=["allowed_origins"])
             seen = await drive(node, {"page": f"{shop}/", "control": shop,
                                       "demo": f"http://{server_url}/widget/demo",
-                                      "screenshots": str(SCREENSHOTS)})  # fmt: skip
+                                      "screenshots": str(screenshots)})  # fmt: skip
         answer_lost = not proxy.lose_next_answer
     print(f"widget browser run: {time.monotonic() - began:.1f} s")
     assert "error" not in seen, json.dumps(seen, indent=1)
@@ -224,8 +217,8 @@ async def test_a_visitor_chats_through_the_embedded_widget(
         "fields": ["Your name *", "Email *", "Your plan"],
         "problems": [],
     }
-    assert (SCREENSHOTS / "widget.png").stat().st_size > 0
-    assert (SCREENSHOTS / "widget-phone.png").stat().st_size > 0
+    assert (screenshots / "widget.png").stat().st_size > 0
+    assert (screenshots / "widget-phone.png").stat().st_size > 0
 
     # What was recorded, read back through the API: nothing doubled, each chat's mode kept.
     listed = await api(OLDEST_FIRST, key=secret)

@@ -3,7 +3,6 @@ customer's page (another origin), while a support lead's dashboard, open in a se
 the badge rise, the conversation arrive at the top of the list and its messages counted, live.
 """
 
-import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -15,10 +14,11 @@ from starlette.routing import Route
 
 from models.enums import ApiKeyKind
 from resolvers.apikey import create_api_key
-from tests import factories
-from tests.api import Api
-from tests.browser.dashboard_driver import chromium
-from tests.browser.dashboard_views import BADGE_IS, TOP_IS, sign_in
+from tests.support import factories
+from tests.support.api import Api
+from tests.support.browser.dashboard_driver import chromium
+from tests.support.browser.dashboard_views import BADGE_IS, TOP_IS, sign_in
+from tests.support.servers import in_process, port_of
 
 SHOP_PAGE = """<!doctype html><meta charset="utf-8"><title>A shop</title>
 <link rel="icon" href="data:,"><p>Welcome to the shop.</p>
@@ -42,24 +42,15 @@ async def shop(page: list[str]) -> AsyncIterator[str]:
     async def home(_: Request) -> HTMLResponse:
         return HTMLResponse(page[0])
 
-    server = uvicorn.Server(
-        uvicorn.Config(
-            Starlette(routes=[Route("/", home)]),
-            host="127.0.0.1",
-            port=0,
-            lifespan="off",
-            log_level="warning",
-        )
+    config = uvicorn.Config(
+        Starlette(routes=[Route("/", home)]),
+        host="127.0.0.1",
+        port=0,
+        lifespan="off",
+        log_level="warning",
     )
-    task = asyncio.create_task(server.serve())
-    try:
-        async with asyncio.timeout(10):
-            while not server.started:  # noqa: ASYNC110 (uvicorn offers a flag, not an event)
-                await asyncio.sleep(0.01)
-        yield f"http://127.0.0.1:{server.servers[0].sockets[0].getsockname()[1]}"
-    finally:
-        server.should_exit = True
-        await task
+    async with in_process(config) as server:
+        yield f"http://127.0.0.1:{port_of(server)}"
 
 
 async def test_a_widget_chat_appears_live_on_the_dashboard(api: Api, server_url: str) -> None:

@@ -7,7 +7,7 @@ import tempfile
 import pytest
 from hypothesis.configuration import set_hypothesis_home_dir
 
-from tests.security import figures
+from tests.support.security import figures
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -14,10 +14,10 @@ from models import Conversation, Message
 from models.enums import ApiKeyKind, ApiKeyScope
 from resolvers.apikey import create_api_key
 from resolvers.ids import encode_id
-from tests import factories
-from tests.api import Api, Result
-from tests.security import figures
-from tests.security.hostile import ask
+from tests.support import factories
+from tests.support.api import Api, Result
+from tests.support.security import figures
+from tests.support.security.hostile import ask
 
 CONVERSATION = (
     "query($id: ID!) { conversation(id: $id) { id messages { edges { node { content } } } } }"

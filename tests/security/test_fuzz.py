@@ -17,10 +17,11 @@ from hypothesis import strategies as st
 from models.enums import ApiKeyKind, ApiKeyScope
 from resolvers.apikey import create_api_key
 from resolvers.ids import encode_id
-from tests.api import Api, Result
-from tests.security import figures
-from tests.security.hostile import ask
-from tests.security.strategies import (
+from tests.support.api import Api, Result
+from tests.support.recording import EXTRACTED, FORM, shop
+from tests.support.security import figures
+from tests.support.security.hostile import ask
+from tests.support.security.strategies import (
     cursors,
     datetimes,
     decimals,
@@ -34,8 +35,7 @@ from tests.security.strategies import (
     one_hostile_field,
     text,
 )
-from tests.test_recording import EXTRACTED, FORM, shop
-from tests.ws import open_socket
+from tests.support.ws import open_socket
 
 EXAMPLES = 100
 fuzz = settings(

@@ -10,8 +10,8 @@ from typing import Any
 
 from models import Assistant
 from resolvers.ids import encode_id
-from tests import factories
-from tests.api import Api
+from tests.support import factories
+from tests.support.api import Api
 
 FIND = """
 query Find($filter: ConversationFilter) {

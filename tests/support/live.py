@@ -3,8 +3,9 @@
 from typing import Any
 
 from resolvers.ids import encode_id
-from tests import factories
-from tests.api import Api
+from tests.support import factories
+from tests.support.api import Api
+from tests.support.ws import Socket
 
 START = """mutation($input: StartConversationInput!) { startConversation(input: $input) {
   sessionToken conversation { id } } }"""
@@ -13,6 +14,21 @@ SEND = """mutation($input: SendMessageInput!) { sendMessage(input: $input) {
 END = "mutation($id: ID!) { endConversation(conversationId: $id) { conversation { id } } }"
 SET = """mutation($input: SetVariablesInput!) { setVariables(input: $input) {
   conversation { id } } }"""
+MESSAGES = """subscription($id: ID!, $after: String) {
+  messageAdded(conversationId: $id, after: $after) { cursor node { sequence content } } }"""
+COUNT = "subscription($f: ConversationFilter) { conversationCount(filter: $f) }"
+EVENTS = """subscription($f: ConversationFilter, $after: String) {
+  conversationEvents(filter: $f, after: $after) {
+    cursor kind conversation { id type messageCount } } }"""
+
+
+async def sequences(socket: Socket, id: str, count: int) -> list[tuple[int, str]]:
+    """The (sequence, cursor) of the next `count` messages of subscription `id`."""
+    found = []
+    for _ in range(count):
+        edge = (await socket.next(id))["messageAdded"]
+        found.append((edge["node"]["sequence"], edge["cursor"]))
+    return found
 
 
 class Desk:

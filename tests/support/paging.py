@@ -10,9 +10,9 @@ from typing import Any
 
 from models import Conversation
 from resolvers.ids import encode_id
-from tests import factories
-from tests.api import Api, Result
-from tests.factories import reply, said
+from tests.support import factories
+from tests.support.api import Api, Result
+from tests.support.factories import reply, said
 
 CONVERSATIONS = """
 query Page($orderBy: ConversationOrder, $filter: ConversationFilter,

@@ -1,4 +1,5 @@
-"""Redis for the rate-limit tests: each test gets a key prefix of its own and deletes only that.
+"""What rate-limit tests share: a widget to be limited, its mutations, and Redis, where each test
+gets a key prefix of its own and deletes only that.
 
 With CI=true a Redis that does not answer fails the test; elsewhere the test is skipped loudly.
 """
@@ -12,7 +13,12 @@ import pytest
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from models.enums import ApiKeyKind
+from resolvers.apikey import create_api_key
+from resolvers.ids import encode_id
 from resolvers.ratelimit import RedisCounters
+from tests.support import factories
+from tests.support.api import Api
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
@@ -53,3 +59,19 @@ async def forget_prefix(prefix: str) -> None:
         await counters.reset()
     finally:
         await counters.close()
+
+
+START = """mutation($a: ID!) { startConversation(input: {assistantId: $a}) {
+  sessionToken conversation { id } } }"""
+SEND = """mutation($c: ID!, $id: String!) { sendMessage(input:
+  {conversationId: $c, clientMessageId: $id, content: "hello"}) { message { sequence } } }"""
+
+
+async def widget(api: Api) -> tuple[str, str, str]:
+    """A secret key, a widget key and their assistant's ID."""
+    workspace_id, secret = await factories.workspace()
+    bot = await factories.assistant(workspace_id)
+    _, key = await create_api_key(
+        workspace_id, ApiKeyKind.PUBLISHABLE, frozenset(), assistant_id=bot.id
+    )
+    return secret, key, encode_id("Assistant", bot.id)

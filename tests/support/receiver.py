@@ -18,6 +18,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from tests.support.servers import in_process
+
 
 @dataclass(frozen=True)
 class Answer:
@@ -101,15 +103,9 @@ async def receiving(schedule: Schedule | None = None) -> AsyncIterator[Receiver]
     listening = socket.socket()
     listening.bind(("127.0.0.1", 0))
     config = uvicorn.Config(app, lifespan="off", log_level="warning", timeout_graceful_shutdown=1)
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve(sockets=[listening]))
     try:
-        async with asyncio.timeout(10):
-            while not server.started:  # noqa: ASYNC110 (uvicorn offers a flag, not an event)
-                await asyncio.sleep(0.01)
-        receiver.url = f"http://127.0.0.1:{listening.getsockname()[1]}/hooks"
-        yield receiver
+        async with in_process(config, [listening]):
+            receiver.url = f"http://127.0.0.1:{listening.getsockname()[1]}/hooks"
+            yield receiver
     finally:
-        server.should_exit = True
-        await task
         listening.close()

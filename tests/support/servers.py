@@ -1,5 +1,5 @@
-"""`parley serve` in a process of its own, for tests of what crosses processes or needs settings
-of its own."""
+"""Servers for tests: `parley serve` in a process of its own (for what crosses processes or needs
+settings of its own), and an app served by uvicorn inside the test's own process."""
 
 import asyncio
 import os
@@ -11,8 +11,13 @@ from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 
 import httpx
+import uvicorn
 
 from server.settings import PROJECT_ROOT, Settings
+from tests.support.waiting import bounded
+
+START_SECONDS = 30.0
+"""How long a server is given to start answering, or to stop."""
 
 
 def free_port() -> int:
@@ -52,8 +57,13 @@ async def serving(
         stderr=subprocess.DEVNULL,
     )
     try:
-        async with httpx.AsyncClient() as client:
-            for _ in range(200):
+        async with (
+            httpx.AsyncClient() as client,
+            bounded(START_SECONDS, f"parley serve {' '.join(options)} to answer on port {port}"),
+        ):
+            while True:
+                if process.poll() is not None:
+                    raise AssertionError(f"parley serve exited with {process.returncode}")
                 try:
                     await client.get(
                         f"http://127.0.0.1:{port}/graphql", headers={"accept": "text/html"}
@@ -64,4 +74,32 @@ async def serving(
         yield f"127.0.0.1:{port}", process
     finally:
         process.send_signal(signal.SIGTERM)
-        process.wait(timeout=10)
+        process.wait(timeout=START_SECONDS)
+
+
+@asynccontextmanager
+async def in_process(
+    config: uvicorn.Config, sockets: list[socket.socket] | None = None
+) -> AsyncIterator[uvicorn.Server]:
+    """`config`'s app served by uvicorn in this process (on `sockets` when given), started and
+    stopped within START_SECONDS each."""
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve(sockets=sockets))
+    try:
+        async with bounded(START_SECONDS, f"uvicorn to start serving {config.app!r}"):
+            while not server.started:
+                if task.done():
+                    task.result()  # it could not start: say why
+                    raise AssertionError("uvicorn stopped before it started")
+                await asyncio.sleep(0.01)
+        yield server
+    finally:
+        server.should_exit = True
+        async with bounded(START_SECONDS, f"uvicorn to stop serving {config.app!r}"):
+            await task
+
+
+def port_of(server: uvicorn.Server) -> int:
+    """The port a server started by `in_process` listens on."""
+    port: int = server.servers[0].sockets[0].getsockname()[1]
+    return port

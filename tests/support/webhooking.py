@@ -10,7 +10,7 @@ from starlette.applications import Starlette
 
 from resolvers.webhook import WebhookSettings
 from server.webhooks import WebhookWorker
-from tests.api import Api
+from tests.support.api import Api
 
 FAST = WebhookSettings(
     allow_private=True,

@@ -8,8 +8,8 @@ from typing import Any
 from models.enums import ApiKeyKind, ConversationType, VariableSource
 from resolvers.apikey import create_api_key
 from resolvers.ids import encode_id
-from tests import factories
-from tests.api import Api
+from tests.support import factories
+from tests.support.api import Api
 
 SHOP = "https://shop.example"
 FORM = [{"name": "email", "label": "Email", "type": "EMAIL", "required": True}]

@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from typing import Any
 
-from tests.browser.test_cross_origin import CHROMIUM, HERE, PLAYWRIGHT, node_or_skip
+from tests.support.browser.chromium import CHROMIUM, DRIVERS, PLAYWRIGHT, node_or_skip
 
 RUN_SECONDS = 60.0
 STEP_SECONDS = 10.0
@@ -63,7 +63,7 @@ async def chromium() -> AsyncIterator[Chromium]:
     node = node_or_skip()
     process = await asyncio.create_subprocess_exec(
         node,
-        str(HERE / "dashboard.js"),
+        str(DRIVERS / "dashboard.js"),
         stdin=asyncio.subprocess.PIPE,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,

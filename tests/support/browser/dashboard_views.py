@@ -4,8 +4,8 @@ in the page by the driver) that return what a reader sees, and signing in as a r
 from decimal import Decimal
 from typing import Any
 
-from tests.browser.dashboard_data import FACETS, Workspace
-from tests.browser.dashboard_driver import Chromium
+from tests.support.browser.dashboard_data import FACETS, Workspace
+from tests.support.browser.dashboard_driver import Chromium
 
 PAGE_SIZE = 25
 """Rows in the list's first page (conversations.js)."""

@@ -4,7 +4,7 @@ NUL reach the server exactly as a raw client would send them (httpx's own `json=
 import json
 from typing import Any
 
-from tests.api import Api, Result
+from tests.support.api import Api, Result
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 
