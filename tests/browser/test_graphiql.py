@@ -1,6 +1,7 @@
 """GraphiQL, as `make run` sends a newcomer to it: opened in headless Chromium that may reach
 nothing beyond loopback (every other request is refused and recorded), under the page's own
-Content-Security-Policy; a key set in the Headers tab, the starting query run, its answer shown.
+Content-Security-Policy; a key set in the Headers tab, the starting query run, its answer shown,
+and a subscription answered over a socket authenticated with the same key.
 graphiql_drive.js drives the page."""
 
 from models.enums import ConversationType
@@ -37,3 +38,4 @@ async def test_graphiql_runs_a_query_with_a_key_offline(api: Api, server_url: st
     expected = await api(WELCOME, key=key)
     assert expected.data["conversations"]["totalCount"] == 4
     assert seen["response"]["data"] == expected.data
+    assert seen["live"]["data"] == {"conversationCount": 4}  # the socket sent the key too
