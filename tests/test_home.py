@@ -104,3 +104,22 @@ async def test_parley_serve_prints_the_urls_to_open_and_they_answer(tmp_path: Pa
     finally:
         serve.terminate()
         await asyncio.wait_for(serve.wait(), 30)
+
+
+async def test_make_run_takes_a_port_for_the_server_and_the_demo() -> None:
+    """`PORT=9000 make run` (dry run: the real one serves until stopped) gives the port to
+    `parley serve` and to `seed-demo`, which allows the demo widget there; 8000 without it."""
+    for env, port in (({"PORT": "9000"}, "9000"), ({}, "8000")):
+        make = await asyncio.create_subprocess_exec(
+            "make",
+            "--dry-run",
+            "--always-make",
+            "run",
+            cwd=PROJECT_ROOT,
+            env={**{k: v for k, v in os.environ.items() if k != "PORT"}, **env},
+            stdout=asyncio.subprocess.PIPE,
+        )
+        out, _ = await asyncio.wait_for(make.communicate(), 30)
+        commands = out.decode().splitlines()
+        assert f".venv/bin/parley seed-demo --if-empty --port {port}" in commands, commands
+        assert f".venv/bin/parley serve --port {port}" in commands, commands
