@@ -21,8 +21,8 @@ from resolvers.ratelimit import RateLimits
 from resolvers.sweeper import sweep_forever
 from schema.schema import build_schema
 from server import graphiql, home, operations, pages
+from server.authentication import RequestConnection
 from server.body import BodyLimit
-from server.context import RequestConnection
 from server.cors import CORS
 from server.deadline import RequestDeadline
 from server.export import EXPORT_PATH, Export

@@ -30,7 +30,8 @@ from starlette.requests import Request
 from starlette.types import Receive, Scope, Send
 from strawberry import Schema
 
-from server.context import POINTS_SUBJECT, build_context
+from server.context import build_context
+from server.edgelimits import POINTS_SUBJECT
 from server.refusal import STATUS_OF_CODE, refuse
 from server.settings import Settings
 

@@ -12,7 +12,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from resolvers.auth import Principal
 from resolvers.errors import ParleyError, Unauthenticated, database_failure
 from schema.metrics import REFUSED
-from server.context import MALFORMED_KEY, MISSING_KEY, authenticate, bearer_token
+from server.authentication import MALFORMED_KEY, MISSING_KEY, authenticate, bearer_token
 from server.refusal import STATUS_OF_CODE, refuse
 
 PRINCIPAL = "principal"

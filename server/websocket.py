@@ -29,7 +29,8 @@ from resolvers.socketleases import LEASE_SECONDS
 from schema.frames import DirectFrames, Send
 from schema.frames import current as direct_frames
 from schema.live import UNAVAILABLE_REASON
-from server.context import Context, authenticate, bearer_token
+from server.authentication import authenticate, bearer_token
+from server.context import Context
 from server.cors import check_token_origin
 from server.sockets import REVOKED, OpenSockets
 from subscriptions.closecodes import FORBIDDEN, INTERNAL, PONG_TIMEOUT, UNAVAILABLE

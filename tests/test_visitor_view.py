@@ -211,7 +211,7 @@ def _literal(type_: GraphQLInputType, conversation: str) -> str:
     if isinstance(type_, GraphQLList):
         return "[]"
     if isinstance(type_, GraphQLEnumType):
-        return next(iter(type_.values))
+        return str(next(iter(type_.values)))
     if isinstance(type_, GraphQLInputObjectType):
         definition = (type_.extensions or {}).get("strawberry-definition")
         if getattr(definition, "is_one_of", False):  # exactly one of its fields

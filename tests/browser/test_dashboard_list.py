@@ -84,15 +84,15 @@ async def test_the_list_is_live_survives_a_lost_socket_and_keeps_its_filter(
         await browser.wait("list", BADGE_IS, str(RECORDED + 1))
         await browser.wait("list", TOP_IS, chat.id)
         cost = shown_cost((await workspace.rows())[0]["usage"])
-        expected = {
+        arrived = {
             "id": chat.id,
             "type": "Web widget",
             "status": "Active",
             "messages": "2",
             "cost": cost,
         }  # its start may arrive before its messages: each event updates the row
-        await browser.wait("list", TOP_ROW_IS, expected)
-        assert (await browser.eval("list", ROWS))[0] == expected
+        await browser.wait("list", TOP_ROW_IS, arrived)
+        assert (await browser.eval("list", ROWS))[0] == arrived
         await browser.eval("list", "() => window.scrollTo(0, 0)")
         await browser("screenshot", "list", path=str(screenshots / "dashboard-list.png"))
 
