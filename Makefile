@@ -25,7 +25,9 @@ run: $(INSTALLED)
 	$(BIN)/parley seed-demo --if-empty --port $(or $(PORT),8000)
 	$(BIN)/parley serve --port $(or $(PORT),8000)
 
-## Lint, type-check, then the whole suite on SQLite and on PostgreSQL.
+## Lint, type-check, then the suite in two legs: SQLite runs every behaviour with smaller example
+## counts; PostgreSQL runs everything, the heavy tier (browser, faults, several processes, scale)
+## and the full counts included (pytest -m heavy lists the tier).
 test: $(INSTALLED) lint typecheck test-sqlite test-postgres
 
 lint: $(INSTALLED)
@@ -36,10 +38,19 @@ typecheck: $(INSTALLED)
 	$(BIN)/mypy
 
 test-sqlite: $(INSTALLED) browser-deps
-	PARLEY_TEST_DATABASE=sqlite $(BIN)/pytest
+	PARLEY_TEST_DATABASE=sqlite PARLEY_DIFFERENTIAL_QUERIES=300 PARLEY_FUZZ_EXAMPLES=25 \
+		$(BIN)/pytest -m "not heavy"
 
 test-postgres: $(INSTALLED) browser-deps
 	PARLEY_TEST_DATABASE=postgres $(BIN)/pytest
+
+## Rewrite docs/screenshots from the browser tests (the suite itself writes them to a temporary
+## folder and leaves the work tree alone).
+.PHONY: screenshots
+screenshots: $(INSTALLED) browser-deps
+	PARLEY_TEST_DATABASE=sqlite PARLEY_SCREENSHOTS=$(CURDIR)/docs/screenshots $(BIN)/pytest -q \
+		tests/browser/test_widget.py tests/browser/test_dashboard_list.py \
+		tests/browser/test_dashboard_pages.py
 
 ## Headless Chromium (Debian's package; installed when missing and run as root) and npm's
 ## playwright-core in .browser/, for tests/browser. Without them that test skips, or fails under CI=true.

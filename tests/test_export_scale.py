@@ -7,6 +7,7 @@ from datetime import datetime
 from pathlib import Path
 
 import httpx
+import pytest
 
 from models import Assistant
 from models.money import from_units
@@ -17,6 +18,8 @@ from tests.support import factories
 from tests.support.api import Api
 from tests.support.exporting import BULK_START, bulk
 from tests.support.servers import serving
+
+pytestmark = pytest.mark.heavy  # minutes of rows on one leg: PostgreSQL
 
 PAGES = """query($after: String) { conversations(first: 100, after: $after,
   orderBy: {field: STARTED_AT, direction: ASC}) { pageInfo { hasNextPage endCursor }

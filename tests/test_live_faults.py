@@ -21,6 +21,7 @@ from tests.support.servers import served
 from tests.support.ws import open_socket
 
 postgres_only = pytest.mark.skipif(BACKEND != "postgres", reason="needs PostgreSQL")
+pytestmark = pytest.mark.heavy  # fault tests: once, on the PostgreSQL leg
 HTML = {"accept": "text/html"}
 HEAVY = """subscription($id: ID!) { messageAdded(conversationId: $id) { cursor node {
   conversation { messages(last: 20) { edges { node { content } } } } } } }"""

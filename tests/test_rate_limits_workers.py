@@ -27,6 +27,7 @@ from tests.support.servers import served
 from tests.support.ws import open_socket
 
 postgres_only = pytest.mark.skipif(BACKEND != "postgres", reason="several workers need PostgreSQL")
+pytestmark = pytest.mark.heavy  # several server processes: once, on the PostgreSQL leg
 FLOOD = 40
 
 

@@ -22,9 +22,12 @@ from tests.support.relay import Relay
 from tests.support.servers import served
 from tests.support.ws import open_socket
 
-pytestmark = pytest.mark.skipif(
-    BACKEND != "postgres", reason="cuts a TCP connection to PostgreSQL (SQLite is a file)"
-)
+pytestmark = [
+    pytest.mark.heavy,  # a fault test: once, on the PostgreSQL leg
+    pytest.mark.skipif(
+        BACKEND != "postgres", reason="cuts a TCP connection to PostgreSQL (SQLite is a file)"
+    ),
+]
 QUERY = "{ conversations(first: 1) { edges { node { id } } } }"
 WITHIN = 10.0
 """The bound on every wait for the server to notice a change."""

@@ -7,6 +7,7 @@ document. The rows each property needs are made once per test: `clean_database` 
 """
 
 import json
+import os
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,7 +38,8 @@ from tests.support.security.strategies import (
 )
 from tests.support.ws import open_socket
 
-EXAMPLES = 100
+EXAMPLES = int(os.environ.get("PARLEY_FUZZ_EXAMPLES", "100"))
+"""Examples per property: 100 on the PostgreSQL leg, fewer on the SQLite one (the Makefile)."""
 fuzz = settings(
     max_examples=EXAMPLES,
     deadline=None,
