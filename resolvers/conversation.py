@@ -1,26 +1,18 @@
-"""Reading conversations: one by ID, keyset pages in any contract ordering, and counts."""
+"""Reading conversations: one by ID (locked, for a write), and counts. Pages are read by the
+set-wise reader (resolvers/listing.py)."""
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from models import Conversation
 from resolvers.errors import NotFound
 from resolvers.filters import ConversationFilter
-from resolvers.keyset import ConversationOrder, OrderField, page_statement, page_window
-from resolvers.pagination import PageArgs, PageInfo
-from resolvers.sql import Params, dialect, fetch, fetch_models
+from resolvers.keyset import ConversationOrder, OrderField
+from resolvers.sql import Params, dialect, fetch
 from resolvers.tally import count_sql
 
 __all__ = ["ConversationOrder", "OrderField"]  # their home is resolvers/keyset.py
-
-
-@dataclass(frozen=True)
-class ConversationPage:
-    rows: Sequence[Conversation]
-    cursors: Sequence[str]
-    page_info: PageInfo
 
 
 async def get_conversation(workspace_id: int, conversation_id: int) -> Conversation:
@@ -47,21 +39,6 @@ async def locked_conversation(workspace_id: int, conversation_id: int) -> Conver
 async def conversations_by_id(workspace_id: int, ids: Sequence[int]) -> dict[int, Conversation]:
     rows = await Conversation.filter(workspace_id=workspace_id, id__in=ids)
     return {row.id: row for row in rows}
-
-
-async def conversation_page(
-    workspace_id: int, where: ConversationFilter, order: ConversationOrder, args: PageArgs
-) -> ConversationPage:
-    params = Params(dialect())
-    read = await fetch_models(
-        Conversation, page_statement(workspace_id, where, order, args, params), params
-    )
-    window = page_window(read, order, args)
-    return ConversationPage(
-        rows=window.rows,
-        cursors=[window.cursor(row) for row in window.rows],
-        page_info=window.page_info,
-    )
 
 
 async def count_conversations(

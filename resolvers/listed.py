@@ -118,6 +118,7 @@ class ListedVariable:
     collected_at_text: str
     set_by_key_id: int | None
     message_sequence: int | None
+    id: int
 
     @property
     def collected_at(self) -> datetime:
@@ -224,6 +225,15 @@ class ListedMessage:
     def thumbed_by_key_id(self) -> int | None:
         return self._raw[20]  # type: ignore[no-any-return]
 
+    @property
+    def created_at(self) -> datetime:
+        return _time(self._raw[5])
+
+    @property
+    def thumbed_at(self) -> datetime | None:
+        thumbed = self._raw[19]
+        return None if thumbed is None else _time(thumbed)
+
 
 def _money(units: int | None) -> Decimal | None:
     return None if units is None else from_units(units)
@@ -321,6 +331,27 @@ class ListedConversation:
         )
 
     @property
+    def input_tokens(self) -> int:
+        return int(self._raw[13])
+
+    @property
+    def output_tokens(self) -> int:
+        return int(self._raw[14])
+
+    @property
+    def cached_input_tokens(self) -> int:
+        return int(self._raw[15])
+
+    @property
+    def unpriced_replies(self) -> int:
+        return int(self._raw[17])
+
+    @property
+    def rated_at(self) -> datetime | None:
+        rated = self._raw[21]
+        return None if rated is None else _time(rated)
+
+    @property
     def external_id(self) -> str | None:
         return self._raw[18]  # type: ignore[no-any-return]
 
@@ -361,6 +392,7 @@ def conversation_of(item: list[Any], wanted: Wanted, ordered: bool) -> ListedCon
                 collected_at_text=v[4],
                 set_by_key_id=v[5],
                 message_sequence=v[6],
+                id=int(v[7]),
             )
             for v in next(rest) or ()
         ]

@@ -16,6 +16,7 @@ from typing import Any
 
 import orjson
 
+from resolvers.errors import NotFound
 from resolvers.filters import ConversationFilter
 from resolvers.keyset import (
     COLUMNS,
@@ -38,7 +39,7 @@ from resolvers.pagination import PageArgs, PageInfo
 from resolvers.sql import Params, dialect, fetch
 from resolvers.tally import count_sql
 
-__all__ = ["Listing", "Wanted", "list_conversations"]
+__all__ = ["Listing", "Wanted", "list_conversations", "read_conversation"]
 
 
 @dataclass(frozen=True)
@@ -120,6 +121,7 @@ async def list_conversations(
                 "v.collected_at",
                 "v.set_by_key_id",
                 "v.message_sequence",
+                "v.id",
             ]
         )
         items.append(
@@ -191,3 +193,21 @@ def _message_page(js: _Json, args: PageArgs, params: Params) -> str:
     )
     item = js.array([f"r.{name}" for name in MESSAGE_COLUMNS])
     return f"SELECT {js.aggregate(item, 'r.sequence')} FROM ({ranked}) r"
+
+
+async def read_conversation(
+    workspace_id: int, conversation_id: int, wanted: Wanted
+) -> ListedConversation:
+    """One conversation of this workspace with what `wanted` asks for, read as a list row is;
+    NOT_FOUND for another workspace's, exactly as for a missing one."""
+    listing = await list_conversations(
+        workspace_id,
+        ConversationFilter(),
+        ConversationOrder(),
+        PageArgs(first=1),
+        wanted,
+        only=conversation_id,
+    )
+    if not listing.rows:
+        raise NotFound("Conversation not found.")
+    return listing.rows[0]

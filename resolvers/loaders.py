@@ -1,9 +1,11 @@
-"""Per-request DataLoaders: the one way a relation of a row is loaded.
+"""Per-request DataLoaders: how a relation of a row read one at a time is loaded.
 
-Each relation is fetched for many rows at once. A list primes its page's relations up front
-(`schema/prefetch.py` calls `load_many`), after which `Loader.get` answers them synchronously;
-rows built elsewhere load on demand through the same loader. Made fresh for every request (and,
-over websockets, every event) so nothing is served stale.
+Pages and single conversations are read with their relations by the set-wise reader
+(resolvers/listing.py); these load, for many rows at once, the relations of rows read otherwise (a
+write's result, a live event's row, a message's conversation) and the truly per-row ones (a
+reply's cost history, a variable's history, assistants). `Loader.get` answers a loaded key
+synchronously. Made fresh for every request (and, over websockets, every event) so nothing is
+served stale.
 """
 
 from collections.abc import Awaitable, Hashable, Sequence, Set

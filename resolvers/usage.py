@@ -14,6 +14,7 @@ from models.enums import PriceSource
 from models.money import from_units
 from resolvers.errors import BadUserInput
 from resolvers.pricing import PRICE_TABLE_VERSION, price_reply
+from resolvers.records import ConversationRecord
 from resolvers.sql import Params, dialect, fetch
 
 CURRENCY = "USD"
@@ -52,7 +53,7 @@ class ModelUsage:
     usage: UsageTotals
 
 
-def conversation_usage(row: Conversation) -> UsageTotals:
+def conversation_usage(row: ConversationRecord) -> UsageTotals:
     return UsageTotals(
         input_tokens=row.input_tokens,
         output_tokens=row.output_tokens,

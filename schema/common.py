@@ -1,6 +1,6 @@
 """What several domains share: the Node interface, small value types, and `answer`."""
 
-from collections.abc import Awaitable, Callable, Generator
+from collections.abc import Awaitable, Callable, Generator, Sequence
 from datetime import datetime
 from decimal import Decimal
 from inspect import isawaitable
@@ -8,9 +8,9 @@ from typing import Any, Generic, TypeVar, cast
 
 import strawberry
 
-from models import Label as LabelRow
 from resolvers import pagination
 from resolvers.ids import encode_id
+from resolvers.records import LabelRecord
 from resolvers.usage import CURRENCY, UsageTotals
 from resolvers.usage import ModelUsage as ModelUsageRow
 from schema.enums import Thumb
@@ -161,9 +161,9 @@ class Label:
     colour: str = strawberry.field(description='"#rrggbb".')
 
     @classmethod
-    def of(cls, row: LabelRow) -> "Label":
+    def of(cls, row: LabelRecord) -> "Label":
         return cls(id=strawberry.ID(encode_id("Label", row.id)), name=row.name, colour=row.colour)
 
 
-def labels(rows: list[LabelRow]) -> list[Label]:
+def labels(rows: Sequence[LabelRecord]) -> list[Label]:
     return [Label.of(row) for row in rows]

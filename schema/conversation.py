@@ -1,24 +1,25 @@
 """Conversations: the type, its page (connection) and ordering, and the root fields that read
 them."""
 
+from collections.abc import Awaitable, Sequence
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 import strawberry
 
-from models import Conversation as ConversationRow
 from models import Variable as VariableRow
 from resolvers import filters
 from resolvers.conversation import (
     ConversationOrder,
-    conversation_page,
     count_conversations,
-    get_conversation,
 )
-from resolvers.event import committed_event_seq, event_cursor
+from resolvers.event import event_cursor
 from resolvers.ids import decode_id, encode_id
+from resolvers.listed import ListedConversation
+from resolvers.listing import list_conversations, read_conversation
 from resolvers.loaders import Loaders
 from resolvers.pagination import PageArgs
+from resolvers.records import ConversationRecord, VariableRecord
 from resolvers.usage import conversation_usage
 from resolvers.variable import pick_variable
 from schema.arguments import After, Before, First, IdArgument, Last
@@ -46,8 +47,7 @@ from schema.enums import (
 from schema.filters import ConversationFilter as ConversationFilterInput
 from schema.filters import FilterArgument, to_filter
 from schema.message import MessageConnection
-from schema.prefetch import connection_fields as _connection_fields
-from schema.prefetch import conversation_selections, prefetch
+from schema.selection import listed_wanted, one_wanted, selects_assistant
 from schema.variable import Variable
 from schema.visibility import VISITOR
 
@@ -88,12 +88,16 @@ class Conversation(Node):
     assistant_pk: strawberry.Private[int]
     own_loaders: strawberry.Private[Loaders | None] = None
     """Set for subscription events: a socket's context outlives any one moment's data."""
+    listed: strawberry.Private[ListedConversation | None] = None
+    """The set-wise reader's row, with the relations its query asked for read along."""
 
     def loaders(self, info: Info) -> Loaders:
         return self.own_loaders or info.context.loaders
 
     @strawberry.field(description="Its labels, by name.")
     def labels(self, info: Info) -> list[Label]:
+        if self.listed is not None and self.listed.labels is not None:
+            return labels(self.listed.labels)
         return answer(self.loaders(info).labels.get(self.pk), labels)
 
     @strawberry.field(description="The assistant that handled it.")
@@ -113,10 +117,18 @@ class Conversation(Node):
     ) -> MessageConnection:
         args = PageArgs(first=first, after=after, last=last, before=before)
         roles = info.context.caller().message_roles
-        page = self.loaders(info).message_page.get((self.pk, self.message_count, args, roles))
+        read = self.listed.message_pages if self.listed is not None else None
+        page: Any = read.get(args) if read is not None and roles is None else None
+        if page is None:
+            page = self.loaders(info).message_page.get((self.pk, self.message_count, args, roles))
         return answer(
             page, lambda found: MessageConnection.of(found, self.message_count, self.own_loaders)
         )
+
+    def _variables(self, info: Info) -> Sequence[VariableRecord] | Awaitable[list[VariableRow]]:
+        if self.listed is not None and self.listed.variables is not None:
+            return self.listed.variables
+        return self.loaders(info).variables.get(self.pk)
 
     @strawberry.field(
         metadata=VISITOR, description="Its variables by name, from one source or both."
@@ -130,7 +142,7 @@ class Conversation(Node):
     ) -> list[Variable]:
         sources = info.context.caller().variable_sources
         return answer(
-            self.loaders(info).variables.get(self.pk),
+            self._variables(info),
             lambda rows: [
                 Variable.of(row, self.own_loaders)
                 for row in rows
@@ -148,22 +160,25 @@ class Conversation(Node):
     ) -> Variable | None:
         sources = info.context.caller().variable_sources
 
-        def pick(rows: list[VariableRow]) -> Variable | None:
+        def pick(rows: Sequence[VariableRecord]) -> Variable | None:
             visible = rows if sources is None else [row for row in rows if row.source in sources]
             row = pick_variable(visible, name)
             return Variable.of(row, self.own_loaders) if row is not None else None
 
-        return answer(self.loaders(info).variables.get(self.pk), pick)
+        return answer(self._variables(info), pick)
 
     @strawberry.field(description="Usage per provider and model, ordered by provider and model.")
     def usage_by_model(self, info: Info) -> list[ModelUsage]:
+        if self.listed is not None and self.listed.usage_by_model is not None:
+            return [ModelUsage.of(row) for row in self.listed.usage_by_model]
         return answer(
             self.loaders(info).usage_by_model.get(self.pk),
             lambda rows: [ModelUsage.of(row) for row in rows],
         )
 
     @classmethod
-    def of(cls, row: ConversationRow, loaders: Loaders | None = None) -> "Conversation":
+    def of(cls, row: ConversationRecord, loaders: Loaders | None = None) -> "Conversation":
+        """From a listed row (its relations read along) or a model (relations loaded)."""
         until = row.ended_at or datetime.now(UTC)
         visitor = None
         if row.visitor_session_id is not None:
@@ -175,9 +190,9 @@ class Conversation(Node):
             )
         return cls(
             id=strawberry.ID(encode_id("Conversation", row.id)),
-            type=row.type,
-            mode=row.mode,
-            status=row.status,
+            type=ConversationType(row.type),
+            mode=ConversationMode(row.mode),
+            status=ConversationStatus(row.status),
             started_at=row.started_at,
             last_activity_at=row.last_activity_at,
             ended_at=row.ended_at,
@@ -196,6 +211,7 @@ class Conversation(Node):
             pk=row.id,
             assistant_pk=row.assistant_id,
             own_loaders=loaders,
+            listed=row if isinstance(row, ListedConversation) else None,
         )
 
 
@@ -217,8 +233,13 @@ class ConversationConnection:
     workspace_pk: strawberry.Private[int]
     where: strawberry.Private[filters.ConversationFilter]
 
+    total: strawberry.Private[int | None] = None
+    """Read with the page when the query asked for it."""
+
     @strawberry.field(description="Conversations matching the filter, on all pages.")
     async def total_count(self) -> int:
+        if self.total is not None:
+            return self.total
         return await count_conversations(self.workspace_pk, self.where)
 
     @classmethod
@@ -230,23 +251,25 @@ class ConversationConnection:
         order: ConversationOrder,
         args: PageArgs,
     ) -> "ConversationConnection":
-        """A page, with the relations its query selects primed for all its rows at once; its
-        event cursor read before the page, so the page reflects every event up to it."""
-        seq = None
-        if any(field.name == "eventCursor" for field in _connection_fields(info)):
-            seq = await committed_event_seq(workspace_pk)
-        page = await conversation_page(workspace_pk, where, order, args)
-        selected = conversation_selections(info.selected_fields)
-        await prefetch(info.context.loaders, page.rows, selected)
+        """A page with every relation its query selects, its total and its event cursor, read
+        in one statement by the set-wise reader the compiled plans use (one snapshot: the page
+        reflects exactly the events up to its cursor); the assistants, when asked, in one more."""
+        listing = await list_conversations(workspace_pk, where, order, args, listed_wanted(info))
+        if selects_assistant(info):  # primed: the rows' assistants answer at once
+            ids = sorted({row.assistant_id for row in listing.rows})
+            await info.context.loaders.assistant.load_many(ids)
         return cls(
             edges=[
-                ConversationEdge(cursor=cursor, node=Conversation.of(row))
-                for row, cursor in zip(page.rows, page.cursors, strict=True)
+                ConversationEdge(cursor=listing.window.cursor(row), node=Conversation.of(row))
+                for row in listing.rows
             ],
-            page_info=PageInfo.of(page.page_info),
-            event_cursor=event_cursor(seq) if seq is not None else None,
+            page_info=PageInfo.of(listing.page_info),
+            event_cursor=(
+                event_cursor(listing.event_seq) if listing.event_seq is not None else None
+            ),
             workspace_pk=workspace_pk,
             where=where,
+            total=listing.total,
         )
 
 
@@ -291,7 +314,7 @@ class ConversationQueries:
         caller = info.context.caller()
         pk = decode_id(id, "Conversation")
         caller.require_conversation(pk, write=False)
-        return Conversation.of(await get_conversation(caller.workspace_id, pk))
+        return Conversation.of(await read_conversation(caller.workspace_id, pk, one_wanted(info)))
 
     @strawberry.field(
         description="Conversations, newest first unless `orderBy` says otherwise; 20 per page "

@@ -2,21 +2,21 @@
 
 from datetime import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
 from models import Conversation as ConversationRow
 from models import CostChange as CostChangeRow
-from models import Message as MessageRow
 from resolvers.errors import NotFound
 from resolvers.ids import encode_id
 from resolvers.loaders import Loaders
 from resolvers.message import MessagePage, message_cursor
+from resolvers.records import MessageRecord
 from resolvers.usage import UsageTotals
 from schema.common import MessageFeedback, Node, PageInfo, Usage, answer
 from schema.context import Info
-from schema.enums import MessageRole, PriceSource
+from schema.enums import MessageRole, PriceSource, Thumb
 from schema.visibility import VISITOR
 
 if TYPE_CHECKING:
@@ -41,9 +41,9 @@ class ReplyPricing:
     )
 
     @classmethod
-    def of(cls, row: MessageRow | CostChangeRow) -> "ReplyPricing":
+    def of(cls, row: MessageRecord | CostChangeRow) -> "ReplyPricing":
         return cls(
-            source=row.price_source or PriceSource.UNKNOWN,
+            source=PriceSource(row.price_source or PriceSource.UNKNOWN),
             version=row.price_version,
             input_per_million=row.input_price,
             cached_input_per_million=row.cached_input_price,
@@ -60,12 +60,12 @@ class CostChange:
     replaced_at: datetime = strawberry.field(description="When it was repriced.")
 
 
-def _feedback(row: MessageRow) -> MessageFeedback | None:
+def _feedback(row: MessageRecord) -> MessageFeedback | None:
     if row.thumb is None or row.thumbed_at is None:
         return None
     key = row.thumbed_by_key_id
     return MessageFeedback(
-        rating=row.thumb,
+        rating=Thumb(row.thumb),
         reason=row.thumb_reason,
         rated_at=row.thumbed_at,
         by_key_id=strawberry.ID(encode_id("ApiKey", key)) if key is not None else None,
@@ -121,7 +121,7 @@ class Message(Node):
         return answer(loaders.cost_changes.get(self.pk), _changes)
 
     @classmethod
-    def of(cls, row: MessageRow, loaders: Loaders | None = None) -> "Message":
+    def of(cls, row: MessageRecord, loaders: Loaders | None = None) -> "Message":
         usage = None
         if row.provider is not None:
             usage = Usage.of(
@@ -136,7 +136,7 @@ class Message(Node):
         return cls(
             id=strawberry.ID(encode_id("Message", row.id)),
             sequence=row.sequence,
-            role=row.role,
+            role=MessageRole(row.role),
             content=row.content,
             created_at=row.created_at,
             usage=usage,
@@ -158,7 +158,7 @@ class MessageEdge:
     node: Message = strawberry.field(metadata=VISITOR, description="The message.")
 
     @classmethod
-    def of(cls, row: MessageRow, loaders: Loaders | None = None) -> "MessageEdge":
+    def of(cls, row: MessageRecord, loaders: Loaders | None = None) -> "MessageEdge":
         return cls(cursor=message_cursor(row.sequence), node=Message.of(row, loaders))
 
 
@@ -172,7 +172,7 @@ class MessageConnection:
 
     @classmethod
     def of(
-        cls, page: "MessagePage[MessageRow]", total_count: int, loaders: Loaders | None = None
+        cls, page: "MessagePage[Any]", total_count: int, loaders: Loaders | None = None
     ) -> "MessageConnection":
         return cls(
             edges=[MessageEdge.of(row, loaders) for row in page.rows],

@@ -4,10 +4,10 @@ from datetime import datetime
 
 import strawberry
 
-from models import Variable as VariableRow
 from models import VariableChange as VariableChangeRow
 from resolvers.ids import encode_id
 from resolvers.loaders import Loaders
+from resolvers.records import VariableRecord
 from schema.common import answer
 from schema.context import Info
 from schema.enums import VariableSource, VariableType
@@ -71,12 +71,12 @@ class Variable:
         return answer(loaders.variable_changes.get(self.pk), _values)
 
     @classmethod
-    def of(cls, row: VariableRow, loaders: Loaders | None = None) -> "Variable":
+    def of(cls, row: VariableRecord, loaders: Loaders | None = None) -> "Variable":
         return cls(
             name=row.name,
             value=row.value,
-            type=row.type,
-            source=row.source,
+            type=VariableType(row.type),
+            source=VariableSource(row.source),
             collected_at=row.collected_at,
             set_by_key_id=_key(row.set_by_key_id),
             message_sequence=row.message_sequence,

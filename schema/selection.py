@@ -1,20 +1,15 @@
-"""Priming a page's relations set-wise, so its rows answer them from the loaders' caches.
-
-The list reads what the query selects under each conversation and loads every selected relation
-for the whole page through the request's DataLoaders (`load_many`: one statement per relation).
-The rows' relation fields then find their values loaded and answer synchronously, skipping a
-coroutine and a future per row and field; there is no second way to load a relation.
+"""What a list's query selects, as the set-wise reader's `Wanted`: the executor reads a page of
+conversations with every relation its query asks for in one statement (resolvers/listing.py), the
+same reader and rows the compiled plans use, and the rows' relation fields answer from them.
 """
 
-import asyncio
-from collections.abc import Awaitable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField, Selection
 
-from models import Conversation as ConversationRow
 from resolvers.errors import BadUserInput
-from resolvers.loaders import Loaders
+from resolvers.listed import Wanted
 from resolvers.pagination import PageArgs
 
 
@@ -62,29 +57,40 @@ def _page_args(arguments: dict[str, Any]) -> PageArgs:
     )
 
 
-async def prefetch(
-    loaders: Loaders, rows: Sequence[ConversationRow], selections: Iterable[Selection]
-) -> None:
-    """Loads, for all `rows` at once, the relations selected on each conversation (lists are
-    read by secret keys, which see every message)."""
-    node = list(selections)
-    if not rows:
-        return
-    ids = [row.id for row in rows]
-    loads: list[Awaitable[Any]] = []
-    if _under(node, "assistant"):
-        loads.append(loaders.assistant.load_many(sorted({row.assistant_id for row in rows})))
-    if _under(node, "variables") or _under(node, "variable"):
-        loads.append(loaders.variables.load_many(ids))
-    if _under(node, "usageByModel"):
-        loads.append(loaders.usage_by_model.load_many(ids))
-    for args in {_page_args(item.arguments) for item in _under(node, "messages")}:
-        loads.append(
-            loaders.message_page.load_many(
-                [(row.id, row.message_count, args, None) for row in rows]
-            )
-        )
-    await asyncio.gather(*loads)
+def listed_wanted(info: Any) -> Wanted:
+    """What a `conversations` field (from its resolver's `info`) asks to be read along."""
+    connection = [
+        item for listed in _fields(info.selected_fields) for item in _fields(listed.selections)
+    ]
+    return _wanted(
+        conversation_selections(info.selected_fields),
+        total=any(item.name == "totalCount" for item in connection),
+        event_cursor=any(item.name == "eventCursor" for item in connection),
+    )
+
+
+def one_wanted(info: Any) -> Wanted:
+    """What a `conversation(id:)` field asks to be read along."""
+    return _wanted(
+        [selection for item in _fields(info.selected_fields) for selection in item.selections]
+    )
+
+
+def _wanted(node: list[Selection], *, total: bool = False, event_cursor: bool = False) -> Wanted:
+    return Wanted(
+        total=total,
+        event_cursor=event_cursor,
+        variables=bool(_under(node, "variables") or _under(node, "variable")),
+        usage_by_model=bool(_under(node, "usageByModel")),
+        labels=bool(_under(node, "labels")),
+        message_pages=tuple(
+            dict.fromkeys(_page_args(item.arguments) for item in _under(node, "messages"))
+        ),
+    )
+
+
+def selects_assistant(info: Any) -> bool:
+    return bool(_under(conversation_selections(info.selected_fields), "assistant"))
 
 
 def conversation_selections(selected: Sequence[Selection]) -> list[Selection]:
@@ -94,13 +100,4 @@ def conversation_selections(selected: Sequence[Selection]) -> list[Selection]:
         for connection in _fields(selected)
         for node in _under(connection.selections, "edges", "node")
         for selection in node.selections
-    ]
-
-
-def connection_fields(info: Any) -> list[SelectedField]:
-    """What a `conversations` field (from `info.selected_fields`) selects on its connection."""
-    return [
-        item
-        for connection in _fields(info.selected_fields)
-        for item in _fields(connection.selections)
     ]
