@@ -23,6 +23,7 @@ from server.seed import DEMO_WORKSPACE, seed_in_open_database
 from server.settings import PROJECT_ROOT, Settings
 from tests.support import factories
 from tests.support.api import Api
+from tests.support.waiting import bounded
 
 
 @dataclass(frozen=True)
@@ -44,7 +45,8 @@ async def parley(settings: Settings, *args: str) -> Run:
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
-    out, err = await asyncio.wait_for(process.communicate(), timeout=60)
+    async with bounded(60, f"parley {' '.join(args)} to finish"):
+        out, err = await process.communicate()
     assert process.returncode is not None
     return Run(process.returncode, out.decode(), err.decode())
 

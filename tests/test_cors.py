@@ -18,6 +18,7 @@ from resolvers.ids import encode_id
 from server.settings import Settings
 from tests.support import factories
 from tests.support.api import Api, Result
+from tests.support.waiting import bounded
 
 SHOP = "https://shop.example"
 EVIL = "https://evil.example"
@@ -270,7 +271,8 @@ async def init(connection: ClientConnection, token: str) -> str | int:
     try:
         message: dict[str, str] = json.loads(await connection.recv(decode=True))
     except ConnectionClosed:
-        await connection.wait_closed()
+        async with bounded(5, "the server to close the refused socket"):
+            await connection.wait_closed()
         assert connection.close_code is not None
         return connection.close_code
     return message["type"]

@@ -17,6 +17,7 @@ from tests.support import factories
 from tests.support.api import Api
 from tests.support.database import BACKEND
 from tests.support.servers import served
+from tests.support.waiting import bounded
 from tests.support.ws import open_socket
 
 postgres_only = pytest.mark.skipif(BACKEND != "postgres", reason="needs PostgreSQL")
@@ -124,7 +125,8 @@ async def test_a_body_that_trickles_is_cut_off_with_408(settings: Settings) -> N
             )
             await writer.drain()
             began = time.monotonic()
-            head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 10)
+            async with bounded(10, "the server to answer a body that trickles"):
+                head = await reader.readuntil(b"\r\n\r\n")
             waited = time.monotonic() - began
             assert head.startswith(b"HTTP/1.1 408")
             assert 0.8 < waited < 5

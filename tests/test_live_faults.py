@@ -18,6 +18,7 @@ from tests.support.api import Api
 from tests.support.database import BACKEND
 from tests.support.live import MESSAGES, SEND, Desk
 from tests.support.servers import served
+from tests.support.waiting import bounded
 from tests.support.ws import open_socket
 
 postgres_only = pytest.mark.skipif(BACKEND != "postgres", reason="needs PostgreSQL")
@@ -134,7 +135,8 @@ async def test_killing_the_listener_connection_loses_no_event(
     live: Live = app.state.live
     broker = live.broker
     assert isinstance(broker, PostgresBroker)
-    await asyncio.wait_for(broker.connected.wait(), 5)
+    async with bounded(5, "the event listener to connect"):
+        await broker.connected.wait()
     connections_before = broker.connections
     delivered: list[int] = []
     async with open_socket(server_url, key=desk.key) as socket:

@@ -45,7 +45,9 @@ async def until(check: Callable[[], Awaitable[bool]], within: float = WITHIN) ->
     """Seconds until `check` is true, polling; fails past `within`."""
     started = time.monotonic()
     while not await check():
-        assert time.monotonic() - started < within, "timed out"
+        assert time.monotonic() - started < within, (
+            f"{check.__qualname__} still false after {within} s"
+        )
         await asyncio.sleep(0.05)
     return time.monotonic() - started
 

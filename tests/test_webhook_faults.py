@@ -23,6 +23,7 @@ from tests.support.api import Api
 from tests.support.database import BACKEND
 from tests.support.receiver import Answer, Receiver, receiving
 from tests.support.servers import serving
+from tests.support.waiting import bounded
 from tests.support.webhooking import chat, endpoint
 
 CONVERSATIONS = 8
@@ -115,7 +116,7 @@ async def test_every_event_arrives_in_order_through_failures_and_a_killed_proces
         )
 
     async def kill_when_held(process: subprocess.Popen[bytes]) -> None:
-        async with asyncio.timeout(30):
+        async with bounded(30, "a delivery to be held open by the receiver"):
             await held.wait()
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=5)
@@ -127,7 +128,7 @@ async def test_every_event_arrives_in_order_through_failures_and_a_killed_proces
             lambda got: len({each.headers["webhook-id"] for each in got.delivered()}) == EVENTS,
             seconds=60,
         )
-        async with asyncio.timeout(30):
+        async with bounded(30, "the delivery log to say every delivery was delivered"):
             while not await all_delivered(api, key, endpoint_id):  # noqa: ASYNC110 (the API is polled)
                 await asyncio.sleep(0.25)
 

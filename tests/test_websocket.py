@@ -9,6 +9,7 @@ from websockets.asyncio.client import connect
 from resolvers.ids import encode_id
 from resolvers.sql import db
 from tests.support import factories
+from tests.support.waiting import bounded
 from tests.support.ws import open_socket
 
 COUNT = "subscription { conversationCount }"
@@ -101,7 +102,8 @@ async def test_idle_sockets_are_pinged_and_dead_ones_closed(
 
 async def test_only_graphql_transport_ws_is_spoken(server_url: str) -> None:
     async with connect(f"ws://{server_url}/graphql", subprotocols=["graphql-ws"]) as legacy:  # type: ignore[list-item]
-        await legacy.wait_closed()
+        async with bounded(5, "the server to close a graphql-ws socket"):
+            await legacy.wait_closed()
         assert legacy.close_code == 4406
 
 

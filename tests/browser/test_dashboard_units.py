@@ -9,6 +9,7 @@ import shutil
 import pytest
 
 from server.settings import PROJECT_ROOT
+from tests.support.waiting import bounded
 
 DASHBOARD = PROJECT_ROOT / "server" / "static" / "dashboard"
 CHECKS = """
@@ -66,6 +67,7 @@ async def test_money_is_exact_and_a_live_event_applies_once() -> None:
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
-    out, err = await asyncio.wait_for(process.communicate(), 30)
+    async with bounded(30, "node to run the dashboard's unit checks"):
+        out, err = await process.communicate()
     assert process.returncode == 0, err.decode()
     assert out.decode().strip() == "ok"

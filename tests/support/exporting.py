@@ -14,6 +14,7 @@ from models.enums import ConversationType
 from resolvers.sql import db, dialect
 from server.export import MESSAGE_PAGE
 from tests.support import factories
+from tests.support.waiting import bounded
 
 BULK_START = datetime(2025, 1, 1, tzinfo=UTC)
 """When the first conversation `bulk` writes started."""
@@ -65,7 +66,8 @@ async def parley(server_url: str, key: str, *command: str) -> tuple[int, str]:
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
-    _, stderr = await asyncio.wait_for(process.communicate(), 120)
+    async with bounded(120, f"parley {' '.join(command)} to finish"):
+        _, stderr = await process.communicate()
     assert process.returncode is not None
     return process.returncode, stderr.decode()
 

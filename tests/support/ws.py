@@ -51,7 +51,11 @@ class Socket:
         await self.connection.send(json.dumps(message))
 
     async def receive(self, within: float = 5.0) -> dict[str, Any]:
-        return await asyncio.wait_for(self.messages.get(), within)
+        """The next message; TimeoutError saying so when none came within `within` s."""
+        try:
+            return await asyncio.wait_for(self.messages.get(), within)
+        except TimeoutError:
+            raise TimeoutError(f"no message came on the socket within {within:g} s") from None
 
     async def init(self, key: str | None) -> dict[str, Any]:
         payload = {"authorization": f"Bearer {key}"} if key is not None else {}
@@ -73,7 +77,10 @@ class Socket:
 
     async def closed(self, within: float = 5.0) -> tuple[int | None, str | None]:
         """Waits for the server to close; the code and reason it gave."""
-        await asyncio.wait_for(self.connection.wait_closed(), within)
+        try:
+            await asyncio.wait_for(self.connection.wait_closed(), within)
+        except TimeoutError:
+            raise TimeoutError(f"the server did not close the socket within {within:g} s") from None
         return self.connection.close_code, self.connection.close_reason
 
     async def close(self) -> None:

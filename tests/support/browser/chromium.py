@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from server.settings import PROJECT_ROOT
+from tests.support.waiting import bounded
 
 DRIVERS = PROJECT_ROOT / "tests" / "browser"
 """The Node drivers (drive.js, dashboard.js …) and the pages they open."""
@@ -60,7 +61,8 @@ async def run_driver(
         out, err = await asyncio.wait_for(process.communicate(json.dumps(job).encode()), seconds)
     except TimeoutError:
         process.kill()
-        await process.wait()
+        async with bounded(10, f"the killed {script} to exit"):
+            await process.wait()
         raise AssertionError(f"the browser run took over {seconds} s") from None
     assert process.returncode == 0, err.decode()
     return json.loads(out)

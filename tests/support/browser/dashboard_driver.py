@@ -13,6 +13,7 @@ from contextlib import asynccontextmanager, suppress
 from typing import Any
 
 from tests.support.browser.chromium import CHROMIUM, DRIVERS, PLAYWRIGHT, node_or_skip
+from tests.support.waiting import bounded
 
 RUN_SECONDS = 60.0
 STEP_SECONDS = 10.0
@@ -76,7 +77,8 @@ async def chromium() -> AsyncIterator[Chromium]:
         start = {"playwright": str(PLAYWRIGHT), "chromium": str(CHROMIUM)}
         process.stdin.write(json.dumps(start).encode() + b"\n")
         await process.stdin.drain()
-        ready = await asyncio.wait_for(process.stdout.readline(), STEP_SECONDS * 2)
+        async with bounded(STEP_SECONDS * 2, "the browser driver to start Chromium"):
+            ready = await process.stdout.readline()
         if not ready:
             assert process.stderr is not None
             raise AssertionError(f"the browser did not start: {(await process.stderr.read())!r}")
@@ -89,4 +91,5 @@ async def chromium() -> AsyncIterator[Chromium]:
         except TimeoutError:
             with suppress(ProcessLookupError):
                 process.kill()
-            await process.wait()
+            async with bounded(10, "the killed browser driver to exit"):
+                await process.wait()
