@@ -327,6 +327,23 @@ def test_the_architecture_page_says_which_fields_a_plan_answers() -> None:
         assert shown == (answered, set(fields) - answered), f"docs/architecture.md: {type_name}"
 
 
+def test_the_layout_names_every_module() -> None:
+    """docs/architecture.md's tree of the layers names each module and folder of theirs, so a
+    newcomer finds a behaviour from it; a module added without a word there fails here."""
+    page = (DOCS / "architecture.md").read_text()
+    tree = page.split("```\nmodels/", 1)[1].split("```", 1)[0]
+    named = set(re.findall(r"[a-z_]+", tree))
+    missing = [
+        f"{layer}/{entry.name}"
+        for layer in ("models", "resolvers", "schema", "subscriptions", "server")
+        for entry in sorted((ROOT / layer).iterdir())
+        if (entry.suffix == ".py" or (entry.is_dir() and entry.name != "__pycache__"))
+        and entry.stem != "__init__"
+        and entry.stem not in named
+    ]
+    assert not missing, f"docs/architecture.md's layout does not name {missing}: add a few words"
+
+
 def test_the_configuration_page_is_written_from_the_settings() -> None:
     assert CONFIGURATION_PAGE.read_text() == configuration_page(CONFIGURATION_PAGE.read_text()), (
         f"{name(CONFIGURATION_PAGE)} is stale: run `.venv/bin/python -m server.settings_doc`"
