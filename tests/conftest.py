@@ -16,6 +16,7 @@ import asyncpg
 import httpx
 import pytest
 import uvicorn
+from prometheus_client import REGISTRY
 from starlette.applications import Starlette
 
 from resolvers.bounds import Bounds
@@ -135,3 +136,19 @@ async def api(app: Starlette) -> AsyncIterator[Api]:
 def count_statements() -> Any:
     """`with count_statements() as log:` records the SQL sent inside the block."""
     return recording
+
+
+def _plan_failures() -> float:
+    labels = {"outcome": "failed"}
+    return REGISTRY.get_sample_value("parley_compiled_plans_total", labels) or 0.0
+
+
+@pytest.fixture(autouse=True)
+def plans_must_not_fail() -> Iterator[None]:
+    """A compiled plan that fails unexpectedly is a bug (schema/plan/extension.py): any test
+    during which one failed in this process fails too (a test that fails one on purpose overrides
+    this fixture)."""
+    before = _plan_failures()
+    yield
+    failed = _plan_failures() - before
+    assert failed == 0, f"{failed:g} compiled plan(s) failed during this test: see its ERROR log"
