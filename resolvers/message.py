@@ -96,18 +96,8 @@ def filtered_page_of(rows: list[S], args: PageArgs) -> MessagePage[S]:
     if more:
         rows = rows[:size] if args.forward else rows[1:]
     if args.forward:
-        has_next, has_previous = more, args.after is not None
-    else:
-        has_next, has_previous = args.before is not None, more
-    return MessagePage(
-        rows=rows,
-        page_info=PageInfo(
-            has_next_page=has_next,
-            has_previous_page=has_previous,
-            start_cursor=message_cursor(rows[0].sequence) if rows else None,
-            end_cursor=message_cursor(rows[-1].sequence) if rows else None,
-        ),
-    )
+        return _page(rows, has_next=more, has_previous=args.after is not None)
+    return _page(rows, has_next=args.before is not None, has_previous=more)
 
 
 def message_page_of(rows: list[S], count: int, args: PageArgs) -> MessagePage[S]:
@@ -125,6 +115,10 @@ def message_page_of(rows: list[S], count: int, args: PageArgs) -> MessagePage[S]
         before = parse_message_cursor(args.before) if args.before is not None else None
         has_previous = after is not None and min(after, count) >= 1
         has_next = before is not None and before <= count
+    return _page(rows, has_next=has_next, has_previous=has_previous)
+
+
+def _page(rows: Sequence[S], *, has_next: bool, has_previous: bool) -> MessagePage[S]:
     return MessagePage(
         rows=rows,
         page_info=PageInfo(
