@@ -119,3 +119,42 @@ async def test_a_lease_covers_several_requests_of_the_size_asked(store: CounterS
     assert counts == [4000] * 8 + [8000] * 8
     assert verdict is not None
     assert verdict.remaining == 100_000 - 16 * 500
+
+
+class _Counted:
+    """The real store, counting what is asked of it."""
+
+    def __init__(self, store: CounterStore) -> None:
+        self.store, self.hits = store, 0
+
+    async def hit(
+        self, key: str, amount: int, limit: int, period: float
+    ) -> tuple[int, float, bool]:
+        self.hits += 1
+        return await self.store.hit(key, amount, limit, period)
+
+
+async def test_a_spent_budget_is_refused_here_until_its_window_ends(store: CounterStore) -> None:
+    counted = _Counted(store)
+    limiter = LeasedLimiter(counted, "spent", 100)  # type: ignore[arg-type]
+    first = await limiter.take("key", 60)
+    assert first is not None
+    assert first.allowed
+    refused = await limiter.take("key", 60)  # 40 left
+    assert refused is not None
+    assert not refused.allowed
+    asked = counted.hits
+    for _ in range(5):  # a key hammering its spent budget: refused here, the store not asked
+        again = await limiter.take("key", 41)
+        assert again is not None
+        assert not again.allowed
+        assert again.remaining == 40
+        assert 0 < again.reset_seconds <= 60
+    assert counted.hits == asked
+    smaller = await limiter.take("key", 30)  # what fits what was left still goes through
+    assert smaller is not None
+    assert smaller.allowed
+    assert counted.hits == asked + 1
+    other = await limiter.take("another key", 60)
+    assert other is not None
+    assert other.allowed
