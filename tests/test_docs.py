@@ -297,6 +297,70 @@ def test_the_readmes_links_lead_into_the_repository() -> None:
     assert not missing, f"README.md links to {missing}, which are not in the checkout"
 
 
+def live_client(folder: Path, server_url: str) -> tuple[Path, list[str]]:
+    """docs/live.md's Python client, saved to run against this server (its address is the one
+    thing changed), and the lines the page shows it printing."""
+    section = (DOCS / "live.md").read_text().split("## A client", 1)[1]
+    client = section.split("```python\n", 1)[1].split("\n```", 1)[0]
+    shown = section.split("```\n$ ", 1)[1].split("\n```", 1)[0].splitlines()[1:]
+    script = folder / "watch.py"
+    script.write_text(client.replace("ws://127.0.0.1:8000/", f"ws://{server_url}/"))
+    return script, shown
+
+
+async def test_the_live_pages_python_client_prints_each_new_count(
+    server_url: str, tmp_path: Path
+) -> None:
+    """Run as the page says, then two conversations started from elsewhere: it prints what the
+    page shows, line for line."""
+    key_file = tmp_path / "var" / "demo-key"
+    assert await seed_in_open_database(key_file, if_empty=False) == 0
+    key = key_file.read_text().strip()
+    script, shown = live_client(tmp_path, server_url)
+    url = f"http://{server_url}/graphql"
+    start = (
+        "mutation($input: StartConversationInput!) { startConversation(input: $input) "
+        "{ conversation { id } } }"
+    )
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-u",
+        str(script),
+        key,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    assert process.stdout is not None
+    assert process.stderr is not None
+    printed: list[str] = []
+    try:
+        async with httpx.AsyncClient(timeout=30, trust_env=False) as client:
+            headers = {"Authorization": f"Bearer {key}"}
+            found = await client.post(url, json={"query": "{ assistants { id } }"}, headers=headers)
+            assistant = found.json()["data"]["assistants"][0]["id"]
+            form = [{"name": "name", "value": "Ada"}, {"name": "email", "value": "ada@example.com"}]
+            for _ in shown:
+                if printed:
+                    variables = {"input": {"assistantId": assistant, "preChat": form}}
+                    started = await client.post(
+                        url, json={"query": start, "variables": variables}, headers=headers
+                    )
+                    assert "errors" not in started.json(), started.text
+                try:
+                    line = await asyncio.wait_for(process.stdout.readline(), timeout=30)
+                except TimeoutError:
+                    pytest.fail(f"docs/live.md: its client printed nothing in 30 s after {printed}")
+                if not line:
+                    errors = (await process.stderr.read()).decode()
+                    pytest.fail(f"docs/live.md: its client ended after {printed}: {errors}")
+                printed.append(line.decode().rstrip("\n"))
+    finally:
+        if process.returncode is None:
+            process.kill()
+        await process.wait()
+    assert printed == shown, "\n".join(printed)
+
+
 def error_codes(cls: type[ParleyError] = ParleyError) -> set[str]:
     """Every code an error of ours carries (PERSISTED_QUERY_NOT_FOUND's class is in the server)."""
     return {cls.code}.union(*(error_codes(sub) for sub in cls.__subclasses__()))
