@@ -1,7 +1,10 @@
 """The README and every page of docs/ are executed, not trusted: each page's examples run, in
 document order, against a real server over a demo freshly seeded for that page, and must answer
-in the shape the page shows. The site itself must build strictly, and the configuration page must
-be the one the settings write.
+in the shape the page shows. The site itself must build strictly; the live page's Python client
+runs too (the webhooks page's receiver runs in tests/test_webhooks.py); and the pages' reference
+tables are held to the code: the configuration page is the one the settings write, the errors page
+lists every code, the architecture page places every field a compiled plan meets and names every
+module of the layers.
 
 Pages mark their examples by fence language:
 
