@@ -16,7 +16,16 @@ from pathlib import Path
 
 import asyncpg
 
-from bench.peers import checks, dataset, measure, postgraphile, results, servers, statements
+from bench.peers import (
+    checks,
+    dataset,
+    machine,
+    measure,
+    postgraphile,
+    results,
+    servers,
+    statements,
+)
 from bench.peers.backends import backends_of
 from bench.peers.dataset import WRITERS, Dataset
 from bench.peers.scenarios import Call, Scenario, build
@@ -168,6 +177,7 @@ def main(options: Options) -> None:
         scenarios = [item for item in scenarios if item.name in options.only]
     chosen = servers.contenders(options.database, options.port)
     counted = _count(options, scenarios, chosen) if options.count_statements else {}
+    commit = machine.commit()
     running = servers.start(chosen)
     try:
         _check(scenarios, chosen, options.plan.run_tag)
@@ -193,6 +203,7 @@ def main(options: Options) -> None:
         counted=counted,
         setup_seconds=loading,
         total_seconds=time.perf_counter() - started,
+        commit=commit,
     )
     text = asyncio.run(results.render(report))
     print(text)

@@ -35,14 +35,17 @@ def _output(command: list[str]) -> str:
     return text.splitlines()[0] if text else "?"
 
 
-def _commit() -> str:
+def commit() -> str:
+    """The checkout's commit, marked when tracked files differ from it: read when the contenders
+    start, since others may commit while a run lasts and a running server keeps what it loaded."""
     git = shutil.which("git") or "git"
-    commit = _output([git, "-C", str(ROOT), "rev-parse", "--short", "HEAD"])
+    head = _output([git, "-C", str(ROOT), "rev-parse", "--short", "HEAD"])
     dirty = _output([git, "-C", str(ROOT), "status", "--porcelain", "--untracked-files=no"])
-    return f"{commit}{' (with uncommitted changes of others in the tree)' if dirty != '?' else ''}"
+    return f"{head}{' (with uncommitted changes of others in the tree)' if dirty != '?' else ''}"
 
 
-async def describe(url: str) -> list[str]:
+async def describe(url: str, started_at: str) -> list[str]:
+    """`started_at`: `commit()` as the contenders started."""
     connection = await asyncpg.connect(url)
     try:
         server = await connection.fetchval("SHOW server_version")
@@ -57,5 +60,5 @@ async def describe(url: str) -> list[str]:
         f"- Versions: Python {platform.python_version()}, PostgreSQL {server}, Node "
         f"{_output([str(postgraphile.NODE), '--version'])}, PostGraphile "
         f"{postgraphile.installed_version()}, {_output([wrk, '--version'])}",
-        f"- Parley: commit {_commit()}",
+        f"- Parley: commit {started_at} when the contenders started",
     ]

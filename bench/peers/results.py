@@ -35,6 +35,8 @@ class Report:
     timed: Results
     counted: dict[tuple[str, str], Counted]
     setup_seconds: float
+    commit: str
+    """The checkout's commit as the contenders started (machine.commit)."""
     total_seconds: float
 
 
@@ -246,7 +248,7 @@ def _command(contender: Contender) -> str:
 
 async def render(report: Report) -> str:
     options = report.options
-    machine = await describe(options.database)
+    machine = await describe(options.database, report.commit)
     parley_env = " ".join(f"{name}={value}" for name, value in PARLEY_ENV.items())
     lines = [
         "# Parley vs PostGraphile 5 vs a hand-written endpoint (`make bench`)",
