@@ -11,8 +11,16 @@ from dataclasses import dataclass
 from typing import Any
 
 LOGGER = "tortoise.db_client"
-PERIODIC = 'UPDATE "api_key"'
-"""Authentication records a key's use at most once a minute: not a per-request statement."""
+PERIODIC = (
+    'UPDATE "api_key"',
+    "UPDATE socket_lease SET expires_at",
+    "DELETE FROM socket_lease WHERE expires_at",
+    "DELETE FROM rate_counter WHERE",
+)
+"""What a process sends on its own clock, not for any one request: authentication records a key's
+use at most once a minute, the process renews its sockets' leases every 30 s
+(resolvers/socketleases.py) and sweeps ended rate counters every minute. Any of them may fall in
+a measured window."""
 
 
 @dataclass(frozen=True)
