@@ -87,8 +87,12 @@ HOUSEKEEPING = (
     ("DELETE FROM socket_lease WHERE expires_at", "expired leases of dead processes (every 30 s)"),
     ("DELETE FROM rate_counter", "expired rate counters (PARLEY_RATE_COUNTER_SWEEP_SECONDS)"),
     ("conversation", "the idle-conversation sweeper (PARLEY_SWEEP_INTERVAL_SECONDS)"),
-    ("BEGIN", "transaction control around the sweeper's statements"),
-    ("COMMIT", "transaction control around the sweeper's statements"),
+    ("keep_web_widget_days", "the retention sweep reading the workspaces' retention"),
+    ("FROM webhook_endpoint e JOIN workspace", "the webhook worker deriving deliveries (1 s)"),
+    ("UPDATE webhook_delivery SET leased_until", "the webhook worker claiming due deliveries"),
+    ("DELETE FROM webhook_delivery WHERE id IN", "forgetting settled deliveries (the sweeper)"),
+    ("BEGIN", "transaction control around the sweeper's and the webhook worker's statements"),
+    ("COMMIT", "transaction control around the sweeper's and the webhook worker's statements"),
 )
 
 
