@@ -22,10 +22,7 @@ from strawberry.types.graphql import OperationType
 
 from resolvers.conversation import count_conversations
 from resolvers.errors import ParleyError, database_failure
-from resolvers.filters import ConversationFilter
-from resolvers.keyset import ConversationOrder
-from resolvers.listing import Wanted, list_conversations
-from resolvers.pagination import PageArgs
+from resolvers.listing import Wanted, list_conversations, read_conversation
 from schema.cache import Analysed, DocumentCache, digest_of
 from schema.metrics import PLANS
 from schema.plan.collect import NotCoveredError
@@ -121,20 +118,13 @@ def _wanted(needs: Needs, bound: Bound) -> Wanted:
 
 
 async def _one(root: OneRoot, context: Any, bound: Bound) -> dict[str, Any]:
+    """One conversation, read as the executor reads it (a missing one gives way: the executor
+    answers NOT_FOUND)."""
     caller = context.caller()
     pk: int = bound[root.slot]
     caller.require_conversation(pk, write=False)
-    listing = await list_conversations(
-        caller.workspace_id,
-        ConversationFilter(),
-        ConversationOrder(),
-        PageArgs(first=1),
-        _wanted(root.needs, bound),
-        only=pk,
-    )
-    if not listing.rows:
-        raise NotCoveredError("not found: the executor answers NOT_FOUND")
-    return root.node.write(listing.rows[0], bound)
+    row = await read_conversation(caller.workspace_id, pk, _wanted(root.needs, bound))
+    return root.node.write(row, bound)
 
 
 async def _list(root: ListRoot, context: Any, bound: Bound) -> dict[str, Any]:
