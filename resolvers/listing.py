@@ -109,7 +109,16 @@ async def list_conversations(
         join = "LEFT JOIN assistant a ON a.id = p.assistant_id AND a.workspace_id = p.workspace_id"
         forms = ["a.pre_chat_form", "a.extracted_variables"] if wanted.assistant_forms else []
         items.append(
-            js.array(["a.id", "a.name", "a.created_at", *(js.nested_column(f) for f in forms)])
+            js.array(
+                [
+                    "a.id",
+                    "a.name",
+                    "a.created_at",
+                    "a.widget_mode",
+                    js.nested_column("a.allowed_origins"),
+                    *(js.nested_column(f) for f in forms),
+                ]
+            )
         )
     if wanted.variables:
         variable = js.array(

@@ -14,7 +14,7 @@ from resolvers.conversation import (
     count_conversations,
 )
 from resolvers.event import event_cursor
-from resolvers.ids import decode_id, encode_id
+from resolvers.ids import decode_id
 from resolvers.listed import ListedConversation
 from resolvers.listing import list_conversations, read_conversation
 from resolvers.loaders import Loaders
@@ -47,42 +47,57 @@ from schema.enums import (
 from schema.filters import ConversationFilter as ConversationFilterInput
 from schema.filters import FilterArgument, to_filter
 from schema.message import MessageConnection
+from schema.reads import built, column, computed, enum, field, nested, time
 from schema.selection import listed_wanted, one_wanted, selects_assistant
 from schema.variable import Variable
 from schema.visibility import VISITOR
+
+
+def _duration(row: ConversationRecord) -> float:
+    until = row.ended_at or datetime.now(UTC)
+    return max((until - row.started_at).total_seconds(), 0.0)
+
+
+def _visitor(row: ConversationRecord) -> ConversationRecord | None:
+    return row if row.visitor_session_id is not None else None
+
+
+def _rating(row: ConversationRecord) -> ConversationRecord | None:
+    return row if row.rating is not None and row.rated_at is not None else None
 
 
 @strawberry.type(
     description="One session between a visitor (or a builder's Test Chat) and an assistant."
 )
 class Conversation(Node):
-    type: ConversationType = strawberry.field(metadata=VISITOR, description="TEST or WEB_WIDGET.")
-    mode: ConversationMode = strawberry.field(
-        metadata=VISITOR, description="Chat, or voice and chat."
+    type: ConversationType = field(
+        enum("type", ConversationType), "TEST or WEB_WIDGET.", visitor=True
     )
-    status: ConversationStatus = strawberry.field(metadata=VISITOR, description="ACTIVE or ENDED.")
-    started_at: datetime = strawberry.field(
-        metadata=VISITOR, description="When the session started."
+    mode: ConversationMode = field(
+        enum("mode", ConversationMode), "Chat, or voice and chat.", visitor=True
     )
-    last_activity_at: datetime = strawberry.field(
-        metadata=VISITOR, description="The latest message or change."
+    status: ConversationStatus = field(
+        enum("status", ConversationStatus), "ACTIVE or ENDED.", visitor=True
     )
-    ended_at: datetime | None = strawberry.field(
-        metadata=VISITOR, description="When it ended, if it has."
+    started_at: datetime = field(time("started_at"), "When the session started.", visitor=True)
+    last_activity_at: datetime = field(
+        time("last_activity_at"), "The latest message or change.", visitor=True
     )
-    duration_seconds: float | None = strawberry.field(
-        metadata=VISITOR, description="endedAt (or now, while active) minus startedAt."
+    ended_at: datetime | None = field(time("ended_at"), "When it ended, if it has.", visitor=True)
+    duration_seconds: float | None = field(
+        computed(_duration), "endedAt (or now, while active) minus startedAt.", visitor=True
     )
-    message_count: int = strawberry.field(description="Messages so far.")
-    usage: Usage = strawberry.field(description="Totals over the whole conversation.")
-    visitor: Visitor | None = strawberry.field(
-        metadata=VISITOR, description="The widget visitor; null for TEST."
+    message_count: int = field(column("message_count"), "Messages so far.")
+    usage: Usage = field(nested(conversation_usage, Usage), "Totals over the whole conversation.")
+    visitor: Visitor | None = field(
+        nested(_visitor, Visitor), "The widget visitor; null for TEST.", visitor=True
     )
-    external_id: str | None = strawberry.field(
-        description="Its ID on the platform it was imported from (importConversations)."
+    external_id: str | None = field(
+        column("external_id"),
+        "Its ID on the platform it was imported from (importConversations).",
     )
-    rating: ConversationRating | None = strawberry.field(
-        metadata=VISITOR, description="The visitor's rating (CSAT), if given."
+    rating: ConversationRating | None = field(
+        nested(_rating, ConversationRating), "The visitor's rating (CSAT), if given.", visitor=True
     )
     pk: strawberry.Private[int]
     assistant_pk: strawberry.Private[int]
@@ -179,35 +194,9 @@ class Conversation(Node):
     @classmethod
     def of(cls, row: ConversationRecord, loaders: Loaders | None = None) -> "Conversation":
         """From a listed row (its relations read along) or a model (relations loaded)."""
-        until = row.ended_at or datetime.now(UTC)
-        visitor = None
-        if row.visitor_session_id is not None:
-            visitor = Visitor(
-                session_id=row.visitor_session_id,
-                page_url=row.visitor_page_url,
-                user_agent=row.visitor_user_agent,
-                locale=row.visitor_locale,
-            )
-        return cls(
-            id=strawberry.ID(encode_id("Conversation", row.id)),
-            type=ConversationType(row.type),
-            mode=ConversationMode(row.mode),
-            status=ConversationStatus(row.status),
-            started_at=row.started_at,
-            last_activity_at=row.last_activity_at,
-            ended_at=row.ended_at,
-            duration_seconds=max((until - row.started_at).total_seconds(), 0.0),
-            message_count=row.message_count,
-            usage=Usage.of(conversation_usage(row)),
-            visitor=visitor,
-            external_id=row.external_id,
-            rating=(
-                ConversationRating(
-                    score=row.rating, comment=row.rating_comment, rated_at=row.rated_at
-                )
-                if row.rating is not None and row.rated_at is not None
-                else None
-            ),
+        return built(
+            cls,
+            row,
             pk=row.id,
             assistant_pk=row.assistant_id,
             own_loaders=loaders,
