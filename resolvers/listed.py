@@ -18,7 +18,7 @@ from typing import Any, TypeVar, get_args, get_type_hints
 import orjson
 
 from models.money import from_units
-from resolvers.message import MessagePage, message_page_of
+from resolvers.message import MessagePage, filtered_page_of, message_page_of
 from resolvers.pagination import PageArgs
 from resolvers.usage import ModelUsage, UsageTotals
 
@@ -39,6 +39,8 @@ class Wanted:
     variables: bool = False
     usage_by_model: bool = False
     message_pages: tuple[PageArgs, ...] = ()
+    message_roles: tuple[str, ...] | None = None
+    """Message pages of these roles only (a visitor's view), or of every role."""
     labels: bool = False
     event_cursor: bool = False
     """The workspace's committed event number, read in the page's own statement (one snapshot:
@@ -255,7 +257,11 @@ def conversation_of(item: list[Any], wanted: Wanted, ordered: bool) -> ListedCon
             if not ordered:
                 entries.sort(key=lambda entry: entry[2])  # by sequence
             messages = [ListedMessage(entry) for entry in entries]
-            row.message_pages[page_args] = message_page_of(messages, count, page_args)
+            row.message_pages[page_args] = (
+                message_page_of(messages, count, page_args)
+                if wanted.message_roles is None
+                else filtered_page_of(messages, page_args)
+            )
     if wanted.labels:
         # By name as Python orders text, on both databases (as the executor's loader does).
         row.labels = sorted(

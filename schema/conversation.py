@@ -1,21 +1,21 @@
 """Conversations: the type, its page (connection) and ordering, and the root fields that read
 them."""
 
-from collections.abc import Awaitable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, TypeVar
 
 import strawberry
 
-from models import Variable as VariableRow
 from resolvers import filters
 from resolvers.conversation import (
     ConversationOrder,
     count_conversations,
 )
+from resolvers.errors import NotFound
 from resolvers.event import event_cursor
 from resolvers.ids import decode_id
-from resolvers.listed import ListedConversation
+from resolvers.listed import ListedConversation, ListedVariable, Wanted
 from resolvers.listing import list_conversations, read_conversation
 from resolvers.loaders import Loaders
 from resolvers.pagination import PageArgs
@@ -48,9 +48,14 @@ from schema.filters import ConversationFilter as ConversationFilterInput
 from schema.filters import FilterArgument, to_filter
 from schema.message import MessageConnection
 from schema.reads import built, column, computed, enum, field, nested, time
-from schema.selection import listed_wanted, one_wanted, selects_assistant
+from schema.selection import listed_wanted, message_roles, one_wanted, selects_assistant
 from schema.variable import Variable
 from schema.visibility import VISITOR
+
+R = TypeVar("R")
+_LABELS = Wanted(labels=True)
+_VARIABLES = Wanted(variables=True)
+_USAGE_BY_MODEL = Wanted(usage_by_model=True)
 
 
 def _duration(row: ConversationRecord) -> float:
@@ -109,11 +114,28 @@ class Conversation(Node):
     def loaders(self, info: Info) -> Loaders:
         return self.own_loaders or info.context.loaders
 
+    def _along(
+        self, info: Info, wanted: Wanted, part: Callable[[ListedConversation], R | None]
+    ) -> R | Awaitable[R]:
+        """`part` of this conversation as the set-wise reader reads it along with the row: from
+        the row itself when its query asked for it, else read for this row (with the other rows
+        of the request or event that ask the same, in one statement)."""
+        if self.listed is not None:
+            found = part(self.listed)
+            if found is not None:
+                return found
+
+        def of(row: ListedConversation | None) -> R:
+            found = None if row is None else part(row)
+            if found is None:
+                raise NotFound("Conversation not found.")
+            return found
+
+        return answer(self.loaders(info).listed.get((self.pk, wanted)), of)
+
     @strawberry.field(description="Its labels, by name.")
     def labels(self, info: Info) -> list[Label]:
-        if self.listed is not None and self.listed.labels is not None:
-            return labels(self.listed.labels)
-        return answer(self.loaders(info).labels.get(self.pk), labels)
+        return answer(self._along(info, _LABELS, lambda row: row.labels), labels)
 
     @strawberry.field(description="The assistant that handled it.")
     def assistant(self, info: Info) -> Assistant:
@@ -131,19 +153,18 @@ class Conversation(Node):
         before: Before = None,
     ) -> MessageConnection:
         args = PageArgs(first=first, after=after, last=last, before=before)
-        roles = info.context.caller().message_roles
-        read = self.listed.message_pages if self.listed is not None else None
-        page: Any = read.get(args) if read is not None and roles is None else None
-        if page is None:
-            page = self.loaders(info).message_page.get((self.pk, self.message_count, args, roles))
+        wanted = Wanted(message_pages=(args,), message_roles=message_roles(info))
+        page = self._along(
+            info,
+            wanted,
+            lambda row: None if row.message_pages is None else row.message_pages.get(args),
+        )
         return answer(
             page, lambda found: MessageConnection.of(found, self.message_count, self.own_loaders)
         )
 
-    def _variables(self, info: Info) -> Sequence[VariableRecord] | Awaitable[list[VariableRow]]:
-        if self.listed is not None and self.listed.variables is not None:
-            return self.listed.variables
-        return self.loaders(info).variables.get(self.pk)
+    def _variables(self, info: Info) -> list[ListedVariable] | Awaitable[list[ListedVariable]]:
+        return self._along(info, _VARIABLES, lambda row: row.variables)
 
     @strawberry.field(
         metadata=VISITOR, description="Its variables by name, from one source or both."
@@ -184,10 +205,8 @@ class Conversation(Node):
 
     @strawberry.field(description="Usage per provider and model, ordered by provider and model.")
     def usage_by_model(self, info: Info) -> list[ModelUsage]:
-        if self.listed is not None and self.listed.usage_by_model is not None:
-            return [ModelUsage.of(row) for row in self.listed.usage_by_model]
         return answer(
-            self.loaders(info).usage_by_model.get(self.pk),
+            self._along(info, _USAGE_BY_MODEL, lambda row: row.usage_by_model),
             lambda rows: [ModelUsage.of(row) for row in rows],
         )
 

@@ -6,9 +6,9 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
-from models import Conversation as ConversationRow
 from models import CostChange as CostChangeRow
 from resolvers.errors import NotFound
+from resolvers.listed import ListedConversation, Wanted
 from resolvers.loaders import Loaders
 from resolvers.message import MessagePage, message_cursor
 from resolvers.records import MessageRecord
@@ -122,13 +122,13 @@ class Message(Node):
     ) -> Annotated["Conversation", strawberry.lazy("schema.conversation")]:
         from schema.conversation import Conversation  # noqa: PLC0415 (a cycle by nature)
 
-        def found(row: ConversationRow | None) -> Conversation:
+        def found(row: ListedConversation | None) -> Conversation:
             if row is None:
                 raise NotFound("Conversation not found.")
             return Conversation.of(row, self.own_loaders)
 
         loaders = self.own_loaders or info.context.loaders
-        return answer(loaders.conversation.get(self.conversation_pk), found)
+        return answer(loaders.listed.get((self.conversation_pk, Wanted())), found)
 
     @strawberry.field(description="Its earlier figures, oldest first, if it was ever repriced.")
     def cost_history(self, info: Info) -> list[CostChange]:
