@@ -12,6 +12,7 @@ usage; by MODEL or PROVIDER, a conversation counts in each model's bucket it has
 with those replies' messages, tokens and cost.
 """
 
+import json
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -23,6 +24,7 @@ from models.money import from_units
 from resolvers.buckets import TimeUnit, buckets, time_zone
 from resolvers.errors import BadUserInput
 from resolvers.filters import ConversationFilter, conversation_where
+from resolvers.listed import ListedAssistant
 from resolvers.sql import Params, dialect, fetch
 
 
@@ -71,6 +73,8 @@ class Bucket:
     model: str | None = None
     value_json: str | None = None
     """The variable's value as stored (JSON text); None for conversations without it."""
+    assistant: ListedAssistant | None = None
+    """ASSISTANT: the assistant itself, read with its bucket."""
 
 
 @dataclass(frozen=True)
@@ -210,8 +214,9 @@ def _by_kind(
         if where.assistant_ids is not None:
             ids = where.assistant_ids
             allowed += f" AND a.id IN {params.add_all(ids)}" if ids else " AND 1 = 0"
+        # The assistant's own columns depend on its key: both databases group them with it.
         return (
-            f"WITH {matching} SELECT a.id AS k, {_SUMS} FROM assistant a "
+            f"WITH {matching} SELECT a.id AS k, {_ASSISTANT_COLUMNS}, {_SUMS} FROM assistant a "
             f"LEFT JOIN m ON m.assistant_id = a.id WHERE {allowed} GROUP BY a.id ORDER BY a.id"
         )
     if grouping is Grouping.VARIABLE:
@@ -242,6 +247,35 @@ def _by_kind(
         )
         + " "
         f"FROM per GROUP BY {keys.replace('r.', 'per.')} ORDER BY {keys.replace('r.', 'per.')}"
+    )
+
+
+_ASSISTANT_FIELDS = (
+    "name",
+    "created_at",
+    "widget_mode",
+    "allowed_origins",
+    "pre_chat_form",
+    "extracted_variables",
+)
+_ASSISTANT_COLUMNS = ", ".join(f"a.{name} AS a_{name}" for name in _ASSISTANT_FIELDS)
+
+
+def _assistant(row: dict[str, Any]) -> ListedAssistant:
+    """The assistant of an ASSISTANT bucket, as the reader's rows keep one."""
+
+    def listed(value: Any) -> Any:
+        return json.loads(value) if isinstance(value, str | bytes) else value
+
+    created = row["a_created_at"]
+    return ListedAssistant(
+        id=int(row["k"]),
+        name=row["a_name"],
+        created_at_text=created if isinstance(created, str) else created.isoformat(),
+        widget_mode=str(row["a_widget_mode"]),
+        allowed_origins=listed(row["a_allowed_origins"]),
+        pre_chat_form=listed(row["a_pre_chat_form"]),
+        extracted_variables=listed(row["a_extracted_variables"]),
     )
 
 
@@ -281,7 +315,10 @@ def _categorical(
             if s in statuses
         ]
     if grouping is Grouping.ASSISTANT:
-        return [Bucket(_totals(row), assistant_id=int(row["k"])) for row in rows]
+        return [
+            Bucket(_totals(row), assistant_id=int(row["k"]), assistant=_assistant(row))
+            for row in rows
+        ]
     if grouping is Grouping.VARIABLE:
         ordered = sorted(rows, key=lambda row: (row["k"] is None, str(row["k"])))
         return [Bucket(_totals(row), value_json=row["k"]) for row in ordered]

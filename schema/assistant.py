@@ -2,7 +2,7 @@
 them."""
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 import strawberry
 
@@ -20,7 +20,7 @@ from schema.arguments import IdArgument
 from schema.common import Node
 from schema.context import Info
 from schema.enums import ConversationMode, VariableType
-from schema.reads import Read, built, column, computed, enum, field, nested, time
+from schema.reads import Read, built, column, computed, enum, field, nested, root, time
 
 
 def item(key: str) -> Read:
@@ -196,12 +196,17 @@ class AssistantPayload:
     assistant: Assistant = strawberry.field(description="The assistant.")
 
 
+async def _assistants(context: Any) -> list[AssistantRow]:
+    return await list_assistants(context.reader().workspace_id)
+
+
 @strawberry.type
 class AssistantQueries:
-    @strawberry.field(description="The workspace's assistants that are not archived.")
+    @strawberry.field(
+        description="The workspace's assistants that are not archived.", metadata=root(_assistants)
+    )
     async def assistants(self, info: Info) -> list[Assistant]:
-        workspace_id = info.context.reader().workspace_id
-        return [Assistant.of(row) for row in await list_assistants(workspace_id)]
+        return [Assistant.of(row) for row in await _assistants(info.context)]
 
 
 @strawberry.type

@@ -2,6 +2,8 @@
 (type, status, assistant), live as a subscription of the same name; and `variableNames`, the
 variables its filter menu offers."""
 
+from typing import Any
+
 import strawberry
 
 from models.enums import ConversationStatus, ConversationType
@@ -12,7 +14,8 @@ from resolvers.variable import MAX_NAMES, variable_names
 from schema.assistant import Assistant
 from schema.common import answer
 from schema.context import Info
-from schema.filters import FilterArgument, to_filter
+from schema.filters import ConversationFilter, FilterArgument, to_filter
+from schema.reads import root
 
 
 @strawberry.type(description="How many matching conversations are of one type.")
@@ -76,6 +79,10 @@ class ConversationCounts:
         )
 
 
+async def _variable_names(context: Any, filter: ConversationFilter | None = None) -> list[str]:
+    return await variable_names(context.reader().workspace_id, to_filter(filter))
+
+
 @strawberry.type
 class CountQueries:
     @strawberry.field(
@@ -90,8 +97,8 @@ class CountQueries:
 
     @strawberry.field(
         description="The names of the variables the filter's conversations have, sorted (at most "
-        f"{MAX_NAMES}): a filter menu's choices, an export's CSV columns."
+        f"{MAX_NAMES}): a filter menu's choices, an export's CSV columns.",
+        metadata=root(_variable_names),
     )
     async def variable_names(self, info: Info, filter: FilterArgument = None) -> list[str]:
-        workspace_id = info.context.reader().workspace_id
-        return await variable_names(workspace_id, to_filter(filter))
+        return await _variable_names(info.context, filter)

@@ -1,26 +1,31 @@
 """Labels: the workspace's (`labels`, `createLabel`, `deleteLabel`) and a conversation's
 (`addLabels`, `removeLabels`, `Conversation.labels`, the `labels` filter)."""
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import strawberry
 
+from models import Label as LabelRow
 from resolvers import label as labelling
 from resolvers.ids import decode_id
 from schema.arguments import IdArgument
 from schema.common import Label
 from schema.context import Info
 from schema.conversation import Conversation
+from schema.reads import root
 
 LabelIds = Annotated[list[strawberry.ID], strawberry.argument(description="The labels (1–20).")]
 
 
+async def _labels(context: Any) -> list[LabelRow]:
+    return await labelling.labels_of_workspace(context.reader().workspace_id)
+
+
 @strawberry.type
 class LabelQueries:
-    @strawberry.field(description="The workspace's labels, by name.")
+    @strawberry.field(description="The workspace's labels, by name.", metadata=root(_labels))
     async def labels(self, info: Info) -> list[Label]:
-        workspace_id = info.context.reader().workspace_id
-        return [Label.of(row) for row in await labelling.labels_of_workspace(workspace_id)]
+        return [Label.of(row) for row in await _labels(info.context)]
 
 
 @strawberry.type

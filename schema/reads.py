@@ -13,7 +13,7 @@ from the text the database gave (`<name>_text` on the reader's rows, resolvers/l
 `enum` checks), IDs by the resolvers' own encoder.
 """
 
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from enum import Enum
@@ -26,12 +26,33 @@ from strawberry.types.base import get_object_definition
 
 from resolvers.ids import encode_id
 from schema.plan.shape import Bound, Getter, attribute
-from schema.scalars import serialize_datetime_text, serialize_decimal
+from schema.scalars import serialize_datetime, serialize_datetime_text, serialize_decimal
 from schema.visibility import VISITOR
 
 T = TypeVar("T")
 READ = "parley.read"
 """The metadata key a field's read is kept under."""
+ROOT = "parley.root"
+"""The metadata key a root field's read is kept under."""
+
+RootRead = Callable[..., Awaitable[Any]]
+"""A root field's rows: called with the request's context and the field's arguments (Python
+names, converted as its resolver gets them)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Typed:
+    """What a root read of an interface (`node`) answers: the row and the type it is."""
+
+    type_name: str
+    row: Any
+
+
+def root(read: RootRead, *, visitor: bool = False) -> Mapping[str, Any]:
+    """A root field's metadata: `read` gives what it answers (a row or a list of them, of a
+    type whose fields have reads, or a list of plain values), so a compiled plan answers it as
+    the field's resolver does; `visitor`: open to visitors (its rows are the same for them)."""
+    return MappingProxyType({ROOT: read, **(VISITOR if visitor else {})})
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,20 +91,26 @@ def enum(name: str, kind: type[Enum], default: Enum | None = None) -> Read:
         found = getattr(row, name)
         return fallback if found is None else found
 
-    if default is None:
-        return Read(
-            value=lambda row: None if (found := raw(row)) is None else kind(found),
-            json=attribute(name),
-        )
-    return Read(value=lambda row: kind(raw(row)), json=lambda row, _bound: raw(row))
+    def json(row: Any, _bound: Bound) -> Any:
+        found = raw(row)
+        return found.value if isinstance(found, Enum) else found  # a model's is an enum
+
+    return Read(value=lambda row: None if (found := raw(row)) is None else kind(found), json=json)
 
 
 def time(name: str) -> Read:
-    """A time: the row's datetime for the executor, the database's text for a plan."""
-    return Read(
-        value=lambda row: getattr(row, name),
-        json=attribute(f"{name}_text", serialize_datetime_text),
-    )
+    """A time: the row's datetime for the executor, and for a plan the database's text where
+    the row kept it (a listed row), else the datetime written as the schema writes it."""
+    text = f"{name}_text"
+
+    def json(row: Any, _bound: Bound) -> str | None:
+        found = getattr(row, text, None)
+        if found is not None:
+            return serialize_datetime_text(found)
+        value = getattr(row, name)
+        return None if value is None else serialize_datetime(value)
+
+    return Read(value=lambda row: getattr(row, name), json=json)
 
 
 def money(name: str) -> Read:
@@ -115,7 +142,7 @@ NODE_ID = Read(value=lambda row: None, json=lambda row, _bound: None, node_id=Tr
 """`Node.id`: each type's own ID (`own_id` of the type it is read as)."""
 
 
-def computed(get: Callable[[Any], T], serialize: Callable[[T], Any] | None = None) -> Read:
+def computed(get: Callable[[Any], Any], serialize: Callable[[Any], Any] | None = None) -> Read:
     """A value computed from the row; `serialize` writes it for a plan when it is not null."""
 
     def json(row: Any, _bound: Bound) -> Any:

@@ -1,35 +1,45 @@
 """`widgetAssistant`: the one read a widget key makes before a chat starts."""
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import strawberry
 
-from resolvers.ids import decode_id, encode_id
+from models import Assistant as AssistantRow
+from resolvers.ids import decode_id
 from resolvers.widget import widget_assistant
 from schema.assistant import FormField
 from schema.context import Info
 from schema.enums import ConversationMode
-from schema.reads import built
-from schema.visibility import VISITOR
+from schema.reads import built, column, enum, field, nested, own_id, root
 
 
 @strawberry.type(description="What a widget shows of its assistant before and during a chat.")
 class WidgetAssistant:
-    id: strawberry.ID = strawberry.field(metadata=VISITOR, description="The assistant's opaque ID.")
-    name: str = strawberry.field(metadata=VISITOR, description="Its public name.")
-    mode: ConversationMode = strawberry.field(
-        metadata=VISITOR,
-        description="CHAT, or VOICE_AND_CHAT: what the widget offers (and records).",
+    """Read from the assistant's row."""
+
+    id: strawberry.ID = field(own_id("Assistant"), "The assistant's opaque ID.", visitor=True)
+    name: str = field(column("name"), "Its public name.", visitor=True)
+    mode: ConversationMode = field(
+        enum("widget_mode", ConversationMode),
+        "CHAT, or VOICE_AND_CHAT: what the widget offers (and records).",
+        visitor=True,
     )
-    pre_chat_form: list[FormField] = strawberry.field(
-        metadata=VISITOR, description="What the widget asks before the chat starts, in order."
+    pre_chat_form: list[FormField] = field(
+        nested(lambda row: row.pre_chat_form, FormField, many=True),
+        "What the widget asks before the chat starts, in order.",
+        visitor=True,
     )
+
+
+async def _widget_assistant(context: Any, id: strawberry.ID | None = None) -> AssistantRow:
+    wanted = decode_id(id, "Assistant") if id is not None else None
+    return await widget_assistant(context.caller(), wanted)
 
 
 @strawberry.type
 class WidgetQueries:
     @strawberry.field(
-        metadata=VISITOR,
+        metadata=root(_widget_assistant, visitor=True),
         description="The assistant's public face for its widget: a widget key's own assistant, a "
         "session token's conversation's, or with a secret key (READ) the one named by `id` (a "
         "Test Chat). Nothing else of the workspace.",
@@ -42,11 +52,4 @@ class WidgetQueries:
             strawberry.argument(description="The assistant (required with a secret key)."),
         ] = None,
     ) -> WidgetAssistant:
-        wanted = decode_id(id, "Assistant") if id is not None else None
-        row = await widget_assistant(info.context.caller(), wanted)
-        return WidgetAssistant(
-            id=strawberry.ID(encode_id("Assistant", row.id)),
-            name=row.name,
-            mode=row.widget_mode,
-            pre_chat_form=[built(FormField, item) for item in row.pre_chat_form],
-        )
+        return built(WidgetAssistant, await _widget_assistant(info.context, id))

@@ -172,6 +172,7 @@ class Generator:
     cursors: dict[str, list[str]]
     message_cursors: list[str]
     ids: list[str]
+    message_ids: list[str] = field(default_factory=list)
     variables: dict[str, Any] = field(default_factory=dict)
     definitions: list[str] = field(default_factory=list)
     fragments: list[str] = field(default_factory=list)
@@ -321,6 +322,107 @@ class Generator:
             fields.append(f"labels {{ {self.wrap('Label', labels)} }}")
         return fields
 
+    def form(self) -> str:
+        form = self.subset(["name", "label", "type", "required", "options", "pattern"])
+        return f"preChatForm {{ {' '.join(form)} }}"
+
+    def assistant(self) -> str:
+        assistant = self.subset(
+            ["id", "name", "createdAt", "widgetMode", "allowedOrigins", "__typename"]
+        )
+        if self.pick.random() < 0.3:
+            assistant.append(self.form())
+        if self.pick.random() < 0.2:
+            defined = self.subset(["name", "type", "description", "__typename"])
+            assistant.append(f"extractedVariables {{ {' '.join(defined)} }}")
+        return self.wrap("Assistant", assistant)
+
+    def usage_summary(self) -> str:
+        grouping = self.pick.choice(
+            ("DAY", "WEEK", "TYPE", "STATUS", "ASSISTANT", "MODEL", "PROVIDER", "VARIABLE")
+        )
+        arguments = [self.argument("groupBy", "UsageGrouping!", _Enum(grouping))]
+        where = self.filter()
+        if grouping in ("DAY", "WEEK") and self.pick.random() < 0.7:
+            where["startedAfter"] = "2026-10-01T00:00:00Z"
+            where["startedBefore"] = "2026-12-31T00:00:00Z"
+        if where:
+            arguments.append(self.argument("filter", "ConversationFilter", where))
+        if self.pick.random() < 0.5:
+            zone = self.pick.choice(("Europe/Berlin", "UTC", "Nowhere/Else"))
+            arguments.append(self.argument("timeZone", "String", zone))
+        if grouping == "VARIABLE" or self.pick.random() < 0.1:
+            arguments.append(self.argument("variable", "String", "email"))
+        bucket = self.subset(
+            [
+                "start",
+                "end",
+                "type",
+                "status",
+                "assistantId",
+                "provider",
+                "model",
+                "value",
+                "conversations",
+                "messages",
+                "replies",
+                "inputTokens",
+                "outputTokens",
+                "cachedInputTokens",
+                "cost",
+                "costKnown",
+                "averageMessages",
+                "averageCost",
+                "averageDurationSeconds",
+                "ratedConversations",
+                "averageRating",
+                "ratingCounts",
+                "__typename",
+            ]
+        )
+        if self.pick.random() < 0.3:
+            bucket.append(f"assistant {{ {self.assistant()} }}")
+        summary = self.subset(["groupBy", "timeZone", "__typename"], at_least=0)
+        summary.append(f"buckets {{ {self.wrap('UsageBucket', bucket)} }}")
+        head = f"usageSummary({', '.join(arguments)})"
+        return f"{self.alias(head)} {{ {' '.join(summary)} }}"
+
+    def other_roots(self) -> list[str]:
+        """The roots answered by a read of their own (schema/reads.py `root`)."""
+        roots = []
+        if self.pick.random() < 0.1:
+            roots.append(f"{self.alias('assistants')} {{ {self.assistant()} }}")
+        if self.pick.random() < 0.1:
+            label = self.subset(["id", "name", "colour", "__typename"])
+            roots.append(f"{self.alias('labels')} {{ {' '.join(label)} }}")
+        if self.pick.random() < 0.1:
+            where = self.filter()
+            head = "variableNames"
+            if where:
+                head += f"({self.argument('filter', 'ConversationFilter', where)})"
+            roots.append(self.alias(head))
+        if self.pick.random() < 0.1:
+            target = self.pick.choice([*self.assistant_ids, "bm90IGFuIGlk"])
+            head = f"widgetAssistant({self.argument('id', 'ID', target)})"
+            face = self.subset(["id", "name", "mode", "__typename"])
+            if self.pick.random() < 0.5:
+                face.append(self.form())
+            roots.append(f"{self.alias(head)} {{ {self.wrap('WidgetAssistant', face)} }}")
+        if self.pick.random() < 0.1:
+            roots.append(self.usage_summary())
+        if self.pick.random() < 0.1:
+            target = self.pick.choice([*self.message_ids, *self.ids, *self.assistant_ids])
+            head = f"node({self.argument('id', 'ID!', target)})"
+            kinds = self.subset(["message", "conversation", "assistant", "typename"])
+            parts = {
+                "message": f"... on Message {{ {self.message()} }}",
+                "conversation": "... on Conversation { id type status startedAt endedAt }",
+                "assistant": f"... on Assistant {{ {self.assistant()} }}",
+                "typename": "__typename ... on Node { id }",
+            }
+            roots.append(f"{self.alias(head)} {{ {' '.join(parts[kind] for kind in kinds)} }}")
+        return roots
+
     def conversation(self) -> str:
         fields = self.subset(
             [
@@ -344,14 +446,7 @@ class Generator:
             visitor = self.subset(["sessionId", "pageUrl", "userAgent", "locale", "__typename"])
             fields.append(f"visitor {{ {' '.join(visitor)} }}")
         if self.pick.random() < 0.4:
-            assistant = self.subset(["id", "name", "createdAt", "__typename"])
-            if self.pick.random() < 0.3:
-                form = self.subset(["name", "label", "type", "required", "options", "pattern"])
-                assistant.append(f"preChatForm {{ {' '.join(form)} }}")
-            if self.pick.random() < 0.2:
-                defined = self.subset(["name", "type", "description", "__typename"])
-                assistant.append(f"extractedVariables {{ {' '.join(defined)} }}")
-            fields.append(f"assistant {{ {self.wrap('Assistant', assistant)} }}")
+            fields.append(f"assistant {{ {self.assistant()} }}")
         for number in range(self.pick.choice((0, 0, 1, 1, 2))):
             fields.append(self.messages(f"m{number}" if number else None))
         if self.pick.random() < 0.35:
@@ -453,8 +548,9 @@ class Generator:
             )
         if self.pick.random() < 0.1:
             roots.append("__typename")
+        roots += self.other_roots()
         if self.pick.random() < 0.05:
-            roots.append("assistants { id }")  # not covered
+            roots.append("apiKeys { id }")  # not covered
         if len(roots) > 1 or self.pick.random() < 0.1:
             roots[0] = f"list: {roots[0]}" if not roots[0].startswith("a") else roots[0]
         definitions = f"({', '.join(self.definitions)})" if self.definitions else ""
@@ -562,6 +658,19 @@ async def _cursors(api: Api, key: str) -> tuple[dict[str, list[str]], list[str]]
     return found, sorted(messages)
 
 
+async def _message_ids(api: Api, key: str) -> list[str]:
+    result = await api(
+        "{ conversations(first: 20) { edges { node { messages(first: 5) "
+        "{ edges { node { id } } } } } } }",
+        key=key,
+    )
+    return [
+        edge["node"]["id"]
+        for conversation in result.data["conversations"]["edges"]
+        for edge in conversation["node"]["messages"]["edges"]
+    ]
+
+
 async def _ids(api: Api, key: str, other: str) -> list[str]:
     """Conversations of the workspace, one of another (NOT_FOUND) and one that is no ID."""
     result = await api("{ conversations(first: 100) { edges { node { id } } } }", key=key)
@@ -589,13 +698,14 @@ async def test_generated_queries_answer_the_same_with_and_without_plans(
     key, assistant_ids, theirs = await _data()
     cursors, message_cursors = await _cursors(api, key)
     ids = await _ids(api, key, theirs)
+    message_ids = await _message_ids(api, key)
     pick = random.Random(SEED)  # noqa: S311 (test data, not secrets)
     answered_before, fallbacks_before = _planned("answered"), _planned("gave_way")
     errors = 0
     for number in range(QUERIES):
         if number % 40 == 0:
             await app.state.rate_limits.reset()  # thousands of queries spend many cost points
-        generator = Generator(pick, assistant_ids, cursors, message_cursors, ids)
+        generator = Generator(pick, assistant_ids, cursors, message_cursors, ids, message_ids)
         query, variables = generator.query()
         planned, executed = await _both(app, api, key, query, variables)
         differences = list(_same(*_settled(planned, executed)))

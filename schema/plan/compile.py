@@ -17,11 +17,16 @@ from graphql import (
     DirectiveNode,
     DocumentNode,
     FragmentDefinitionNode,
+    GraphQLInterfaceType,
     GraphQLObjectType,
     OperationDefinitionNode,
     OperationType,
     SelectionSetNode,
     VariableNode,
+    get_named_type,
+    is_leaf_type,
+    is_list_type,
+    is_non_null_type,
     visit,
 )
 from graphql.language import Visitor
@@ -42,7 +47,7 @@ from schema.plan.fields import (
 )
 from schema.plan.shape import Getter, Shape, attribute, constant
 from schema.plan.slots import Slot
-from schema.reads import Read
+from schema.reads import ROOT, Read, RootRead
 
 Entry = tuple[Getter, Shape | None, bool]
 """What a field compiles to: its getter, the shape of an object value, and whether it is a list."""
@@ -92,13 +97,43 @@ class ConstantRoot:
     value: str
 
 
-Root = ListRoot | OneRoot | CountRoot | ConstantRoot
+@dataclass(frozen=True)
+class ReadRoot:
+    """A root field with a read of its own (schema/reads.py `root`): its rows, written by the
+    reads of their type (or as they are, for plain values)."""
+
+    key: str
+    slot: int
+    read: RootRead
+    shape: Shape | None
+    many: bool
+    visitor: bool
+    shapes: Mapping[str, Shape] | None = None
+    """For an interface (`node`): the shape of each type it may be, by name (the read answers
+    `Typed`)."""
+
+
+Root = ListRoot | OneRoot | CountRoot | ConstantRoot | ReadRoot
 
 
 @dataclass(frozen=True)
 class Plan:
     roots: tuple[Root, ...]
     slots: tuple[Slot, ...]
+
+    @property
+    def for_visitors(self) -> bool:
+        """Whether a visitor may be answered by it: its roots show a visitor what they show
+        anyone (a conversation's rows are the visitor's view, which only the executor writes)."""
+        return all(
+            isinstance(root, ConstantRoot) or (isinstance(root, ReadRoot) and root.visitor)
+            for root in self.roots
+        )
+
+
+def keywords(**arguments: Any) -> dict[str, Any]:
+    """A root read's arguments, as its slot hands them over."""
+    return arguments
 
 
 Readers = Mapping[str, Callable[..., Any]]
@@ -143,7 +178,7 @@ class Compiler:
             elif item.name == "conversationCount":
                 roots.append(CountRoot(item.key, self._slot("Query", item)))
             else:
-                raise NotCoveredError(f"Query.{item.name}")
+                roots.append(self._read_root(item))
         return Plan(roots=tuple(roots), slots=tuple(self.slots))
 
     def _type(self, name: str) -> GraphQLObjectType:
@@ -156,7 +191,7 @@ class Compiler:
     ) -> list[Collected]:
         return collect(selection_sets, runtime, self.fragments, self.variables)
 
-    def _slot(self, type_name: str, item: Collected) -> int:
+    def _slot(self, type_name: str, item: Collected, read: Callable[..., Any] | None = None) -> int:
         definition = self._type(type_name).fields[item.name]
         field = self.schema.get_field_for_type(item.name, type_name)
         assert field is not None
@@ -165,10 +200,38 @@ class Compiler:
                 definition=definition,
                 node=item.nodes[0],
                 arguments=field.arguments,
-                read=self.readers[f"{type_name}.{item.name}"],
+                read=read or self.readers[f"{type_name}.{item.name}"],
             )
         )
         return len(self.slots) - 1
+
+    def _read_root(self, item: Collected) -> ReadRoot:
+        field = self.schema.get_field_for_type(item.name, "Query")
+        read = field.metadata.get(ROOT) if field is not None and field.metadata else None
+        if read is None:
+            raise NotCoveredError(f"Query.{item.name}")
+        value_type = self._type("Query").fields[item.name].type
+        if is_non_null_type(value_type):
+            value_type = value_type.of_type
+        many = is_list_type(value_type)
+        named = get_named_type(value_type)
+        shape, shapes = None, None
+        if isinstance(named, GraphQLInterfaceType):
+            shapes = {
+                kind.name: self._object(kind.name, item.selection_sets)
+                for kind in self.schema._schema.get_possible_types(named)
+            }
+        elif not is_leaf_type(named):
+            shape = self._object(named.name, item.selection_sets)
+        return ReadRoot(
+            key=item.key,
+            slot=self._slot("Query", item, keywords),
+            read=read,
+            shape=shape,
+            many=many,
+            visitor=bool(field is not None and field.metadata.get("visitor")),
+            shapes=shapes,
+        )
 
     def _object(
         self,

@@ -35,6 +35,7 @@ from schema.plan.compile import (
     OneRoot,
     Plan,
     Readers,
+    ReadRoot,
     directive_variables,
 )
 from schema.plan.shape import Bound
@@ -101,7 +102,22 @@ async def run(
             data[root.key] = await _list(root, context, bound)
         elif isinstance(root, OneRoot):
             data[root.key] = await _one(root, context, bound)
+        elif isinstance(root, ReadRoot):
+            data[root.key] = await _read(root, context, bound)
     return data
+
+
+async def _read(root: ReadRoot, context: Any, bound: Bound) -> Any:
+    found = await root.read(context, **bound[root.slot])
+    if found is None:
+        return None
+    if root.shapes is not None:
+        return root.shapes[found.type_name].write(found.row, bound)
+    if root.shape is None:
+        return found
+    if root.many:
+        return [root.shape.write(row, bound) for row in found]
+    return root.shape.write(found, bound)
 
 
 def _wanted(needs: Needs, bound: Bound) -> Wanted:
@@ -165,10 +181,8 @@ class CompiledPlans(SchemaExtension):
         )
         if not isinstance(variables, VariableValues):
             return None  # the executor reports them
-        if is_visitor(context.context):
-            return None  # plans write every row; a visitor sees some (schema/visibility.py)
         plan = self.plans.plan(schema, analysed, operation, variables)
-        if plan is None:
+        if plan is None or (not plan.for_visitors and is_visitor(context.context)):
             PLANS.labels("not_covered").inc()
             return None
         try:
