@@ -25,6 +25,15 @@ class MessageRole(StrEnum):
     TOOL = "TOOL"
 
 
+class MessageState(StrEnum):
+    """Whether a message is all there: a streamed reply is STREAMING until it is finished
+    (COMPLETE) or abandoned (INCOMPLETE: what was streamed by then)."""
+
+    COMPLETE = "COMPLETE"
+    STREAMING = "STREAMING"
+    INCOMPLETE = "INCOMPLETE"
+
+
 class VariableSource(StrEnum):
     PRE_CHAT_FORM = "PRE_CHAT_FORM"
     EXTRACTED = "EXTRACTED"
@@ -79,6 +88,12 @@ class EventKind(StrEnum):
     ERASED = "ERASED"
     """Erased for a data-subject request or by retention: it is gone, and so are its earlier
     events."""
+    REPLY_STARTED = "REPLY_STARTED"
+    """A streamed reply was opened: its message is there, STREAMING (live views: UPDATED; no
+    webhook: its MESSAGE_ADDED is sent when it is finished)."""
+    REPLY_FINISHED = "REPLY_FINISHED"
+    """A streamed reply was finished or abandoned: its message is final (webhooks:
+    MESSAGE_ADDED)."""
 
 
 class WebhookEvent(StrEnum):
@@ -106,6 +121,7 @@ class WebhookEvent(StrEnum):
 WEBHOOK_EVENT_OF_KIND = {
     EventKind.STARTED: WebhookEvent.CONVERSATION_STARTED,
     EventKind.MESSAGE_ADDED: WebhookEvent.MESSAGE_ADDED,
+    EventKind.REPLY_FINISHED: WebhookEvent.MESSAGE_ADDED,
     EventKind.VARIABLES_SET: WebhookEvent.VARIABLES_SET,
     EventKind.ENDED: WebhookEvent.CONVERSATION_ENDED,
     EventKind.RATED: WebhookEvent.CONVERSATION_RATED,

@@ -5,8 +5,11 @@ from decimal import Decimal
 from tortoise import fields
 from tortoise.models import Model
 
-from models.enums import MessageRole, PriceSource, Thumb
+from models.enums import MessageRole, MessageState, PriceSource, Thumb
 from models.money import MoneyField
+
+MAX_CLIENT_MESSAGE_ID = 128
+"""Characters of a `clientMessageId`, the key a retried send or reply is known by."""
 
 
 class Message(Model):
@@ -19,7 +22,17 @@ class Message(Model):
     role = fields.CharEnumField(MessageRole, max_length=16)
     content = fields.TextField()
     created_at = fields.DatetimeField()
-    client_message_id = fields.CharField(max_length=128, null=True)
+    client_message_id = fields.CharField(max_length=MAX_CLIENT_MESSAGE_ID, null=True)
+    state = fields.CharEnumField(MessageState, max_length=16, default=MessageState.COMPLETE)
+    """A streamed reply is STREAMING from when it is opened until it is finished or abandoned;
+    its content meanwhile is what was streamed by its latest checkpoint."""
+    streamed_at = fields.DatetimeField(null=True)
+    """A streaming reply's latest checkpoint (or opening): replies quiet for too long are
+    abandoned."""
+    first_token_ms = fields.IntField(null=True)
+    """A streamed reply's time to first token: from its opening to its first text."""
+    generation_ms = fields.IntField(null=True)
+    """A streamed reply's generation time: from its opening to its end."""
 
     # Usage, set on assistant replies. Prices are USD per million tokens, as used for `cost`.
     provider = fields.CharField(max_length=64, null=True)

@@ -16,3 +16,29 @@ class StateOnly(ops.AlterField):
 
     async def database_backward(self, *args: Any, **kwargs: Any) -> None:
         return None
+
+
+class AddFieldWithDefault(ops.AddField):
+    """AddField for a field that may not be null and has a default: the rows already in the
+    table take the default, kept as the column's DEFAULT. Tortoise's AddField adds such a column
+    without one, which SQLite refuses outright and PostgreSQL for a table with rows."""
+
+    async def database_forward(
+        self,
+        app_label: str,
+        old_state: Any,
+        new_state: Any,
+        state_editor: Any = None,
+    ) -> None:
+        if not state_editor:
+            return
+        model = new_state.apps.get_model(f"{app_label}.{self.model_name}")
+        field = model._meta.fields_map[self.name]
+        dialect = state_editor.client.capabilities.dialect
+        column_type = field.get_for_dialect(dialect, "SQL_TYPE")
+        default = str(field.to_db_value(field.default, None)).replace("'", "''")
+        column = field.source_field or self.name
+        await state_editor.client.execute_script(
+            f'ALTER TABLE "{model._meta.db_table}" ADD COLUMN "{column}" {column_type} '
+            f"NOT NULL DEFAULT '{default}'"
+        )

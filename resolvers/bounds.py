@@ -12,6 +12,8 @@ class Bounds:
     max_form_fields: int = 30
     session_ttl_seconds: int = 24 * 3600
     idle_timeout_seconds: int = 30 * 60
+    reply_timeout_seconds: int = 60
+    """A streamed reply with no text for this long (its engine died) is abandoned: INCOMPLETE."""
     sweep_interval_seconds: int = 60
     """How often each server process looks for idle conversations; 0 turns the sweeper off."""
     widget_starts_per_minute: int = 10

@@ -102,6 +102,13 @@ async def record_events(
     await _record([(workspace_id, pk, None) for workspace_id, pk in conversations], kind, at)
 
 
+async def record_message_events(
+    items: Sequence[tuple[int, int, int]], kind: EventKind, at: datetime
+) -> None:
+    """The same event for many `(workspace id, conversation id, message id)`."""
+    await _record(items, kind, at)
+
+
 async def _record(
     items: Sequence[tuple[int, int, int | None]], kind: EventKind, at: datetime
 ) -> None:

@@ -169,6 +169,9 @@ class ListedMessage(_Row):
     thumb_reason: str | None
     thumbed_at: datetime | None
     thumbed_by_key_id: int | None
+    state: str
+    first_token_ms: int | None
+    generation_ms: int | None
 
 
 @columns

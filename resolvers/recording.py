@@ -8,7 +8,7 @@ equal to the sum of their messages under concurrent writers.
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from models import Assistant, Conversation, Message, Variable, VariableChange
@@ -20,7 +20,7 @@ from models.enums import (
     MessageRole,
     VariableSource,
 )
-from models.money import InexactMoneyError, to_units
+from models.message import MAX_CLIENT_MESSAGE_ID
 from resolvers.auth import CallerKind, Principal
 from resolvers.bounds import Bounds
 from resolvers.conversation import locked_conversation
@@ -28,14 +28,11 @@ from resolvers.errors import BadUserInput, Conflict, Forbidden, NotFound
 from resolvers.event import change, record_event
 from resolvers.filters import canonical_json
 from resolvers.forms import FieldRule, Problem, check_pre_chat, check_value, raise_problems
+from resolvers.replies import abandon_quiet_replies
 from resolvers.session import create_session
 from resolvers.sql import Params, dialect, fetch
-from resolvers.usage import ReplyUsage, add_to_totals, apply_usage
+from resolvers.usage import ReplyUsage, add_to_totals, apply_usage, usage_problems
 from resolvers.visitor import Visit, visitor_fields
-
-MAX_CLIENT_MESSAGE_ID = 128
-MAX_REPLY_TOKENS = 100_000_000
-"""Tokens of one kind in one reply: far beyond any model's context, well within the totals."""
 
 
 @dataclass(frozen=True)
@@ -72,7 +69,7 @@ _TOTALS = (
 """What a new message changes on its conversation."""
 
 
-async def _append(message: Message, conversation: Conversation) -> bool:
+async def insert_message(message: Message, conversation: Conversation) -> bool:
     """Writes the message and its conversation's new totals; False, writing nothing, when a
     message with its `clientMessageId` is there already (a retry that committed first).
 
@@ -234,44 +231,9 @@ def _check_message(caller: Principal, request: SendRequest, bounds: Bounds) -> M
     if request.usage is not None:
         if role is not MessageRole.ASSISTANT:
             problems.append(Problem("usage", "belongs to ASSISTANT replies only"))
-        problems += _usage_problems(request.usage)
+        problems += usage_problems(request.usage)
     raise_problems(problems, "The message is invalid")
     return role
-
-
-def _usage_problems(usage: ReplyUsage) -> list[Problem]:
-    problems = [
-        Problem(f"usage.{name}", "must not be negative")
-        for name, value in (
-            ("inputTokens", usage.input_tokens),
-            ("outputTokens", usage.output_tokens),
-            ("cachedInputTokens", usage.cached_input_tokens),
-        )
-        if value < 0
-    ]
-    problems += [
-        Problem(f"usage.{name}", f"must be at most {MAX_REPLY_TOKENS:,}")
-        for name, value in (
-            ("inputTokens", usage.input_tokens),
-            ("outputTokens", usage.output_tokens),
-            ("cachedInputTokens", usage.cached_input_tokens),
-        )
-        if value > MAX_REPLY_TOKENS
-    ]
-    if usage.cached_input_tokens > usage.input_tokens:
-        problems.append(Problem("usage.cachedInputTokens", "cannot exceed inputTokens"))
-    if not 1 <= len(usage.provider) <= 64:
-        problems.append(Problem("usage.provider", "needs 1 to 64 characters"))
-    if not 1 <= len(usage.model) <= 128:
-        problems.append(Problem("usage.model", "needs 1 to 128 characters"))
-    if usage.cost is not None:
-        if usage.cost < 0:
-            problems.append(Problem("usage.cost", "must not be negative"))
-        try:
-            to_units(usage.cost)
-        except InexactMoneyError as error:
-            problems.append(Problem("usage.cost", str(error)))
-    return problems
 
 
 def _same_message(message: Message, role: MessageRole, request: SendRequest) -> bool:
@@ -286,8 +248,8 @@ async def send_message(
     now = _now()
     async with change():
         conversation = await locked_conversation(caller.workspace_id, request.conversation_id)
-        # PostgreSQL finds a retry while writing (see _append); SQLite and an ended conversation
-        # look first.
+        # PostgreSQL finds a retry while writing (see insert_message); SQLite and an ended
+        # conversation look first.
         ended = conversation.status is ConversationStatus.ENDED
         if ended or dialect() != "postgres":
             sent = await _sent_before(conversation, role, request)
@@ -312,9 +274,9 @@ async def send_message(
                 return sent, await Conversation.get(id=conversation.id)
             raise
         conversation.last_activity_at = now
-        if not await _append(message, conversation):
+        if not await insert_message(message, conversation):
             sent = await _sent_before(conversation, role, request)
-            assert sent is not None  # _append found it, under the same lock
+            assert sent is not None  # insert_message found it, under the same lock
             return sent, await Conversation.get(id=conversation.id)
         await record_event(conversation, EventKind.MESSAGE_ADDED, now, message.id)
     return message, conversation
@@ -420,5 +382,7 @@ async def end_conversation(caller: Principal, conversation_id: int) -> Conversat
             return conversation
         conversation.status, conversation.ended_at = ConversationStatus.ENDED, now
         await conversation.save(update_fields=["status", "ended_at"])
+        # Its streaming replies end with it, their events before its own.
+        await abandon_quiet_replies(timedelta(0), now, conversation_ids=[conversation.id])
         await record_event(conversation, EventKind.ENDED, now)
     return conversation

@@ -16,6 +16,7 @@ from models import ConversationSession
 from models.enums import ConversationStatus, EventKind
 from resolvers.bounds import Bounds
 from resolvers.event import change, record_events
+from resolvers.replies import abandon_quiet_replies
 from resolvers.retention import apply_retention
 from resolvers.sql import Params, dialect, fetch
 from resolvers.webhookqueue import forget_old_deliveries
@@ -49,11 +50,14 @@ async def forget_expired_sessions(now: datetime | None = None) -> int:
 async def sweep_forever(bounds: Bounds) -> None:
     """The lifespan's background task: sweep now, then every `sweep_interval_seconds`."""
     idle_for = timedelta(seconds=bounds.idle_timeout_seconds)
+    quiet_for = timedelta(seconds=bounds.reply_timeout_seconds)
     while True:
         try:
             ended = await end_idle_conversations(idle_for)
             if ended:
                 logger.info("ended %d idle conversations", len(ended))
+            if abandoned := await abandon_quiet_replies(quiet_for):
+                logger.info("abandoned %d streamed replies gone quiet", len(abandoned))
             await forget_expired_sessions()
             if erased := await apply_retention():
                 logger.info("erased %d conversations past their workspace's retention", erased)

@@ -11,7 +11,9 @@ from decimal import Decimal
 
 from models import Conversation, CostChange, Message
 from models.enums import PriceSource
+from models.money import InexactMoneyError, to_units
 from resolvers.errors import BadUserInput
+from resolvers.forms import Problem
 from resolvers.pricing import PRICE_TABLE_VERSION, price_reply
 from resolvers.records import ConversationRecord
 
@@ -101,6 +103,12 @@ def add_to_totals(conversation: Conversation, message: Message) -> None:
     """Counts a new message into its conversation's running totals; BAD_USER_INPUT, before
     anything is written, when they would pass what the totals can hold."""
     conversation.message_count += 1
+    add_reply_usage(conversation, message)
+
+
+def add_reply_usage(conversation: Conversation, message: Message) -> None:
+    """Counts a reply's usage into its conversation's totals (a streamed reply's when it is
+    finished: it was counted as a message when it was opened)."""
     if message.provider is None:
         return
     conversation.input_tokens += message.input_tokens or 0
@@ -122,3 +130,42 @@ async def cost_changes_of(message_ids: Sequence[int]) -> dict[int, list[CostChan
     for row in await CostChange.filter(message_id__in=message_ids).order_by("message_id", "id"):
         found[row.message_id].append(row)
     return found
+
+
+MAX_REPLY_TOKENS = 100_000_000
+"""Tokens of one kind in one reply: far beyond any model's context, well within the totals."""
+
+
+def usage_problems(usage: ReplyUsage) -> list[Problem]:
+    problems = [
+        Problem(f"usage.{name}", "must not be negative")
+        for name, value in (
+            ("inputTokens", usage.input_tokens),
+            ("outputTokens", usage.output_tokens),
+            ("cachedInputTokens", usage.cached_input_tokens),
+        )
+        if value < 0
+    ]
+    problems += [
+        Problem(f"usage.{name}", f"must be at most {MAX_REPLY_TOKENS:,}")
+        for name, value in (
+            ("inputTokens", usage.input_tokens),
+            ("outputTokens", usage.output_tokens),
+            ("cachedInputTokens", usage.cached_input_tokens),
+        )
+        if value > MAX_REPLY_TOKENS
+    ]
+    if usage.cached_input_tokens > usage.input_tokens:
+        problems.append(Problem("usage.cachedInputTokens", "cannot exceed inputTokens"))
+    if not 1 <= len(usage.provider) <= 64:
+        problems.append(Problem("usage.provider", "needs 1 to 64 characters"))
+    if not 1 <= len(usage.model) <= 128:
+        problems.append(Problem("usage.model", "needs 1 to 128 characters"))
+    if usage.cost is not None:
+        if usage.cost < 0:
+            problems.append(Problem("usage.cost", "must not be negative"))
+        try:
+            to_units(usage.cost)
+        except InexactMoneyError as error:
+            problems.append(Problem("usage.cost", str(error)))
+    return problems

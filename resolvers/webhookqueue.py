@@ -122,7 +122,8 @@ async def derive() -> int:
             wanted = [
                 event
                 for event in events
-                if WEBHOOK_EVENT_OF_KIND[event["kind"]].value in endpoint.events
+                if (sent := WEBHOOK_EVENT_OF_KIND.get(event["kind"])) is not None
+                and sent.value in endpoint.events
             ]
             wanted = await matching(endpoint, wanted, connection)
             if wanted:

@@ -17,6 +17,7 @@ from models.enums import (
     DeliveryState,
     EndpointState,
     MessageRole,
+    MessageState,
     PriceSource,
     Thumb,
     VariableSource,
@@ -71,6 +72,16 @@ describe(
         "ASSISTANT": "The assistant's reply, usually with its usage.",
         "SYSTEM": "An instruction to the assistant.",
         "TOOL": "The output of a tool the assistant called.",
+    },
+)
+describe(
+    MessageState,
+    "Whether a message is all there: a streamed reply grows until it is finished.",
+    {
+        "COMPLETE": "All there (every message not streamed, and a finished reply).",
+        "STREAMING": "A reply being written: its text so far follows live (replyChunks).",
+        "INCOMPLETE": "A reply abandoned before it was finished (its engine stopped or went "
+        "quiet, or the conversation ended): what was written by then.",
     },
 )
 describe(
@@ -156,6 +167,7 @@ __all__ = [
     "ConversationStatus",
     "ConversationType",
     "MessageRole",
+    "MessageState",
     "OrderDirection",
     "PriceSource",
     "Thumb",

@@ -59,6 +59,8 @@ _KINDS = {
     EventKind.ENDED: ConversationEventKind.ENDED,
     EventKind.RATED: ConversationEventKind.UPDATED,
     EventKind.LABELLED: ConversationEventKind.UPDATED,
+    EventKind.REPLY_STARTED: ConversationEventKind.UPDATED,
+    EventKind.REPLY_FINISHED: ConversationEventKind.UPDATED,
 }
 
 
@@ -81,12 +83,12 @@ class ErasedConversation:
     conversation_id: strawberry.ID = strawberry.field(description="The erased conversation's ID.")
 
 
-def _closer(info: Info) -> Callable[[], None]:
+def closer(info: Info) -> Callable[[], None]:
     """What to do when this subscriber falls too far behind: close its socket at once."""
     return lambda: info.context.close_socket(SLOW_CONSUMER, SLOW_CONSUMER_REASON)
 
 
-async def _still_authorized(info: Info) -> bool:
+async def still_authorized(info: Info) -> bool:
     """False, with the socket closing (4403), once its key is revoked or its token expired."""
     if await info.context.still_authorized():
         return True
@@ -98,7 +100,7 @@ SLOW_CONSUMER_REASON = "Too far behind: reconnect and resume from your last curs
 
 
 @asynccontextmanager
-async def _closing_on_failure(info: Info) -> AsyncIterator[None]:
+async def closing_on_failure(info: Info) -> AsyncIterator[None]:
     """A stream that cannot read the database closes its socket with 4503, and waits for the
     close to cancel it instead of completing (a complete would tell the client it is over).
     One that fell too far behind waits the same way: its socket is being closed with 4499."""
@@ -137,14 +139,14 @@ class LiveSubscriptions:
         pk = decode_id(conversation_id, "Conversation")
         caller = info.context.caller().require_conversation(pk, write=False)
         start = parse_message_cursor(after) if after is not None else 0
-        async with _closing_on_failure(info):
+        async with closing_on_failure(info):
             await get_conversation(caller.workspace_id, pk)
             feed = info.context.live.feed
-            stream = message_stream(feed, caller.workspace_id, pk, start, _closer(info))
+            stream = message_stream(feed, caller.workspace_id, pk, start, closer(info))
             with subscription_running("messageAdded") as delivered:
                 async with aclosing(stream):
                     async for rows in stream:
-                        if not await _still_authorized(info):
+                        if not await still_authorized(info):
                             return
                         loaders = Loaders(caller.workspace_id)
                         roles = caller.message_roles
@@ -167,9 +169,9 @@ class LiveSubscriptions:
         direct = None  # the socket's own way, once the first frame showed it is the same
         written = DIRECT_FRAMES.labels("conversationCount")
         with subscription_running("conversationCount") as delivered:
-            async with _closing_on_failure(info), watching as values, aclosing(values):
+            async with closing_on_failure(info), watching as values, aclosing(values):
                 async for value in values:
-                    if not await _still_authorized(info):
+                    if not await still_authorized(info):
                         return
                     delivered()
                     if direct is None:
@@ -192,9 +194,9 @@ class LiveSubscriptions:
         workspace_id = info.context.reader().workspace_id
         watching = info.context.live.counts.watch_facets(workspace_id, to_filter(filter))
         with subscription_running("conversationCounts") as delivered:
-            async with _closing_on_failure(info), watching as values, aclosing(values):
+            async with closing_on_failure(info), watching as values, aclosing(values):
                 async for facets in values:
-                    if not await _still_authorized(info):
+                    if not await still_authorized(info):
                         return
                     delivered()
                     yield ConversationCounts.of(facets, Loaders(workspace_id))
@@ -214,13 +216,13 @@ class LiveSubscriptions:
         workspace_id = info.context.reader().workspace_id
         where = to_filter(filter)
         start = parse_event_cursor(after) if after is not None else None
-        async with _closing_on_failure(info):
+        async with closing_on_failure(info):
             feed = info.context.live.feed
-            stream = event_stream(feed, workspace_id, where, start, _closer(info))
+            stream = event_stream(feed, workspace_id, where, start, closer(info))
             with subscription_running("conversationEvents") as delivered:
                 async with aclosing(stream):
                     async for batch in stream:
-                        if not await _still_authorized(info):
+                        if not await still_authorized(info):
                             return
                         loaders = Loaders(workspace_id)
                         for happening in batch:
@@ -254,13 +256,13 @@ class LiveSubscriptions:
     ) -> AsyncGenerator[ErasedConversation, None]:
         workspace_id = info.context.reader().workspace_id
         start = parse_event_cursor(after) if after is not None else None
-        async with _closing_on_failure(info):
+        async with closing_on_failure(info):
             feed = info.context.live.feed
-            stream = event_stream(feed, workspace_id, None, start, _closer(info))
+            stream = event_stream(feed, workspace_id, None, start, closer(info))
             with subscription_running("conversationErased") as delivered:
                 async with aclosing(stream):
                     async for batch in stream:
-                        if not await _still_authorized(info):
+                        if not await still_authorized(info):
                             return
                         for happening in batch:
                             delivered()

@@ -15,7 +15,7 @@ from resolvers.records import MessageRecord
 from resolvers.usage import UsageTotals
 from schema.common import MessageFeedback, Node, PageInfo, Usage, answer
 from schema.context import Info
-from schema.enums import MessageRole, PriceSource
+from schema.enums import MessageRole, MessageState, PriceSource
 from schema.reads import built, column, enum, field, money, nested, time
 from schema.visibility import VISITOR
 
@@ -95,13 +95,29 @@ class Message(Node):
         column("sequence"), "1, 2, 3 … within its conversation, no gaps.", visitor=True
     )
     role: MessageRole = field(enum("role", MessageRole), "Who wrote it.", visitor=True)
-    content: str = field(column("content"), "The text.", visitor=True)
+    content: str = field(
+        column("content"),
+        "The text (of a STREAMING reply: as of its latest checkpoint).",
+        visitor=True,
+    )
+    state: MessageState = field(
+        enum("state", MessageState),
+        "COMPLETE, or for a streamed reply STREAMING until it is finished (INCOMPLETE if "
+        "it was abandoned).",
+        visitor=True,
+    )
     created_at: datetime = field(time("created_at"), "When it was written.", visitor=True)
     usage: Usage | None = field(
         nested(message_usage, Usage), "Tokens and cost; set on assistant replies."
     )
     model: str | None = field(column("model"), "Model that wrote an assistant reply.")
     provider: str | None = field(column("provider"), "Provider of that model.")
+    time_to_first_token_ms: int | None = field(
+        column("first_token_ms"), "A streamed reply's time from its opening to its first text."
+    )
+    generation_ms: int | None = field(
+        column("generation_ms"), "A streamed reply's time from its opening to its end."
+    )
     pricing: ReplyPricing | None = field(
         nested(_priced, ReplyPricing),
         "What the reply was charged at and where it came from; null for others.",

@@ -35,6 +35,7 @@ from schema.plan.coverage import check_coverage
 from schema.plan.extension import CompiledPlans, Plans
 from schema.rating import RatingMutations
 from schema.recording import RecordingMutations
+from schema.replies import ReplyMutations, ReplySubscriptions
 from schema.reprice import RepriceMutations
 from schema.scalars import SCALAR_MAP
 from schema.summary import SummaryQueries
@@ -63,6 +64,7 @@ class Mutation(
     AssistantMutations,
     ApiKeyMutations,
     RecordingMutations,
+    ReplyMutations,
     ImportMutations,
     RepriceMutations,
     ErasureMutations,
@@ -74,7 +76,7 @@ class Mutation(
 
 
 @strawberry.type(description="Live views. Authenticate in connection_init: {authorization}.")
-class Subscription(LiveSubscriptions):
+class Subscription(LiveSubscriptions, ReplySubscriptions):
     pass
 
 

@@ -32,6 +32,8 @@ MEANINGS = {
     "PARLEY_MAX_FORM_FIELDS": "fields in an assistant's pre-chat form",
     "PARLEY_SESSION_TTL_SECONDS": "lifetime of a widget's session token",
     "PARLEY_IDLE_TIMEOUT_SECONDS": "idle time after which a conversation is ended",
+    "PARLEY_REPLY_TIMEOUT_SECONDS": "time without text after which a streamed reply is "
+    "abandoned (INCOMPLETE)",
     "PARLEY_SWEEP_INTERVAL_SECONDS": "how often each process ends idle conversations and erases "
     "those past their retention; `0` turns the sweeper off",
     "PARLEY_WIDGET_STARTS_PER_MINUTE": "conversations one widget key may start per client "

@@ -17,6 +17,7 @@ import asyncpg
 from resolvers.apikey import REVOCATION_CHANNEL, announce_revoked
 from resolvers.event import CHANNEL, add_commit_listener
 from subscriptions.feed import EventFeed
+from subscriptions.replies import CHANNEL as REPLY_CHANNEL
 
 logger = logging.getLogger("parley.live")
 
@@ -50,8 +51,11 @@ def listener_dsn(database_url: str) -> str:
 
 
 class PostgresBroker:
-    def __init__(self, feed: EventFeed, database_url: str) -> None:
+    def __init__(
+        self, feed: EventFeed, database_url: str, replies: Callable[[str], None] | None = None
+    ) -> None:
         self._feed = feed
+        self._replies = replies
         self._dsn = listener_dsn(database_url)
         self._local = LocalBroker(feed)
         self._task: asyncio.Task[None] | None = None
@@ -86,6 +90,10 @@ class PostgresBroker:
         except ValueError:
             logger.warning("ignoring a malformed notice %r", payload)
 
+    def _reply_notice(self, _connection: object, _pid: int, _channel: str, payload: str) -> None:
+        if self._replies is not None:
+            self._replies(payload)
+
     def _revoked(self, _connection: object, _pid: int, _channel: str, payload: str) -> None:
         try:
             announce_revoked(int(payload))
@@ -104,6 +112,8 @@ class PostgresBroker:
                 connection.add_termination_listener(lambda _connection, lost=lost: lost.set())
                 await connection.add_listener(CHANNEL, self._notified)
                 await connection.add_listener(REVOCATION_CHANNEL, self._revoked)
+                if self._replies is not None:
+                    await connection.add_listener(REPLY_CHANNEL, self._reply_notice)
                 self.connections += 1
                 self.listener_pid = connection.get_server_pid()
                 self.connected.set()

@@ -3,9 +3,11 @@
 from dataclasses import dataclass
 
 from models.config import dialect_of
+from resolvers.sql import Params, fetch
 from subscriptions.broker import LocalBroker, PostgresBroker
 from subscriptions.counts import LiveCounts
 from subscriptions.feed import EventFeed
+from subscriptions.replies import CHANNEL, ReplyBoard
 
 
 @dataclass(frozen=True)
@@ -20,11 +22,13 @@ class Live:
     def __init__(self, database_url: str, settings: LiveSettings) -> None:
         self.feed = EventFeed(settings.listener_bound)
         self.counts = LiveCounts(self.feed, settings.count_interval_seconds)
-        self.broker: LocalBroker | PostgresBroker = (
-            PostgresBroker(self.feed, database_url)
-            if dialect_of(database_url) == "postgres"
-            else LocalBroker(self.feed)
-        )
+        self.broker: LocalBroker | PostgresBroker
+        if dialect_of(database_url) == "postgres":
+            self.replies = ReplyBoard(_notify)
+            self.broker = PostgresBroker(self.feed, database_url, self.replies.heard)
+        else:
+            self.replies = ReplyBoard()
+            self.broker = LocalBroker(self.feed)
 
     async def start(self) -> None:
         await self.broker.start()
@@ -32,3 +36,9 @@ class Live:
     async def stop(self) -> None:
         await self.broker.stop()
         self.feed.stop()
+
+
+async def _notify(payload: str) -> None:
+    """Tells every process's reply board (their listeners hear `parley_replies`)."""
+    params = Params("postgres")
+    await fetch(f"SELECT pg_notify('{CHANNEL}', {params.add(payload)})", params)

@@ -18,7 +18,13 @@ from subscriptions.feed import EventFeed, EventRow, read_events
 PAGE = 200
 
 
-_MESSAGE_KINDS = {EventKind.MESSAGE_ADDED, EventKind.ENDED, EventKind.ERASED}
+_MESSAGE_KINDS = {
+    EventKind.MESSAGE_ADDED,
+    EventKind.REPLY_STARTED,
+    EventKind.REPLY_FINISHED,
+    EventKind.ENDED,
+    EventKind.ERASED,
+}
 
 
 async def message_stream(
@@ -28,7 +34,8 @@ async def message_stream(
     after: int,
     on_overflow: Callable[[], None] | None = None,
 ) -> AsyncGenerator[list[Message], None]:
-    """Messages with sequence > `after`, old then new; ends after the conversation ends.
+    """Messages with sequence > `after`, old then new; ends after the conversation ends. A
+    streamed reply comes when it is opened (STREAMING) and again, final, when it ends.
 
     New messages come with their events from the feed (read once for every follower of the
     conversation); storage is read again only when one is missing or out of turn."""
@@ -57,6 +64,10 @@ async def message_stream(
                 if row.kind is EventKind.ENDED:
                     ended = drain = True  # every message is committed before its end
                     break
+                if row.kind is EventKind.REPLY_FINISHED:
+                    if message is not None and message.sequence <= last:
+                        fresh.append(message)  # final now: sent again, in place of its opening
+                    continue  # one not sent yet comes, final, in its turn
                 if message is not None and message.sequence <= last:
                     continue  # sent with the history already
                 if message is None or message.sequence != last + 1:
@@ -87,6 +98,7 @@ _CHANGES: Mapping[EventKind, Mapping[str, Any]] = {
     EventKind.RATED: {"min_rating": None, "max_rating": None, "rated": None},
     EventKind.VARIABLES_SET: {"variables": ()},
     EventKind.MESSAGE_ADDED: {"max_cost": None},
+    EventKind.REPLY_FINISHED: {"max_cost": None},
 }
 """What each kind of event can change of a conversation, as the filter conditions that may stop
 holding because of it (a cost only grows, so only a maximum can; a message never unmatches a

@@ -109,12 +109,14 @@ async def app(settings: Settings) -> AsyncIterator[Starlette]:
 
 @pytest.fixture(autouse=True)
 async def clean_database(app: Starlette, settings: Settings) -> None:
-    """Each test starts from empty tables (ids restart too, on PostgreSQL) and fresh rate bounds."""
+    """Each test starts from empty tables (ids restart too, on PostgreSQL), fresh rate bounds
+    and a reply board that holds no reply of an earlier test's (whose ids come again)."""
     from resolvers.sql import db  # noqa: PLC0415
 
     async with bounded(CLEANUP_SECONDS, "emptying the database before the test"):
         await app.state.rate_limits.reset()
         await empty(db())
+    app.state.live.replies.forget_quiet(0)
 
 
 @pytest.fixture(scope="session")

@@ -1,7 +1,8 @@
 """An assistant's widget mode: text chat, or voice and chat."""
 
 from tortoise import migrations
-from tortoise.migrations import operations as ops
+
+from models.migrationtools import AddFieldWithDefault
 from models.enums import ConversationMode
 from tortoise import fields
 
@@ -12,7 +13,7 @@ class Migration(migrations.Migration):
     initial = False
 
     operations = [
-        ops.AddField(
+        AddFieldWithDefault(
             model_name="Assistant",
             name="widget_mode",
             field=fields.CharEnumField(

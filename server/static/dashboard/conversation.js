@@ -32,7 +32,7 @@ export function mount(main, { client, params }) {
   );
   main.append(section);
 
-  const seen = new Set();
+  const seen = new Map(); // sequence -> its element
   let lastMessage = null;
   let lastEvent = null;
   const showProblem = (error) => {
@@ -43,10 +43,17 @@ export function mount(main, { client, params }) {
 
   function addMessages(edges) {
     for (const { cursor, node } of edges) {
+      const shown = seen.get(node.sequence);
+      if (shown) {
+        const item = messageItem(node); // a streamed reply, again now that it has ended:
+        shown.replaceWith(item); // shown as it is now; the cursor stays where it was
+        seen.set(node.sequence, item);
+        continue;
+      }
       lastMessage = cursor;
-      if (seen.has(node.sequence)) continue;
-      seen.add(node.sequence);
-      messages.append(messageItem(node));
+      const item = messageItem(node);
+      seen.set(node.sequence, item);
+      messages.append(item);
     }
   }
 

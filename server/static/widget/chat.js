@@ -1,6 +1,7 @@
 // The chat: the conversation's messages in order, each once (by sequence), live through
-// messageAdded from the last cursor seen, so a reconnect resumes without gaps or repeats;
-// sending with a clientMessageId, retried on network failures, so a retry never doubles.
+// messageAdded from the last cursor seen, so a reconnect resumes without gaps or repeats (a
+// streamed reply comes again when it ends: its text replaces what was shown); sending with a
+// clientMessageId, retried on network failures, so a retry never doubles.
 
 import { GraphQLError } from "../static/lib/graphql.js";
 import { el } from "./dom.js";
@@ -33,7 +34,11 @@ export function chatView({ client, conversationId, assistantName, onEnded }) {
   const element = el("section", { class: "chat", "aria-label": `Chat with ${assistantName}` }, status, log, problem, compose, endButton);
 
   function show({ sequence, role, content }) {
-    if (shown.has(sequence) || (role !== "USER" && role !== "ASSISTANT")) return;
+    if (role !== "USER" && role !== "ASSISTANT") return;
+    if (shown.has(sequence)) {
+      shown.get(sequence).querySelector(".text").textContent = content;
+      return;
+    }
     const who = role === "USER" ? "You" : assistantName;
     const item = el(
       "li",
@@ -70,7 +75,7 @@ export function chatView({ client, conversationId, assistantName, onEnded }) {
   const stop = client.subscribe(MESSAGES, () => ({ id: conversationId, after: cursor }), {
     next(data) {
       const edge = data.messageAdded;
-      cursor = edge.cursor;
+      if (!shown.has(edge.node.sequence)) cursor = edge.cursor; // a reply ending: no step back
       show(edge.node);
     },
     error(failure) {

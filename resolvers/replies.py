@@ -1,0 +1,231 @@
+"""Streamed replies as the database keeps them: opened, checkpointed, finished or abandoned.
+
+A reply's text travels live from process to process while it is written (subscriptions/replies.py);
+the database sees it only when it is opened, at checkpoints (at most one every
+`CHECKPOINT_SECONDS` while it streams) and when it ends, so a reply costs a bounded number of
+writes however many pieces it arrives in. Opening writes its message at once (STREAMING, with the
+next sequence number: the visitor's messages sent meanwhile follow it) and finishing writes its
+text, usage and cost in one transaction with the conversation's totals; a reply whose engine went
+quiet is abandoned by the sweeper (INCOMPLETE, with the text of its latest checkpoint).
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from models import Conversation, Message
+from models.enums import ConversationStatus, EventKind, MessageRole, MessageState
+from models.message import MAX_CLIENT_MESSAGE_ID
+from resolvers.auth import Principal
+from resolvers.bounds import Bounds
+from resolvers.conversation import locked_conversation
+from resolvers.errors import Conflict, NotFound
+from resolvers.event import change, record_event, record_message_events
+from resolvers.forms import Problem, raise_problems
+from resolvers.sql import Params, dialect, fetch
+from resolvers.usage import (
+    ReplyUsage,
+    add_reply_usage,
+    add_to_totals,
+    apply_usage,
+    usage_problems,
+)
+
+CHECKPOINT_SECONDS = 2.0
+"""How often a streaming reply's text is written down while it streams: what a process that was
+not listening reads, and what an abandoned reply keeps."""
+
+
+@dataclass(frozen=True)
+class OpenRequest:
+    conversation_id: int
+    client_message_id: str
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+async def open_reply(caller: Principal, request: OpenRequest) -> tuple[Message, Conversation]:
+    """Opens a reply (an ASSISTANT message, STREAMING, empty), or returns the one already opened
+    with this `clientMessageId` (a retry)."""
+    caller.require_writer()
+    if not 1 <= len(request.client_message_id) <= MAX_CLIENT_MESSAGE_ID:
+        raise_problems(
+            [Problem("clientMessageId", f"needs 1 to {MAX_CLIENT_MESSAGE_ID} characters")],
+            "The reply is invalid",
+        )
+    now = _now()
+    async with change():
+        conversation = await locked_conversation(caller.workspace_id, request.conversation_id)
+        sent = await Message.get_or_none(
+            conversation_id=conversation.id, client_message_id=request.client_message_id
+        )
+        if sent is not None:
+            if sent.role is not MessageRole.ASSISTANT:
+                raise Conflict("This clientMessageId was already used for a different message.")
+            return sent, conversation
+        if conversation.status is ConversationStatus.ENDED:
+            raise Conflict("This conversation has ended: start a new one.")
+        message = Message(
+            conversation_id=conversation.id,
+            sequence=conversation.message_count + 1,
+            role=MessageRole.ASSISTANT,
+            content="",
+            created_at=now,
+            client_message_id=request.client_message_id,
+            state=MessageState.STREAMING,
+            streamed_at=now,
+        )
+        add_to_totals(conversation, message)
+        conversation.last_activity_at = now
+        await message.save()  # its clientMessageId was looked up under the conversation's lock
+        await conversation.save(update_fields=["message_count", "last_activity_at"])
+        await record_event(conversation, EventKind.REPLY_STARTED, now, message.id)
+    return message, conversation
+
+
+async def reply_of(workspace_id: int, message_id: int) -> Message:
+    """A reply of this workspace; NOT_FOUND for another's, as for a missing one."""
+    found = await Message.get_or_none(id=message_id, conversation__workspace_id=workspace_id)
+    if found is None or found.role is not MessageRole.ASSISTANT:
+        raise NotFound("Reply not found.")
+    return found
+
+
+async def streaming_replies(conversation_id: int) -> list[Message]:
+    """The conversation's replies streaming now, in sequence order."""
+    return await Message.filter(
+        conversation_id=conversation_id, state=MessageState.STREAMING
+    ).order_by("sequence")
+
+
+async def checkpoint_reply(message_id: int, text: str) -> None:
+    """Writes down what a streaming reply holds so far (never shorter than what is written, and
+    never once it has ended: the conditions make a late or repeated checkpoint change nothing)."""
+    params = Params(dialect())
+    length = "char_length" if params.dialect == "postgres" else "length"
+    await fetch(
+        f"UPDATE message SET content = {params.add(text)}, streamed_at = {params.add(_now())} "
+        f"WHERE id = {params.add(message_id)} "
+        f"AND state = {params.add(MessageState.STREAMING)} "
+        f"AND {length}(content) < {params.add(len(text))}",
+        params,
+    )
+
+
+@dataclass(frozen=True)
+class FinishRequest:
+    message_id: int
+    text: str
+    """The reply's whole text."""
+    state: MessageState = MessageState.COMPLETE
+    usage: ReplyUsage | None = None
+    first_token_at: datetime | None = None
+
+
+def _milliseconds(since: datetime, until: datetime) -> int:
+    return max(round((until - since).total_seconds() * 1000), 0)
+
+
+async def finish_reply(
+    caller: Principal, request: FinishRequest, bounds: Bounds
+) -> tuple[Message, Conversation]:
+    """Finishes (COMPLETE) or abandons (INCOMPLETE) a streaming reply: its text, usage, exact
+    cost and timings in one transaction with its conversation's totals. Finishing it again the
+    same way returns it as it is (a retry); anything else that finds it ended is a CONFLICT."""
+    caller.require_writer()
+    problems: list[Problem] = []
+    if request.state is MessageState.COMPLETE and not request.text.strip():
+        problems.append(Problem("content", "a finished reply needs text"))
+    if len(request.text) > bounds.max_message_length:
+        problems.append(Problem("content", f"needs at most {bounds.max_message_length} characters"))
+    if request.usage is not None:
+        problems += usage_problems(request.usage)
+    raise_problems(problems, "The reply is invalid")
+    now = _now()
+    async with change():
+        found = await reply_of(caller.workspace_id, request.message_id)
+        conversation = await locked_conversation(caller.workspace_id, found.conversation_id)
+        message = await Message.get(id=request.message_id)  # as it is under the lock
+        if message.state is not MessageState.STREAMING:
+            if message.state is request.state and message.content.startswith(request.text):
+                return message, conversation
+            raise Conflict(f"This reply has ended already ({message.state.value}).")
+        text = request.text
+        if len(message.content) > len(text) and message.content.startswith(text):
+            text = message.content  # its checkpoint holds more: nothing written is lost
+        message.content, message.state, message.streamed_at = text, request.state, now
+        apply_usage(message, request.usage, now)
+        add_reply_usage(conversation, message)
+        if request.first_token_at is not None:
+            message.first_token_ms = _milliseconds(message.created_at, request.first_token_at)
+        message.generation_ms = _milliseconds(message.created_at, now)
+        conversation.last_activity_at = now
+        await message.save()
+        await conversation.save(
+            update_fields=[
+                "input_tokens",
+                "output_tokens",
+                "cached_input_tokens",
+                "cost",
+                "unpriced_replies",
+                "last_activity_at",
+            ]
+        )
+        await record_event(conversation, EventKind.REPLY_FINISHED, now, message.id)
+    return message, conversation
+
+
+async def abandon_quiet_replies(
+    quiet_for: timedelta, now: datetime | None = None, conversation_ids: Sequence[int] = ()
+) -> list[int]:
+    """Abandons every reply streaming with no checkpoint for longer than `quiet_for` (its engine
+    died or hung), or every streaming reply of `conversation_ids` (they ended): INCOMPLETE, with
+    the text of their latest checkpoint, each once (the UPDATE takes STREAMING rows only)."""
+    now = now or _now()
+    params = Params(dialect())  # placeholders in textual order: SQLite's are positional
+    sql = (
+        f"UPDATE message SET state = {params.add(MessageState.INCOMPLETE)} "
+        "WHERE id IN (SELECT m.id FROM message m "
+        f"WHERE m.state = {params.add(MessageState.STREAMING)} AND "
+    )
+    if conversation_ids:
+        sql += f"m.conversation_id IN {params.add_all(conversation_ids)}) "
+    else:
+        sql += f"m.streamed_at < {params.add(now - quiet_for)}) "
+    async with change() as connection:
+        rows = await fetch(sql + "RETURNING id, conversation_id", params, using=connection)
+        if not rows:
+            return []
+        ids = sorted({int(row["conversation_id"]) for row in rows})
+        owners = Params(dialect())
+        workspaces = {
+            int(row["id"]): int(row["workspace_id"])
+            for row in await fetch(
+                f"SELECT id, workspace_id FROM conversation WHERE id IN {owners.add_all(ids)}",
+                owners,
+                using=connection,
+            )
+        }
+        abandoned = [
+            (workspaces[int(row["conversation_id"])], int(row["conversation_id"]), int(row["id"]))
+            for row in rows
+        ]
+        await record_message_events(abandoned, EventKind.REPLY_FINISHED, now)
+    return sorted(message_id for _, _, message_id in abandoned)
+
+
+def check_append(offset: int, text: str, bounds: Bounds) -> None:
+    """What an append may be, before anything is looked up."""
+    problems = []
+    if offset < 0:
+        problems.append(Problem("offset", "must not be negative"))
+    if not text:
+        problems.append(Problem("text", "must not be empty"))
+    if offset + len(text) > bounds.max_message_length:
+        problems.append(
+            Problem("text", f"a reply holds at most {bounds.max_message_length} characters")
+        )
+    if problems:
+        raise_problems(problems, "The append is invalid")
