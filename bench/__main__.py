@@ -15,8 +15,8 @@ from bench.report import Report, progress
 from bench.runner import Bench
 from bench.seed import seed
 from bench.timing import Budget
-from resolvers.bounds import Bounds
-from resolvers.ratelimit import Limits
+from resolvers.limits.bounds import Bounds
+from resolvers.limits.ratelimits import Limits
 from server.app import create_app
 from server.database import apply_migrations
 from server.settings import Settings

@@ -24,7 +24,7 @@ from bench.explain import Explained
 from bench.report import noise, ratio, us
 from bench.runner import Bench
 from bench.timing import Budget, Case, measure
-from resolvers.ratelimit import Limits, RateLimits
+from resolvers.limits.ratelimits import Limits, RateLimits
 from schema.introspection import Introspection
 from server.app import create_app
 from server.gate import AuthGate

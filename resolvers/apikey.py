@@ -15,10 +15,10 @@ from tortoise.transactions import in_transaction
 
 from models import ApiKey, Assistant
 from models.enums import ApiKeyKind, ApiKeyScope
-from resolvers.auth import CallerKind, Principal
+from resolvers.callers.principal import CallerKind, Principal
+from resolvers.database.sql import Params, dialect, fetch_models
 from resolvers.errors import Forbidden, NotFound, Unauthenticated
 from resolvers.forms import Problem, raise_problems
-from resolvers.sql import Params, dialect, fetch_models
 
 _KIND_PREFIX = {ApiKeyKind.SECRET: "sk_", ApiKeyKind.PUBLISHABLE: "pk_"}
 _VISIBLE_CHARS = 12

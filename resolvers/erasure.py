@@ -14,11 +14,11 @@ from typing import Any
 
 from models import Erasure
 from models.enums import EventKind
-from resolvers.auth import Principal
+from resolvers.callers.principal import Principal
+from resolvers.database.sql import Params, fetch
 from resolvers.errors import BadUserInput, NotFound
-from resolvers.event import change, record_events
+from resolvers.events.log import change, record_events
 from resolvers.filters import canonical_json
-from resolvers.sql import Params, fetch
 
 MAX_ERASED = 10_000
 """Conversations one erasure takes (a visitor with more is erased in several calls)."""

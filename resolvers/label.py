@@ -12,10 +12,10 @@ from tortoise.exceptions import IntegrityError
 
 from models import Conversation, ConversationLabel, Label
 from models.enums import EventKind
-from resolvers.auth import Principal
+from resolvers.callers.principal import Principal
 from resolvers.conversation import locked_conversation
 from resolvers.errors import BadUserInput, Conflict, NotFound
-from resolvers.event import change, record_event
+from resolvers.events.log import change, record_event
 
 MAX_LABELS = 200
 """Labels one workspace holds."""

@@ -16,6 +16,8 @@ from typing import Any
 
 import orjson
 
+from resolvers.counts import count_sql
+from resolvers.database.sql import Params, dialect, fetch
 from resolvers.errors import NotFound
 from resolvers.filters import ConversationFilter
 from resolvers.keyset import (
@@ -36,8 +38,6 @@ from resolvers.listed import (
 )
 from resolvers.message import message_page_conditions
 from resolvers.pagination import PageArgs, PageInfo
-from resolvers.sql import Params, dialect, fetch
-from resolvers.tally import count_sql
 
 __all__ = ["Listing", "Wanted", "list_conversations", "read_conversation"]
 

@@ -10,10 +10,10 @@ from typing import Generic, Protocol, TypeVar
 
 from models import Message
 from models.enums import MessageRole
+from resolvers.database.sql import Params, dialect, fetch_models
 from resolvers.errors import NotFound
 from resolvers.ids import encode_cursor, parse_sequence_cursor
 from resolvers.pagination import PageArgs, PageInfo
-from resolvers.sql import Params, dialect, fetch_models
 
 CURSOR_KIND = "m"
 

@@ -10,10 +10,10 @@ from datetime import UTC, datetime
 
 from models import Conversation, Message
 from models.enums import EventKind, MessageRole, Thumb
-from resolvers.auth import CallerKind, Principal
+from resolvers.callers.principal import CallerKind, Principal
 from resolvers.conversation import locked_conversation
 from resolvers.errors import BadUserInput, NotFound
-from resolvers.event import change, record_event
+from resolvers.events.log import change, record_event
 
 MAX_COMMENT = 2000
 

@@ -21,15 +21,15 @@ from models.enums import (
     VariableSource,
 )
 from models.money import InexactMoneyError, to_units
-from resolvers.auth import CallerKind, Principal
-from resolvers.bounds import Bounds
+from resolvers.callers.principal import CallerKind, Principal
 from resolvers.conversation import locked_conversation
+from resolvers.database.sql import Params, dialect, fetch
 from resolvers.errors import BadUserInput, Conflict, Forbidden, NotFound
-from resolvers.event import change, record_event
+from resolvers.events.log import change, record_event
 from resolvers.filters import canonical_json
 from resolvers.forms import FieldRule, Problem, check_pre_chat, check_value, raise_problems
+from resolvers.limits.bounds import Bounds
 from resolvers.session import create_session
-from resolvers.sql import Params, dialect, fetch
 from resolvers.usage import ReplyUsage, add_to_totals, apply_usage
 from resolvers.visitor import Visit, visitor_fields
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from models import Conversation, ConversationSession
 from resolvers.apikey import hash_secret
-from resolvers.auth import CallerKind, Principal
+from resolvers.callers.principal import CallerKind, Principal
 from resolvers.errors import Unauthenticated
 
 PREFIX = "st_"

@@ -14,10 +14,10 @@ from datetime import UTC, datetime, timedelta
 
 from models import ConversationSession
 from models.enums import ConversationStatus, EventKind
-from resolvers.bounds import Bounds
-from resolvers.event import change, record_events
+from resolvers.database.sql import Params, dialect, fetch
+from resolvers.events.log import change, record_events
+from resolvers.limits.bounds import Bounds
 from resolvers.retention import apply_retention
-from resolvers.sql import Params, dialect, fetch
 from resolvers.webhookqueue import forget_old_deliveries
 
 logger = logging.getLogger("parley.sweeper")

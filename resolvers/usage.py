@@ -12,10 +12,10 @@ from decimal import Decimal
 from models import Conversation, CostChange, Message
 from models.enums import PriceSource
 from models.money import from_units
+from resolvers.database.sql import Params, dialect, fetch
 from resolvers.errors import BadUserInput
 from resolvers.pricing import PRICE_TABLE_VERSION, price_reply
 from resolvers.records import ConversationRecord
-from resolvers.sql import Params, dialect, fetch
 
 CURRENCY = "USD"
 

@@ -22,16 +22,16 @@ from models.enums import (
     EndpointState,
     WebhookEvent,
 )
-from resolvers.auth import Principal
+from resolvers.callers.principal import Principal
+from resolvers.database.sql import Params, dialect, fetch
 from resolvers.errors import BadUserInput, NotFound
-from resolvers.event import change
+from resolvers.events.log import change
 from resolvers.filters import (
     ConversationFilter,
     conversation_where,
     filter_from_json,
     filter_to_json,
 )
-from resolvers.sql import Params, dialect, fetch
 
 MAX_ENDPOINTS = 20
 """Endpoints one workspace holds."""

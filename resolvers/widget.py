@@ -3,7 +3,7 @@ renders before a chat, and nothing of the workspace behind it."""
 
 from models import Assistant
 from resolvers.assistant import get_assistant
-from resolvers.auth import CallerKind, Principal
+from resolvers.callers.principal import CallerKind, Principal
 from resolvers.errors import BadUserInput, NotFound
 
 

@@ -5,8 +5,8 @@ from typing import Protocol
 
 import strawberry
 
-from resolvers.auth import Principal
-from resolvers.bounds import Bounds
+from resolvers.callers.principal import Principal
+from resolvers.limits.bounds import Bounds
 from resolvers.loaders import Loaders
 from resolvers.webhook import WebhookSettings
 from subscriptions.live import Live

@@ -13,7 +13,7 @@ from resolvers.conversation import (
     ConversationOrder,
     count_conversations,
 )
-from resolvers.event import event_cursor
+from resolvers.events.log import event_cursor
 from resolvers.ids import decode_id, encode_id
 from resolvers.listed import ListedConversation
 from resolvers.listing import list_conversations, read_conversation

@@ -13,7 +13,7 @@ import strawberry
 from models.enums import EventKind
 from resolvers.conversation import get_conversation
 from resolvers.errors import database_failure
-from resolvers.event import event_cursor, parse_event_cursor
+from resolvers.events.log import event_cursor, parse_event_cursor
 from resolvers.ids import decode_id, encode_id
 from resolvers.loaders import Loaders
 from resolvers.message import parse_message_cursor

@@ -16,8 +16,8 @@ from tortoise.contrib.starlette import RegisterTortoise
 
 from models.config import tortoise_config
 from resolvers.apikey import add_revocation_listener
-from resolvers.callers import CallerCache
-from resolvers.ratelimit import RateLimits
+from resolvers.callers.cache import CallerCache
+from resolvers.limits.ratelimits import RateLimits
 from resolvers.sweeper import sweep_forever
 from schema.schema import build_schema
 from server import graphiql, home, operations, pages

@@ -14,10 +14,10 @@ from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from resolvers.apikey import authenticate_key
-from resolvers.auth import CallerKind, Principal
-from resolvers.callers import CallerCache
+from resolvers.callers.cache import CallerCache
+from resolvers.callers.principal import CallerKind, Principal
 from resolvers.errors import ParleyError
-from resolvers.ratelimit import Verdict
+from resolvers.limits.limiter import Verdict
 from resolvers.session import PREFIX as SESSION_PREFIX
 from resolvers.session import authenticate_session
 from server.address import client_address

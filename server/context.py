@@ -15,11 +15,11 @@ from starlette.requests import HTTPConnection, Request
 from starlette.responses import Response
 from starlette.websockets import WebSocket
 
-from resolvers.auth import CallerKind, Principal
-from resolvers.bounds import Bounds
+from resolvers.callers.principal import CallerKind, Principal
 from resolvers.errors import ParleyError, Unauthenticated
+from resolvers.limits.bounds import Bounds
+from resolvers.limits.limiter import Verdict
 from resolvers.loaders import Loaders
-from resolvers.ratelimit import Verdict
 from resolvers.webhook import WebhookSettings
 from server.address import client_address
 from server.authentication import MISSING_KEY, authenticate_token, callers_of
@@ -119,7 +119,7 @@ class Context:
 
     async def hold_socket(self) -> bool:
         """Counts this websocket against its key's and its address's caps, across every server
-        process (resolvers/socketleases.py); False, holding nothing, when either is full."""
+        process (resolvers/limits/socketleases.py); False, holding nothing, when either is full."""
         caller = self.caller()
         key = (
             f"key:{caller.key_id}"

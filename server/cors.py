@@ -14,7 +14,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from resolvers.assistant import get_assistant
-from resolvers.auth import CallerKind, Principal
+from resolvers.callers.principal import CallerKind, Principal
 from resolvers.errors import Forbidden, ParleyError
 from server.context import Context
 

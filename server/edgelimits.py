@@ -4,7 +4,8 @@ request's state keeps what authentication found, and the `RateLimit-*` headers."
 from starlette.requests import HTTPConnection
 from starlette.responses import Response
 
-from resolvers.ratelimit import RateLimits, Verdict
+from resolvers.limits.limiter import Verdict
+from resolvers.limits.ratelimits import RateLimits
 
 VERDICT = "rate_verdict"
 """Where a request's scope state keeps the tightest rate-limit verdict met before the context."""

@@ -9,7 +9,7 @@ authenticated once.
 from starlette.datastructures import Headers, QueryParams
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from resolvers.auth import Principal
+from resolvers.callers.principal import Principal
 from resolvers.errors import ParleyError, Unauthenticated, database_failure
 from schema.metrics import REFUSED
 from server.authentication import MALFORMED_KEY, MISSING_KEY, authenticate, bearer_token

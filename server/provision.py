@@ -7,10 +7,10 @@ from collections.abc import Sequence
 from models import Workspace
 from resolvers.apikey import authenticate_key
 from resolvers.assistant import AssistantSpec, create_assistant
-from resolvers.auth import CallerKind
-from resolvers.bounds import Bounds
+from resolvers.callers.principal import CallerKind
 from resolvers.errors import NotFound, ParleyError
 from resolvers.ids import encode_id
+from resolvers.limits.bounds import Bounds
 
 SECRET_PREFIX = "sk_"
 

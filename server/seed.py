@@ -20,7 +20,7 @@ from models.enums import (
     VariableType,
 )
 from resolvers.apikey import create_api_key
-from resolvers.event import change
+from resolvers.events.log import change
 from resolvers.imports import (
     ConversationRecord,
     MessageRecord,

@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import TypeVar
 
 from models.config import dialect_of
-from resolvers.bounds import Bounds
 from resolvers.forms import normalise_origins
-from resolvers.ratelimit import Limits
+from resolvers.limits.bounds import Bounds
+from resolvers.limits.ratelimits import Limits
 from resolvers.webhook import WebhookSettings
 from schema.documents import QueryLimits
 from schema.introspection import Introspection

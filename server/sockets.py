@@ -10,7 +10,7 @@ import logging
 from datetime import UTC, datetime
 from typing import Protocol
 
-from resolvers.auth import Principal
+from resolvers.callers.principal import Principal
 from server.heartbeat import Heartbeat
 from subscriptions.closecodes import FORBIDDEN
 

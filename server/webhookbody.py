@@ -15,10 +15,10 @@ from standardwebhooks import Webhook
 from strawberry import Schema
 
 from models.enums import ApiKeyScope, WebhookEvent
-from resolvers.auth import CallerKind, Principal
-from resolvers.bounds import Bounds
-from resolvers.event import event_cursor
+from resolvers.callers.principal import CallerKind, Principal
+from resolvers.events.log import event_cursor
 from resolvers.ids import encode_id
+from resolvers.limits.bounds import Bounds
 from resolvers.loaders import Loaders
 from resolvers.webhook import WebhookSettings, aware
 from resolvers.webhookqueue import Claimed

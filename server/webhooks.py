@@ -17,8 +17,8 @@ from datetime import UTC, datetime
 from strawberry import Schema
 
 from models.enums import DeliveryState
-from resolvers.bounds import Bounds
 from resolvers.errors import database_failure
+from resolvers.limits.bounds import Bounds
 from resolvers.webhook import WebhookSettings
 from resolvers.webhookqueue import Claimed, Outcome, claim, derive, settle
 from schema.metrics import (

@@ -25,7 +25,7 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
 )
 
 from resolvers.errors import ParleyError, RateLimited, database_failure
-from resolvers.socketleases import LEASE_SECONDS
+from resolvers.limits.socketleases import LEASE_SECONDS
 from schema.frames import DirectFrames, Send
 from schema.frames import current as direct_frames
 from schema.live import UNAVAILABLE_REASON

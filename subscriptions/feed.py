@@ -17,8 +17,8 @@ from dataclasses import dataclass
 
 from models import Message, Workspace
 from models.enums import EventKind
+from resolvers.database.sql import Params, dialect, fetch
 from resolvers.errors import database_failure
-from resolvers.sql import Params, dialect, fetch
 
 logger = logging.getLogger("parley.live")
 

@@ -7,7 +7,7 @@ import asyncio
 from starlette.applications import Starlette
 from tortoise.transactions import in_transaction
 
-from resolvers.sql import db
+from resolvers.database.sql import db
 
 
 async def test_a_transaction_cancelled_anywhere_leaves_the_database_usable(app: Starlette) -> None:

@@ -8,7 +8,8 @@ from starlette.applications import Starlette
 from starlette.requests import HTTPConnection
 
 from models import Conversation, Message, RateCounter
-from resolvers.ratelimit import Limiter, Limits, RateLimits
+from resolvers.limits.limiter import Limiter
+from resolvers.limits.ratelimits import Limits, RateLimits
 from server.address import client_address, trusted_networks
 from tests.support import factories
 from tests.support.api import Api

@@ -67,7 +67,7 @@ order, as Parley sorts them."""
 NEWEST_FIRST = "c:STARTED_AT:desc"
 """The kind Parley's cursors of the default ordering carry (resolvers/keyset.py)."""
 EVENT_CURSOR = "e"
-"""The kind of Parley's event cursors (resolvers/event.py)."""
+"""The kind of Parley's event cursors (resolvers/events/log.py)."""
 COUNT_ALL = "SELECT COUNT(*) FROM conversation WHERE workspace_id = $1"
 COUNT_TYPE = "SELECT COUNT(*) FROM conversation WHERE workspace_id = $1 AND type = $2"
 KEY = (

@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from models.enums import PriceSource, VariableType
-from resolvers.event import event_cursor
+from resolvers.events.log import event_cursor
 from resolvers.ids import encode_id
 from resolvers.listed import ListedConversation, ListedMessage, ListedVariable
 from resolvers.listing import Listing

@@ -11,7 +11,7 @@ from collections import OrderedDict
 from datetime import UTC, datetime
 
 from resolvers.apikey import hash_secret
-from resolvers.auth import Principal
+from resolvers.callers.principal import Principal
 
 
 class CallerCache:

@@ -22,8 +22,8 @@ from tortoise.transactions import in_transaction
 
 from models import Conversation, ConversationEvent
 from models.enums import EventKind
+from resolvers.database.sql import Params, dialect, fetch
 from resolvers.ids import encode_cursor, parse_sequence_cursor
-from resolvers.sql import Params, dialect, fetch
 
 CHANNEL = "parley_events"
 """The PostgreSQL NOTIFY channel; payloads are "<workspace id>:<last event number>"."""
@@ -107,7 +107,7 @@ async def _record(
 ) -> None:
     pending = _pending.get()
     if pending is None:
-        raise RuntimeError("events are recorded inside resolvers.event.change()")
+        raise RuntimeError("events are recorded inside resolvers.events.log.change()")
     if not items:
         return
     by_workspace: dict[int, list[tuple[int, int | None]]] = defaultdict(list)

@@ -11,9 +11,9 @@ state, so the count agrees with `COUNT(*)`.
 from dataclasses import replace
 from typing import Any
 
+from resolvers.database.sql import Params
 from resolvers.filters import ConversationFilter, conversation_where
 from resolvers.search import search_words
-from resolvers.sql import Params
 
 _EVERYTHING = ConversationFilter()
 

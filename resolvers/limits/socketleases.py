@@ -15,7 +15,7 @@ from itertools import count
 
 from tortoise.transactions import in_transaction
 
-from resolvers.sql import Params, dialect, fetch
+from resolvers.database.sql import Params, dialect, fetch
 
 logger = logging.getLogger("parley.ratelimit")
 
