@@ -25,7 +25,7 @@ from bench.report import noise, ratio, us
 from bench.runner import Bench
 from bench.timing import Budget, Case, measure
 from resolvers.limits.ratelimits import Limits, RateLimits
-from schema.introspection import Introspection
+from schema.policy.introspection import Introspection
 from server.app import create_app
 from server.gate import AuthGate
 from server.settings import Settings

@@ -20,7 +20,7 @@ from schema.arguments import IdArgument
 from schema.common import Node
 from schema.context import Info
 from schema.enums import ConversationMode, VariableType
-from schema.visibility import VISITOR
+from schema.policy.visibility import VISITOR
 
 
 @strawberry.type(description="A field of an assistant's pre-chat form.")

@@ -14,7 +14,7 @@ from resolvers.records import LabelRecord
 from resolvers.usage import CURRENCY, UsageTotals
 from resolvers.usage import ModelUsage as ModelUsageRow
 from schema.enums import Thumb
-from schema.visibility import VISITOR
+from schema.policy.visibility import VISITOR
 
 V = TypeVar("V")
 R = TypeVar("R")

@@ -47,9 +47,9 @@ from schema.enums import (
 from schema.filters import ConversationFilter as ConversationFilterInput
 from schema.filters import FilterArgument, to_filter
 from schema.message import MessageConnection
+from schema.policy.visibility import VISITOR
 from schema.selection import listed_wanted, one_wanted, selects_assistant
 from schema.variable import Variable
-from schema.visibility import VISITOR
 
 
 @strawberry.type(

@@ -17,7 +17,7 @@ from resolvers.usage import UsageTotals
 from schema.common import MessageFeedback, Node, PageInfo, Usage, answer
 from schema.context import Info
 from schema.enums import MessageRole, PriceSource, Thumb
-from schema.visibility import VISITOR
+from schema.policy.visibility import VISITOR
 
 if TYPE_CHECKING:
     from schema.conversation import Conversation

@@ -15,7 +15,7 @@ from schema.common import Node
 from schema.context import Info
 from schema.conversation import Conversation
 from schema.message import Message
-from schema.visibility import VISITOR
+from schema.policy.visibility import VISITOR
 
 
 @strawberry.type

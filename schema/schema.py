@@ -20,11 +20,8 @@ from schema.conversation import (
     list_arguments,
 )
 from schema.counts import CountQueries
-from schema.documents import DocumentLimits, DocumentPolicy, QueryLimits
 from schema.erasure import ErasureMutations, ErasureQueries
-from schema.errors import ErrorPolicy
 from schema.imports import ImportMutations
-from schema.inputs import InputPolicy
 from schema.label import LabelMutations, LabelQueries
 from schema.live import LiveSubscriptions
 from schema.message import Message
@@ -33,6 +30,9 @@ from schema.node import NodeQueries
 from schema.plan.compile import Readers
 from schema.plan.coverage import check_coverage
 from schema.plan.extension import CompiledPlans, Plans
+from schema.policy.documents import DocumentLimits, DocumentPolicy, QueryLimits
+from schema.policy.errors import ErrorPolicy
+from schema.policy.inputs import InputPolicy
 from schema.rating import RatingMutations
 from schema.recording import RecordingMutations
 from schema.reprice import RepriceMutations

@@ -11,8 +11,8 @@ from resolvers.records import VariableRecord
 from schema.common import answer
 from schema.context import Info
 from schema.enums import VariableSource, VariableType
+from schema.policy.visibility import VISITOR
 from schema.scalars import JSON
-from schema.visibility import VISITOR
 
 
 def _key(pk: int | None) -> strawberry.ID | None:

@@ -9,7 +9,7 @@ from resolvers.widget import widget_assistant
 from schema.assistant import FormField
 from schema.context import Info
 from schema.enums import ConversationMode
-from schema.visibility import VISITOR
+from schema.policy.visibility import VISITOR
 
 
 @strawberry.type(description="What a widget shows of its assistant before and during a chat.")

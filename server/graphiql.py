@@ -17,7 +17,7 @@ from pathlib import Path
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from schema.introspection import Introspection
+from schema.policy.introspection import Introspection
 from server.pages import COMMON, STATIC, serve
 from server.settings import Settings
 

@@ -28,8 +28,8 @@ from strawberry.types.execution import ExecutionResult
 from strawberry.types.unset import UNSET, UnsetType
 
 from resolvers.errors import Unavailable
-from schema.cache import DocumentCache
-from schema.errors import classify
+from schema.policy.cache import DocumentCache
+from schema.policy.errors import classify
 from schema.schema import ParleySchema
 from server import graphiql
 from server.context import Context, build_context

@@ -15,8 +15,8 @@ from resolvers.forms import normalise_origins
 from resolvers.limits.bounds import Bounds
 from resolvers.limits.ratelimits import Limits
 from resolvers.webhook import WebhookSettings
-from schema.documents import QueryLimits
-from schema.introspection import Introspection
+from schema.policy.documents import QueryLimits
+from schema.policy.introspection import Introspection
 from subscriptions.live import LiveSettings
 
 T = TypeVar("T", int, float)

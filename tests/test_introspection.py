@@ -9,8 +9,8 @@ from graphql import get_introspection_query
 from models.enums import ApiKeyKind, ApiKeyScope
 from resolvers.apikey import create_api_key
 from resolvers.ids import encode_id
-from schema.documents import QueryLimits
-from schema.introspection import Introspection
+from schema.policy.documents import QueryLimits
+from schema.policy.introspection import Introspection
 from schema.schema import build_schema
 from server.app import create_app
 from server.settings import Settings

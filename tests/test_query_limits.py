@@ -9,9 +9,9 @@ import pytest
 from graphql import parse
 from starlette.applications import Starlette
 
-from schema.cache import TOKEN_BYTES, Analysed, DocumentCache, weight
-from schema.documents import QueryLimits
-from schema.introspection import Introspection
+from schema.policy.cache import TOKEN_BYTES, Analysed, DocumentCache, weight
+from schema.policy.documents import QueryLimits
+from schema.policy.introspection import Introspection
 from schema.schema import ParleySchema
 from server.settings import Settings
 from tests.support import factories

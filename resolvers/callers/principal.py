@@ -36,8 +36,8 @@ class Principal:
 
     @property
     def visitor(self) -> bool:
-        """A widget key or a session token: the visitor's view only (schema/visibility.py says
-        which fields; `message_roles` and `variable_sources` which rows)."""
+        """A widget key or a session token: the visitor's view only (schema/policy/visibility.py
+        says which fields; `message_roles` and `variable_sources` which rows)."""
         return self.kind is not CallerKind.SECRET
 
     @property

@@ -18,7 +18,7 @@ from typing import Any
 
 from graphql import DocumentNode, Token
 
-from schema.cost import OperationCost
+from schema.policy.cost import OperationCost
 
 TOKEN_BYTES = 600
 """Memory one token of a parsed document holds, its node and location included (measured)."""

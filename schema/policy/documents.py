@@ -1,12 +1,12 @@
 """Limits on documents, checked before any resolver runs, cheapest first.
 
 1. tokens, while parsing (graphql-core's `max_tokens`): a huge document is never built;
-2. depth, aliases and fields over fragment expansion (schema/complexity.py), before the
+2. depth, aliases and fields over fragment expansion (schema/policy/complexity.py), before the
    specification's validation rules;
-3. validation; the document and its analysis are then cached by query text (schema/cache.py);
+3. validation; the document and its analysis are then cached by query text (schema/policy/cache.py);
 4. per request: one operation named when there are several, introspection for the caller
-   (schema/introspection.py), the visitor's view for a widget key or a session token
-   (schema/visibility.py), and the cost with the request's variables (schema/cost.py),
+   (schema/policy/introspection.py), the visitor's view for a widget key or a session token
+   (schema/policy/visibility.py), and the cost with the request's variables (schema/policy/cost.py),
    reported in `extensions.cost` of every response that got that far.
 
 The extension is made once per request from a `DocumentPolicy` made once per schema, so the cache
@@ -30,11 +30,11 @@ from strawberry.schema.schema import validate_document
 from strawberry.types.graphql import OperationType
 
 from resolvers.errors import BadUserInput, Forbidden, ParleyError, QueryTooComplex
-from schema.cache import Analysed, DocumentCache
-from schema.complexity import Shape, measure
-from schema.cost import OperationCost, price
-from schema.introspection import Introspection, refusal
-from schema.visibility import (
+from schema.policy.cache import Analysed, DocumentCache
+from schema.policy.complexity import Shape, measure
+from schema.policy.cost import OperationCost, price
+from schema.policy.introspection import Introspection, refusal
+from schema.policy.visibility import (
     Field,
     closed_to_visitors,
     is_visitor,
