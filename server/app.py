@@ -33,7 +33,7 @@ from server.logs import RequestLog
 from server.operations import LiveCollector
 from server.settings import Settings
 from server.sockets import OpenSockets
-from server.webhooks import WebhookWorker
+from server.webhooks.worker import WebhookWorker
 from subscriptions.live import Live
 
 

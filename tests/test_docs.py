@@ -55,8 +55,8 @@ from websockets.typing import Subprotocol
 from resolvers.errors import ParleyError
 from schema.plan.coverage import planned
 from schema.schema import READERS, build_schema
+from server.commands.seed import DEMO_KEY_FILE, GRAPHQL_URL, seed_in_open_database
 from server.persisted import PersistedQueryNotFound
-from server.seed import DEMO_KEY_FILE, GRAPHQL_URL, seed_in_open_database
 from server.settings_doc import CONFIGURATION_PAGE, configuration_page
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -30,8 +30,8 @@ from schema.scalars import (
     serialize_datetime_text,
     serialize_decimal,
 )
-from server.outbound import retry_after
 from server.settings import Settings
+from server.webhooks.outbound import retry_after
 
 
 def test_money_round_trips_exactly_to_twelve_places() -> None:

@@ -9,7 +9,7 @@ from typing import Any
 from starlette.applications import Starlette
 
 from resolvers.webhook import WebhookSettings
-from server.webhooks import WebhookWorker
+from server.webhooks.worker import WebhookWorker
 from tests.support.api import Api
 
 FAST = WebhookSettings(

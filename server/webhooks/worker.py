@@ -28,8 +28,8 @@ from schema.metrics import (
     WEBHOOK_IN_FLIGHT,
     WEBHOOK_LATENCY,
 )
-from server.outbound import Outbound
-from server.webhookbody import body_of, signature_headers
+from server.webhooks.bodies import body_of, signature_headers
+from server.webhooks.outbound import Outbound
 from subscriptions.live import Live
 
 logger = logging.getLogger("parley.webhooks")
