@@ -27,7 +27,7 @@ from bench.timing import Budget, Case, measure
 from resolvers.limits.ratelimits import Limits, RateLimits
 from schema.policy.introspection import Introspection
 from server.app import create_app
-from server.gate import AuthGate
+from server.edge.gate import AuthGate
 from server.settings import Settings
 
 TARGET = 1.05

@@ -21,13 +21,13 @@ from resolvers.limits.ratelimits import RateLimits
 from resolvers.sweeper import sweep_forever
 from schema.schema import build_schema
 from server import graphiql, home, operations, pages
-from server.authentication import RequestConnection
-from server.body import BodyLimit
-from server.cors import CORS
-from server.deadline import RequestDeadline
+from server.edge.authentication import RequestConnection
+from server.edge.body import BodyLimit
+from server.edge.cors import CORS
+from server.edge.deadline import RequestDeadline
+from server.edge.gate import AuthGate
 from server.export import EXPORT_PATH, Export
 from server.garbage import settle
-from server.gate import AuthGate
 from server.http import GraphQLView
 from server.logs import RequestLog
 from server.operations import LiveCollector

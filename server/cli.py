@@ -13,13 +13,13 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn  # noqa: PLC0415 (only this command needs the server)
 
     from server import graphiql  # noqa: PLC0415
-    from server.address import trusted_networks  # noqa: PLC0415
     from server.app import create_app  # noqa: PLC0415
+    from server.edge.address import trusted_networks  # noqa: PLC0415
     from server.home import startup_line  # noqa: PLC0415
     from server.logs import logging_config  # noqa: PLC0415
 
     # Only listed proxies may say who the client is (X-Forwarded-For); uvicorn would trust
-    # loopback by default. server/address.py reads the same list.
+    # loopback by default. server/edge/address.py reads the same list.
     try:
         trusted = [str(network) for network in trusted_networks(settings.trusted_proxies)]
     except ValueError as error:

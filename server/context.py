@@ -2,8 +2,8 @@
 limits this request spends and the socket it holds.
 
 It provides what `schema.context.Context` asks for; the schema sees it only through that protocol.
-Who the caller is was found before (server/authentication.py); what limits are and how they are
-reported, in server/edgelimits.py.
+Who the caller is was found before (server/edge/authentication.py); what limits are and how they are
+reported, in server/edge/limits.py.
 """
 
 import asyncio
@@ -21,9 +21,9 @@ from resolvers.limits.bounds import Bounds
 from resolvers.limits.limiter import Verdict
 from resolvers.loaders import Loaders
 from resolvers.webhook import WebhookSettings
-from server.address import client_address
-from server.authentication import MISSING_KEY, authenticate_token, callers_of
-from server.edgelimits import POINTS_SUBJECT, VERDICT, rate_limits, write_headers
+from server.edge.address import client_address
+from server.edge.authentication import MISSING_KEY, authenticate_token, callers_of
+from server.edge.limits import POINTS_SUBJECT, VERDICT, rate_limits, write_headers
 from server.settings import Settings
 from subscriptions.live import Live
 
@@ -74,7 +74,7 @@ class Context:
 
     @property
     def address(self) -> str:
-        """The client's address (server/address.py); `unknown` when the transport has none."""
+        """The client's address (server/edge/address.py); `unknown` when the transport has none."""
         return client_address(self.request, self.settings.trusted_proxies) or "unknown"
 
     async def limit_widget_start(self, caller: Principal) -> None:
@@ -210,7 +210,7 @@ async def build_context(
     settings: Settings,
 ) -> Context:
     """The context of a request or socket. Its caller is found once: over HTTP by the gate
-    (server/gate.py), which leaves it in the request's state (GraphiQL's page, the one request
+    (server/edge/gate.py), which leaves it in the request's state (GraphiQL's page, the one request
     the gate lets through without a key, runs nothing); over a websocket by `connection_init`
     (server/websocket.py `connect`)."""
     context = Context(request=request, response=response, settings=settings)

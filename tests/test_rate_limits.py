@@ -10,7 +10,7 @@ from starlette.requests import HTTPConnection
 from models import Conversation, Message, RateCounter
 from resolvers.limits.limiter import Limiter
 from resolvers.limits.ratelimits import Limits, RateLimits
-from server.address import client_address, trusted_networks
+from server.edge.address import client_address, trusted_networks
 from tests.support import factories
 from tests.support.api import Api
 from tests.support.ratelimiting import SEND, START, widget

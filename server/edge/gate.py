@@ -12,8 +12,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from resolvers.callers.principal import Principal
 from resolvers.errors import ParleyError, Unauthenticated, database_failure
 from schema.metrics import REFUSED
-from server.authentication import MALFORMED_KEY, MISSING_KEY, authenticate, bearer_token
-from server.refusal import STATUS_OF_CODE, refuse
+from server.edge.authentication import MALFORMED_KEY, MISSING_KEY, authenticate, bearer_token
+from server.edge.refusal import STATUS_OF_CODE, refuse
 
 PRINCIPAL = "principal"
 TOKEN = "token"

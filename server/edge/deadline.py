@@ -11,7 +11,7 @@ import logging
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from schema.metrics import REFUSED
-from server.refusal import refuse
+from server.edge.refusal import refuse
 
 logger = logging.getLogger("parley.deadline")
 

@@ -20,8 +20,8 @@ from resolvers.errors import ParleyError
 from resolvers.limits.limiter import Verdict
 from resolvers.session import PREFIX as SESSION_PREFIX
 from resolvers.session import authenticate_session
-from server.address import client_address
-from server.edgelimits import POINTS_SUBJECT, VERDICT, rate_limits
+from server.edge.address import client_address
+from server.edge.limits import POINTS_SUBJECT, VERDICT, rate_limits
 from server.settings import Settings
 
 _connection: ContextVar[HTTPConnection | None] = ContextVar("parley_connection", default=None)
