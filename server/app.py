@@ -39,14 +39,14 @@ from subscriptions.live import Live
 
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings.from_env()
-    schema = build_schema(settings.query_limits, compiled_plans=settings.compiled_plans)
+    schema = build_schema(settings.document_limits, compiled_plans=settings.compiled_plans)
     ide = graphiql.served(settings)
     view = GraphQLView(
         schema,
         graphql_ide="graphiql" if ide else None,
         subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
         connection_init_wait_timeout=timedelta(seconds=settings.ws_init_timeout_seconds),
-        max_subscriptions_per_connection=settings.limits.subscriptions_per_socket or None,
+        max_subscriptions_per_connection=settings.edge_limits.subscriptions_per_socket or None,
     )
     view.ping_interval = settings.ws_ping_interval_seconds
     view.pong_timeout = settings.ws_pong_timeout_seconds
@@ -61,7 +61,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             await live.start()
             app.state.live = live
             app.state.rate_limits = RateLimits.open(
-                settings.bounds, settings.limits, settings.redis_url, settings.redis_prefix
+                settings.bounds, settings.edge_limits, settings.redis_url, settings.redis_prefix
             )
             # Revocations, this process's and (through the broker) others', empty the caller
             # cache and close the key's sockets at once.

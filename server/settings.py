@@ -12,9 +12,9 @@ from pathlib import Path
 
 from models.config import dialect_of
 from resolvers.limits.bounds import Bounds
-from resolvers.limits.ratelimits import Limits
+from resolvers.limits.ratelimits import EdgeLimits
 from resolvers.webhook import WebhookSettings
-from schema.policy.documents import QueryLimits
+from schema.policy.documents import DocumentLimits
 from schema.policy.introspection import Introspection
 from server.environment import Environment, Variable
 from subscriptions.live import LiveSettings
@@ -25,7 +25,7 @@ DEFAULT_DATABASE_PATH = PROJECT_ROOT / "var" / "parley.sqlite3"
 
 @dataclass(frozen=True)
 class Settings:
-    """Everything a process is configured with; the per-concern objects (bounds, limits, live,
+    """Everything a process is configured with; the per-concern objects (bounds, edge_limits, live,
     webhooks) are handed as they are to the layer that enforces them."""
 
     # Database and logs
@@ -56,7 +56,7 @@ class Settings:
     compiled_plans: bool = True
     """Answer covered queries from compiled plans (schema/plan); off: the executor answers all."""
     # Rate limits and socket caps
-    limits: Limits = field(default_factory=Limits)
+    edge_limits: EdgeLimits = field(default_factory=EdgeLimits)
     redis_url: str | None = None
     """Rate-limit counters in Redis instead of the database when set."""
     redis_prefix: str = "parley:ratelimit:"
@@ -91,9 +91,9 @@ class Settings:
         return read.read
 
     @property
-    def query_limits(self) -> QueryLimits:
+    def document_limits(self) -> DocumentLimits:
         """What the schema checks in each document before running it."""
-        return QueryLimits(
+        return DocumentLimits(
             max_tokens=self.max_tokens,
             max_depth=self.max_query_depth,
             max_aliases=self.max_aliases,
@@ -234,8 +234,8 @@ def _documents(read: Environment, settings: Settings) -> Settings:
 
 def _rate_limits(read: Environment, settings: Settings) -> Settings:
     read.concern = "Rate limits and socket caps"
-    defaults = settings.limits
-    limits = Limits(
+    defaults = settings.edge_limits
+    limits = EdgeLimits(
         points_per_minute=read.integer(
             "PARLEY_POINTS_PER_MINUTE",
             defaults.points_per_minute,
@@ -269,7 +269,7 @@ def _rate_limits(read: Environment, settings: Settings) -> Settings:
     )
     return replace(
         settings,
-        limits=limits,
+        edge_limits=limits,
         redis_url=read.optional(
             "PARLEY_REDIS_URL", "keep rate-limit counters in this Redis instead of the database"
         ),

@@ -17,7 +17,7 @@ logger = logging.getLogger("parley.ratelimit")
 
 
 @dataclass(frozen=True)
-class Limits:
+class EdgeLimits:
     """What the public edge allows per minute or at once; 0 turns a limit off."""
 
     points_per_minute: int = 100_000
@@ -44,7 +44,7 @@ class SocketCap:
 class RateLimits:
     """Every limit of the public edge, on one store; made and closed by the app's lifespan."""
 
-    def __init__(self, store: CounterStore, bounds: Bounds, limits: Limits) -> None:
+    def __init__(self, store: CounterStore, bounds: Bounds, limits: EdgeLimits) -> None:
         self.store = store
         self.settings = limits
         self.starts = Limiter(store, "starts", bounds.widget_starts_per_minute)
@@ -59,7 +59,7 @@ class RateLimits:
 
     @classmethod
     def open(
-        cls, bounds: Bounds, limits: Limits, redis_url: str | None, redis_prefix: str
+        cls, bounds: Bounds, limits: EdgeLimits, redis_url: str | None, redis_prefix: str
     ) -> "RateLimits":
         store: CounterStore = (
             RedisCounters(redis_url, redis_prefix) if redis_url else DatabaseCounters()

@@ -1,11 +1,12 @@
 """A document's static cost: the records it may ask for, page sizes multiplied through nesting.
 
-A field with `first`/`last` asks for that many items (DEFAULT_PAGE when neither is given), each
-costing 1, and everything below it counts that many times; a connection's edges and nodes are
-those items, so they cost nothing more. Other lists of objects count DEFAULT_PAGE items. A single
-object costs 1 when it is a record of its own (a `Node`); values that come with their record
-(usage, visitor, pageInfo, payloads) cost nothing themselves. Scalars, `__typename` and
-introspection cost nothing. Each fragment is priced once.
+A field with `first`/`last` asks for that many items (the resolvers' DEFAULT_PAGE_SIZE when neither
+is given; they refuse more than MAX_PAGE_SIZE, so a page never costs more), each costing 1, and
+everything below it counts that many times; a connection's edges and nodes are those items, so they
+cost nothing more. Other lists of objects count DEFAULT_PAGE_SIZE items. A single object costs 1
+when it is a record of its own (a `Node`); values that come with their record (usage, visitor,
+pageInfo, payloads) cost nothing themselves. Scalars, `__typename` and introspection cost nothing.
+Each fragment is priced once.
 
 The analysis of a validated document is made once (`price`) and kept with it in the cache; the
 page sizes given as variables are read per request (`Cost.evaluate`), in time linear in the
@@ -39,10 +40,8 @@ from graphql import (
     is_composite_type,
 )
 
-DEFAULT_PAGE = 20
-"""Items a page or a list counts when the document does not say."""
-MAX_PAGE = 100
-"""Pages larger than this are refused by the resolvers, so they never cost more."""
+from resolvers.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+
 SCAFFOLDING = ("Connection", "Edge")
 """Types whose fields carry a page's items, which the page field has already counted."""
 
@@ -58,7 +57,7 @@ class Page:
     def size(self, variables: Mapping[str, Any]) -> int:
         sizes = [_read(size, variables) for size in (self.first, self.last)]
         given = [size for size in sizes if size is not None]
-        return max(0, min(MAX_PAGE, max(given))) if given else DEFAULT_PAGE
+        return max(0, min(MAX_PAGE_SIZE, max(given))) if given else DEFAULT_PAGE_SIZE
 
 
 def _read(size: Size, variables: Mapping[str, Any]) -> int | None:
@@ -185,7 +184,7 @@ class _Pricing:
                 return page, 1, inner
             return page.size({}), 1, inner
         if isinstance(get_nullable_type(field.type), GraphQLList):
-            return DEFAULT_PAGE, 1, inner
+            return DEFAULT_PAGE_SIZE, 1, inner
         return 1, int(_is_record(named)), inner
 
 

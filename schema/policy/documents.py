@@ -51,7 +51,7 @@ INTROSPECTION_MAX_DEPTH = 20
 
 
 @dataclass(frozen=True)
-class QueryLimits:
+class DocumentLimits:
     max_tokens: int = 3000
     max_depth: int = 10
     max_aliases: int = 30
@@ -81,7 +81,7 @@ def _aborted(error: GraphQLError) -> GraphQLError:
 class DocumentPolicy:
     """The limits and the cache of one schema, shared by all its requests."""
 
-    def __init__(self, limits: QueryLimits) -> None:
+    def __init__(self, limits: DocumentLimits) -> None:
         self.limits = limits
         self.cache = DocumentCache(limits.cache_bytes)
         self.rules: tuple[type[ASTValidationRule], ...] = tuple(specified_rules)
@@ -161,7 +161,7 @@ class DocumentPolicy:
         return Analysed(document, len(shapes), costs, introspects), []
 
 
-class DocumentLimits(SchemaExtension):
+class DocumentChecks(SchemaExtension):
     """Refuses documents past the limits before execution; reports the cost of the others."""
 
     def __init__(self, policy: DocumentPolicy) -> None:
