@@ -5,7 +5,7 @@ from typing import Protocol
 
 import strawberry
 
-from resolvers.callers.principal import Principal
+from resolvers.callers.caller import Caller
 from resolvers.limits.bounds import Bounds
 from resolvers.loaders import Loaders
 from resolvers.webhook import WebhookSettings
@@ -33,19 +33,19 @@ class Context(Protocol):
     def loaders(self) -> Loaders:
         """The DataLoaders of the current operation."""
 
-    def caller(self) -> Principal:
+    def caller(self) -> Caller:
         """The authenticated key; UNAUTHENTICATED when there is none or it is not valid."""
 
-    def reader(self) -> Principal:
+    def reader(self) -> Caller:
         """A key allowed to read this workspace's records."""
 
     def forget_loaders(self) -> None:
         """Starts the next operation with empty DataLoaders."""
 
-    async def limit_widget_start(self, caller: Principal) -> None:
+    async def limit_widget_start(self, caller: Caller) -> None:
         """RATE_LIMITED when a widget starts too many conversations."""
 
-    async def limit_widget_send(self, caller: Principal) -> None:
+    async def limit_widget_send(self, caller: Caller) -> None:
         """RATE_LIMITED when a widget session sends too many messages."""
 
     async def take_points(self, points: int) -> None:

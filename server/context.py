@@ -15,7 +15,7 @@ from starlette.requests import HTTPConnection, Request
 from starlette.responses import Response
 from starlette.websockets import WebSocket
 
-from resolvers.callers.principal import CallerKind, Principal
+from resolvers.callers.caller import Caller, CallerKind
 from resolvers.errors import ParleyError, Unauthenticated
 from resolvers.limits.bounds import Bounds
 from resolvers.limits.limiter import Verdict
@@ -36,7 +36,7 @@ class Context:
     request: Request | WebSocket
     response: Response | WebSocket | None
     settings: Settings
-    principal: Principal | None = None
+    principal: Caller | None = None
     auth_error: ParleyError | None = None
     connection_params: dict[str, object] | None = None
     """The `connection_init` payload of a websocket."""
@@ -49,13 +49,13 @@ class Context:
     """When `still_authorized` last looked the token up, and how many revocations had been
     announced then."""
 
-    def caller(self) -> Principal:
+    def caller(self) -> Caller:
         """The authenticated key; UNAUTHENTICATED when there is none or it is not valid."""
         if self.principal is None:
             raise self.auth_error or Unauthenticated(MISSING_KEY)
         return self.principal
 
-    def reader(self) -> Principal:
+    def reader(self) -> Caller:
         """A key allowed to read this workspace's records."""
         return self.caller().require_reader()
 
@@ -77,14 +77,14 @@ class Context:
         """The client's address (server/edge/address.py); `unknown` when the transport has none."""
         return client_address(self.request, self.settings.trusted_proxies) or "unknown"
 
-    async def limit_widget_start(self, caller: Principal) -> None:
+    async def limit_widget_start(self, caller: Caller) -> None:
         """RATE_LIMITED when one widget key starts too many conversations from one address;
         servers holding secret keys spend cost points instead."""
         if caller.kind is CallerKind.PUBLISHABLE:
             verdict = await rate_limits(self.request).starts.take(f"{caller.key_id}:{self.address}")
             self.report(verdict, "conversations started")
 
-    async def limit_widget_send(self, caller: Principal) -> None:
+    async def limit_widget_send(self, caller: Caller) -> None:
         """RATE_LIMITED when one widget session sends too many messages."""
         if caller.kind is CallerKind.SESSION:
             verdict = await rate_limits(self.request).messages.take(str(caller.conversation_id))

@@ -11,16 +11,16 @@ from collections import OrderedDict
 from datetime import UTC, datetime
 
 from resolvers.apikey import hash_secret
-from resolvers.callers.principal import Principal
+from resolvers.callers.caller import Caller
 
 
 class CallerCache:
     def __init__(self, ttl_seconds: float = 10.0, max_entries: int = 10_000) -> None:
         self.ttl_seconds = ttl_seconds
         self.max_entries = max_entries
-        self._entries: OrderedDict[str, tuple[float, Principal]] = OrderedDict()
+        self._entries: OrderedDict[str, tuple[float, Caller]] = OrderedDict()
 
-    def get(self, token: str) -> Principal | None:
+    def get(self, token: str) -> Caller | None:
         if self.ttl_seconds <= 0:
             return None
         digest = hash_secret(token)
@@ -35,7 +35,7 @@ class CallerCache:
         self._entries.move_to_end(digest)
         return principal
 
-    def put(self, token: str, principal: Principal) -> None:
+    def put(self, token: str, principal: Caller) -> None:
         if self.ttl_seconds <= 0:
             return
         digest = hash_secret(token)

@@ -6,7 +6,7 @@ FORBIDDEN, or UNAUTHENTICATED for a request without a valid key.
 
 from enum import StrEnum
 
-from resolvers.callers.principal import CallerKind
+from resolvers.callers.caller import CallerKind
 from resolvers.errors import Forbidden, ParleyError, Unauthenticated
 
 

@@ -1,11 +1,11 @@
 """Who may read which field: the visitor's view, closed by default.
 
-Secret keys read every field. A widget key and a visitor's session token (`Principal.visitor`)
+Secret keys read every field. A widget key and a visitor's session token (`Caller.visitor`)
 read only the fields declared with `metadata=VISITOR`; a document selecting any other field is
 refused whole, FORBIDDEN and naming the fields, before anything runs (schema/policy/documents.py). A
 field added later is therefore closed to visitors until it is declared open, and a test walks the
 whole schema to prove it. Which rows of an open field a visitor sees (messages by role, variables by
-source) is the caller's own rule (`Principal.message_roles`, `Principal.variable_sources`).
+source) is the caller's own rule (`Caller.message_roles`, `Caller.variable_sources`).
 """
 
 from collections.abc import Mapping

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from models import Workspace
 from resolvers.apikey import authenticate_key
 from resolvers.assistant import AssistantSpec, create_assistant
-from resolvers.callers.principal import CallerKind
+from resolvers.callers.caller import CallerKind
 from resolvers.errors import NotFound, ParleyError
 from resolvers.ids import encode_id
 from resolvers.limits.bounds import Bounds

@@ -15,7 +15,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from resolvers.apikey import authenticate_key
 from resolvers.callers.cache import CallerCache
-from resolvers.callers.principal import CallerKind, Principal
+from resolvers.callers.caller import Caller, CallerKind
 from resolvers.errors import ParleyError
 from resolvers.limits.limiter import Verdict
 from resolvers.session import PREFIX as SESSION_PREFIX
@@ -42,7 +42,7 @@ def bearer_token(authorization: str | None) -> str | None:
     return token
 
 
-async def authenticate_request(connection: HTTPConnection, token: str) -> Principal:
+async def authenticate_request(connection: HTTPConnection, token: str) -> Caller:
     """`authenticate` behind the limits of the edge: an address that presented too many bad
     tokens this minute is RATE_LIMITED whatever it sends now (its lookup's answer is never used),
     and a secret key spends a cost point per request (until queries are costed). The checks run
@@ -71,7 +71,7 @@ async def authenticate_request(connection: HTTPConnection, token: str) -> Princi
 
 async def _authenticate_limited(
     connection: HTTPConnection, token: str, address: str, *, guess: bool
-) -> tuple[Principal, Verdict | None]:
+) -> tuple[Caller, Verdict | None]:
     """The token's principal and a secret key's points verdict (refused by the caller)."""
     limits = rate_limits(connection)
     state = connection.scope.setdefault("state", {})
@@ -115,7 +115,7 @@ async def _no_verdict() -> Verdict | None:
     return None
 
 
-async def authenticate(token: str) -> Principal:
+async def authenticate(token: str) -> Caller:
     """The caller behind a bearer token, checked against the limits of the request or socket
     being served (`authenticate_request`, via `RequestConnection`); outside one, no limits."""
     connection = _connection.get()
@@ -142,7 +142,7 @@ class RequestConnection:
             _connection.reset(reset)
 
 
-async def authenticate_token(token: str, callers: CallerCache | None = None) -> Principal:
+async def authenticate_token(token: str, callers: CallerCache | None = None) -> Caller:
     """The caller behind a bearer token: a session token or an API key (no limits); from
     `callers` when it has seen the token a moment ago."""
     if callers is not None:

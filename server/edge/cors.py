@@ -14,7 +14,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from resolvers.assistant import get_assistant
-from resolvers.callers.principal import CallerKind, Principal
+from resolvers.callers.caller import Caller, CallerKind
 from resolvers.errors import Forbidden, ParleyError
 from server.context import Context
 
@@ -74,7 +74,7 @@ def _listed(origin: str | None, allowed: frozenset[str] | list[str]) -> bool:
 
 
 async def check_token_origin(
-    principal: Principal, origin: str | None, cors_origins: frozenset[str]
+    principal: Caller, origin: str | None, cors_origins: frozenset[str]
 ) -> None:
     """FORBIDDEN when this token may not be used from the page at `origin`."""
     if principal.kind is CallerKind.SECRET:

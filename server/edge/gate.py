@@ -9,7 +9,7 @@ authenticated once.
 from starlette.datastructures import Headers, QueryParams
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from resolvers.callers.principal import Principal
+from resolvers.callers.caller import Caller
 from resolvers.errors import ParleyError, Unauthenticated, database_failure
 from schema.metrics import REFUSED
 from server.edge.authentication import MALFORMED_KEY, MISSING_KEY, authenticate, bearer_token
@@ -68,7 +68,7 @@ class AuthGate:
         await self.app(scope, receive, send)
 
 
-async def _authenticate(token: str) -> Principal:
+async def _authenticate(token: str) -> Caller:
     try:
         return await authenticate(token)
     except ParleyError:

@@ -15,7 +15,7 @@ from standardwebhooks import Webhook
 from strawberry import Schema
 
 from models.enums import ApiKeyScope, WebhookEvent
-from resolvers.callers.principal import CallerKind, Principal
+from resolvers.callers.caller import Caller, CallerKind
 from resolvers.events.log import event_cursor
 from resolvers.ids import encode_id
 from resolvers.limits.bounds import Bounds
@@ -46,7 +46,7 @@ class WorkerContext:
         self, workspace_id: int, bounds: Bounds, live: Live, webhooks: WebhookSettings
     ) -> None:
         self._webhooks = webhooks
-        self._principal = Principal(workspace_id, CallerKind.SECRET, frozenset({ApiKeyScope.READ}))
+        self._principal = Caller(workspace_id, CallerKind.SECRET, frozenset({ApiKeyScope.READ}))
         self._bounds = bounds
         self._live = live
         self._loaders: Loaders | None = None
@@ -73,19 +73,19 @@ class WorkerContext:
             self._loaders = Loaders(self._principal.workspace_id)
         return self._loaders
 
-    def caller(self) -> Principal:
+    def caller(self) -> Caller:
         return self._principal
 
-    def reader(self) -> Principal:
+    def reader(self) -> Caller:
         return self._principal.require_reader()
 
     def forget_loaders(self) -> None:
         self._loaders = None
 
-    async def limit_widget_start(self, caller: Principal) -> None:
+    async def limit_widget_start(self, caller: Caller) -> None:
         return None
 
-    async def limit_widget_send(self, caller: Principal) -> None:
+    async def limit_widget_send(self, caller: Caller) -> None:
         return None
 
     async def take_points(self, points: int) -> None:

@@ -22,7 +22,7 @@ class CallerKind(StrEnum):
 
 
 @dataclass(frozen=True)
-class Principal:
+class Caller:
     workspace_id: int
     kind: CallerKind
     scopes: frozenset[ApiKeyScope] = frozenset()
@@ -50,19 +50,19 @@ class Principal:
         """The sources of the variables this caller may read; None for all."""
         return VISITOR_SOURCES if self.visitor else None
 
-    def require_reader(self) -> "Principal":
+    def require_reader(self) -> "Caller":
         """Lists, counts and any record of the workspace: secret keys with READ."""
         if self.kind is not CallerKind.SECRET or ApiKeyScope.READ not in self.scopes:
             raise Forbidden("This key cannot read conversation records: use a secret key.")
         return self
 
-    def require_writer(self) -> "Principal":
+    def require_writer(self) -> "Caller":
         """Management and the assistant engine's writes: secret keys with WRITE."""
         if self.kind is not CallerKind.SECRET or ApiKeyScope.WRITE not in self.scopes:
             raise Forbidden("This needs a secret key with the WRITE scope.")
         return self
 
-    def require_conversation(self, conversation_id: int, *, write: bool) -> "Principal":
+    def require_conversation(self, conversation_id: int, *, write: bool) -> "Caller":
         """A secret key (READ or WRITE as asked), or the session token of this conversation.
 
         Another conversation answers NOT_FOUND to a session token, as if it did not exist.
