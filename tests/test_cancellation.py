@@ -1,5 +1,5 @@
 """A task cancelled at any point of a transaction (a request past its deadline, a webhook worker
-stopped) leaves the database usable by everyone else (models/sqlite.py: Tortoise's SQLite
+stopped) leaves the database usable by everyone else (models/engines/sqlite.py: Tortoise's SQLite
 transaction kept its lock when cancelled while beginning, and the process hung)."""
 
 import asyncio
