@@ -1,5 +1,9 @@
-"""What the schema needs from a request's context, as a protocol: the server layer provides it
-(server/context.py), so the schema never imports the server."""
+"""What the schema needs from a request's context, as protocols: the server layer provides them
+(server/context.py), so the schema never imports the server.
+
+`Reader` is what reading records needs, and all that a reader outside a request provides (the
+webhook worker reads one conversation per delivery, server/webhooks/bodies.py); `Context` adds
+what only writes and subscriptions use, which a request or a socket provides."""
 
 from typing import Protocol
 
@@ -12,23 +16,7 @@ from resolvers.webhook import WebhookSettings
 from subscriptions.live import Live
 
 
-class Context(Protocol):
-    @property
-    def bounds(self) -> Bounds:
-        """The write path's bounds (sizes, counts, timeouts)."""
-
-    @property
-    def webhooks(self) -> WebhookSettings:
-        """Where webhooks may be sent (`PARLEY_WEBHOOK_*`)."""
-
-    @property
-    def live(self) -> Live:
-        """This process's live feeds and counts."""
-
-    @property
-    def origin(self) -> str | None:
-        """The page that sent the request, as the browser reports it."""
-
+class Reader(Protocol):
     @property
     def loaders(self) -> Loaders:
         """The DataLoaders of the current operation."""
@@ -42,14 +30,32 @@ class Context(Protocol):
     def forget_loaders(self) -> None:
         """Starts the next operation with empty DataLoaders."""
 
+    async def take_points(self, points: int) -> None:
+        """Spends a secret key's cost points for this minute; RATE_LIMITED past the budget."""
+
+
+class Context(Reader, Protocol):
+    @property
+    def bounds(self) -> Bounds:
+        """The write path's bounds (sizes, counts, timeouts)."""
+
+    @property
+    def webhooks(self) -> WebhookSettings:
+        """Where webhooks may be sent (`PARLEY_WEBHOOK_*`)."""
+
+    @property
+    def origin(self) -> str | None:
+        """The page that sent the request, as the browser reports it."""
+
     async def limit_widget_start(self, caller: Caller) -> None:
         """RATE_LIMITED when a widget starts too many conversations."""
 
     async def limit_widget_send(self, caller: Caller) -> None:
         """RATE_LIMITED when a widget session sends too many messages."""
 
-    async def take_points(self, points: int) -> None:
-        """Spends a secret key's cost points for this minute; RATE_LIMITED past the budget."""
+    @property
+    def live(self) -> Live:
+        """This process's live feeds and counts."""
 
     async def still_authorized(self) -> bool:
         """Whether a long-lived socket's token still authenticates."""

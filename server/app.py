@@ -74,7 +74,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 sweeper = asyncio.create_task(sweep_forever(settings.bounds), name="sweeper")
             webhooks = None
             if settings.webhooks.enabled:
-                webhooks = WebhookWorker(schema, settings.webhooks, settings.bounds, live)
+                webhooks = WebhookWorker(schema, settings.webhooks, live)
                 webhooks.start()
             settle()  # after startup: see server/garbage.py
             try:

@@ -18,12 +18,11 @@ from models.enums import ApiKeyScope, WebhookEvent
 from resolvers.callers.caller import Caller, CallerKind
 from resolvers.events.log import event_cursor
 from resolvers.ids import encode_id
-from resolvers.limits.bounds import Bounds
 from resolvers.loaders import Loaders
-from resolvers.webhook import WebhookSettings, aware
+from resolvers.webhook import aware
 from resolvers.webhookqueue import Claimed
+from schema.context import Reader
 from schema.scalars import serialize_datetime
-from subscriptions.live import Live
 
 RECORD_QUERY = """query WebhookRecord($id: ID!, $message: ID!, $withMessage: Boolean!) {
   conversation(id: $id) { id type mode status startedAt lastActivityAt endedAt messageCount
@@ -38,69 +37,34 @@ RECORD_QUERY = """query WebhookRecord($id: ID!, $message: ID!, $withMessage: Boo
 
 
 class WorkerContext:
-    """The schema's context for a worker reading one workspace's records (schema/context.py):
-    a READ principal of that workspace, and none of a request's limits (the worker is bounded by
-    its own batch sizes and the database's statement timeout)."""
+    """The schema's `Reader` (schema/context.py) for a worker reading one workspace's records: a
+    READ caller of that workspace, and none of a request's limits (the worker is bounded by its
+    own batch sizes and the database's statement timeout). A record query uses nothing more."""
 
-    def __init__(
-        self, workspace_id: int, bounds: Bounds, live: Live, webhooks: WebhookSettings
-    ) -> None:
-        self._webhooks = webhooks
-        self._principal = Caller(workspace_id, CallerKind.SECRET, frozenset({ApiKeyScope.READ}))
-        self._bounds = bounds
-        self._live = live
+    def __init__(self, workspace_id: int) -> None:
+        self._caller = Caller(workspace_id, CallerKind.SECRET, frozenset({ApiKeyScope.READ}))
         self._loaders: Loaders | None = None
-
-    @property
-    def bounds(self) -> Bounds:
-        return self._bounds
-
-    @property
-    def live(self) -> Live:
-        return self._live
-
-    @property
-    def webhooks(self) -> WebhookSettings:
-        return self._webhooks
-
-    @property
-    def origin(self) -> str | None:
-        return None
 
     @property
     def loaders(self) -> Loaders:
         if self._loaders is None:
-            self._loaders = Loaders(self._principal.workspace_id)
+            self._loaders = Loaders(self._caller.workspace_id)
         return self._loaders
 
     def caller(self) -> Caller:
-        return self._principal
+        return self._caller
 
     def reader(self) -> Caller:
-        return self._principal.require_reader()
+        return self._caller.require_reader()
 
     def forget_loaders(self) -> None:
         self._loaders = None
 
-    async def limit_widget_start(self, caller: Caller) -> None:
-        return None
-
-    async def limit_widget_send(self, caller: Caller) -> None:
-        return None
-
     async def take_points(self, points: int) -> None:
         return None
 
-    async def still_authorized(self) -> bool:
-        return True
 
-    def close_socket(self, code: int, reason: str) -> None:
-        return None
-
-
-async def body_of(
-    schema: Schema, delivery: Claimed, bounds: Bounds, live: Live, webhooks: WebhookSettings
-) -> bytes:
+async def body_of(schema: Schema, delivery: Claimed) -> bytes:
     """The delivery's JSON body, built now (the record as it is now, not as it was)."""
     data: dict[str, Any] = {"event": delivery.kind.value}
     if delivery.kind is WebhookEvent.ENDPOINT_DISABLED:
@@ -117,7 +81,7 @@ async def body_of(
                 "message": encode_id("Message", delivery.message_id or 1),
                 "withMessage": with_message,
             }
-            context = WorkerContext(delivery.workspace_id, bounds, live, webhooks)
+            context: Reader = WorkerContext(delivery.workspace_id)
             result = await schema.execute(
                 RECORD_QUERY, variable_values=variables, context_value=context
             )

@@ -18,7 +18,6 @@ from strawberry import Schema
 
 from models.enums import DeliveryState
 from resolvers.errors import database_failure
-from resolvers.limits.bounds import Bounds
 from resolvers.webhook import WebhookSettings
 from resolvers.webhookqueue import Claimed, Outcome, claim, derive, settle
 from schema.metrics import (
@@ -43,10 +42,9 @@ FAILURE_PAUSE_SECONDS = 2.0
 
 
 class WebhookWorker:
-    def __init__(self, schema: Schema, settings: WebhookSettings, bounds: Bounds, live: Live):
+    def __init__(self, schema: Schema, settings: WebhookSettings, live: Live):
         self.schema = schema
         self.settings = settings
-        self.bounds = bounds
         self.live = live
         self.outbound = Outbound(settings)
         self._wake = asyncio.Event()
@@ -116,7 +114,7 @@ class WebhookWorker:
         WEBHOOK_IN_FLIGHT.inc()
         try:
             async with asyncio.timeout(self.settings.timeout_seconds):  # within the lease
-                body = await body_of(self.schema, delivery, self.bounds, self.live, self.settings)
+                body = await body_of(self.schema, delivery)
             headers = signature_headers(delivery, body, datetime.now(UTC))
             answer = await self.outbound.post(
                 delivery.url, body, headers, delivery.follow_redirects

@@ -51,7 +51,6 @@ async def working(
     worker = WebhookWorker(
         app.state.graphql_view.schema,
         replace(settings, **changes),
-        app.state.settings.bounds,
         app.state.live,
     )
     worker.start()
