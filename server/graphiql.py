@@ -12,7 +12,6 @@ JSON data block, never as script source, so no text in them can end a string or 
 import json
 from dataclasses import dataclass
 from html import escape
-from pathlib import Path
 
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import BaseRoute, Route
@@ -185,7 +184,3 @@ def routes() -> list[BaseRoute]:
         ),
         Route(ASSETS_PATH + "/{name}", serve(HERE, PAGE_HEADERS), methods=["GET", "HEAD"]),
     ]
-
-
-def vendored(asset: Asset) -> Path:
-    return VENDOR / asset.name

@@ -42,17 +42,6 @@ def parse_event_cursor(cursor: str) -> int:
     return parse_sequence_cursor(cursor, EVENT_CURSOR)
 
 
-async def committed_event_seq(workspace_id: int) -> int:
-    """The number of the workspace's latest committed event: every event up to it is committed
-    (numbering locks the workspace row until commit), so what is read after this reflects them
-    all, and a live view resuming after it misses nothing."""
-    params = Params(dialect())
-    rows = await fetch(
-        f"SELECT event_seq FROM workspace WHERE id = {params.add(workspace_id)}", params
-    )
-    return int(rows[0]["event_seq"]) if rows else 0
-
-
 CommitListener = Callable[[int, int], None]
 """Called with (workspace id, last event number) after a change commits."""
 
