@@ -1,8 +1,6 @@
 """Reading conversations: one by ID (locked, for a write), and counts. Pages are read by the
 set-wise reader (resolvers/listing.py)."""
 
-from collections.abc import Sequence
-
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from models import Conversation
@@ -34,11 +32,6 @@ async def locked_conversation(workspace_id: int, conversation_id: int) -> Conver
     if found is None:
         raise NotFound("Conversation not found.")
     return found
-
-
-async def conversations_by_id(workspace_id: int, ids: Sequence[int]) -> dict[int, Conversation]:
-    rows = await Conversation.filter(workspace_id=workspace_id, id__in=ids)
-    return {row.id: row for row in rows}
 
 
 async def count_conversations(

@@ -91,13 +91,13 @@ def page_statement(
     args: PageArgs,
     params: Params,
     columns: str = "c.*",
-    only: int | None = None,
+    only: Sequence[int] | None = None,
 ) -> str:
     """SELECT of the page's rows in reading order, one more than the page holds (is there more?);
-    `only` reads the one conversation of that id, if the workspace has it."""
+    `only` reads the conversations of those ids, those the workspace has."""
     conditions = [conversation_where(workspace_id, where, params)]
     if only is not None:
-        conditions.append(f"c.id = {params.add(only)}")
+        conditions.append(f"c.id IN {params.add_all(only)}")
     column = COLUMNS[order.field]
     for cursor, later in ((args.after, True), (args.before, False)):
         if cursor is not None:

@@ -54,17 +54,6 @@ async def delete_label(caller: Caller, label_id: int) -> None:
         raise NotFound("Label not found.")
 
 
-async def labels_of(conversation_ids: Sequence[int]) -> dict[int, list[Label]]:
-    """Each conversation's labels by name (one statement for a whole page)."""
-    found: dict[int, list[Label]] = {pk: [] for pk in conversation_ids}
-    rows = await ConversationLabel.filter(conversation_id__in=conversation_ids).prefetch_related(
-        "label"
-    )
-    for row in sorted(rows, key=lambda row: (row.conversation_id, row.label.name)):
-        found[row.conversation_id].append(row.label)
-    return found
-
-
 async def change_labels(
     caller: Caller, conversation_id: int, label_ids: Sequence[int], *, add: bool
 ) -> Conversation:

@@ -8,66 +8,19 @@ order; the relations follow a conversation's columns in the order `Wanted` names
 """
 
 import json
-from collections.abc import Iterator
+import types
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar, get_args, get_type_hints
 
 import orjson
 
 from models.money import from_units
-from resolvers.message import MessagePage, message_page_of
+from resolvers.message import MessagePage, filtered_page_of, message_page_of
 from resolvers.pagination import PageArgs
 from resolvers.usage import ModelUsage, UsageTotals
-
-CONVERSATION_COLUMNS = (
-    "id",
-    "assistant_id",
-    "type",
-    "mode",
-    "status",
-    "started_at",
-    "last_activity_at",
-    "ended_at",
-    "visitor_session_id",
-    "visitor_page_url",
-    "visitor_user_agent",
-    "visitor_locale",
-    "message_count",
-    "input_tokens",
-    "output_tokens",
-    "cached_input_tokens",
-    "cost_e12",
-    "unpriced_replies",
-    "external_id",
-    "rating",
-    "rating_comment",
-    "rated_at",
-)
-MESSAGE_COLUMNS = (
-    "id",
-    "conversation_id",
-    "sequence",
-    "role",
-    "content",
-    "created_at",
-    "provider",
-    "model",
-    "input_tokens",
-    "output_tokens",
-    "cached_input_tokens",
-    "cost_e12",
-    "price_source",
-    "price_version",
-    "input_price_e12",
-    "cached_input_price_e12",
-    "output_price_e12",
-    "thumb",
-    "thumb_reason",
-    "thumbed_at",
-    "thumbed_by_key_id",
-)
 
 
 def _time(value: str) -> datetime:
@@ -86,6 +39,8 @@ class Wanted:
     variables: bool = False
     usage_by_model: bool = False
     message_pages: tuple[PageArgs, ...] = ()
+    message_roles: tuple[str, ...] | None = None
+    """Message pages of these roles only (a visitor's view), or of every role."""
     labels: bool = False
     event_cursor: bool = False
     """The workspace's committed event number, read in the page's own statement (one snapshot:
@@ -98,8 +53,14 @@ class ListedAssistant:
     name: str
     created_at_text: str
     """Times are kept as the database wrote them (`*_text`); schema/scalars writes them."""
+    widget_mode: str
+    allowed_origins: list[str]
     pre_chat_form: list[dict[str, Any]]
     extracted_variables: list[dict[str, Any]]
+
+    @property
+    def created_at(self) -> datetime:
+        return _time(self.created_at_text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,238 +95,121 @@ class ListedVariable:
             return json.loads(self.value_json)
 
 
-class ListedMessage:
+class _Row:
+    """A row kept as the database's JSON array; `columns` gives it a property per column."""
+
     __slots__ = ("_raw",)
+    COLUMNS: tuple[str, ...] = ()
+    """The table's columns, in the array's order."""
 
     def __init__(self, raw: list[Any]) -> None:
         self._raw = raw
 
-    @property
-    def id(self) -> int:
-        return int(self._raw[0])
 
-    @property
-    def conversation_id(self) -> int:
-        return int(self._raw[1])
-
-    @property
-    def sequence(self) -> int:
-        return int(self._raw[2])
-
-    @property
-    def role(self) -> str:
-        return str(self._raw[3])
-
-    @property
-    def content(self) -> str:
-        return str(self._raw[4])
-
-    @property
-    def created_at_text(self) -> str:
-        return str(self._raw[5])
-
-    @property
-    def provider(self) -> str | None:
-        return self._raw[6]  # type: ignore[no-any-return]
-
-    @property
-    def model(self) -> str | None:
-        return self._raw[7]  # type: ignore[no-any-return]
-
-    @property
-    def input_tokens(self) -> int | None:
-        return self._raw[8]  # type: ignore[no-any-return]
-
-    @property
-    def output_tokens(self) -> int | None:
-        return self._raw[9]  # type: ignore[no-any-return]
-
-    @property
-    def cached_input_tokens(self) -> int | None:
-        return self._raw[10]  # type: ignore[no-any-return]
-
-    @property
-    def cost(self) -> Decimal | None:
-        units = self._raw[11]
-        return None if units is None else from_units(units)
-
-    @property
-    def price_source(self) -> str | None:
-        return self._raw[12]  # type: ignore[no-any-return]
-
-    @property
-    def price_version(self) -> str | None:
-        return self._raw[13]  # type: ignore[no-any-return]
-
-    @property
-    def input_price(self) -> Decimal | None:
-        return _money(self._raw[14])
-
-    @property
-    def cached_input_price(self) -> Decimal | None:
-        return _money(self._raw[15])
-
-    @property
-    def output_price(self) -> Decimal | None:
-        return _money(self._raw[16])
-
-    @property
-    def thumb(self) -> str | None:
-        return self._raw[17]  # type: ignore[no-any-return]
-
-    @property
-    def thumb_reason(self) -> str | None:
-        return self._raw[18]  # type: ignore[no-any-return]
-
-    @property
-    def thumbed_at_text(self) -> str | None:
-        return self._raw[19]  # type: ignore[no-any-return]
-
-    @property
-    def thumbed_by_key_id(self) -> int | None:
-        return self._raw[20]  # type: ignore[no-any-return]
-
-    @property
-    def created_at(self) -> datetime:
-        return _time(self._raw[5])
-
-    @property
-    def thumbed_at(self) -> datetime | None:
-        thumbed = self._raw[19]
-        return None if thumbed is None else _time(thumbed)
+RowT = TypeVar("RowT", bound=_Row)
 
 
-def _money(units: int | None) -> Decimal | None:
-    return None if units is None else from_units(units)
+def _reader(index: int, kind: Any) -> Callable[[Any], Any]:
+    """How a column of this Python type is read from the array: converted when read."""
+    optional = type(kind) is types.UnionType and type(None) in get_args(kind)
+    base = next(arg for arg in get_args(kind) if arg is not type(None)) if optional else kind
+    converters: dict[Any, Callable[[Any], Any]] = {
+        int: int,
+        str: str,
+        datetime: _time,
+        Decimal: from_units,
+    }
+    convert = converters.get(base)
+    if convert is None or (optional and base in (int, str)):
+        return lambda row: row._raw[index]
+    if optional:
+        return lambda row: None if (value := row._raw[index]) is None else convert(value)
+    return lambda row: convert(row._raw[index])
 
 
-class ListedConversation:
-    __slots__ = ("_raw", "assistant", "labels", "message_pages", "usage_by_model", "variables")
+def columns(cls: type[RowT]) -> type[RowT]:
+    """Gives each annotated attribute of `cls` (in order) a property reading its column: a
+    `datetime` also as `<name>_text` (the database's own text, which a plan writes as it is), a
+    `Decimal` from the `<name>_e12` column of exact units. One line declares a column."""
+    names: list[str] = []
+    for name, kind in get_type_hints(cls).items():
+        if name.isupper():
+            continue
+        index = len(names)
+        setattr(cls, name, property(_reader(index, kind)))
+        base = next((arg for arg in get_args(kind) if arg is not type(None)), kind)
+        if base is datetime:
+            setattr(cls, f"{name}_text", property(_reader(index, str | None)))
+        names.append(f"{name}_e12" if base is Decimal else name)
+    cls.COLUMNS = tuple(names)
+    return cls
+
+
+@columns
+class ListedMessage(_Row):
+    __slots__ = ()
+    id: int
+    conversation_id: int
+    sequence: int
+    role: str
+    content: str
+    created_at: datetime
+    provider: str | None
+    model: str | None
+    input_tokens: int | None
+    output_tokens: int | None
+    cached_input_tokens: int | None
+    cost: Decimal | None
+    price_source: str | None
+    price_version: str | None
+    input_price: Decimal | None
+    cached_input_price: Decimal | None
+    output_price: Decimal | None
+    thumb: str | None
+    thumb_reason: str | None
+    thumbed_at: datetime | None
+    thumbed_by_key_id: int | None
+
+
+@columns
+class ListedConversation(_Row):
+    """A conversation's row, with the relations its query asked for read along."""
+
+    __slots__ = ("assistant", "labels", "message_pages", "usage_by_model", "variables")
+    id: int
+    assistant_id: int
+    type: str
+    mode: str
+    status: str
+    started_at: datetime
+    last_activity_at: datetime
+    ended_at: datetime | None
+    visitor_session_id: str | None
+    visitor_page_url: str | None
+    visitor_user_agent: str | None
+    visitor_locale: str | None
+    message_count: int
+    input_tokens: int
+    output_tokens: int
+    cached_input_tokens: int
+    cost: Decimal
+    unpriced_replies: int
+    external_id: str | None
+    rating: int | None
+    rating_comment: str | None
+    rated_at: datetime | None
 
     def __init__(self, raw: list[Any]) -> None:
-        self._raw = raw
+        super().__init__(raw)
         self.labels: list[ListedLabel] | None = None
         self.assistant: ListedAssistant | None = None
         self.variables: list[ListedVariable] | None = None
         self.usage_by_model: list[ModelUsage] | None = None
         self.message_pages: dict[PageArgs, MessagePage[ListedMessage]] | None = None
 
-    @property
-    def id(self) -> int:
-        return int(self._raw[0])
 
-    @property
-    def assistant_id(self) -> int:
-        return int(self._raw[1])
-
-    @property
-    def type(self) -> str:
-        return str(self._raw[2])
-
-    @property
-    def mode(self) -> str:
-        return str(self._raw[3])
-
-    @property
-    def status(self) -> str:
-        return str(self._raw[4])
-
-    @property
-    def started_at(self) -> datetime:
-        return _time(self._raw[5])
-
-    @property
-    def started_at_text(self) -> str:
-        return str(self._raw[5])
-
-    @property
-    def last_activity_at(self) -> datetime:
-        return _time(self._raw[6])
-
-    @property
-    def last_activity_at_text(self) -> str:
-        return str(self._raw[6])
-
-    @property
-    def ended_at(self) -> datetime | None:
-        ended = self._raw[7]
-        return None if ended is None else _time(ended)
-
-    @property
-    def ended_at_text(self) -> str | None:
-        return self._raw[7]  # type: ignore[no-any-return]
-
-    @property
-    def visitor_session_id(self) -> str | None:
-        return self._raw[8]  # type: ignore[no-any-return]
-
-    @property
-    def visitor_page_url(self) -> str | None:
-        return self._raw[9]  # type: ignore[no-any-return]
-
-    @property
-    def visitor_user_agent(self) -> str | None:
-        return self._raw[10]  # type: ignore[no-any-return]
-
-    @property
-    def visitor_locale(self) -> str | None:
-        return self._raw[11]  # type: ignore[no-any-return]
-
-    @property
-    def message_count(self) -> int:
-        return int(self._raw[12])
-
-    @property
-    def cost(self) -> Decimal:
-        return from_units(self._raw[16])
-
-    @property
-    def usage(self) -> UsageTotals:
-        raw = self._raw
-        return UsageTotals(
-            input_tokens=raw[13],
-            output_tokens=raw[14],
-            cached_input_tokens=raw[15],
-            cost=from_units(raw[16]),
-            cost_known=raw[17] == 0,
-        )
-
-    @property
-    def input_tokens(self) -> int:
-        return int(self._raw[13])
-
-    @property
-    def output_tokens(self) -> int:
-        return int(self._raw[14])
-
-    @property
-    def cached_input_tokens(self) -> int:
-        return int(self._raw[15])
-
-    @property
-    def unpriced_replies(self) -> int:
-        return int(self._raw[17])
-
-    @property
-    def rated_at(self) -> datetime | None:
-        rated = self._raw[21]
-        return None if rated is None else _time(rated)
-
-    @property
-    def external_id(self) -> str | None:
-        return self._raw[18]  # type: ignore[no-any-return]
-
-    @property
-    def rating(self) -> int | None:
-        return self._raw[19]  # type: ignore[no-any-return]
-
-    @property
-    def rating_comment(self) -> str | None:
-        return self._raw[20]  # type: ignore[no-any-return]
-
-    @property
-    def rated_at_text(self) -> str | None:
-        return self._raw[21]  # type: ignore[no-any-return]
+CONVERSATION_COLUMNS = ListedConversation.COLUMNS
+MESSAGE_COLUMNS = ListedMessage.COLUMNS
 
 
 def conversation_of(item: list[Any], wanted: Wanted, ordered: bool) -> ListedConversation:
@@ -379,8 +223,10 @@ def conversation_of(item: list[Any], wanted: Wanted, ordered: bool) -> ListedCon
                 id=found[0],
                 name=found[1],
                 created_at_text=found[2],
-                pre_chat_form=found[3] if wanted.assistant_forms else [],
-                extracted_variables=found[4] if wanted.assistant_forms else [],
+                widget_mode=found[3],
+                allowed_origins=found[4],
+                pre_chat_form=found[5] if wanted.assistant_forms else [],
+                extracted_variables=found[6] if wanted.assistant_forms else [],
             )
     if wanted.variables:
         row.variables = [
@@ -411,7 +257,11 @@ def conversation_of(item: list[Any], wanted: Wanted, ordered: bool) -> ListedCon
             if not ordered:
                 entries.sort(key=lambda entry: entry[2])  # by sequence
             messages = [ListedMessage(entry) for entry in entries]
-            row.message_pages[page_args] = message_page_of(messages, count, page_args)
+            row.message_pages[page_args] = (
+                message_page_of(messages, count, page_args)
+                if wanted.message_roles is None
+                else filtered_page_of(messages, page_args)
+            )
     if wanted.labels:
         # By name as Python orders text, on both databases (as the executor's loader does).
         row.labels = sorted(

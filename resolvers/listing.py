@@ -37,9 +37,9 @@ from resolvers.listed import (
     conversation_of,
 )
 from resolvers.message import message_page_conditions
-from resolvers.pagination import PageArgs, PageInfo
+from resolvers.pagination import MAX_PAGE_SIZE, PageArgs, PageInfo
 
-__all__ = ["Listing", "Wanted", "list_conversations", "read_conversation"]
+__all__ = ["Listing", "Wanted", "list_conversations", "read_conversation", "read_conversations"]
 
 
 @dataclass(frozen=True)
@@ -90,7 +90,7 @@ async def list_conversations(
     order: ConversationOrder,
     args: PageArgs,
     wanted: Wanted,
-    only: int | None = None,
+    only: Sequence[int] | None = None,
 ) -> Listing:
     """The page and what `wanted` asks for, from one statement (the total from the badge counts
     where its filter allows, resolvers/tally.py); `only`: the one conversation of that id."""
@@ -109,7 +109,16 @@ async def list_conversations(
         join = "LEFT JOIN assistant a ON a.id = p.assistant_id AND a.workspace_id = p.workspace_id"
         forms = ["a.pre_chat_form", "a.extracted_variables"] if wanted.assistant_forms else []
         items.append(
-            js.array(["a.id", "a.name", "a.created_at", *(js.nested_column(f) for f in forms)])
+            js.array(
+                [
+                    "a.id",
+                    "a.name",
+                    "a.created_at",
+                    "a.widget_mode",
+                    js.nested_column("a.allowed_origins"),
+                    *(js.nested_column(f) for f in forms),
+                ]
+            )
         )
     if wanted.variables:
         variable = js.array(
@@ -133,7 +142,7 @@ async def list_conversations(
     if wanted.usage_by_model:
         items.append(js.nested(_usage_by_model(js)))
     for page_args in wanted.message_pages:
-        items.append(js.nested(_message_page(js, page_args, params)))
+        items.append(js.nested(_message_page(js, page_args, params, wanted.message_roles)))
     if wanted.labels:
         label = js.array(["l.id", "l.name", "l.colour"])
         items.append(
@@ -185,8 +194,10 @@ def _usage_by_model(js: _Json) -> str:
     return f"SELECT {js.aggregate(item, 'g.provider, g.model')} FROM ({grouped}) g"
 
 
-def _message_page(js: _Json, args: PageArgs, params: Params) -> str:
+def _message_page(js: _Json, args: PageArgs, params: Params, roles: tuple[str, ...] | None) -> str:
     conditions, direction = message_page_conditions(args, params, "m")
+    if roles is not None:
+        conditions.append(f"m.role IN {params.add_all(roles)}")
     ranked = (
         f"SELECT * FROM message m WHERE m.conversation_id = p.id AND {' AND '.join(conditions)} "
         f"ORDER BY m.sequence {direction} LIMIT {params.add(args.size + 1)}"
@@ -200,14 +211,28 @@ async def read_conversation(
 ) -> ListedConversation:
     """One conversation of this workspace with what `wanted` asks for, read as a list row is;
     NOT_FOUND for another workspace's, exactly as for a missing one."""
-    listing = await list_conversations(
-        workspace_id,
-        ConversationFilter(),
-        ConversationOrder(),
-        PageArgs(first=1),
-        wanted,
-        only=conversation_id,
-    )
-    if not listing.rows:
+    found = await read_conversations(workspace_id, [conversation_id], wanted)
+    if conversation_id not in found:
         raise NotFound("Conversation not found.")
-    return listing.rows[0]
+    return found[conversation_id]
+
+
+async def read_conversations(
+    workspace_id: int, ids: Sequence[int], wanted: Wanted
+) -> dict[int, ListedConversation]:
+    """These conversations of this workspace (the others left out) with what `wanted` asks
+    for, read as list rows are: one statement per page's worth of them."""
+    found: dict[int, ListedConversation] = {}
+    unique = list(dict.fromkeys(ids))
+    for start in range(0, len(unique), MAX_PAGE_SIZE):
+        chunk = unique[start : start + MAX_PAGE_SIZE]
+        listing = await list_conversations(
+            workspace_id,
+            ConversationFilter(),
+            ConversationOrder(),
+            PageArgs(first=len(chunk)),
+            wanted,
+            only=chunk,
+        )
+        found.update((row.id, row) for row in listing.rows)
+    return found

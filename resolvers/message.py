@@ -3,14 +3,13 @@
 Message cursors carry the gap-free sequence number, so a page's neighbours are known exactly.
 """
 
-from collections.abc import Sequence, Set
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Generic, Protocol, TypeVar
 
 from models import Message
-from models.enums import MessageRole
-from resolvers.database.sql import Params, dialect, fetch_models
+from resolvers.database.sql import Params
 from resolvers.errors import NotFound
 from resolvers.ids import encode_cursor, parse_sequence_cursor
 from resolvers.pagination import PageArgs, PageInfo
@@ -57,34 +56,6 @@ def message_page_conditions(args: PageArgs, params: Params, alias: str) -> tuple
     if args.before is not None:
         conditions.append(f"{alias}.sequence < {params.add(parse_message_cursor(args.before))}")
     return conditions or ["1 = 1"], "ASC" if args.forward else "DESC"
-
-
-async def message_pages(
-    conversations: Sequence[tuple[int, int]],
-    args: PageArgs,
-    roles: Set[MessageRole] | None = None,
-) -> dict[int, MessagePage[Message]]:
-    """Pages for `(conversation id, message count)` pairs that share the same page arguments;
-    with `roles`, of the messages of those roles only (a visitor's view)."""
-    params = Params(dialect())  # placeholders in textual order: SQLite's are positional
-    ids = params.add_all(pk for pk, _ in conversations)
-    conditions, direction = message_page_conditions(args, params, "m")
-    if roles is not None:
-        conditions.append(f"m.role IN {params.add_all(sorted(roles))}")
-    sql = (
-        "SELECT * FROM (SELECT m.*, ROW_NUMBER() OVER "
-        f"(PARTITION BY conversation_id ORDER BY sequence {direction}) AS page_rank "
-        f"FROM message m WHERE m.conversation_id IN {ids} AND {' AND '.join(conditions)}) ranked "
-        f"WHERE page_rank <= {params.add(args.size + 1)} ORDER BY conversation_id, sequence"
-    )
-    found: dict[int, list[Message]] = {pk: [] for pk, _ in conversations}
-    for row in await fetch_models(Message, sql, params):
-        found[row.conversation_id].append(row)
-    if roles is not None:
-        return {pk: filtered_page_of(found[pk], args) for pk, _ in conversations}
-    return {
-        pk: message_page_of(found[pk], message_count, args) for pk, message_count in conversations
-    }
 
 
 def filtered_page_of(rows: list[S], args: PageArgs) -> MessagePage[S]:

@@ -4,21 +4,10 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol, TypeVar
 
-from models import Variable, VariableChange
+from models import VariableChange
 from models.enums import VariableSource
 from resolvers.database.sql import Params, dialect, fetch
 from resolvers.filters import ConversationFilter, conversation_where
-
-
-async def variables_of(conversation_ids: Sequence[int]) -> dict[int, list[Variable]]:
-    """Each conversation's variables ordered by name, pre-chat values before extracted ones."""
-    found: dict[int, list[Variable]] = {pk: [] for pk in conversation_ids}
-    rows = await Variable.filter(conversation_id__in=conversation_ids).order_by(
-        "conversation_id", "name", "source"
-    )
-    for row in rows:
-        found[row.conversation_id].append(row)
-    return found
 
 
 async def variable_changes_of(variable_ids: Sequence[int]) -> dict[int, list[VariableChange]]:

@@ -2,7 +2,7 @@
 them."""
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 import strawberry
 
@@ -15,73 +15,85 @@ from resolvers.assistant import (
     update_assistant,
 )
 from resolvers.errors import NotFound
-from resolvers.ids import decode_id, encode_id
+from resolvers.ids import decode_id
 from schema.arguments import IdArgument
 from schema.common import Node
 from schema.context import Info
 from schema.enums import ConversationMode, VariableType
-from schema.policy.visibility import VISITOR
+from schema.reads import Read, built, column, computed, enum, field, nested, time
+
+
+def item(key: str) -> Read:
+    return computed(lambda data: data[key])
+
+
+def _value(kind: VariableType) -> str:
+    return kind.value
 
 
 @strawberry.type(description="A field of an assistant's pre-chat form.")
 class FormField:
-    name: str = strawberry.field(
-        metadata=VISITOR, description="Variable name the answer is stored under."
-    )
-    label: str = strawberry.field(metadata=VISITOR, description="What the visitor is shown.")
-    type: VariableType = strawberry.field(metadata=VISITOR, description="Kind of answer expected.")
-    required: bool = strawberry.field(
-        metadata=VISITOR, description="Whether the chat can start without it."
-    )
-    options: list[str] | None = strawberry.field(
-        metadata=VISITOR, description="The choices of a SELECT field."
-    )
-    pattern: str | None = strawberry.field(
-        metadata=VISITOR, description="A regular expression the answer must match."
-    )
+    """Read from the assistant's form, a JSON list of objects."""
 
-    @classmethod
-    def of(cls, data: dict[str, Any]) -> "FormField":
-        return cls(
-            name=data["name"],
-            label=data.get("label", data["name"]),
-            type=VariableType(data["type"]),
-            required=bool(data.get("required", False)),
-            options=data.get("options"),
-            pattern=data.get("pattern"),
-        )
+    name: str = field(item("name"), "Variable name the answer is stored under.", visitor=True)
+    label: str = field(
+        computed(lambda data: data.get("label", data["name"])),
+        "What the visitor is shown.",
+        visitor=True,
+    )
+    type: VariableType = field(
+        computed(lambda data: VariableType(data["type"]), _value),
+        "Kind of answer expected.",
+        visitor=True,
+    )
+    required: bool = field(
+        computed(lambda data: bool(data.get("required", False))),
+        "Whether the chat can start without it.",
+        visitor=True,
+    )
+    options: list[str] | None = field(
+        computed(lambda data: data.get("options")), "The choices of a SELECT field.", visitor=True
+    )
+    pattern: str | None = field(
+        computed(lambda data: data.get("pattern")),
+        "A regular expression the answer must match.",
+        visitor=True,
+    )
 
 
 @strawberry.type(description="A variable the assistant may extract during a chat.")
 class VariableDefinition:
-    name: str = strawberry.field(description="Variable name.")
-    type: VariableType = strawberry.field(description="Kind of value.")
-    description: str | None = strawberry.field(description="What the assistant should look for.")
+    """Read from the assistant's list of them, JSON objects."""
 
-    @classmethod
-    def of(cls, data: dict[str, Any]) -> "VariableDefinition":
-        return cls(
-            name=data["name"], type=VariableType(data["type"]), description=data.get("description")
-        )
+    name: str = field(item("name"), "Variable name.")
+    type: VariableType = field(
+        computed(lambda data: VariableType(data["type"]), _value), "Kind of value."
+    )
+    description: str | None = field(
+        computed(lambda data: data.get("description")), "What the assistant should look for."
+    )
 
 
 @strawberry.type(description="An AI assistant that talks to visitors through the widget.")
 class Assistant(Node):
-    name: str = strawberry.field(description="Display name.")
-    pre_chat_form: list[FormField] = strawberry.field(
-        description="What the widget asks before the chat starts."
+    name: str = field(column("name"), "Display name.")
+    pre_chat_form: list[FormField] = field(
+        nested(lambda row: row.pre_chat_form, FormField, many=True),
+        "What the widget asks before the chat starts.",
     )
-    extracted_variables: list[VariableDefinition] = strawberry.field(
-        description="What the assistant may extract during the chat."
+    extracted_variables: list[VariableDefinition] = field(
+        nested(lambda row: row.extracted_variables, VariableDefinition, many=True),
+        "What the assistant may extract during the chat.",
     )
-    widget_mode: ConversationMode = strawberry.field(
-        description="How its widget talks: CHAT, or VOICE_AND_CHAT."
+    widget_mode: ConversationMode = field(
+        enum("widget_mode", ConversationMode), "How its widget talks: CHAT, or VOICE_AND_CHAT."
     )
-    allowed_origins: list[str] = strawberry.field(
-        description="Pages that may use its widget key and session tokens, as origins like "
-        "https://shop.example (as browsers send them); empty allows any page."
+    allowed_origins: list[str] = field(
+        computed(lambda row: list(row.allowed_origins)),
+        "Pages that may use its widget key and session tokens, as origins like "
+        "https://shop.example (as browsers send them); empty allows any page.",
     )
-    created_at: datetime = strawberry.field(description="When the assistant was created.")
+    created_at: datetime = field(time("created_at"), "When the assistant was created.")
 
     @classmethod
     def found(cls, row: AssistantRow | None) -> "Assistant":
@@ -92,15 +104,7 @@ class Assistant(Node):
 
     @classmethod
     def of(cls, row: AssistantRow) -> "Assistant":
-        return cls(
-            id=strawberry.ID(encode_id("Assistant", row.id)),
-            name=row.name,
-            pre_chat_form=[FormField.of(item) for item in row.pre_chat_form],
-            extracted_variables=[VariableDefinition.of(item) for item in row.extracted_variables],
-            widget_mode=row.widget_mode,
-            allowed_origins=list(row.allowed_origins),
-            created_at=row.created_at,
-        )
+        return built(cls, row)
 
 
 @strawberry.input(description="A field of the pre-chat form.")

@@ -9,12 +9,23 @@ from typing import Any, Generic, TypeVar, cast
 import strawberry
 
 from resolvers import pagination
-from resolvers.ids import encode_id
 from resolvers.records import LabelRecord
 from resolvers.usage import CURRENCY, UsageTotals
 from resolvers.usage import ModelUsage as ModelUsageRow
 from schema.enums import Thumb
-from schema.policy.visibility import VISITOR
+from schema.reads import (
+    NODE_ID,
+    built,
+    column,
+    constant,
+    enum,
+    field,
+    key_id,
+    money,
+    nested,
+    own_id,
+    time,
+)
 
 V = TypeVar("V")
 R = TypeVar("R")
@@ -47,122 +58,111 @@ class _Shaped(Generic[V, R]):
     description="An object with an opaque global ID, refetchable with `node(id:)`."
 )
 class Node:
-    id: strawberry.ID = strawberry.field(
-        metadata=VISITOR, description="Opaque global ID. Do not parse it."
-    )
+    id: strawberry.ID = field(NODE_ID, "Opaque global ID. Do not parse it.", visitor=True)
 
 
 @strawberry.type(description="Where a page sits in its list (Relay).")
 class PageInfo:
-    has_next_page: bool = strawberry.field(
-        metadata=VISITOR, description="More items follow this page."
+    has_next_page: bool = field(
+        column("has_next_page"), "More items follow this page.", visitor=True
     )
-    has_previous_page: bool = strawberry.field(
-        metadata=VISITOR, description="Items precede this page."
+    has_previous_page: bool = field(
+        column("has_previous_page"), "Items precede this page.", visitor=True
     )
-    start_cursor: str | None = strawberry.field(
-        metadata=VISITOR, description="Cursor of the first item."
+    start_cursor: str | None = field(
+        column("start_cursor"), "Cursor of the first item.", visitor=True
     )
-    end_cursor: str | None = strawberry.field(
-        metadata=VISITOR, description="Cursor of the last item."
-    )
+    end_cursor: str | None = field(column("end_cursor"), "Cursor of the last item.", visitor=True)
 
     @classmethod
     def of(cls, info: pagination.PageInfo) -> "PageInfo":
-        return cls(
-            has_next_page=info.has_next_page,
-            has_previous_page=info.has_previous_page,
-            start_cursor=info.start_cursor,
-            end_cursor=info.end_cursor,
-        )
+        return built(cls, info)
 
 
 @strawberry.type(description="Tokens and cost, exact to 10⁻¹² USD.")
 class Usage:
-    input_tokens: int = strawberry.field(description="Prompt tokens, cached ones included.")
-    output_tokens: int = strawberry.field(description="Completion tokens.")
-    cached_input_tokens: int = strawberry.field(description="Prompt tokens read from a cache.")
-    total_tokens: int = strawberry.field(description="inputTokens + outputTokens.")
-    cost: Decimal = strawberry.field(description="Cost in `currency`.")
-    cost_known: bool = strawberry.field(
-        description="False when a reply's model had no price and no cost was given: "
-        "`cost` then leaves those replies out."
+    input_tokens: int = field(column("input_tokens"), "Prompt tokens, cached ones included.")
+    output_tokens: int = field(column("output_tokens"), "Completion tokens.")
+    cached_input_tokens: int = field(
+        column("cached_input_tokens"), "Prompt tokens read from a cache."
     )
-    currency: str = strawberry.field(description='ISO 4217 code of `cost`: "USD".')
+    total_tokens: int = field(column("total_tokens"), "inputTokens + outputTokens.")
+    cost: Decimal = field(money("cost"), "Cost in `currency`.")
+    cost_known: bool = field(
+        column("cost_known"),
+        "False when a reply's model had no price and no cost was given: "
+        "`cost` then leaves those replies out.",
+    )
+    currency: str = field(constant(CURRENCY), 'ISO 4217 code of `cost`: "USD".')
 
     @classmethod
     def of(cls, totals: UsageTotals) -> "Usage":
-        return cls(
-            input_tokens=totals.input_tokens,
-            output_tokens=totals.output_tokens,
-            cached_input_tokens=totals.cached_input_tokens,
-            total_tokens=totals.total_tokens,
-            cost=totals.cost,
-            cost_known=totals.cost_known,
-            currency=CURRENCY,
-        )
+        return built(cls, totals)
 
 
 @strawberry.type(description="Usage of one provider's model within a conversation.")
 class ModelUsage:
-    provider: str = strawberry.field(description='Provider ID, e.g. "openai".')
-    model: str = strawberry.field(description='Model name, e.g. "gpt-4o".')
-    replies: int = strawberry.field(description="Assistant replies by this model.")
-    usage: Usage = strawberry.field(description="Their summed usage.")
+    provider: str = field(column("provider"), 'Provider ID, e.g. "openai".')
+    model: str = field(column("model"), 'Model name, e.g. "gpt-4o".')
+    replies: int = field(column("replies"), "Assistant replies by this model.")
+    usage: Usage = field(nested(lambda row: row.usage, Usage), "Their summed usage.")
 
     @classmethod
     def of(cls, row: ModelUsageRow) -> "ModelUsage":
-        return cls(
-            provider=row.provider, model=row.model, replies=row.replies, usage=Usage.of(row.usage)
-        )
+        return built(cls, row)
 
 
 @strawberry.type(description="The web-widget visitor of a conversation.")
 class Visitor:
-    session_id: str = strawberry.field(
-        metadata=VISITOR, description="The widget's session ID for this visitor."
+    """Read from the conversation's row."""
+
+    session_id: str = field(
+        column("visitor_session_id"), "The widget's session ID for this visitor.", visitor=True
     )
-    page_url: str | None = strawberry.field(
-        metadata=VISITOR, description="Page the widget was opened on."
+    page_url: str | None = field(
+        column("visitor_page_url"), "Page the widget was opened on.", visitor=True
     )
-    user_agent: str | None = strawberry.field(
-        metadata=VISITOR, description="The visitor's browser."
+    user_agent: str | None = field(
+        column("visitor_user_agent"), "The visitor's browser.", visitor=True
     )
-    locale: str | None = strawberry.field(
-        metadata=VISITOR, description="The visitor's locale, e.g. en-GB."
+    locale: str | None = field(
+        column("visitor_locale"), "The visitor's locale, e.g. en-GB.", visitor=True
     )
 
 
 @strawberry.type(description="The visitor's rating of a conversation (CSAT).")
 class ConversationRating:
-    score: int = strawberry.field(metadata=VISITOR, description="1 (poor) to 5 (excellent).")
-    comment: str | None = strawberry.field(
-        metadata=VISITOR, description="What the visitor wrote with it."
+    """Read from the conversation's row."""
+
+    score: int = field(column("rating"), "1 (poor) to 5 (excellent).", visitor=True)
+    comment: str | None = field(
+        column("rating_comment"), "What the visitor wrote with it.", visitor=True
     )
-    rated_at: datetime = strawberry.field(
-        metadata=VISITOR, description="When (rating again replaces it)."
-    )
+    rated_at: datetime = field(time("rated_at"), "When (rating again replaces it).", visitor=True)
 
 
 @strawberry.type(description="A reply's rating: thumbs up or down.")
 class MessageFeedback:
-    rating: Thumb = strawberry.field(metadata=VISITOR, description="Up or down.")
-    reason: str | None = strawberry.field(metadata=VISITOR, description="Why, if given.")
-    rated_at: datetime = strawberry.field(metadata=VISITOR, description="When.")
-    by_key_id: strawberry.ID | None = strawberry.field(
-        description="The secret key that rated it (a builder); null: the visitor did."
+    """Read from the message's row."""
+
+    rating: Thumb = field(enum("thumb", Thumb), "Up or down.", visitor=True)
+    reason: str | None = field(column("thumb_reason"), "Why, if given.", visitor=True)
+    rated_at: datetime = field(time("thumbed_at"), "When.", visitor=True)
+    by_key_id: strawberry.ID | None = field(
+        key_id("thumbed_by_key_id"),
+        "The secret key that rated it (a builder); null: the visitor did.",
     )
 
 
 @strawberry.type(description="A workspace's label.")
 class Label:
-    id: strawberry.ID = strawberry.field(description="Its opaque ID.")
-    name: str = strawberry.field(description="Its name, unique in the workspace.")
-    colour: str = strawberry.field(description='"#rrggbb".')
+    id: strawberry.ID = field(own_id("Label"), "Its opaque ID.")
+    name: str = field(column("name"), "Its name, unique in the workspace.")
+    colour: str = field(column("colour"), '"#rrggbb".')
 
     @classmethod
     def of(cls, row: LabelRecord) -> "Label":
-        return cls(id=strawberry.ID(encode_id("Label", row.id)), name=row.name, colour=row.colour)
+        return built(cls, row)
 
 
 def labels(rows: Sequence[LabelRecord]) -> list[Label]:

@@ -1,21 +1,21 @@
 """Conversations: the type, its page (connection) and ordering, and the root fields that read
 them."""
 
-from collections.abc import Awaitable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, TypeVar
 
 import strawberry
 
-from models import Variable as VariableRow
 from resolvers import filters
 from resolvers.conversation import (
     ConversationOrder,
     count_conversations,
 )
+from resolvers.errors import NotFound
 from resolvers.events.log import event_cursor
-from resolvers.ids import decode_id, encode_id
-from resolvers.listed import ListedConversation
+from resolvers.ids import decode_id
+from resolvers.listed import ListedConversation, ListedVariable, Wanted
 from resolvers.listing import list_conversations, read_conversation
 from resolvers.loaders import Loaders
 from resolvers.pagination import PageArgs
@@ -48,41 +48,61 @@ from schema.filters import ConversationFilter as ConversationFilterInput
 from schema.filters import FilterArgument, to_filter
 from schema.message import MessageConnection
 from schema.policy.visibility import VISITOR
-from schema.selection import listed_wanted, one_wanted, selects_assistant
+from schema.reads import built, column, computed, enum, field, nested, time
+from schema.selection import listed_wanted, message_roles, one_wanted, selects_assistant
 from schema.variable import Variable
+
+R = TypeVar("R")
+_LABELS = Wanted(labels=True)
+_VARIABLES = Wanted(variables=True)
+_USAGE_BY_MODEL = Wanted(usage_by_model=True)
+
+
+def _duration(row: ConversationRecord) -> float:
+    until = row.ended_at or datetime.now(UTC)
+    return max((until - row.started_at).total_seconds(), 0.0)
+
+
+def _visitor(row: ConversationRecord) -> ConversationRecord | None:
+    return row if row.visitor_session_id is not None else None
+
+
+def _rating(row: ConversationRecord) -> ConversationRecord | None:
+    return row if row.rating is not None and row.rated_at is not None else None
 
 
 @strawberry.type(
     description="One session between a visitor (or a builder's Test Chat) and an assistant."
 )
 class Conversation(Node):
-    type: ConversationType = strawberry.field(metadata=VISITOR, description="TEST or WEB_WIDGET.")
-    mode: ConversationMode = strawberry.field(
-        metadata=VISITOR, description="Chat, or voice and chat."
+    type: ConversationType = field(
+        enum("type", ConversationType), "TEST or WEB_WIDGET.", visitor=True
     )
-    status: ConversationStatus = strawberry.field(metadata=VISITOR, description="ACTIVE or ENDED.")
-    started_at: datetime = strawberry.field(
-        metadata=VISITOR, description="When the session started."
+    mode: ConversationMode = field(
+        enum("mode", ConversationMode), "Chat, or voice and chat.", visitor=True
     )
-    last_activity_at: datetime = strawberry.field(
-        metadata=VISITOR, description="The latest message or change."
+    status: ConversationStatus = field(
+        enum("status", ConversationStatus), "ACTIVE or ENDED.", visitor=True
     )
-    ended_at: datetime | None = strawberry.field(
-        metadata=VISITOR, description="When it ended, if it has."
+    started_at: datetime = field(time("started_at"), "When the session started.", visitor=True)
+    last_activity_at: datetime = field(
+        time("last_activity_at"), "The latest message or change.", visitor=True
     )
-    duration_seconds: float | None = strawberry.field(
-        metadata=VISITOR, description="endedAt (or now, while active) minus startedAt."
+    ended_at: datetime | None = field(time("ended_at"), "When it ended, if it has.", visitor=True)
+    duration_seconds: float | None = field(
+        computed(_duration), "endedAt (or now, while active) minus startedAt.", visitor=True
     )
-    message_count: int = strawberry.field(description="Messages so far.")
-    usage: Usage = strawberry.field(description="Totals over the whole conversation.")
-    visitor: Visitor | None = strawberry.field(
-        metadata=VISITOR, description="The widget visitor; null for TEST."
+    message_count: int = field(column("message_count"), "Messages so far.")
+    usage: Usage = field(nested(conversation_usage, Usage), "Totals over the whole conversation.")
+    visitor: Visitor | None = field(
+        nested(_visitor, Visitor), "The widget visitor; null for TEST.", visitor=True
     )
-    external_id: str | None = strawberry.field(
-        description="Its ID on the platform it was imported from (importConversations)."
+    external_id: str | None = field(
+        column("external_id"),
+        "Its ID on the platform it was imported from (importConversations).",
     )
-    rating: ConversationRating | None = strawberry.field(
-        metadata=VISITOR, description="The visitor's rating (CSAT), if given."
+    rating: ConversationRating | None = field(
+        nested(_rating, ConversationRating), "The visitor's rating (CSAT), if given.", visitor=True
     )
     pk: strawberry.Private[int]
     assistant_pk: strawberry.Private[int]
@@ -94,11 +114,28 @@ class Conversation(Node):
     def loaders(self, info: Info) -> Loaders:
         return self.own_loaders or info.context.loaders
 
+    def _along(
+        self, info: Info, wanted: Wanted, part: Callable[[ListedConversation], R | None]
+    ) -> R | Awaitable[R]:
+        """`part` of this conversation as the set-wise reader reads it along with the row: from
+        the row itself when its query asked for it, else read for this row (with the other rows
+        of the request or event that ask the same, in one statement)."""
+        if self.listed is not None:
+            found = part(self.listed)
+            if found is not None:
+                return found
+
+        def of(row: ListedConversation | None) -> R:
+            found = None if row is None else part(row)
+            if found is None:
+                raise NotFound("Conversation not found.")
+            return found
+
+        return answer(self.loaders(info).listed.get((self.pk, wanted)), of)
+
     @strawberry.field(description="Its labels, by name.")
     def labels(self, info: Info) -> list[Label]:
-        if self.listed is not None and self.listed.labels is not None:
-            return labels(self.listed.labels)
-        return answer(self.loaders(info).labels.get(self.pk), labels)
+        return answer(self._along(info, _LABELS, lambda row: row.labels), labels)
 
     @strawberry.field(description="The assistant that handled it.")
     def assistant(self, info: Info) -> Assistant:
@@ -116,19 +153,18 @@ class Conversation(Node):
         before: Before = None,
     ) -> MessageConnection:
         args = PageArgs(first=first, after=after, last=last, before=before)
-        roles = info.context.caller().message_roles
-        read = self.listed.message_pages if self.listed is not None else None
-        page: Any = read.get(args) if read is not None and roles is None else None
-        if page is None:
-            page = self.loaders(info).message_page.get((self.pk, self.message_count, args, roles))
+        wanted = Wanted(message_pages=(args,), message_roles=message_roles(info))
+        page = self._along(
+            info,
+            wanted,
+            lambda row: None if row.message_pages is None else row.message_pages.get(args),
+        )
         return answer(
             page, lambda found: MessageConnection.of(found, self.message_count, self.own_loaders)
         )
 
-    def _variables(self, info: Info) -> Sequence[VariableRecord] | Awaitable[list[VariableRow]]:
-        if self.listed is not None and self.listed.variables is not None:
-            return self.listed.variables
-        return self.loaders(info).variables.get(self.pk)
+    def _variables(self, info: Info) -> list[ListedVariable] | Awaitable[list[ListedVariable]]:
+        return self._along(info, _VARIABLES, lambda row: row.variables)
 
     @strawberry.field(
         metadata=VISITOR, description="Its variables by name, from one source or both."
@@ -169,45 +205,17 @@ class Conversation(Node):
 
     @strawberry.field(description="Usage per provider and model, ordered by provider and model.")
     def usage_by_model(self, info: Info) -> list[ModelUsage]:
-        if self.listed is not None and self.listed.usage_by_model is not None:
-            return [ModelUsage.of(row) for row in self.listed.usage_by_model]
         return answer(
-            self.loaders(info).usage_by_model.get(self.pk),
+            self._along(info, _USAGE_BY_MODEL, lambda row: row.usage_by_model),
             lambda rows: [ModelUsage.of(row) for row in rows],
         )
 
     @classmethod
     def of(cls, row: ConversationRecord, loaders: Loaders | None = None) -> "Conversation":
         """From a listed row (its relations read along) or a model (relations loaded)."""
-        until = row.ended_at or datetime.now(UTC)
-        visitor = None
-        if row.visitor_session_id is not None:
-            visitor = Visitor(
-                session_id=row.visitor_session_id,
-                page_url=row.visitor_page_url,
-                user_agent=row.visitor_user_agent,
-                locale=row.visitor_locale,
-            )
-        return cls(
-            id=strawberry.ID(encode_id("Conversation", row.id)),
-            type=ConversationType(row.type),
-            mode=ConversationMode(row.mode),
-            status=ConversationStatus(row.status),
-            started_at=row.started_at,
-            last_activity_at=row.last_activity_at,
-            ended_at=row.ended_at,
-            duration_seconds=max((until - row.started_at).total_seconds(), 0.0),
-            message_count=row.message_count,
-            usage=Usage.of(conversation_usage(row)),
-            visitor=visitor,
-            external_id=row.external_id,
-            rating=(
-                ConversationRating(
-                    score=row.rating, comment=row.rating_comment, rated_at=row.rated_at
-                )
-                if row.rating is not None and row.rated_at is not None
-                else None
-            ),
+        return built(
+            cls,
+            row,
             pk=row.id,
             assistant_pk=row.assistant_id,
             own_loaders=loaders,

@@ -6,18 +6,18 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
-from models import Conversation as ConversationRow
 from models import CostChange as CostChangeRow
 from resolvers.errors import NotFound
-from resolvers.ids import encode_id
+from resolvers.listed import ListedConversation, Wanted
 from resolvers.loaders import Loaders
 from resolvers.message import MessagePage, message_cursor
 from resolvers.records import MessageRecord
 from resolvers.usage import UsageTotals
 from schema.common import MessageFeedback, Node, PageInfo, Usage, answer
 from schema.context import Info
-from schema.enums import MessageRole, PriceSource, Thumb
+from schema.enums import MessageRole, PriceSource
 from schema.policy.visibility import VISITOR
+from schema.reads import built, column, enum, field, money, nested, time
 
 if TYPE_CHECKING:
     from schema.conversation import Conversation
@@ -25,30 +25,31 @@ if TYPE_CHECKING:
 
 @strawberry.type(description="What a reply was charged at, and where that came from.")
 class ReplyPricing:
-    source: PriceSource = strawberry.field(description="Given, the price table, or unknown.")
-    version: str | None = strawberry.field(
-        description='The price table\'s release ("genai-prices 0.2.3"); PRICE_TABLE only, and '
-        "null for replies priced before releases were kept."
+    """Read from the reply's row (or a cost change's)."""
+
+    source: PriceSource = field(
+        enum("price_source", PriceSource, PriceSource.UNKNOWN),
+        "Given, the price table, or unknown.",
     )
-    input_per_million: Decimal | None = strawberry.field(
-        description="USD per million input tokens (null: given, unknown, or tiered prices)."
+    version: str | None = field(
+        column("price_version"),
+        'The price table\'s release ("genai-prices 0.2.3"); PRICE_TABLE only, and '
+        "null for replies priced before releases were kept.",
     )
-    cached_input_per_million: Decimal | None = strawberry.field(
-        description="USD per million cached input tokens."
+    input_per_million: Decimal | None = field(
+        money("input_price"),
+        "USD per million input tokens (null: given, unknown, or tiered prices).",
     )
-    output_per_million: Decimal | None = strawberry.field(
-        description="USD per million output tokens."
+    cached_input_per_million: Decimal | None = field(
+        money("cached_input_price"), "USD per million cached input tokens."
+    )
+    output_per_million: Decimal | None = field(
+        money("output_price"), "USD per million output tokens."
     )
 
     @classmethod
     def of(cls, row: MessageRecord | CostChangeRow) -> "ReplyPricing":
-        return cls(
-            source=PriceSource(row.price_source or PriceSource.UNKNOWN),
-            version=row.price_version,
-            input_per_million=row.input_price,
-            cached_input_per_million=row.cached_input_price,
-            output_per_million=row.output_price,
-        )
+        return built(cls, row)
 
 
 @strawberry.type(
@@ -60,16 +61,25 @@ class CostChange:
     replaced_at: datetime = strawberry.field(description="When it was repriced.")
 
 
-def _feedback(row: MessageRecord) -> MessageFeedback | None:
-    if row.thumb is None or row.thumbed_at is None:
+def message_usage(row: MessageRecord) -> UsageTotals | None:
+    """A reply's usage (a message without a provider has none)."""
+    if row.provider is None:
         return None
-    key = row.thumbed_by_key_id
-    return MessageFeedback(
-        rating=Thumb(row.thumb),
-        reason=row.thumb_reason,
-        rated_at=row.thumbed_at,
-        by_key_id=strawberry.ID(encode_id("ApiKey", key)) if key is not None else None,
+    return UsageTotals(
+        input_tokens=row.input_tokens or 0,
+        output_tokens=row.output_tokens or 0,
+        cached_input_tokens=row.cached_input_tokens or 0,
+        cost=row.cost if row.cost is not None else Decimal(0),
+        cost_known=row.cost is not None,
     )
+
+
+def _priced(row: MessageRecord) -> MessageRecord | None:
+    return row if row.provider is not None else None
+
+
+def _rated(row: MessageRecord) -> MessageRecord | None:
+    return row if row.thumb is not None and row.thumbed_at is not None else None
 
 
 def _changes(rows: list[CostChangeRow]) -> list[CostChange]:
@@ -81,20 +91,25 @@ def _changes(rows: list[CostChangeRow]) -> list[CostChange]:
 
 @strawberry.type(description="One message of a conversation.")
 class Message(Node):
-    sequence: int = strawberry.field(
-        metadata=VISITOR, description="1, 2, 3 … within its conversation, no gaps."
+    sequence: int = field(
+        column("sequence"), "1, 2, 3 … within its conversation, no gaps.", visitor=True
     )
-    role: MessageRole = strawberry.field(metadata=VISITOR, description="Who wrote it.")
-    content: str = strawberry.field(metadata=VISITOR, description="The text.")
-    created_at: datetime = strawberry.field(metadata=VISITOR, description="When it was written.")
-    usage: Usage | None = strawberry.field(description="Tokens and cost; set on assistant replies.")
-    model: str | None = strawberry.field(description="Model that wrote an assistant reply.")
-    provider: str | None = strawberry.field(description="Provider of that model.")
-    pricing: ReplyPricing | None = strawberry.field(
-        description="What the reply was charged at and where it came from; null for others."
+    role: MessageRole = field(enum("role", MessageRole), "Who wrote it.", visitor=True)
+    content: str = field(column("content"), "The text.", visitor=True)
+    created_at: datetime = field(time("created_at"), "When it was written.", visitor=True)
+    usage: Usage | None = field(
+        nested(message_usage, Usage), "Tokens and cost; set on assistant replies."
     )
-    feedback: MessageFeedback | None = strawberry.field(
-        metadata=VISITOR, description="Its rating (thumbs up or down), if a reply was rated."
+    model: str | None = field(column("model"), "Model that wrote an assistant reply.")
+    provider: str | None = field(column("provider"), "Provider of that model.")
+    pricing: ReplyPricing | None = field(
+        nested(_priced, ReplyPricing),
+        "What the reply was charged at and where it came from; null for others.",
+    )
+    feedback: MessageFeedback | None = field(
+        nested(_rated, MessageFeedback),
+        "Its rating (thumbs up or down), if a reply was rated.",
+        visitor=True,
     )
     pk: strawberry.Private[int]
     conversation_pk: strawberry.Private[int]
@@ -107,13 +122,13 @@ class Message(Node):
     ) -> Annotated["Conversation", strawberry.lazy("schema.conversation")]:
         from schema.conversation import Conversation  # noqa: PLC0415 (a cycle by nature)
 
-        def found(row: ConversationRow | None) -> Conversation:
+        def found(row: ListedConversation | None) -> Conversation:
             if row is None:
                 raise NotFound("Conversation not found.")
             return Conversation.of(row, self.own_loaders)
 
         loaders = self.own_loaders or info.context.loaders
-        return answer(loaders.conversation.get(self.conversation_pk), found)
+        return answer(loaders.listed.get((self.conversation_pk, Wanted())), found)
 
     @strawberry.field(description="Its earlier figures, oldest first, if it was ever repriced.")
     def cost_history(self, info: Info) -> list[CostChange]:
@@ -122,32 +137,7 @@ class Message(Node):
 
     @classmethod
     def of(cls, row: MessageRecord, loaders: Loaders | None = None) -> "Message":
-        usage = None
-        if row.provider is not None:
-            usage = Usage.of(
-                UsageTotals(
-                    input_tokens=row.input_tokens or 0,
-                    output_tokens=row.output_tokens or 0,
-                    cached_input_tokens=row.cached_input_tokens or 0,
-                    cost=row.cost if row.cost is not None else 0,  # type: ignore[arg-type]
-                    cost_known=row.cost is not None,
-                )
-            )
-        return cls(
-            id=strawberry.ID(encode_id("Message", row.id)),
-            sequence=row.sequence,
-            role=MessageRole(row.role),
-            content=row.content,
-            created_at=row.created_at,
-            usage=usage,
-            model=row.model,
-            provider=row.provider,
-            pricing=ReplyPricing.of(row) if row.provider is not None else None,
-            feedback=_feedback(row),
-            pk=row.id,
-            conversation_pk=row.conversation_id,
-            own_loaders=loaders,
-        )
+        return built(cls, row, pk=row.id, conversation_pk=row.conversation_id, own_loaders=loaders)
 
 
 @strawberry.type(description="A message and its cursor.")

@@ -57,12 +57,19 @@ def _page_args(arguments: dict[str, Any]) -> PageArgs:
     )
 
 
+def message_roles(info: Any) -> tuple[str, ...] | None:
+    """The roles of the messages the caller may read (a visitor's view), or None for all."""
+    roles = info.context.caller().message_roles
+    return None if roles is None else tuple(sorted(role.value for role in roles))
+
+
 def listed_wanted(info: Any) -> Wanted:
     """What a `conversations` field (from its resolver's `info`) asks to be read along."""
     connection = [
         item for listed in _fields(info.selected_fields) for item in _fields(listed.selections)
     ]
     return _wanted(
+        info,
         conversation_selections(info.selected_fields),
         total=any(item.name == "totalCount" for item in connection),
         event_cursor=any(item.name == "eventCursor" for item in connection),
@@ -72,14 +79,18 @@ def listed_wanted(info: Any) -> Wanted:
 def one_wanted(info: Any) -> Wanted:
     """What a `conversation(id:)` field asks to be read along."""
     return _wanted(
-        [selection for item in _fields(info.selected_fields) for selection in item.selections]
+        info,
+        [selection for item in _fields(info.selected_fields) for selection in item.selections],
     )
 
 
-def _wanted(node: list[Selection], *, total: bool = False, event_cursor: bool = False) -> Wanted:
+def _wanted(
+    info: Any, node: list[Selection], *, total: bool = False, event_cursor: bool = False
+) -> Wanted:
     return Wanted(
         total=total,
         event_cursor=event_cursor,
+        message_roles=message_roles(info),
         variables=bool(_under(node, "variables") or _under(node, "variable")),
         usage_by_model=bool(_under(node, "usageByModel")),
         labels=bool(_under(node, "labels")),

@@ -11,7 +11,7 @@ from resolvers.records import VariableRecord
 from schema.common import answer
 from schema.context import Info
 from schema.enums import VariableSource, VariableType
-from schema.policy.visibility import VISITOR
+from schema.reads import built, column, enum, field, key_id, time
 from schema.scalars import JSON
 
 
@@ -46,21 +46,23 @@ def _values(rows: list[VariableChangeRow]) -> list[VariableValue]:
 
 @strawberry.type(description="A value collected in a conversation, with where it came from.")
 class Variable:
-    name: str = strawberry.field(metadata=VISITOR, description="Variable name.")
-    value: JSON = strawberry.field(metadata=VISITOR, description="The value, typed per `type`.")
-    type: VariableType = strawberry.field(metadata=VISITOR, description="Kind of value.")
-    source: VariableSource = strawberry.field(
-        metadata=VISITOR, description="Pre-chat form or extracted."
+    name: str = field(column("name"), "Variable name.", visitor=True)
+    value: JSON = field(column("value"), "The value, typed per `type`.", visitor=True)
+    type: VariableType = field(enum("type", VariableType), "Kind of value.", visitor=True)
+    source: VariableSource = field(
+        enum("source", VariableSource), "Pre-chat form or extracted.", visitor=True
     )
-    collected_at: datetime = strawberry.field(
-        metadata=VISITOR, description="When the value was last set."
+    collected_at: datetime = field(
+        time("collected_at"), "When the value was last set.", visitor=True
     )
-    set_by_key_id: strawberry.ID | None = strawberry.field(
-        description="The API key that set it: the widget's for a pre-chat answer, the engine's "
-        "for an extracted value (null for values imported or set before keys were kept)."
+    set_by_key_id: strawberry.ID | None = field(
+        key_id("set_by_key_id"),
+        "The API key that set it: the widget's for a pre-chat answer, the engine's "
+        "for an extracted value (null for values imported or set before keys were kept).",
     )
-    message_sequence: int | None = strawberry.field(
-        description="The conversation's latest message when it was set (0: before any message)."
+    message_sequence: int | None = field(
+        column("message_sequence"),
+        "The conversation's latest message when it was set (0: before any message).",
     )
     pk: strawberry.Private[int]
     own_loaders: strawberry.Private[Loaders | None] = None
@@ -72,14 +74,4 @@ class Variable:
 
     @classmethod
     def of(cls, row: VariableRecord, loaders: Loaders | None = None) -> "Variable":
-        return cls(
-            name=row.name,
-            value=row.value,
-            type=VariableType(row.type),
-            source=VariableSource(row.source),
-            collected_at=row.collected_at,
-            set_by_key_id=_key(row.set_by_key_id),
-            message_sequence=row.message_sequence,
-            pk=row.id,
-            own_loaders=loaders,
-        )
+        return built(cls, row, pk=row.id, own_loaders=loaders)

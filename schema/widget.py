@@ -10,6 +10,7 @@ from schema.assistant import FormField
 from schema.context import Info
 from schema.enums import ConversationMode
 from schema.policy.visibility import VISITOR
+from schema.reads import built
 
 
 @strawberry.type(description="What a widget shows of its assistant before and during a chat.")
@@ -47,5 +48,5 @@ class WidgetQueries:
             id=strawberry.ID(encode_id("Assistant", row.id)),
             name=row.name,
             mode=row.widget_mode,
-            pre_chat_form=[FormField.of(item) for item in row.pre_chat_form],
+            pre_chat_form=[built(FormField, item) for item in row.pre_chat_form],
         )

@@ -26,39 +26,23 @@ from graphql import (
 )
 from graphql.language import Visitor
 from strawberry import Schema
+from strawberry.types.base import get_object_definition
 
 from resolvers.message import message_cursor
 from schema.plan.collect import Collected, NotCoveredError, collect
 from schema.plan.fields import (
-    ASSISTANT,
-    CONVERSATION,
-    FEEDBACK,
-    FORM_FIELD,
-    LABEL,
-    MESSAGE,
-    PAGE_INFO,
-    RATING,
-    REPLY_PRICING,
-    USAGE,
-    VARIABLE,
-    VARIABLE_DEFINITION,
-    VISITOR,
     assistant,
     cursor,
     edges,
     events_cursor,
-    feedback,
     message_page_of,
-    message_usage,
-    pricing,
-    rating,
-    scalars,
+    type_reads,
     variable_of,
     variables_of,
-    visitor,
 )
-from schema.plan.shape import Getter, Shape, attribute
+from schema.plan.shape import Getter, Shape, attribute, constant
 from schema.plan.slots import Slot
+from schema.reads import Read
 
 Entry = tuple[Getter, Shape | None, bool]
 """What a field compiles to: its getter, the shape of an object value, and whether it is a list."""
@@ -190,35 +174,48 @@ class Compiler:
         self,
         type_name: str,
         selection_sets: Sequence[SelectionSetNode],
-        scalars: Mapping[str, Getter],
-        nested: Callable[[Collected], Entry] | None = None,
+        relation: Callable[[Collected], Entry | None] | None = None,
+        own: Mapping[str, Getter] | None = None,
     ) -> Shape:
+        """The shape of one object: each field by `relation` (the plan's own code for a relation
+        or an argument), `own` (an envelope's getters) or the type's reads, in that order."""
+        reads = type_reads(self.schema, type_name)
         fields: list[tuple[str, Getter, Shape | None, bool]] = []
         for item in self._collect(selection_sets, self._type(type_name)):
-            get = scalars.get(item.name)
-            if get is not None:
-                fields.append((item.key, get, None, False))
-            elif nested is not None:
-                fields.append((item.key, *nested(item)))
-            else:
+            if item.name == "__typename":
+                fields.append((item.key, constant(type_name), None, False))
+                continue
+            entry = relation(item) if relation is not None else None
+            if entry is None and own is not None and item.name in own:
+                entry = own[item.name], None, False
+            if entry is None and (read := reads.get(item.name)) is not None:
+                entry = self._read(read, item)
+            if entry is None:
                 raise NotCoveredError(f"{type_name}.{item.name}")
+            fields.append((item.key, *entry))
         return Shape(tuple(fields))
+
+    def _read(self, read: Read, item: Collected) -> Entry:
+        if read.nested is None:
+            return read.json, None, False
+        kind = get_object_definition(read.nested, strict=True).name
+        return read.json, self._object(kind, item.selection_sets), read.many
 
     def _list_root(self, item: Collected) -> ListRoot:
         needs = Needs(message_slots=[])
         slot = self._slot("Query", item)
 
-        def connection_field(field: Collected) -> Entry:
+        def connection_field(field: Collected) -> Entry | None:
             if field.name == "edges":
                 edge = self._object(
                     "ConversationEdge",
                     field.selection_sets,
-                    scalars("ConversationEdge", {"cursor": cursor}),
                     lambda node: self._conversation_node(node, needs),
+                    own={"cursor": cursor},
                 )
                 return edges, edge, True
             if field.name == "pageInfo":
-                page_info = self._object("PageInfo", field.selection_sets, PAGE_INFO)
+                page_info = self._object("PageInfo", field.selection_sets)
                 return attribute("page_info"), page_info, False
             if field.name == "totalCount":
                 needs.total = True
@@ -226,66 +223,40 @@ class Compiler:
             if field.name == "eventCursor":
                 needs.event_cursor = True
                 return events_cursor, None, False
-            raise NotCoveredError(f"ConversationConnection.{field.name}")
+            return None
 
-        connection = self._object(
-            "ConversationConnection",
-            item.selection_sets,
-            scalars("ConversationConnection", {}),
-            connection_field,
-        )
+        connection = self._object("ConversationConnection", item.selection_sets, connection_field)
         return ListRoot(key=item.key, slot=slot, connection=connection, needs=needs)
 
-    def _conversation_node(self, item: Collected, needs: Needs) -> Entry:
+    def _conversation_node(self, item: Collected, needs: Needs) -> Entry | None:
         if item.name != "node":
-            raise NotCoveredError(f"ConversationEdge.{item.name}")
+            return None
         return lambda pair, _bound: pair[0], self._conversation_shape(item, needs), False
 
     def _conversation_shape(self, item: Collected, needs: Needs) -> Shape:
         return self._object(
             "Conversation",
             item.selection_sets,
-            CONVERSATION,
             lambda field: self._conversation_field(field, needs),
         )
 
-    def _conversation_field(self, item: Collected, needs: Needs) -> Entry:
+    def _conversation_field(self, item: Collected, needs: Needs) -> Entry | None:
+        """The relations a conversation's row is read with, and the fields with arguments."""
         name, selections = item.name, item.selection_sets
-        if name == "usage":
-            return attribute("usage"), self._object("Usage", selections, USAGE), False
-        if name == "visitor":
-            return visitor, self._object("Visitor", selections, VISITOR), False
-        if name == "rating":
-            return rating, self._object("ConversationRating", selections, RATING), False
         if name == "labels":
             needs.labels = True
-            return attribute("labels"), self._object("Label", selections, LABEL), True
+            return attribute("labels"), self._object("Label", selections), True
         if name == "assistant":
             needs.assistant = True
-            shape = self._object(
-                "Assistant", selections, ASSISTANT, lambda field: self._form(field, needs)
-            )
+            shape = self._object("Assistant", selections, lambda field: self._form(field, needs))
             return assistant, shape, False
         if name == "usageByModel":
             needs.usage_by_model = True
-            model_usage = self._object(
-                "ModelUsage",
-                selections,
-                scalars(
-                    "ModelUsage",
-                    {
-                        "provider": attribute("provider"),
-                        "model": attribute("model"),
-                        "replies": attribute("replies"),
-                    },
-                ),
-                lambda field: self._usage_field(field, "ModelUsage"),
-            )
-            return attribute("usage_by_model"), model_usage, True
+            return attribute("usage_by_model"), self._object("ModelUsage", selections), True
         if name in ("variables", "variable"):
             needs.variables = True
             slot = self._slot("Conversation", item)
-            shape = self._object("Variable", selections, VARIABLE)
+            shape = self._object("Variable", selections)
             if name == "variables":
                 return variables_of(slot), shape, True
             return variable_of(slot), shape, False
@@ -294,62 +265,38 @@ class Compiler:
             assert needs.message_slots is not None
             needs.message_slots.append(slot)
             return message_page_of(slot), self._message_connection(selections), False
-        raise NotCoveredError(f"Conversation.{name}")
+        return None
 
-    def _form(self, item: Collected, needs: Needs) -> Entry:
-        needs.assistant_forms = True
-        if item.name == "preChatForm":
-            shape = self._object("FormField", item.selection_sets, FORM_FIELD)
-            return attribute("pre_chat_form"), shape, True
-        if item.name == "extractedVariables":
-            shape = self._object("VariableDefinition", item.selection_sets, VARIABLE_DEFINITION)
-            return attribute("extracted_variables"), shape, True
-        raise NotCoveredError(f"Assistant.{item.name}")
-
-    def _usage_field(self, item: Collected, owner: str) -> Entry:
-        if item.name != "usage":
-            raise NotCoveredError(f"{owner}.{item.name}")
-        return attribute("usage"), self._object("Usage", item.selection_sets, USAGE), False
+    def _form(self, item: Collected, needs: Needs) -> Entry | None:
+        """An assistant's form and variables are read along only when asked for."""
+        if item.name in ("preChatForm", "extractedVariables"):
+            needs.assistant_forms = True
+        return None
 
     def _message_connection(self, selections: Sequence[SelectionSetNode]) -> Shape:
-        def message_field(item: Collected) -> Entry:
-            selections = item.selection_sets
-            if item.name == "usage":
-                return message_usage, self._object("Usage", selections, USAGE), False
-            if item.name == "pricing":
-                return pricing, self._object("ReplyPricing", selections, REPLY_PRICING), False
-            if item.name == "feedback":
-                return feedback, self._object("MessageFeedback", selections, FEEDBACK), False
-            raise NotCoveredError(f"Message.{item.name}")
-
-        def edge_field(item: Collected) -> Entry:
+        def edge_field(item: Collected) -> Entry | None:
             if item.name != "node":
-                raise NotCoveredError(f"MessageEdge.{item.name}")
-            node = self._object("Message", item.selection_sets, MESSAGE, message_field)
+                return None
+            node = self._object("Message", item.selection_sets)
             return lambda message, _bound: message, node, False
 
-        def connection_field(item: Collected) -> Entry:
+        def connection_field(item: Collected) -> Entry | None:
             if item.name == "edges":
                 edge = self._object(
                     "MessageEdge",
                     item.selection_sets,
-                    scalars(
-                        "MessageEdge",
-                        {"cursor": lambda message, _bound: message_cursor(message.sequence)},
-                    ),
                     edge_field,
+                    own={"cursor": lambda message, _bound: message_cursor(message.sequence)},
                 )
                 return lambda pair, _bound: pair[0].rows, edge, True
             if item.name == "pageInfo":
-                page_info = self._object("PageInfo", item.selection_sets, PAGE_INFO)
+                page_info = self._object("PageInfo", item.selection_sets)
                 return lambda pair, _bound: pair[0].page_info, page_info, False
             if item.name == "totalCount":
                 return lambda pair, _bound: pair[1], None, False
-            raise NotCoveredError(f"MessageConnection.{item.name}")
+            return None
 
-        return self._object(
-            "MessageConnection", selections, scalars("MessageConnection", {}), connection_field
-        )
+        return self._object("MessageConnection", selections, connection_field)
 
 
 def directive_variables(document: DocumentNode) -> tuple[str, ...]:

@@ -48,7 +48,6 @@ PLANNED_TYPES: Mapping[str, str] = {
 EXECUTOR_ONLY: Mapping[str, frozenset[str]] = {
     "Message": frozenset({"conversation", "costHistory"}),
     "Variable": frozenset({"history"}),
-    "Assistant": frozenset({"widgetMode", "allowedOrigins"}),
 }
 """The fields of those types that only the executor answers, by decision: a page asking for one
 goes through the executor whole."""
