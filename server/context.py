@@ -16,13 +16,14 @@ from starlette.responses import Response
 from starlette.websockets import WebSocket
 
 from resolvers.callers.caller import Caller, CallerKind
+from resolvers.callers.tokens import authenticate_token
 from resolvers.errors import ParleyError, Unauthenticated
 from resolvers.limits.bounds import Bounds
 from resolvers.limits.limiter import Verdict
 from resolvers.loaders import Loaders
 from resolvers.webhook import WebhookSettings
 from server.edge.address import client_address
-from server.edge.authentication import MISSING_KEY, authenticate_token, callers_of
+from server.edge.authentication import MISSING_KEY, callers_of
 from server.edge.limits import POINTS_SUBJECT, VERDICT, rate_limits, write_headers
 from server.settings import Settings
 from subscriptions.live import Live

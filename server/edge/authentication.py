@@ -1,7 +1,7 @@
 """Who is calling, from the request's bearer token, held to the limits of the edge.
 
-A token is a session token or an API key (resolvers/apikey.py, resolvers/session.py), found in the
-app's caller cache when it was seen a moment ago. Every path that authenticates a request or a
+A token is a session token or an API key, found in the app's caller cache when it was seen a moment
+ago (resolvers/callers/tokens.py). Every path that authenticates a request or a
 socket goes through `authenticate`, which the `RequestConnection` middleware points at the one
 being served, so guesses are counted per address and a secret key spends its cost points.
 """
@@ -13,13 +13,11 @@ from contextvars import ContextVar
 from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from resolvers.apikey import authenticate_key
 from resolvers.callers.cache import CallerCache
 from resolvers.callers.caller import Caller, CallerKind
+from resolvers.callers.tokens import authenticate_token
 from resolvers.errors import ParleyError
 from resolvers.limits.limiter import Verdict
-from resolvers.session import PREFIX as SESSION_PREFIX
-from resolvers.session import authenticate_session
 from server.edge.address import client_address
 from server.edge.limits import POINTS_SUBJECT, VERDICT, rate_limits
 from server.settings import Settings
@@ -140,22 +138,6 @@ class RequestConnection:
             await self.app(scope, receive, send)
         finally:
             _connection.reset(reset)
-
-
-async def authenticate_token(token: str, callers: CallerCache | None = None) -> Caller:
-    """The caller behind a bearer token: a session token or an API key (no limits); from
-    `callers` when it has seen the token a moment ago."""
-    if callers is not None:
-        remembered = callers.get(token)
-        if remembered is not None:
-            return remembered
-    if token.startswith(SESSION_PREFIX):
-        principal = await authenticate_session(token)
-    else:
-        principal = await authenticate_key(token)
-    if callers is not None:
-        callers.put(token, principal)
-    return principal
 
 
 def callers_of(connection: HTTPConnection) -> CallerCache | None:
