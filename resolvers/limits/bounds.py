@@ -1,4 +1,6 @@
-"""The bounds the write path enforces, set from `PARLEY_*` settings (see the README)."""
+"""The bounds the write path enforces: what one record may hold, how long a session token lives,
+when a quiet conversation ends; each set from its `PARLEY_*` variable (server/settings.py).
+"""
 
 from dataclasses import dataclass
 
