@@ -23,7 +23,7 @@ from schema.counts import ConversationCounts
 from schema.filters import FilterArgument, to_filter
 from schema.frames import current as direct_frames
 from schema.message import MessageEdge
-from schema.metrics import DIRECT_FRAMES, subscription_running
+from schema.policy.metrics import DIRECT_FRAMES, subscription_running
 from schema.policy.visibility import VISITOR
 from subscriptions.closecodes import FORBIDDEN, SLOW_CONSUMER, UNAVAILABLE
 from subscriptions.feed import SlowConsumerError

@@ -25,7 +25,6 @@ from schema.imports import ImportMutations
 from schema.label import LabelMutations, LabelQueries
 from schema.live import LiveSubscriptions
 from schema.message import Message
-from schema.metrics import Measured
 from schema.node import NodeQueries
 from schema.plan.compile import Readers
 from schema.plan.coverage import check_coverage
@@ -33,6 +32,7 @@ from schema.plan.extension import CompiledPlans, Plans
 from schema.policy.documents import DocumentChecks, DocumentLimits, DocumentPolicy
 from schema.policy.errors import ErrorPolicy
 from schema.policy.inputs import InputPolicy
+from schema.policy.metrics import Measured
 from schema.rating import RatingMutations
 from schema.recording import RecordingMutations
 from schema.reprice import RepriceMutations

@@ -11,7 +11,7 @@ from graphql import GraphQLError
 from strawberry.extensions import MaskErrors
 
 from resolvers.errors import ParleyError, database_failure
-from schema.metrics import ERRORS, STATEMENT_TIMEOUTS
+from schema.policy.metrics import ERRORS, STATEMENT_TIMEOUTS
 
 logger = logging.getLogger("parley.errors")
 

@@ -10,7 +10,7 @@ import logging
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from schema.metrics import REFUSED
+from schema.policy.metrics import REFUSED
 from server.edge.refusal import refuse
 
 logger = logging.getLogger("parley.deadline")

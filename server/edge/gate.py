@@ -11,7 +11,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from resolvers.callers.caller import Caller
 from resolvers.errors import ParleyError, Unauthenticated, database_failure
-from schema.metrics import REFUSED
+from schema.policy.metrics import REFUSED
 from server.edge.authentication import MALFORMED_KEY, MISSING_KEY, authenticate, bearer_token
 from server.edge.refusal import STATUS_OF_CODE, refuse
 

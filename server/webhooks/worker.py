@@ -20,7 +20,7 @@ from models.enums import DeliveryState
 from resolvers.errors import database_failure
 from resolvers.webhook import WebhookSettings
 from resolvers.webhookqueue import Claimed, Outcome, claim, derive, settle
-from schema.metrics import (
+from schema.policy.metrics import (
     WEBHOOK_ATTEMPTS,
     WEBHOOK_DERIVED,
     WEBHOOK_ENDPOINTS_DISABLED,
