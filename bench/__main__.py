@@ -15,8 +15,8 @@ from bench.report import Report, progress
 from bench.runner import Bench
 from bench.seed import seed
 from bench.timing import Budget
-from resolvers.bounds import Bounds
-from resolvers.ratelimit import Limits
+from resolvers.limits.bounds import Bounds
+from resolvers.limits.ratelimits import EdgeLimits
 from server.app import create_app
 from server.database import apply_migrations
 from server.settings import Settings
@@ -84,7 +84,7 @@ async def _measure(target: Target, options: Options, report: Report) -> None:
         database_url=target.url,
         graphiql=False,
         bounds=Bounds(sweep_interval_seconds=0),
-        limits=Limits(points_per_minute=0),
+        edge_limits=EdgeLimits(points_per_minute=0),
     )
     progress(f"migrating {target.label}")
     await apply_migrations(settings)

@@ -24,10 +24,10 @@ from bench.explain import Explained
 from bench.report import noise, ratio, us
 from bench.runner import Bench
 from bench.timing import Budget, Case, measure
-from resolvers.ratelimit import Limits, RateLimits
-from schema.introspection import Introspection
+from resolvers.limits.ratelimits import EdgeLimits, RateLimits
+from schema.policy.introspection import Introspection
 from server.app import create_app
-from server.gate import AuthGate
+from server.edge.gate import AuthGate
 from server.settings import Settings
 
 TARGET = 1.05
@@ -54,7 +54,7 @@ EDGE = (
     "max_query_fields",
     "max_query_cost",
     "introspection",
-    "limits",
+    "edge_limits",
 )
 """The settings of the edge's limits (and the widget limits in `bounds`)."""
 
@@ -66,8 +66,8 @@ def limits_on(settings: Settings) -> Settings:
     defaults = Settings()
     return replace(
         settings,
-        **{name: getattr(defaults, name) for name in EDGE if name != "limits"},
-        limits=replace(defaults.limits, points_per_minute=MAXED),
+        **{name: getattr(defaults, name) for name in EDGE if name != "edge_limits"},
+        edge_limits=replace(defaults.edge_limits, points_per_minute=MAXED),
         bounds=replace(
             settings.bounds,
             widget_starts_per_minute=defaults.bounds.widget_starts_per_minute,
@@ -90,7 +90,7 @@ def limits_off(settings: Settings) -> Settings:
         max_query_fields=MAXED,
         max_query_cost=MAXED,
         introspection=Introspection.ALL,
-        limits=Limits(**{item.name: 0 for item in fields(Limits)}),
+        edge_limits=EdgeLimits(**{item.name: 0 for item in fields(EdgeLimits)}),
         bounds=replace(settings.bounds, widget_starts_per_minute=0, widget_messages_per_minute=0),
     )
 
@@ -107,7 +107,7 @@ async def beside(started: Starlette, settings: Settings) -> AsyncIterator[Starle
     """An app of `settings` over the started app's database and live parts."""
     app = create_app(settings)
     rate_limits = RateLimits.open(
-        settings.bounds, settings.limits, settings.redis_url, settings.redis_prefix
+        settings.bounds, settings.edge_limits, settings.redis_url, settings.redis_prefix
     )
     _adopt(app, started, rate_limits)
     try:

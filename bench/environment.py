@@ -7,7 +7,7 @@ from importlib.metadata import PackageNotFoundError, version
 
 from bench.database import Target
 from bench.runner import Bench
-from resolvers.sql import db
+from resolvers.database.sql import db
 
 PACKAGES = ("strawberry-graphql", "graphql-core", "starlette", "tortoise-orm", "pypika-tortoise")
 DRIVERS = {"postgres": "asyncpg", "sqlite": "aiosqlite"}

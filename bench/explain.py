@@ -14,7 +14,7 @@ from typing import Any
 from tortoise.transactions import in_transaction
 
 from bench.runner import Bench
-from resolvers.sql import db
+from resolvers.database.sql import db
 from tests.support.statements import Statement
 
 TABLES = {"conversation", "message", "variable", "assistant", "api_key", "workspace"}

@@ -21,9 +21,9 @@ from models.enums import (
     VariableSource,
     VariableType,
 )
+from resolvers.database.sql import Params, db, dialect, fetch
 from resolvers.filters import canonical_json
 from resolvers.pricing import price_reply
-from resolvers.sql import Params, db, dialect, fetch
 from resolvers.workspace import create_workspace
 
 T0 = datetime(2026, 10, 1, 8, 0, tzinfo=UTC)

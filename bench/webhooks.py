@@ -21,7 +21,7 @@ from tortoise import Tortoise
 
 from bench.database import bench_database
 from models.config import tortoise_config
-from resolvers.sql import Params, db, dialect, fetch
+from resolvers.database.sql import Params, db, dialect, fetch
 from resolvers.webhook import WebhookSettings
 from resolvers.webhookqueue import claim, derive
 from server.database import apply_migrations

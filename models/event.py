@@ -1,4 +1,5 @@
-"""The change log of conversations, written in the same transaction as each change.
+"""The event log of conversations, written in the same transaction as each change
+(resolvers/events/log.py).
 
 Its per-workspace numbers are the cursors of the live views: a subscriber that reconnects catches
 up from here.

@@ -1,7 +1,7 @@
 """Rate-limit counters shared by every server process: one row per limit, subject and window.
 
-Written only by hand-written statements (resolvers/ratelimit.py) that increment and read a row in
-one round trip; expired rows are swept.
+Written only by hand-written statements (resolvers/limits/counters.py) that increment and read a
+row in one round trip; expired rows are swept.
 """
 
 from tortoise import fields

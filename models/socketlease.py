@@ -1,6 +1,6 @@
 """Open websockets as leases every server process can count, so a cap on sockets per key or per
 address holds across workers. A process renews its leases while their sockets are open; a crashed
-process's leases run out by themselves (resolvers/socketleases.py)."""
+process's leases run out by themselves (resolvers/limits/socketleases.py)."""
 
 from tortoise import fields
 from tortoise.models import Model

@@ -9,9 +9,9 @@ from tortoise.transactions import in_transaction
 
 from models import Assistant
 from models.enums import ConversationMode
-from resolvers.bounds import Bounds
 from resolvers.errors import NotFound
 from resolvers.forms import Problem, form_definition_problems, normalise_origins, raise_problems
+from resolvers.limits.bounds import Bounds
 
 
 async def list_assistants(workspace_id: int) -> list[Assistant]:

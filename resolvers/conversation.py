@@ -4,11 +4,11 @@ set-wise reader (resolvers/listing.py)."""
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from models import Conversation
+from resolvers.counts import count_sql
+from resolvers.database.sql import Params, dialect, fetch
 from resolvers.errors import NotFound
 from resolvers.filters import ConversationFilter
 from resolvers.keyset import ConversationOrder, OrderField
-from resolvers.sql import Params, dialect, fetch
-from resolvers.tally import count_sql
 
 __all__ = ["ConversationOrder", "OrderField"]  # their home is resolvers/keyset.py
 
@@ -40,7 +40,7 @@ async def count_conversations(
     """How many conversations the filter matches, exactly as its list holds them.
 
     A badge's filter (types, statuses, assistants) reads the counts the database keeps in step
-    with every write, in constant time; any other filter counts in SQL (resolvers/tally.py).
+    with every write, in constant time; any other filter counts in SQL (resolvers/counts.py).
     `using` runs it on the caller's own connection (a transaction, a request's connection)."""
     params = Params(str(using.capabilities.dialect) if using is not None else dialect())
     rows = await fetch(count_sql(workspace_id, where, params), params, using=using)

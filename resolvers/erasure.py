@@ -14,11 +14,11 @@ from typing import Any
 
 from models import Erasure
 from models.enums import EventKind
-from resolvers.auth import Principal
+from resolvers.callers.caller import Caller
+from resolvers.database.sql import Params, fetch
 from resolvers.errors import BadUserInput, NotFound
-from resolvers.event import change, record_events
+from resolvers.events.log import change, record_events
 from resolvers.filters import canonical_json
-from resolvers.sql import Params, fetch
 
 MAX_ERASED = 10_000
 """Conversations one erasure takes (a visitor with more is erased in several calls)."""
@@ -30,7 +30,7 @@ class Erased:
     erased_at: datetime
 
 
-async def delete_conversation(caller: Principal, conversation_id: int) -> Erased:
+async def delete_conversation(caller: Caller, conversation_id: int) -> Erased:
     caller.require_writer()
     return await erase(
         caller.workspace_id,
@@ -43,7 +43,7 @@ async def delete_conversation(caller: Principal, conversation_id: int) -> Erased
 
 
 async def erase_visitor(
-    caller: Principal, session_id: str | None, variable: tuple[str, Any] | None
+    caller: Caller, session_id: str | None, variable: tuple[str, Any] | None
 ) -> Erased:
     """Every conversation of the visitor with this widget session ID, or whose variable `name`
     equals `value` (their email, say)."""

@@ -1,7 +1,8 @@
 """Expected failures, each carrying the `extensions.code` a client sees.
 
-Raise these from anywhere below the schema; `schema/errors.py` is the one place that turns them into
-GraphQL errors. Anything else that escapes is a bug: it is logged in full and masked for clients.
+Raise these from anywhere below the schema; `schema/policy/errors.py` is the one place that turns
+them into GraphQL errors. Anything else that escapes is a bug: it is logged in full and masked for
+clients.
 """
 
 from collections.abc import Iterator

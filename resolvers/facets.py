@@ -2,7 +2,7 @@
 
 Every facet counts within the whole filter, so each one sums to the total and a number always
 agrees with the list it stands for (a dashboard filtered to TEST shows WEB_WIDGET 0). A badge's
-filter reads the counts the triggers keep (resolvers/tally.py), in constant time; any other
+filter reads the counts the triggers keep (resolvers/counts.py), in constant time; any other
 counts the matching rows, grouped once.
 """
 
@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from models.enums import ConversationStatus, ConversationType
+from resolvers.counts import grouped_count_sql
+from resolvers.database.sql import Params, dialect, fetch
 from resolvers.filters import ConversationFilter
-from resolvers.sql import Params, dialect, fetch
-from resolvers.tally import grouped_count_sql
 
 
 @dataclass(frozen=True)

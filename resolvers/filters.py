@@ -12,9 +12,9 @@ from typing import Any
 
 from models.enums import ConversationStatus, ConversationType
 from models.money import ceil_units, floor_units
+from resolvers.database.sql import Params
 from resolvers.errors import BadUserInput
 from resolvers.search import search_condition, search_words
-from resolvers.sql import Params
 
 MAX_VARIABLE_CONDITIONS = 10
 MAX_LIST_ITEMS = 100

@@ -16,8 +16,8 @@ from urllib.parse import urlsplit
 import re2
 
 from models.enums import VariableType
-from resolvers.bounds import Bounds
 from resolvers.errors import BadUserInput
+from resolvers.limits.bounds import Bounds
 
 MAX_PATTERN_LENGTH = 200
 MAX_OPTIONS = 50

@@ -23,10 +23,10 @@ from models.enums import (
     VariableSource,
     VariableType,
 )
-from resolvers.bounds import Bounds
 from resolvers.errors import BadUserInput, NotFound
-from resolvers.event import change, record_event
+from resolvers.events.log import change, record_event
 from resolvers.filters import canonical_json
+from resolvers.limits.bounds import Bounds
 from resolvers.usage import ReplyUsage, add_to_totals, apply_usage
 from resolvers.visitor import Visit, visitor_fields
 

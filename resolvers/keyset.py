@@ -9,11 +9,11 @@ from enum import StrEnum
 from typing import Any, Generic, Protocol, TypeVar
 
 from models.money import exact_units
+from resolvers.database.sql import Params
 from resolvers.errors import BadUserInput
 from resolvers.filters import ConversationFilter, conversation_where
 from resolvers.ids import cursor_int, cursor_time, decode_cursor, encode_cursor
 from resolvers.pagination import PageArgs, PageInfo
-from resolvers.sql import Params
 
 
 class Keyed(Protocol):

@@ -12,10 +12,10 @@ from tortoise.exceptions import IntegrityError
 
 from models import Conversation, ConversationLabel, Label
 from models.enums import EventKind
-from resolvers.auth import Principal
+from resolvers.callers.caller import Caller
 from resolvers.conversation import locked_conversation
 from resolvers.errors import BadUserInput, Conflict, NotFound
-from resolvers.event import change, record_event
+from resolvers.events.log import change, record_event
 
 MAX_LABELS = 200
 """Labels one workspace holds."""
@@ -27,7 +27,7 @@ async def labels_of_workspace(workspace_id: int) -> list[Label]:
     return await Label.filter(workspace_id=workspace_id).order_by("name")
 
 
-async def create_label(caller: Principal, name: str, colour: str) -> Label:
+async def create_label(caller: Caller, name: str, colour: str) -> Label:
     caller.require_writer()
     name = name.strip()
     if not 1 <= len(name) <= 100:
@@ -47,7 +47,7 @@ async def create_label(caller: Principal, name: str, colour: str) -> Label:
         raise Conflict(f"The workspace has a label {name!r} already.") from error
 
 
-async def delete_label(caller: Principal, label_id: int) -> None:
+async def delete_label(caller: Caller, label_id: int) -> None:
     """Takes it off every conversation too (the database cascades)."""
     caller.require_writer()
     if not await Label.filter(id=label_id, workspace_id=caller.workspace_id).delete():
@@ -55,7 +55,7 @@ async def delete_label(caller: Principal, label_id: int) -> None:
 
 
 async def change_labels(
-    caller: Principal, conversation_id: int, label_ids: Sequence[int], *, add: bool
+    caller: Caller, conversation_id: int, label_ids: Sequence[int], *, add: bool
 ) -> Conversation:
     caller.require_writer()
     if not 1 <= len(label_ids) <= MAX_PER_CALL:

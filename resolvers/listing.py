@@ -16,6 +16,8 @@ from typing import Any
 
 import orjson
 
+from resolvers.counts import count_sql
+from resolvers.database.sql import Params, dialect, fetch
 from resolvers.errors import NotFound
 from resolvers.filters import ConversationFilter
 from resolvers.keyset import (
@@ -36,8 +38,6 @@ from resolvers.listed import (
 )
 from resolvers.message import message_page_conditions
 from resolvers.pagination import MAX_PAGE_SIZE, PageArgs, PageInfo
-from resolvers.sql import Params, dialect, fetch
-from resolvers.tally import count_sql
 
 __all__ = ["Listing", "Wanted", "list_conversations", "read_conversation", "read_conversations"]
 
@@ -93,7 +93,7 @@ async def list_conversations(
     only: Sequence[int] | None = None,
 ) -> Listing:
     """The page and what `wanted` asks for, from one statement (the total from the badge counts
-    where its filter allows, resolvers/tally.py); `only`: the one conversation of that id."""
+    where its filter allows, resolvers/counts.py); `only`: the one conversation of that id."""
     # Parameters are added in the order their placeholders appear: SQLite's are positional.
     params = Params(dialect())
     js = _Json(params.dialect)

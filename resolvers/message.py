@@ -9,10 +9,10 @@ from functools import lru_cache
 from typing import Generic, Protocol, TypeVar
 
 from models import Message
+from resolvers.database.sql import Params
 from resolvers.errors import NotFound
 from resolvers.ids import encode_cursor, parse_sequence_cursor
 from resolvers.pagination import PageArgs, PageInfo
-from resolvers.sql import Params
 
 CURSOR_KIND = "m"
 

@@ -10,10 +10,10 @@ from datetime import UTC, datetime
 
 from models import Conversation, Message
 from models.enums import EventKind, MessageRole, Thumb
-from resolvers.auth import CallerKind, Principal
+from resolvers.callers.caller import Caller, CallerKind
 from resolvers.conversation import locked_conversation
 from resolvers.errors import BadUserInput, NotFound
-from resolvers.event import change, record_event
+from resolvers.events.log import change, record_event
 
 MAX_COMMENT = 2000
 
@@ -27,7 +27,7 @@ def _text(value: str | None, what: str) -> str | None:
 
 
 async def rate_conversation(
-    caller: Principal, conversation_id: int, score: int, comment: str | None
+    caller: Caller, conversation_id: int, score: int, comment: str | None
 ) -> Conversation:
     caller.require_conversation(conversation_id, write=True)
     if not 1 <= score <= 5:
@@ -44,7 +44,7 @@ async def rate_conversation(
 
 
 async def rate_message(
-    caller: Principal, message_id: int, thumb: Thumb, reason: str | None
+    caller: Caller, message_id: int, thumb: Thumb, reason: str | None
 ) -> Message:
     message = await Message.get_or_none(id=message_id).only("id", "conversation_id", "role")
     if message is None:

@@ -21,16 +21,16 @@ from models.enums import (
     VariableSource,
 )
 from models.message import MAX_CLIENT_MESSAGE_ID
-from resolvers.auth import CallerKind, Principal
-from resolvers.bounds import Bounds
+from resolvers.callers.caller import Caller, CallerKind
 from resolvers.conversation import locked_conversation
+from resolvers.database.sql import Params, dialect, fetch
 from resolvers.errors import BadUserInput, Conflict, Forbidden, NotFound
-from resolvers.event import change, record_event
+from resolvers.events.log import change, record_event
 from resolvers.filters import canonical_json
 from resolvers.forms import FieldRule, Problem, check_pre_chat, check_value, raise_problems
+from resolvers.limits.bounds import Bounds
 from resolvers.replies import abandon_quiet_replies
 from resolvers.session import create_session
-from resolvers.sql import Params, dialect, fetch
 from resolvers.usage import ReplyUsage, add_to_totals, apply_usage, usage_problems
 from resolvers.visitor import Visit, visitor_fields
 
@@ -144,7 +144,7 @@ def _check_visitor(visitor: Visit | None) -> None:
     raise_problems(problems, "The visitor is invalid")
 
 
-def _conversation_type(caller: Principal, request: StartRequest) -> ConversationType:
+def _conversation_type(caller: Caller, request: StartRequest) -> ConversationType:
     if caller.kind is CallerKind.PUBLISHABLE:
         if request.type not in (None, ConversationType.WEB_WIDGET):
             raise Forbidden("A widget key starts WEB_WIDGET conversations only.")
@@ -158,7 +158,7 @@ def _conversation_type(caller: Principal, request: StartRequest) -> Conversation
 
 
 async def start_conversation(
-    caller: Principal, request: StartRequest, origin: str | None, bounds: Bounds
+    caller: Caller, request: StartRequest, origin: str | None, bounds: Bounds
 ) -> tuple[Conversation, str]:
     """A new conversation and the session token for it."""
     kind = _conversation_type(caller, request)
@@ -211,7 +211,7 @@ async def start_conversation(
     return conversation, token
 
 
-def _check_message(caller: Principal, request: SendRequest, bounds: Bounds) -> MessageRole:
+def _check_message(caller: Caller, request: SendRequest, bounds: Bounds) -> MessageRole:
     role = request.role or MessageRole.USER
     if caller.kind is CallerKind.SESSION:
         caller.require_conversation(request.conversation_id, write=True)
@@ -241,7 +241,7 @@ def _same_message(message: Message, role: MessageRole, request: SendRequest) -> 
 
 
 async def send_message(
-    caller: Principal, request: SendRequest, bounds: Bounds
+    caller: Caller, request: SendRequest, bounds: Bounds
 ) -> tuple[Message, Conversation]:
     """Adds a message, or returns the one already sent with this `clientMessageId`."""
     role = _check_message(caller, request, bounds)
@@ -283,7 +283,7 @@ async def send_message(
 
 
 async def set_variables(
-    caller: Principal, conversation_id: int, values: Sequence[tuple[str, Any]], bounds: Bounds
+    caller: Caller, conversation_id: int, values: Sequence[tuple[str, Any]], bounds: Bounds
 ) -> Conversation:
     """Sets extracted variables, each with the key that set it and the conversation's latest
     message; setting one again keeps its earlier value in its history."""
@@ -372,7 +372,7 @@ def _check_extracted(
     return problems, wanted
 
 
-async def end_conversation(caller: Principal, conversation_id: int) -> Conversation:
+async def end_conversation(caller: Caller, conversation_id: int) -> Conversation:
     """Ends it; ending an ended conversation changes nothing."""
     caller.require_conversation(conversation_id, write=True)
     now = _now()

@@ -16,13 +16,13 @@ from datetime import UTC, datetime, timedelta
 from models import Conversation, Message
 from models.enums import ConversationStatus, EventKind, MessageRole, MessageState
 from models.message import MAX_CLIENT_MESSAGE_ID
-from resolvers.auth import Principal
-from resolvers.bounds import Bounds
+from resolvers.callers.caller import Caller
 from resolvers.conversation import locked_conversation
+from resolvers.database.sql import Params, dialect, fetch
 from resolvers.errors import Conflict, NotFound
-from resolvers.event import change, record_event, record_message_events
+from resolvers.events.log import change, record_event, record_message_events
 from resolvers.forms import Problem, raise_problems
-from resolvers.sql import Params, dialect, fetch
+from resolvers.limits.bounds import Bounds
 from resolvers.usage import (
     ReplyUsage,
     add_reply_usage,
@@ -46,7 +46,7 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-async def open_reply(caller: Principal, request: OpenRequest) -> tuple[Message, Conversation]:
+async def open_reply(caller: Caller, request: OpenRequest) -> tuple[Message, Conversation]:
     """Opens a reply (an ASSISTANT message, STREAMING, empty), or returns the one already opened
     with this `clientMessageId` (a retry)."""
     caller.require_writer()
@@ -129,7 +129,7 @@ def _milliseconds(since: datetime, until: datetime) -> int:
 
 
 async def finish_reply(
-    caller: Principal, request: FinishRequest, bounds: Bounds
+    caller: Caller, request: FinishRequest, bounds: Bounds
 ) -> tuple[Message, Conversation]:
     """Finishes (COMPLETE) or abandons (INCOMPLETE) a streaming reply: its text, usage, exact
     cost and timings in one transaction with its conversation's totals. Finishing it again the

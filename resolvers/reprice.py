@@ -20,10 +20,10 @@ from tortoise.transactions import in_transaction
 
 from models.enums import PriceSource
 from models.money import from_units, to_units
+from resolvers.database.sql import Params, dialect, fetch
 from resolvers.errors import BadUserInput
 from resolvers.filters import ConversationFilter, conversation_where
 from resolvers.pricing import PRICE_TABLE_VERSION, price_reply
-from resolvers.sql import Params, dialect, fetch
 
 MAX_REPLIES = 50_000
 _UNITS = ("cost_e12", "input_price_e12", "output_price_e12", "cached_input_price_e12")

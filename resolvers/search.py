@@ -8,8 +8,8 @@ of migration 0002, SQLite its FTS5 table (whose tokenizer the Python splitting b
 
 import unicodedata
 
+from resolvers.database.sql import Params
 from resolvers.errors import BadUserInput
-from resolvers.sql import Params
 
 MAX_SEARCH_LENGTH = 500
 _WORD_CATEGORIES = ("L", "N", "M", "Co")  # what FTS5's unicode61 keeps inside a token

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from models import Conversation, ConversationSession
 from resolvers.apikey import hash_secret
-from resolvers.auth import CallerKind, Principal
+from resolvers.callers.caller import Caller, CallerKind
 from resolvers.errors import Unauthenticated
 
 PREFIX = "st_"
@@ -24,14 +24,14 @@ async def create_session(conversation_id: int, ttl_seconds: int, now: datetime) 
     return token
 
 
-async def authenticate_session(token: str) -> Principal:
+async def authenticate_session(token: str) -> Caller:
     session = await ConversationSession.get_or_none(
         token_hash=hash_secret(token), expires_at__gt=datetime.now(UTC)
     ).select_related("conversation")
     if session is None:
         raise Unauthenticated("Invalid or expired session token: start a new conversation.")
     conversation: Conversation = session.conversation
-    return Principal(
+    return Caller(
         workspace_id=conversation.workspace_id,
         kind=CallerKind.SESSION,
         assistant_id=conversation.assistant_id,

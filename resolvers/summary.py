@@ -22,10 +22,10 @@ from typing import Any
 from models.enums import ConversationStatus, ConversationType, MessageRole
 from models.money import from_units
 from resolvers.buckets import TimeUnit, buckets, time_zone
+from resolvers.database.sql import Params, dialect, fetch
 from resolvers.errors import BadUserInput
 from resolvers.filters import ConversationFilter, conversation_where
 from resolvers.listed import ListedAssistant
-from resolvers.sql import Params, dialect, fetch
 
 
 class Grouping(StrEnum):

@@ -14,11 +14,11 @@ from datetime import UTC, datetime, timedelta
 
 from models import ConversationSession
 from models.enums import ConversationStatus, EventKind
-from resolvers.bounds import Bounds
-from resolvers.event import change, record_events
+from resolvers.database.sql import Params, dialect, fetch
+from resolvers.events.log import change, record_events
+from resolvers.limits.bounds import Bounds
 from resolvers.replies import abandon_quiet_replies
 from resolvers.retention import apply_retention
-from resolvers.sql import Params, dialect, fetch
 from resolvers.webhookqueue import forget_old_deliveries
 
 logger = logging.getLogger("parley.sweeper")

@@ -6,8 +6,8 @@ from typing import Protocol, TypeVar
 
 from models import VariableChange
 from models.enums import VariableSource
+from resolvers.database.sql import Params, dialect, fetch
 from resolvers.filters import ConversationFilter, conversation_where
-from resolvers.sql import Params, dialect, fetch
 
 
 async def variable_changes_of(variable_ids: Sequence[int]) -> dict[int, list[VariableChange]]:

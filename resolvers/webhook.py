@@ -22,16 +22,16 @@ from models.enums import (
     EndpointState,
     WebhookEvent,
 )
-from resolvers.auth import Principal
+from resolvers.callers.caller import Caller
+from resolvers.database.sql import Params, dialect, fetch
 from resolvers.errors import BadUserInput, NotFound
-from resolvers.event import change
+from resolvers.events.log import change
 from resolvers.filters import (
     ConversationFilter,
     conversation_where,
     filter_from_json,
     filter_to_json,
 )
-from resolvers.sql import Params, dialect, fetch
 
 MAX_ENDPOINTS = 20
 """Endpoints one workspace holds."""
@@ -125,7 +125,7 @@ def check_events(events: list[WebhookEvent]) -> list[str]:
     return [event.value for event in WebhookEvent if event in wanted]  # in the enum's order
 
 
-async def endpoint_of(caller: Principal, endpoint_id: int) -> WebhookEndpoint:
+async def endpoint_of(caller: Caller, endpoint_id: int) -> WebhookEndpoint:
     caller.require_writer()
     endpoint = await WebhookEndpoint.get_or_none(id=endpoint_id, workspace_id=caller.workspace_id)
     if endpoint is None:
@@ -133,13 +133,13 @@ async def endpoint_of(caller: Principal, endpoint_id: int) -> WebhookEndpoint:
     return endpoint
 
 
-async def endpoints_of(caller: Principal) -> list[WebhookEndpoint]:
+async def endpoints_of(caller: Caller) -> list[WebhookEndpoint]:
     caller.require_writer()
     return await WebhookEndpoint.filter(workspace_id=caller.workspace_id).order_by("id")
 
 
 async def create_endpoint(
-    caller: Principal,
+    caller: Caller,
     settings: WebhookSettings,
     url: str,
     events: list[WebhookEvent],
@@ -174,7 +174,7 @@ async def create_endpoint(
 
 
 async def update_endpoint(
-    caller: Principal,
+    caller: Caller,
     settings: WebhookSettings,
     endpoint_id: int,
     *,
@@ -220,7 +220,7 @@ async def update_endpoint(
     return endpoint
 
 
-async def _locked(caller: Principal, endpoint_id: int, connection: Any) -> WebhookEndpoint:
+async def _locked(caller: Caller, endpoint_id: int, connection: Any) -> WebhookEndpoint:
     endpoint = (
         await WebhookEndpoint.filter(id=endpoint_id, workspace_id=caller.workspace_id)
         .using_db(connection)
@@ -232,14 +232,14 @@ async def _locked(caller: Principal, endpoint_id: int, connection: Any) -> Webho
     return endpoint
 
 
-async def delete_endpoint(caller: Principal, endpoint_id: int) -> None:
+async def delete_endpoint(caller: Caller, endpoint_id: int) -> None:
     """Its deliveries and their attempts go with it (the database cascades)."""
     endpoint = await endpoint_of(caller, endpoint_id)
     await endpoint.delete()
 
 
 async def rotate_secret(
-    caller: Principal, endpoint_id: int, overlap: timedelta = DEFAULT_OVERLAP
+    caller: Caller, endpoint_id: int, overlap: timedelta = DEFAULT_OVERLAP
 ) -> WebhookEndpoint:
     """A new secret; for `overlap` every delivery is signed with the previous one too, so a
     receiver can switch when it likes. The returned row's `secret` is the one time it is shown."""
@@ -258,7 +258,7 @@ async def rotate_secret(
     return endpoint
 
 
-async def redeliver(caller: Principal, endpoint_id: int, after: int) -> int:
+async def redeliver(caller: Caller, endpoint_id: int, after: int) -> int:
     """Queues again, in order, every delivery of the endpoint's events after event `after` that
     it has been sent or was to be sent (the event types and filter it has now; events erased
     since are gone). Returns how many; at most MAX_REPLAY, the earliest first."""

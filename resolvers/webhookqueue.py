@@ -28,9 +28,9 @@ from models.enums import (
     EndpointState,
     WebhookEvent,
 )
-from resolvers.event import change
+from resolvers.database.sql import Params, dialect, fetch
+from resolvers.events.log import change
 from resolvers.ids import encode_id
-from resolvers.sql import Params, dialect, fetch
 from resolvers.webhook import WebhookSettings, aware, matching, queue
 
 DERIVE_ENDPOINTS = 20

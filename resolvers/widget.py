@@ -3,11 +3,11 @@ renders before a chat, and nothing of the workspace behind it."""
 
 from models import Assistant
 from resolvers.assistant import get_assistant
-from resolvers.auth import CallerKind, Principal
+from resolvers.callers.caller import Caller, CallerKind
 from resolvers.errors import BadUserInput, NotFound
 
 
-async def widget_assistant(caller: Principal, assistant_id: int | None) -> Assistant:
+async def widget_assistant(caller: Caller, assistant_id: int | None) -> Assistant:
     """A widget key's own assistant, a session token's conversation's, or (for a builder's Test
     Chat) the workspace's assistant `assistant_id` with a secret key that may read. Another
     assistant, or an archived one (it starts no more chats), is NOT_FOUND."""

@@ -13,7 +13,7 @@ from resolvers.conversation import (
     count_conversations,
 )
 from resolvers.errors import NotFound
-from resolvers.event import event_cursor
+from resolvers.events.log import event_cursor
 from resolvers.ids import decode_id
 from resolvers.listed import ListedConversation, ListedVariable, Wanted
 from resolvers.listing import list_conversations, read_conversation
@@ -47,10 +47,10 @@ from schema.enums import (
 from schema.filters import ConversationFilter as ConversationFilterInput
 from schema.filters import FilterArgument, to_filter
 from schema.message import MessageConnection
+from schema.policy.visibility import VISITOR
 from schema.reads import built, column, computed, enum, field, nested, time
 from schema.selection import listed_wanted, message_roles, one_wanted, selects_assistant
 from schema.variable import Variable
-from schema.visibility import VISITOR
 
 R = TypeVar("R")
 _LABELS = Wanted(labels=True)

@@ -13,7 +13,7 @@ import strawberry
 from models.enums import EventKind
 from resolvers.conversation import get_conversation
 from resolvers.errors import database_failure
-from resolvers.event import event_cursor, parse_event_cursor
+from resolvers.events.log import event_cursor, parse_event_cursor
 from resolvers.ids import decode_id, encode_id
 from resolvers.loaders import Loaders
 from resolvers.message import parse_message_cursor
@@ -23,8 +23,8 @@ from schema.counts import ConversationCounts
 from schema.filters import FilterArgument, to_filter
 from schema.frames import current as direct_frames
 from schema.message import MessageEdge
-from schema.metrics import DIRECT_FRAMES, subscription_running
-from schema.visibility import VISITOR
+from schema.policy.metrics import DIRECT_FRAMES, subscription_running
+from schema.policy.visibility import VISITOR
 from subscriptions.closecodes import FORBIDDEN, SLOW_CONSUMER, UNAVAILABLE
 from subscriptions.feed import SlowConsumerError
 from subscriptions.streams import event_stream, message_stream

@@ -16,8 +16,8 @@ from resolvers.usage import UsageTotals
 from schema.common import MessageFeedback, Node, PageInfo, Usage, answer
 from schema.context import Info
 from schema.enums import MessageRole, MessageState, PriceSource
+from schema.policy.visibility import VISITOR
 from schema.reads import built, column, enum, field, money, nested, time
-from schema.visibility import VISITOR
 
 if TYPE_CHECKING:
     from schema.conversation import Conversation

@@ -18,8 +18,8 @@ from schema.common import Node
 from schema.context import Info
 from schema.conversation import Conversation
 from schema.message import Message
+from schema.policy.visibility import VISITOR
 from schema.reads import Typed, root
-from schema.visibility import VISITOR
 
 
 async def _node(context: Any, id: strawberry.ID) -> Typed | None:

@@ -11,7 +11,7 @@ from schema.context import Info
 from schema.conversation import Conversation
 from schema.enums import Thumb
 from schema.message import Message
-from schema.visibility import VISITOR
+from schema.policy.visibility import VISITOR
 
 
 @strawberry.type

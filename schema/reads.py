@@ -15,7 +15,6 @@ from the text the database gave (`<name>_text` on the reader's rows, resolvers/l
 
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, replace
-from decimal import Decimal
 from enum import Enum
 from functools import cache
 from types import MappingProxyType
@@ -26,8 +25,8 @@ from strawberry.types.base import get_object_definition
 
 from resolvers.ids import encode_id
 from schema.plan.shape import Bound, Getter, attribute
+from schema.policy.visibility import VISITOR
 from schema.scalars import serialize_datetime, serialize_datetime_text, serialize_decimal
-from schema.visibility import VISITOR
 
 T = TypeVar("T")
 READ = "parley.read"
@@ -71,7 +70,7 @@ class Read:
 
 def field(read: Read, description: str, *, visitor: bool = False) -> Any:
     """`strawberry.field` whose value is `read` from the row; `visitor`: open to visitors
-    (schema/visibility.py)."""
+    (schema/policy/visibility.py)."""
     metadata = {READ: read, **(VISITOR if visitor else {})}
     return strawberry.field(metadata=metadata, description=description)
 
@@ -169,10 +168,6 @@ def nested(get: Callable[[Any], Any], kind: type, *, many: bool = False) -> Read
         return built(kind, found)
 
     return Read(value=value, json=lambda row, _bound: get(row), nested=kind, many=many)
-
-
-def decimal_or_zero(value: Decimal | None) -> Decimal:
-    return value if value is not None else Decimal(0)
 
 
 def reads(kind: type) -> Mapping[str, Read]:

@@ -15,8 +15,8 @@ from resolvers.visitor import Visit
 from schema.context import Info
 from schema.conversation import Conversation
 from schema.message import Message
+from schema.policy.visibility import VISITOR
 from schema.scalars import JSON
-from schema.visibility import VISITOR
 
 
 @strawberry.input(description="A variable's name and value.")

@@ -22,9 +22,9 @@ from schema.context import Info
 from schema.conversation import Conversation
 from schema.live import closer, closing_on_failure, still_authorized
 from schema.message import Message
-from schema.metrics import subscription_running
+from schema.policy.metrics import subscription_running
+from schema.policy.visibility import VISITOR
 from schema.recording import UsageInput
-from schema.visibility import VISITOR
 from subscriptions.replies import Chunk, reply_stream
 
 

@@ -20,19 +20,19 @@ from schema.conversation import (
     list_arguments,
 )
 from schema.counts import CountQueries
-from schema.documents import DocumentLimits, DocumentPolicy, QueryLimits
 from schema.erasure import ErasureMutations, ErasureQueries
-from schema.errors import ErrorPolicy
 from schema.imports import ImportMutations
-from schema.inputs import InputPolicy
 from schema.label import LabelMutations, LabelQueries
 from schema.live import LiveSubscriptions
 from schema.message import Message
-from schema.metrics import Measured
 from schema.node import NodeQueries
 from schema.plan.compile import Readers
 from schema.plan.coverage import check_coverage
 from schema.plan.extension import CompiledPlans, Plans
+from schema.policy.documents import DocumentChecks, DocumentLimits, DocumentPolicy
+from schema.policy.errors import ErrorPolicy
+from schema.policy.inputs import InputPolicy
+from schema.policy.metrics import Measured
 from schema.rating import RatingMutations
 from schema.recording import RecordingMutations
 from schema.replies import ReplyMutations, ReplySubscriptions
@@ -113,11 +113,11 @@ class ParleySchema(strawberry.Schema):
         """Unexpected errors are logged by `ErrorPolicy`; expected ones need no traceback."""
 
 
-def build_schema(limits: QueryLimits | None = None, compiled_plans: bool = True) -> ParleySchema:
+def build_schema(limits: DocumentLimits | None = None, compiled_plans: bool = True) -> ParleySchema:
     """One `DocumentPolicy` per schema: its cache and rules serve every request. With
     `compiled_plans` off, every query runs through the executor (the differential test compares
     the two)."""
-    policy = DocumentPolicy(limits or QueryLimits())
+    policy = DocumentPolicy(limits or DocumentLimits())
     plans = Plans(policy.cache, READERS, enabled=compiled_plans)
     schema = ParleySchema(
         query=Query,
@@ -126,7 +126,7 @@ def build_schema(limits: QueryLimits | None = None, compiled_plans: bool = True)
         types=[Conversation, Message, Assistant, ApiKey],
         config=StrawberryConfig(scalar_map=SCALAR_MAP),
         extensions=[
-            lambda: DocumentLimits(policy),
+            lambda: DocumentChecks(policy),
             Measured,
             ErrorPolicy,
             FreshLoaders,

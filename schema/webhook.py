@@ -14,7 +14,7 @@ from models import WebhookEndpoint as EndpointRow
 from models.enums import DeliveryState, EndpointState, WebhookEvent
 from resolvers import filters
 from resolvers import webhook as webhooks
-from resolvers.event import event_cursor, parse_event_cursor
+from resolvers.events.log import event_cursor, parse_event_cursor
 from resolvers.filters import VariableCondition, filter_from_json
 from resolvers.ids import decode_id, encode_cursor, encode_id, parse_sequence_cursor
 from resolvers.webhookqueue import webhook_id

@@ -1,1 +1,3 @@
-"""The running service: settings, the Starlette app and its lifespan, auth, request context, CLI."""
+"""The running service: settings, the Starlette app and its lifespan, request context and the
+GraphQL transports; edge/ (the public edge), commands/ (what `parley` runs beside serving) and
+webhooks/ (the delivery worker)."""

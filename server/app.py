@@ -16,37 +16,37 @@ from tortoise.contrib.starlette import RegisterTortoise
 
 from models.config import tortoise_config
 from resolvers.apikey import add_revocation_listener
-from resolvers.callers import CallerCache
-from resolvers.ratelimit import RateLimits
+from resolvers.callers.cache import CallerCache
+from resolvers.limits.ratelimits import RateLimits
 from resolvers.sweeper import sweep_forever
 from schema.schema import build_schema
 from server import graphiql, home, operations, pages
-from server.authentication import RequestConnection
-from server.body import BodyLimit
-from server.cors import CORS
-from server.deadline import RequestDeadline
+from server.edge.authentication import RequestConnection
+from server.edge.body import BodyLimit
+from server.edge.cors import CORS
+from server.edge.deadline import RequestDeadline
+from server.edge.gate import AuthGate
 from server.export import EXPORT_PATH, Export
 from server.garbage import settle
-from server.gate import AuthGate
 from server.http import GraphQLView
 from server.logs import RequestLog
 from server.operations import LiveCollector
 from server.settings import Settings
 from server.sockets import OpenSockets
-from server.webhooks import WebhookWorker
+from server.webhooks.worker import WebhookWorker
 from subscriptions.live import Live
 
 
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings.from_env()
-    schema = build_schema(settings.query_limits, compiled_plans=settings.compiled_plans)
+    schema = build_schema(settings.document_limits, compiled_plans=settings.compiled_plans)
     ide = graphiql.served(settings)
     view = GraphQLView(
         schema,
         graphql_ide="graphiql" if ide else None,
         subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
         connection_init_wait_timeout=timedelta(seconds=settings.ws_init_timeout_seconds),
-        max_subscriptions_per_connection=settings.limits.subscriptions_per_socket or None,
+        max_subscriptions_per_connection=settings.edge_limits.subscriptions_per_socket or None,
     )
     view.ping_interval = settings.ws_ping_interval_seconds
     view.pong_timeout = settings.ws_pong_timeout_seconds
@@ -61,7 +61,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             await live.start()
             app.state.live = live
             app.state.rate_limits = RateLimits.open(
-                settings.bounds, settings.limits, settings.redis_url, settings.redis_prefix
+                settings.bounds, settings.edge_limits, settings.redis_url, settings.redis_prefix
             )
             # Revocations, this process's and (through the broker) others', empty the caller
             # cache and close the key's sockets at once.
@@ -74,7 +74,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 sweeper = asyncio.create_task(sweep_forever(settings.bounds), name="sweeper")
             webhooks = None
             if settings.webhooks.enabled:
-                webhooks = WebhookWorker(schema, settings.webhooks, settings.bounds, live)
+                webhooks = WebhookWorker(schema, settings.webhooks, live)
                 webhooks.start()
             settle()  # after startup: see server/garbage.py
             try:

@@ -13,13 +13,13 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn  # noqa: PLC0415 (only this command needs the server)
 
     from server import graphiql  # noqa: PLC0415
-    from server.address import trusted_networks  # noqa: PLC0415
     from server.app import create_app  # noqa: PLC0415
+    from server.edge.address import trusted_networks  # noqa: PLC0415
     from server.home import startup_line  # noqa: PLC0415
     from server.logs import logging_config  # noqa: PLC0415
 
     # Only listed proxies may say who the client is (X-Forwarded-For); uvicorn would trust
-    # loopback by default. server/address.py reads the same list.
+    # loopback by default. server/edge/address.py reads the same list.
     try:
         trusted = [str(network) for network in trusted_networks(settings.trusted_proxies)]
     except ValueError as error:
@@ -81,8 +81,8 @@ def _create_workspace(args: argparse.Namespace, settings: Settings) -> int:
 
 def _create_assistant(args: argparse.Namespace, settings: Settings) -> int:
     from resolvers.errors import ParleyError  # noqa: PLC0415
+    from server.commands.provision import create_assistant_in  # noqa: PLC0415
     from server.database import open_database  # noqa: PLC0415
-    from server.provision import create_assistant_in  # noqa: PLC0415
 
     async def run() -> int:
         async with open_database(settings):
@@ -101,7 +101,7 @@ def _create_assistant(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _seed_demo(args: argparse.Namespace, settings: Settings) -> int:
-    from server.seed import seed_demo  # noqa: PLC0415
+    from server.commands.seed import seed_demo  # noqa: PLC0415
 
     return asyncio.run(seed_demo(settings, if_empty=args.if_empty, port=args.port))
 
@@ -109,7 +109,7 @@ def _seed_demo(args: argparse.Namespace, settings: Settings) -> int:
 def _export(args: argparse.Namespace, _settings: Settings) -> int:
     from pathlib import Path  # noqa: PLC0415
 
-    from server.transfer import export, key_from  # noqa: PLC0415
+    from server.commands.transfer import export, key_from  # noqa: PLC0415
 
     key = key_from(args.key)
     if not key:
@@ -121,7 +121,7 @@ def _export(args: argparse.Namespace, _settings: Settings) -> int:
 def _import(args: argparse.Namespace, _settings: Settings) -> int:
     from pathlib import Path  # noqa: PLC0415
 
-    from server.transfer import import_file, key_from  # noqa: PLC0415
+    from server.commands.transfer import import_file, key_from  # noqa: PLC0415
 
     key = key_from(args.key)
     if not key:

@@ -2,8 +2,8 @@
 limits this request spends and the socket it holds.
 
 It provides what `schema.context.Context` asks for; the schema sees it only through that protocol.
-Who the caller is was found before (server/authentication.py); what limits are and how they are
-reported, in server/edgelimits.py.
+Who the caller is was found before (server/edge/authentication.py); what limits are and how they are
+reported, in server/edge/limits.py.
 """
 
 import asyncio
@@ -15,15 +15,16 @@ from starlette.requests import HTTPConnection, Request
 from starlette.responses import Response
 from starlette.websockets import WebSocket
 
-from resolvers.auth import CallerKind, Principal
-from resolvers.bounds import Bounds
+from resolvers.callers.caller import Caller, CallerKind
+from resolvers.callers.tokens import authenticate_token
 from resolvers.errors import ParleyError, Unauthenticated
+from resolvers.limits.bounds import Bounds
+from resolvers.limits.limiter import Verdict
 from resolvers.loaders import Loaders
-from resolvers.ratelimit import Verdict
 from resolvers.webhook import WebhookSettings
-from server.address import client_address
-from server.authentication import MISSING_KEY, authenticate_token, callers_of
-from server.edgelimits import POINTS_SUBJECT, VERDICT, rate_limits, write_headers
+from server.edge.address import client_address
+from server.edge.authentication import MISSING_KEY, callers_of
+from server.edge.limits import POINTS_SUBJECT, VERDICT, rate_limits, write_headers
 from server.settings import Settings
 from subscriptions.live import Live
 
@@ -36,7 +37,7 @@ class Context:
     request: Request | WebSocket
     response: Response | WebSocket | None
     settings: Settings
-    principal: Principal | None = None
+    principal: Caller | None = None
     auth_error: ParleyError | None = None
     connection_params: dict[str, object] | None = None
     """The `connection_init` payload of a websocket."""
@@ -49,13 +50,13 @@ class Context:
     """When `still_authorized` last looked the token up, and how many revocations had been
     announced then."""
 
-    def caller(self) -> Principal:
+    def caller(self) -> Caller:
         """The authenticated key; UNAUTHENTICATED when there is none or it is not valid."""
         if self.principal is None:
             raise self.auth_error or Unauthenticated(MISSING_KEY)
         return self.principal
 
-    def reader(self) -> Principal:
+    def reader(self) -> Caller:
         """A key allowed to read this workspace's records."""
         return self.caller().require_reader()
 
@@ -74,17 +75,17 @@ class Context:
 
     @property
     def address(self) -> str:
-        """The client's address (server/address.py); `unknown` when the transport has none."""
+        """The client's address (server/edge/address.py); `unknown` when the transport has none."""
         return client_address(self.request, self.settings.trusted_proxies) or "unknown"
 
-    async def limit_widget_start(self, caller: Principal) -> None:
+    async def limit_widget_start(self, caller: Caller) -> None:
         """RATE_LIMITED when one widget key starts too many conversations from one address;
         servers holding secret keys spend cost points instead."""
         if caller.kind is CallerKind.PUBLISHABLE:
             verdict = await rate_limits(self.request).starts.take(f"{caller.key_id}:{self.address}")
             self.report(verdict, "conversations started")
 
-    async def limit_widget_send(self, caller: Principal) -> None:
+    async def limit_widget_send(self, caller: Caller) -> None:
         """RATE_LIMITED when one widget session sends too many messages."""
         if caller.kind is CallerKind.SESSION:
             verdict = await rate_limits(self.request).messages.take(str(caller.conversation_id))
@@ -119,7 +120,7 @@ class Context:
 
     async def hold_socket(self) -> bool:
         """Counts this websocket against its key's and its address's caps, across every server
-        process (resolvers/socketleases.py); False, holding nothing, when either is full."""
+        process (resolvers/limits/socketleases.py); False, holding nothing, when either is full."""
         caller = self.caller()
         key = (
             f"key:{caller.key_id}"
@@ -210,7 +211,7 @@ async def build_context(
     settings: Settings,
 ) -> Context:
     """The context of a request or socket. Its caller is found once: over HTTP by the gate
-    (server/gate.py), which leaves it in the request's state (GraphiQL's page, the one request
+    (server/edge/gate.py), which leaves it in the request's state (GraphiQL's page, the one request
     the gate lets through without a key, runs nothing); over a websocket by `connection_init`
     (server/websocket.py `connect`)."""
     context = Context(request=request, response=response, settings=settings)

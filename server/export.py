@@ -31,8 +31,8 @@ from starlette.types import Receive, Scope, Send
 from strawberry import Schema
 
 from server.context import build_context
-from server.edgelimits import POINTS_SUBJECT
-from server.refusal import STATUS_OF_CODE, refuse
+from server.edge.limits import POINTS_SUBJECT
+from server.edge.refusal import STATUS_OF_CODE, refuse
 from server.settings import Settings
 
 logger = logging.getLogger("parley.export")

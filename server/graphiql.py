@@ -12,12 +12,11 @@ JSON data block, never as script source, so no text in them can end a string or 
 import json
 from dataclasses import dataclass
 from html import escape
-from pathlib import Path
 
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from schema.introspection import Introspection
+from schema.policy.introspection import Introspection
 from server.pages import COMMON, STATIC, serve
 from server.settings import Settings
 
@@ -185,7 +184,3 @@ def routes() -> list[BaseRoute]:
         ),
         Route(ASSETS_PATH + "/{name}", serve(HERE, PAGE_HEADERS), methods=["GET", "HEAD"]),
     ]
-
-
-def vendored(asset: Asset) -> Path:
-    return VENDOR / asset.name

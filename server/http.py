@@ -28,14 +28,14 @@ from strawberry.types.execution import ExecutionResult
 from strawberry.types.unset import UNSET, UnsetType
 
 from resolvers.errors import Unavailable
-from schema.cache import DocumentCache
-from schema.errors import classify
+from schema.policy.cache import DocumentCache
+from schema.policy.errors import classify
 from schema.schema import ParleySchema
 from server import graphiql
 from server.context import Context, build_context
-from server.cors import check_request_origin
+from server.edge.cors import check_request_origin
+from server.edge.refusal import STATUS_OF_CODE, error_body
 from server.persisted import NOT_CACHED, PersistedQueryNotFound, requested_digest, resolve
-from server.refusal import STATUS_OF_CODE, error_body
 from server.websocket import TransportHandler, connect
 
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"

@@ -13,7 +13,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from models.migrations import __path__ as migration_folders
-from resolvers.sql import db
+from resolvers.database.sql import db
 from server.sockets import OpenSockets
 from subscriptions.broker import PostgresBroker
 from subscriptions.live import Live

@@ -23,7 +23,7 @@ from starlette.responses import (
 )
 from starlette.routing import BaseRoute, Route
 
-from server.seed import DEMO_WIDGET_KEY_FILE, saved_key
+from server.commands.seed import DEMO_WIDGET_KEY_FILE, saved_key
 
 STATIC = Path(__file__).resolve().parent / "static"
 TYPES = {

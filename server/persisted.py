@@ -4,7 +4,8 @@
 - hash, no query: the remembered query runs; unknown, the answer is `PersistedQueryNotFound`
   (code PERSISTED_QUERY_NOT_FOUND, HTTP 200, never cached) and the client sends both;
 - hash and query: the hash must be the query's SHA-256; the query runs and, once it has passed the
-  document limits and validation, is remembered (the document cache keeps it, schema/cache.py).
+  document limits and validation, is remembered (the document cache keeps it,
+  schema/policy/cache.py).
 
 Resolved where the view reads the request: after the gate has authenticated it (401 without a key,
 as any request) and before the schema, which refuses a request without its query text.
@@ -17,7 +18,7 @@ from typing import Any
 from cross_web import HTTPException
 
 from resolvers.errors import ParleyError
-from schema.cache import DocumentCache, digest_of
+from schema.policy.cache import DocumentCache, digest_of
 
 VERSION = 1
 _DIGEST = re.compile(r"[0-9a-fA-F]{64}")

@@ -1,10 +1,11 @@
-"""`python -m server.settings_doc` writes the table of docs/configuration.md from the calls that
-read the settings (`Settings.variables()`), so the page cannot drift from the code; a test fails
-when the committed page is not what this writes."""
+"""`python -m server.settings_doc` writes the tables of docs/configuration.md (one per concern) from
+the calls that read the settings (`Settings.variables()`), so the page cannot drift from the code; a
+test fails when the committed page is not what this writes."""
 
 from enum import Enum
 
-from server.settings import PROJECT_ROOT, Settings, Variable
+from server.environment import Variable
+from server.settings import PROJECT_ROOT, Settings
 
 CONFIGURATION_PAGE = PROJECT_ROOT / "docs" / "configuration.md"
 BEGIN = "<!-- written by `python -m server.settings_doc` from server/settings.py: edit that -->"
@@ -34,8 +35,18 @@ def row(variable: Variable) -> str:
 
 
 def table() -> str:
-    rows = [row(variable) for variable in Settings.variables()]
-    return "\n".join(["| variable | default | meaning |", "| --- | --- | --- |", *rows])
+    """One table per concern, under its heading, in the order the settings are read."""
+    concerns: dict[str, list[Variable]] = {}
+    for variable in Settings.variables():
+        concerns.setdefault(variable.concern, []).append(variable)
+    sections = [
+        "\n".join(
+            [f"## {concern}", "", "| variable | default | meaning |", "| --- | --- | --- |"]
+            + [row(variable) for variable in variables]
+        )
+        for concern, variables in concerns.items()
+    ]
+    return "\n\n".join(sections)
 
 
 def configuration_page(current: str) -> str:

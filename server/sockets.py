@@ -10,7 +10,7 @@ import logging
 from datetime import UTC, datetime
 from typing import Protocol
 
-from resolvers.auth import Principal
+from resolvers.callers.caller import Caller
 from server.heartbeat import Heartbeat
 from subscriptions.closecodes import FORBIDDEN
 
@@ -23,7 +23,7 @@ EXPIRED = "The session token expired"
 class Socket(Protocol):
     """What the registry needs of a socket's context (server/context.py provides it)."""
 
-    principal: Principal | None
+    principal: Caller | None
 
     def close_socket(self, code: int, reason: str) -> None: ...
 

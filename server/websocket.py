@@ -25,13 +25,13 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
 )
 
 from resolvers.errors import ParleyError, RateLimited, database_failure
-from resolvers.socketleases import LEASE_SECONDS
+from resolvers.limits.socketleases import LEASE_SECONDS
 from schema.frames import DirectFrames, Send
 from schema.frames import current as direct_frames
 from schema.live import UNAVAILABLE_REASON
-from server.authentication import authenticate, bearer_token
 from server.context import Context
-from server.cors import check_token_origin
+from server.edge.authentication import authenticate, bearer_token
+from server.edge.cors import check_token_origin
 from server.sockets import REVOKED, OpenSockets
 from subscriptions.closecodes import FORBIDDEN, INTERNAL, PONG_TIMEOUT, UNAVAILABLE
 

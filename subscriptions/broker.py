@@ -15,7 +15,7 @@ from urllib.parse import urlsplit, urlunsplit
 import asyncpg
 
 from resolvers.apikey import REVOCATION_CHANNEL, announce_revoked
-from resolvers.event import CHANNEL, add_commit_listener
+from resolvers.events.log import CHANNEL, add_commit_listener
 from subscriptions.feed import EventFeed
 from subscriptions.replies import CHANNEL as REPLY_CHANNEL
 

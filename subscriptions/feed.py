@@ -1,9 +1,9 @@
 """Each process reads each watched workspace's event log once and fans it out to its listeners.
 
-A workspace's events are numbered 1, 2, 3 … and become visible in that order (resolvers/events.py),
-so reading "everything after the last number seen" never skips one. Notices from the broker only
-say when to read; a missed notice delays a read, it never loses an event. Feeds exist only while
-someone listens.
+A workspace's events are numbered 1, 2, 3 … and become visible in that order
+(resolvers/events/log.py), so reading "everything after the last number seen" never skips one.
+Notices from the broker only say when to read; a missed notice delays a read, it never loses an
+event. Feeds exist only while someone listens.
 
 A listener may follow one conversation: it is then offered only that conversation's events, found
 by a dict lookup however many widgets listen, and the messages they added come with them, read by
@@ -17,8 +17,8 @@ from dataclasses import dataclass
 
 from models import Message, Workspace
 from models.enums import EventKind
+from resolvers.database.sql import Params, dialect, fetch
 from resolvers.errors import database_failure
-from resolvers.sql import Params, dialect, fetch
 
 logger = logging.getLogger("parley.live")
 

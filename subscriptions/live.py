@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 
 from models.config import dialect_of
-from resolvers.sql import Params, fetch
+from resolvers.database.sql import Params, fetch
 from subscriptions.broker import LocalBroker, PostgresBroker
 from subscriptions.counts import LiveCounts
 from subscriptions.feed import EventFeed

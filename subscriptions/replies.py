@@ -22,8 +22,8 @@ from datetime import UTC, datetime
 
 from models import Conversation, Message
 from models.enums import ConversationStatus, EventKind, MessageState
-from resolvers.bounds import Bounds
 from resolvers.errors import Conflict, NotFound
+from resolvers.limits.bounds import Bounds
 from resolvers.replies import (
     CHECKPOINT_SECONDS,
     check_append,

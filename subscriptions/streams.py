@@ -11,8 +11,8 @@ from typing import Any
 
 from models import Conversation, Message
 from models.enums import ConversationStatus, EventKind
+from resolvers.database.sql import Params, dialect, fetch_models
 from resolvers.filters import ConversationFilter, conversation_where
-from resolvers.sql import Params, dialect, fetch_models
 from subscriptions.feed import EventFeed, EventRow, read_events
 
 PAGE = 200

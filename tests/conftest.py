@@ -19,7 +19,7 @@ import uvicorn
 from prometheus_client import REGISTRY
 from starlette.applications import Starlette
 
-from resolvers.bounds import Bounds
+from resolvers.limits.bounds import Bounds
 from resolvers.webhook import WebhookSettings
 from server.app import create_app
 from server.database import apply_migrations
@@ -111,7 +111,7 @@ async def app(settings: Settings) -> AsyncIterator[Starlette]:
 async def clean_database(app: Starlette, settings: Settings) -> None:
     """Each test starts from empty tables (ids restart too, on PostgreSQL), fresh rate bounds
     and a reply board that holds no reply of an earlier test's (whose ids come again)."""
-    from resolvers.sql import db  # noqa: PLC0415
+    from resolvers.database.sql import db  # noqa: PLC0415
 
     async with bounded(CLEANUP_SECONDS, "emptying the database before the test"):
         await app.state.rate_limits.reset()

@@ -11,9 +11,9 @@ from tortoise.transactions import in_transaction
 from models import Assistant, Conversation
 from models.enums import ConversationStatus, ConversationType
 from resolvers.conversation import count_conversations
+from resolvers.database.sql import db, dialect
 from resolvers.filters import ConversationFilter, VariableCondition, canonical_json
 from resolvers.ids import encode_id
-from resolvers.sql import db, dialect
 from resolvers.sweeper import end_idle_conversations
 from tests.support import factories
 from tests.support.api import Api

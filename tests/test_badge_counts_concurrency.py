@@ -12,8 +12,8 @@ from tortoise.transactions import in_transaction
 
 from models import Conversation
 from models.enums import ConversationType
+from resolvers.database.sql import Params, dialect, fetch
 from resolvers.ids import encode_id
-from resolvers.sql import Params, dialect, fetch
 from resolvers.sweeper import end_idle_conversations
 from tests.support import factories
 from tests.support.api import Api

@@ -13,7 +13,7 @@ from tortoise.transactions import in_transaction
 
 from models import Conversation
 from models.enums import ConversationStatus, ConversationType
-from resolvers.sql import Params, dialect, fetch
+from resolvers.database.sql import Params, dialect, fetch
 from tests.support import factories
 from tests.support.tallies import assert_badges_exact, tally_rows
 

@@ -1,5 +1,5 @@
 """A task cancelled at any point of a transaction (a request past its deadline, a webhook worker
-stopped) leaves the database usable by everyone else (models/sqlite.py: Tortoise's SQLite
+stopped) leaves the database usable by everyone else (models/engines/sqlite.py: Tortoise's SQLite
 transaction kept its lock when cancelled while beginning, and the process hung)."""
 
 import asyncio
@@ -7,7 +7,7 @@ import asyncio
 from starlette.applications import Starlette
 from tortoise.transactions import in_transaction
 
-from resolvers.sql import db
+from resolvers.database.sql import db
 
 
 async def test_a_transaction_cancelled_anywhere_leaves_the_database_usable(app: Starlette) -> None:

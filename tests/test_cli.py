@@ -19,7 +19,7 @@ import httpx
 import pytest
 
 from models import Assistant, Workspace
-from server.seed import DEMO_WORKSPACE, seed_in_open_database
+from server.commands.seed import DEMO_WORKSPACE, seed_in_open_database
 from server.settings import PROJECT_ROOT, Settings
 from tests.support import factories
 from tests.support.api import Api

@@ -19,8 +19,9 @@ from models import ApiKey, Conversation, ConversationLabel, Label, Message
 from models.enums import ApiKeyKind, ConversationType
 from resolvers.apikey import create_api_key
 from resolvers.ids import encode_id
-from server import export, webhookbody
+from server import export
 from server.settings import PROJECT_ROOT
+from server.webhooks import bodies
 from tests.support import factories
 from tests.support.api import Api
 
@@ -132,7 +133,7 @@ def _queries() -> list[Any]:
     found += [
         pytest.param("server", export.PAGE_QUERY, id="export-page"),
         pytest.param("server", export.MESSAGES_QUERY, id="export-messages"),
-        pytest.param("server", webhookbody.RECORD_QUERY, id="webhook-record"),
+        pytest.param("server", bodies.RECORD_QUERY, id="webhook-record"),
     ]
     return found
 

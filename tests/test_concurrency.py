@@ -79,7 +79,7 @@ async def test_concurrent_retries_of_one_message_store_it_once(api: Api) -> None
 async def test_writers_of_many_conversations_number_events_so_no_reader_skips_one(
     api: Api,
 ) -> None:
-    """Events of one workspace are numbered at the end of each write (resolvers/event.py): many
+    """Events of one workspace are numbered at the end of each write (resolvers/events/log.py): many
     conversations written at once still commit their numbers in order, so a reader that takes
     everything after the last number it saw (as the live views do) never passes a gap that a
     later commit fills."""

@@ -55,8 +55,8 @@ from websockets.typing import Subprotocol
 from resolvers.errors import ParleyError
 from schema.plan.coverage import planned
 from schema.schema import READERS, build_schema
+from server.commands.seed import DEMO_KEY_FILE, GRAPHQL_URL, seed_in_open_database
 from server.persisted import PersistedQueryNotFound
-from server.seed import DEMO_KEY_FILE, GRAPHQL_URL, seed_in_open_database
 from server.settings_doc import CONFIGURATION_PAGE, configuration_page
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -394,19 +394,32 @@ def test_the_architecture_page_says_which_fields_a_plan_answers() -> None:
         assert shown == (answered, set(fields) - answered), f"docs/architecture.md: {type_name}"
 
 
+def _modules_and_folders(folder: Path) -> list[Path]:
+    """The modules and folders of a layer, and of each of its packages in turn (a package's
+    modules are named as its layer's are); migrations are numbered, not named."""
+    found = []
+    for entry in sorted(folder.iterdir()):
+        if entry.suffix == ".py" and entry.stem != "__init__":
+            found.append(entry)
+        elif entry.is_dir() and entry.name != "__pycache__":
+            found.append(entry)
+            if (entry / "__init__.py").exists() and entry.name != "migrations":
+                found.extend(_modules_and_folders(entry))
+    return found
+
+
 def test_the_layout_names_every_module() -> None:
-    """docs/architecture.md's tree of the layers names each module and folder of theirs, so a
-    newcomer finds a behaviour from it; a module added without a word there fails here."""
+    """docs/architecture.md's tree of the layers names each module and folder of theirs, their
+    packages' included, so a newcomer finds a behaviour from it; a module added without a word
+    there fails here."""
     page = (DOCS / "architecture.md").read_text()
     tree = page.split("```\nmodels/", 1)[1].split("```", 1)[0]
     named = set(re.findall(r"[a-z_]+", tree))
     missing = [
-        f"{layer}/{entry.name}"
+        str(entry.relative_to(ROOT))
         for layer in ("models", "resolvers", "schema", "subscriptions", "server")
-        for entry in sorted((ROOT / layer).iterdir())
-        if (entry.suffix == ".py" or (entry.is_dir() and entry.name != "__pycache__"))
-        and entry.stem != "__init__"
-        and entry.stem not in named
+        for entry in _modules_and_folders(ROOT / layer)
+        if entry.stem not in named
     ]
     assert not missing, f"docs/architecture.md's layout does not name {missing}: add a few words"
 

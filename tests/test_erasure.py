@@ -9,7 +9,7 @@ import pytest
 from models import ApiKey, ConversationEvent, ConversationSession, Message, Variable
 from models.enums import ApiKeyKind, ApiKeyScope
 from resolvers.apikey import create_api_key
-from resolvers.event import EVENT_CURSOR
+from resolvers.events.log import EVENT_CURSOR
 from resolvers.ids import decode_id, encode_cursor, encode_id
 from resolvers.visitor import Visit
 from tests.support import factories

@@ -7,9 +7,9 @@ import pytest
 
 from models import Variable
 from models.enums import VariableType
-from resolvers.bounds import Bounds
 from resolvers.errors import BadUserInput
 from resolvers.forms import FieldRule, Problem, check_pre_chat, form_definition_problems
+from resolvers.limits.bounds import Bounds
 from tests.support import factories
 from tests.support.api import Api, Result
 

@@ -5,7 +5,7 @@ import logging
 import pytest
 from graphql import GraphQLError, get_introspection_query
 
-from schema.errors import INTERNAL_MESSAGE, classify
+from schema.policy.errors import INTERNAL_MESSAGE, classify
 from tests.support import factories
 from tests.support.api import Api
 

@@ -7,7 +7,7 @@ import pytest
 
 from models import Conversation, Message
 from resolvers.ids import encode_cursor, encode_id, seal
-from schema.inputs import MAX_DEPTH, MAX_NESTING, text_problem
+from schema.policy.inputs import MAX_DEPTH, MAX_NESTING, text_problem
 from tests.support import factories
 from tests.support.api import Api
 from tests.support.recording import SEND, START, VISITOR_SEND, shop

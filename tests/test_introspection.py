@@ -9,8 +9,8 @@ from graphql import get_introspection_query
 from models.enums import ApiKeyKind, ApiKeyScope
 from resolvers.apikey import create_api_key
 from resolvers.ids import encode_id
-from schema.documents import QueryLimits
-from schema.introspection import Introspection
+from schema.policy.documents import DocumentLimits
+from schema.policy.introspection import Introspection
 from schema.schema import build_schema
 from server.app import create_app
 from server.settings import Settings
@@ -66,11 +66,11 @@ async def test_typename_is_not_introspection(api: Api) -> None:
 
 
 async def test_introspection_can_be_opened_to_all_or_closed_to_all() -> None:
-    opened = build_schema(QueryLimits(introspection=Introspection.ALL))
+    opened = build_schema(DocumentLimits(introspection=Introspection.ALL))
     result = await opened.execute(SCHEMA)
     assert result.errors is None
     assert result.data == {"__schema": {"queryType": {"name": "Query"}}}
-    closed = build_schema(QueryLimits(introspection=Introspection.NONE))
+    closed = build_schema(DocumentLimits(introspection=Introspection.NONE))
     result = await closed.execute(SCHEMA)
     assert result.data is None
     assert [error.extensions for error in result.errors or []] == [{"code": "FORBIDDEN"}]

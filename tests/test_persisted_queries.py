@@ -14,7 +14,7 @@ import pytest
 from graphql import parse
 
 from models.enums import ConversationType
-from schema.cache import DIGEST_BYTES, Analysed, DocumentCache, weight
+from schema.policy.cache import DIGEST_BYTES, Analysed, DocumentCache, weight
 from server.settings import Settings
 from tests.support import factories
 from tests.support.api import Api

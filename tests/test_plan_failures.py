@@ -9,7 +9,7 @@ import pytest
 from prometheus_client import REGISTRY
 from starlette.applications import Starlette
 
-from schema.cache import digest_of
+from schema.policy.cache import digest_of
 from tests.support import factories
 from tests.support.api import Api
 

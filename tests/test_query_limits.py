@@ -9,9 +9,9 @@ import pytest
 from graphql import parse
 from starlette.applications import Starlette
 
-from schema.cache import TOKEN_BYTES, Analysed, DocumentCache, weight
-from schema.documents import QueryLimits
-from schema.introspection import Introspection
+from schema.policy.cache import TOKEN_BYTES, Analysed, DocumentCache, weight
+from schema.policy.documents import DocumentLimits
+from schema.policy.introspection import Introspection
 from schema.schema import ParleySchema
 from server.settings import Settings
 from tests.support import factories
@@ -256,10 +256,10 @@ def test_the_limits_come_from_the_environment() -> None:
             "PARLEY_DOCUMENT_CACHE_BYTES": "4096",
             "PARLEY_INTROSPECTION": "none",
         }
-    ).query_limits
-    assert limits == QueryLimits(500, 7, 3, 99, 1000, 4096, Introspection.NONE)
-    assert QueryLimits().cache_bytes == 64 * 1024 * 1024
-    assert Settings.from_env({}).query_limits == QueryLimits()
+    ).document_limits
+    assert limits == DocumentLimits(500, 7, 3, 99, 1000, 4096, Introspection.NONE)
+    assert DocumentLimits().cache_bytes == 64 * 1024 * 1024
+    assert Settings.from_env({}).document_limits == DocumentLimits()
     with pytest.raises(ValueError, match=r"PARLEY_INTROSPECTION must be one of secret\|all\|none"):
         Settings.from_env({"PARLEY_INTROSPECTION": "sometimes"})
 

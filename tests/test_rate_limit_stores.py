@@ -7,13 +7,8 @@ from collections.abc import AsyncIterator
 import pytest
 from starlette.applications import Starlette
 
-from resolvers.ratelimit import (
-    CounterStore,
-    DatabaseCounters,
-    LeasedLimiter,
-    Limiter,
-    RedisCounters,
-)
+from resolvers.limits.counters import CounterStore, DatabaseCounters, RedisCounters
+from resolvers.limits.limiter import LeasedLimiter, Limiter
 from tests.support.ratelimiting import redis_counters
 
 

@@ -8,8 +8,9 @@ from starlette.applications import Starlette
 from starlette.requests import HTTPConnection
 
 from models import Conversation, Message, RateCounter
-from resolvers.ratelimit import Limiter, Limits, RateLimits
-from server.address import client_address, trusted_networks
+from resolvers.limits.limiter import Limiter
+from resolvers.limits.ratelimits import EdgeLimits, RateLimits
+from server.edge.address import client_address, trusted_networks
 from tests.support import factories
 from tests.support.api import Api
 from tests.support.ratelimiting import SEND, START, widget
@@ -124,7 +125,7 @@ async def test_bad_keys_from_one_address_are_refused_before_any_lookup(
         async with httpx.AsyncClient(transport=transport, base_url="http://parley.test") as other:
             assert (await Api(other)(HELLO, key=key)).codes == []
     finally:
-        limits_of(app).failed_auth.limit = Limits().failed_auth_per_minute
+        limits_of(app).failed_auth.limit = EdgeLimits().failed_auth_per_minute
 
 
 async def test_a_secret_key_spends_cost_points_from_a_budget_per_minute(
@@ -144,7 +145,7 @@ async def test_a_secret_key_spends_cost_points_from_a_budget_per_minute(
         refused = await api(HELLO, key=secret)
         assert refused.codes == ["RATE_LIMITED"]
     finally:
-        limits_of(app).points.limit = Limits().points_per_minute
+        limits_of(app).points.limit = EdgeLimits().points_per_minute
 
 
 async def test_sockets_per_key_are_capped_with_4429(app: Starlette, server_url: str) -> None:
@@ -163,7 +164,7 @@ async def test_sockets_per_key_are_capped_with_4429(app: Starlette, server_url: 
         async with open_socket(server_url, key=secret):  # closed ones are given back
             pass
     finally:
-        limits_of(app).sockets_per_key.cap = Limits().ws_connections_per_key
+        limits_of(app).sockets_per_key.cap = EdgeLimits().ws_connections_per_key
 
 
 async def test_sockets_per_address_are_capped_with_4429(app: Starlette, server_url: str) -> None:
@@ -177,7 +178,7 @@ async def test_sockets_per_address_are_capped_with_4429(app: Starlette, server_u
             )
             assert (await second.closed())[0] == 4429
     finally:
-        limits_of(app).sockets_per_address.cap = Limits().ws_connections_per_address
+        limits_of(app).sockets_per_address.cap = EdgeLimits().ws_connections_per_address
 
 
 async def test_expired_counters_are_swept(app: Starlette) -> None:
@@ -212,7 +213,7 @@ async def test_operations_per_socket_are_capped_with_rate_limited(
             await socket.subscribe("4", COUNT)  # a completed one makes room
             assert await socket.next("4") == {"conversationCount": 0}
     finally:
-        view.max_subscriptions_per_connection = Limits().subscriptions_per_socket
+        view.max_subscriptions_per_connection = EdgeLimits().subscriptions_per_socket
 
 
 async def test_a_burst_of_guesses_at_once_gets_no_more_answers_than_the_limit(
@@ -224,4 +225,4 @@ async def test_a_burst_of_guesses_at_once_gets_no_more_answers_than_the_limit(
         codes = sorted(code for result in results for code in result.codes)
         assert codes == ["RATE_LIMITED"] * 9 + ["UNAUTHENTICATED"] * 3
     finally:
-        limits_of(app).failed_auth.limit = Limits().failed_auth_per_minute
+        limits_of(app).failed_auth.limit = EdgeLimits().failed_auth_per_minute

@@ -48,7 +48,7 @@ async def _page_statements(api: Api, count_statements: Any) -> dict[int, int]:
         assert all(edge["node"]["messages"]["pageInfo"]["hasNextPage"] for edge in edges)
         assert {len(edge["node"]["usageByModel"]) for edge in edges} == {2}
         # The edge's own statements are not the page's: the key's lookup happens at most once
-        # per process per PARLEY_AUTH_CACHE_SECONDS (resolvers/callers.py), and spending the
+        # per process per PARLEY_AUTH_CACHE_SECONDS (resolvers/callers/cache.py), and spending the
         # query's cost takes a new lease of points (1% of the budget) when the last is used up.
         counts[n] = len(
             [

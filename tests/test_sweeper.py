@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 from models import Conversation, ConversationEvent, ConversationSession
 from models.enums import ConversationStatus, EventKind
-from resolvers.bounds import Bounds
+from resolvers.limits.bounds import Bounds
 from resolvers.sweeper import end_idle_conversations, forget_expired_sessions, sweep_forever
 from tests.support import factories
 

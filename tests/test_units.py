@@ -24,14 +24,18 @@ from resolvers.ids import decode_any_id, decode_cursor, encode_cursor, encode_id
 from resolvers.search import search_words
 from resolvers.webhook import WebhookSettings, forbidden_address
 from resolvers.webhookqueue import backoff
+from schema.context import Context as SchemaContext
+from schema.context import Reader
 from schema.scalars import (
     parse_decimal,
     serialize_datetime,
     serialize_datetime_text,
     serialize_decimal,
 )
-from server.outbound import retry_after
+from server.context import Context as RequestContext
 from server.settings import Settings
+from server.webhooks.bodies import WorkerContext
+from server.webhooks.outbound import retry_after
 
 
 def test_money_round_trips_exactly_to_twelve_places() -> None:
@@ -207,3 +211,11 @@ def test_webhook_types_and_settings_read_as_documented() -> None:
     assert settings.webhooks == WebhookSettings(timeout_seconds=2.5, allow_private=True)
     with pytest.raises(ValueError, match="PARLEY_WEBHOOK_POLL_SECONDS must be a number"):
         Settings.from_env({"PARLEY_WEBHOOK_POLL_SECONDS": "often"})
+
+
+def test_the_server_provides_the_ports_the_schema_asks_for() -> None:
+    """The schema sees a request only through schema/context.py: mypy checks these assignments,
+    so a request's context cannot drift from `Context`, nor the webhook worker's from `Reader`."""
+    request: type[SchemaContext] = RequestContext
+    worker: type[Reader] = WorkerContext
+    assert (request, worker) == (RequestContext, WorkerContext)

@@ -37,7 +37,7 @@ from resolvers.apikey import create_api_key
 from resolvers.ids import encode_id
 from resolvers.imports import MessageRecord
 from resolvers.session import create_session
-from schema.visibility import visitor_fields
+from schema.policy.visibility import visitor_fields
 from tests.support import factories
 from tests.support.api import Api
 from tests.support.ws import Socket, open_socket

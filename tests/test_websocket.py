@@ -6,8 +6,8 @@ import pytest
 from starlette.applications import Starlette
 from websockets.asyncio.client import connect
 
+from resolvers.database.sql import db
 from resolvers.ids import encode_id
-from resolvers.sql import db
 from tests.support import factories
 from tests.support.waiting import bounded
 from tests.support.ws import open_socket

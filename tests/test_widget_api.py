@@ -10,7 +10,7 @@ from models.enums import ApiKeyKind, ApiKeyScope
 from resolvers.apikey import create_api_key
 from resolvers.ids import encode_id
 from server import pages
-from server.seed import seed_in_open_database
+from server.commands.seed import seed_in_open_database
 from tests.support import factories
 from tests.support.api import Api
 

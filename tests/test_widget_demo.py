@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from server.seed import seed_in_open_database
+from server.commands.seed import seed_in_open_database
 from tests.support.api import Api
 
 NAME = "query { widgetAssistant { name } }"

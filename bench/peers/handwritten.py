@@ -67,7 +67,7 @@ order, as Parley sorts them."""
 NEWEST_FIRST = "c:STARTED_AT:desc"
 """The kind Parley's cursors of the default ordering carry (resolvers/keyset.py)."""
 EVENT_CURSOR = "e"
-"""The kind of Parley's event cursors (resolvers/event.py)."""
+"""The kind of Parley's event cursors (resolvers/events/log.py)."""
 COUNT_ALL = "SELECT COUNT(*) FROM conversation WHERE workspace_id = $1"
 COUNT_TYPE = "SELECT COUNT(*) FROM conversation WHERE workspace_id = $1 AND type = $2"
 KEY = (
@@ -198,8 +198,8 @@ def _plain(row: asyncpg.Record) -> dict[str, Any]:
 
 
 COSTS = {"A": 1150, "B": 20, "C": 0, "D": 2, "List": 550}
-"""What Parley's cost analysis (schema/cost.py) charges the document each route stands for, which
-Parley reports in `extensions.cost`; the bench's check fails if Parley ever charges otherwise.
+"""What Parley's cost analysis (schema/policy/cost.py) charges the document each route stands for,
+which Parley reports in `extensions.cost`; the bench's check fails if Parley ever charges otherwise.
 List's is for the page's `first: 25` (each row, its assistant and 20 for its labels)."""
 COST_LIMIT = 20_000
 """Parley's default PARLEY_MAX_QUERY_COST."""

@@ -1,7 +1,7 @@
 """Compiled plans: the dashboards' queries answered set-wise, not field by field.
 
 A validated query whose every field a plan knows (`conversations` with its nested relations,
-`conversationCount`) is compiled once (cached with its document, schema/cache.py): field
+`conversationCount`) is compiled once (cached with its document, schema/policy/cache.py): field
 collection (collect.py), argument slots read as the resolvers read them (slots.py) and a shape per
 response object (shape.py, compile.py). Each request then binds its arguments, reads each root
 field with one statement (resolvers/listing.py) and writes the response directly

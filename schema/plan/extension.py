@@ -23,8 +23,6 @@ from strawberry.types.graphql import OperationType
 from resolvers.conversation import count_conversations
 from resolvers.errors import ParleyError, database_failure
 from resolvers.listing import Wanted, list_conversations, read_conversation
-from schema.cache import Analysed, DocumentCache, digest_of
-from schema.metrics import PLANS
 from schema.plan.collect import NotCoveredError
 from schema.plan.compile import (
     Compiler,
@@ -39,7 +37,9 @@ from schema.plan.compile import (
     directive_variables,
 )
 from schema.plan.shape import Bound
-from schema.visibility import is_visitor
+from schema.policy.cache import Analysed, DocumentCache, digest_of
+from schema.policy.metrics import PLANS
+from schema.policy.visibility import is_visitor
 
 logger = logging.getLogger("parley.plan")
 

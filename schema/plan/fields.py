@@ -14,7 +14,7 @@ from types import MappingProxyType
 from strawberry import Schema
 from strawberry.types.base import StrawberryObjectDefinition
 
-from resolvers.event import event_cursor
+from resolvers.events.log import event_cursor
 from resolvers.listed import ListedConversation, ListedMessage, ListedVariable
 from resolvers.listing import Listing
 from resolvers.message import MessagePage

@@ -25,7 +25,7 @@ from starlette.routing import Route
 from models.enums import ApiKeyKind, ConversationMode
 from resolvers.apikey import create_api_key
 from server import pages
-from server.seed import PRE_CHAT_FORM as DEMO_FORM
+from server.commands.seed import PRE_CHAT_FORM as DEMO_FORM
 from tests.support import factories
 from tests.support.api import Api
 from tests.support.browser.chromium import node_or_skip, run_driver

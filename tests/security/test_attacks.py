@@ -1,5 +1,5 @@
 """Attacks a hostile client would try, through the real app, each counted into the run's summary
-line (tests/security/figures.py): documents past every limit, anonymous work, foreign
+line (tests/support/security/figures.py): documents past every limit, anonymous work, foreign
 workspaces' records, escalations between token kinds and scopes, oversized bodies, and leaks.
 Every test asserts that nothing got through."""
 

@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 
 from models.enums import ConversationType
-from resolvers.sql import db, dialect
+from resolvers.database.sql import db, dialect
 from server.export import MESSAGE_PAGE
 from tests.support import factories
 from tests.support.waiting import bounded

@@ -16,7 +16,7 @@ from redis.exceptions import RedisError
 from models.enums import ApiKeyKind
 from resolvers.apikey import create_api_key
 from resolvers.ids import encode_id
-from resolvers.ratelimit import RedisCounters
+from resolvers.limits.counters import RedisCounters
 from tests.support import factories
 from tests.support.api import Api
 

@@ -19,8 +19,8 @@ PERIODIC = (
 )
 """What a process sends on its own clock, not for any one request: authentication records a key's
 use at most once a minute, the process renews its sockets' leases every 30 s
-(resolvers/socketleases.py) and sweeps ended rate counters every minute. Any of them may fall in
-a measured window."""
+(resolvers/limits/socketleases.py) and sweeps ended rate counters every minute. Any of them may
+fall in a measured window."""
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""Checks that the badge counts kept by triggers (resolvers/tally.py) are exact.
+"""Checks that the badge counts kept by triggers (resolvers/counts.py) are exact.
 
 `assert_badges_exact` compares the tally, slot by slot, with `GROUP BY` over the conversations,
 and the badge count of every combination of the badge filters (types, statuses, assistants: unset,
@@ -13,8 +13,8 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 
 from models.enums import ConversationStatus, ConversationType
 from resolvers.conversation import count_conversations
+from resolvers.database.sql import Params, db, fetch
 from resolvers.filters import ConversationFilter, conversation_where
-from resolvers.sql import Params, db, fetch
 
 SLOTS: int = importlib.import_module("models.migrations.0007_conversation_tally").SLOTS
 Key = tuple[int, int, str, str, int]

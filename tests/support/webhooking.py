@@ -9,7 +9,7 @@ from typing import Any
 from starlette.applications import Starlette
 
 from resolvers.webhook import WebhookSettings
-from server.webhooks import WebhookWorker
+from server.webhooks.worker import WebhookWorker
 from tests.support.api import Api
 
 FAST = WebhookSettings(
@@ -51,7 +51,6 @@ async def working(
     worker = WebhookWorker(
         app.state.graphql_view.schema,
         replace(settings, **changes),
-        app.state.settings.bounds,
         app.state.live,
     )
     worker.start()

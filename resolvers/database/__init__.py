@@ -1,0 +1,1 @@
+"""The database as the resolvers reach it beside the ORM: hand-written SQL on its connection."""
