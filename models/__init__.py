@@ -11,6 +11,7 @@ from models.message import Message
 from models.ratelimit import RateCounter
 from models.session import ConversationSession
 from models.socketlease import SocketLease
+from models.turn import Turn
 from models.variable import Variable, VariableChange
 from models.webhook import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from models.workspace import Workspace
@@ -28,6 +29,7 @@ __all__ = [
     "Message",
     "RateCounter",
     "SocketLease",
+    "Turn",
     "Variable",
     "VariableChange",
     "WebhookAttempt",

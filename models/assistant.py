@@ -24,6 +24,16 @@ class Assistant(Model):
         ConversationMode, max_length=16, default=ConversationMode.CHAT
     )
     """How its widget talks: text chat, or voice and chat (the widget offers both)."""
+    # The built-in engine (server/engine): set a model and Parley answers its conversations.
+    model = fields.CharField(max_length=128, null=True)
+    """The model it answers with, as the provider names it; null: an engine of one's own
+    answers through the API."""
+    provider = fields.CharField(max_length=64, null=True)
+    """The provider as the price table knows it (default "openai"), for each reply's cost."""
+    instructions = fields.TextField(null=True)
+    """The system prompt."""
+    temperature = fields.FloatField(null=True)
+    max_reply_tokens = fields.IntField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     archived_at = fields.DatetimeField(null=True)
 

@@ -32,6 +32,17 @@ class MessageState(StrEnum):
     COMPLETE = "COMPLETE"
     STREAMING = "STREAMING"
     INCOMPLETE = "INCOMPLETE"
+    FAILED = "FAILED"
+    """The built-in engine could not get a reply from the model: the visitor may ask again."""
+
+
+class TurnState(StrEnum):
+    """Where the built-in engine's answer to a visitor's message stands."""
+
+    WAITING = "WAITING"
+    RUNNING = "RUNNING"
+    DONE = "DONE"
+    FAILED = "FAILED"
 
 
 class VariableSource(StrEnum):

@@ -34,6 +34,41 @@ async def get_assistant(workspace_id: int, assistant_id: int) -> Assistant:
 
 
 @dataclass(frozen=True)
+class EngineSpec:
+    """How the built-in engine answers: a model (None: an engine of one's own answers)."""
+
+    model: str | None
+    provider: str | None = None
+    instructions: str | None = None
+    temperature: float | None = None
+    max_reply_tokens: int | None = None
+
+
+MAX_INSTRUCTIONS = 20_000
+"""Characters of an assistant's instructions."""
+MAX_REPLY_TOKENS = 100_000
+
+
+def _engine_problems(engine: EngineSpec) -> list[Problem]:
+    problems = []
+    if engine.model is not None and not 1 <= len(engine.model.strip()) <= 128:
+        problems.append(Problem("engine.model", "needs 1 to 128 characters"))
+    if engine.provider is not None and not 1 <= len(engine.provider.strip()) <= 64:
+        problems.append(Problem("engine.provider", "needs 1 to 64 characters"))
+    if engine.instructions is not None and len(engine.instructions) > MAX_INSTRUCTIONS:
+        problems.append(
+            Problem("engine.instructions", f"needs at most {MAX_INSTRUCTIONS:,} characters")
+        )
+    if engine.temperature is not None and not 0 <= engine.temperature <= 2:
+        problems.append(Problem("engine.temperature", "must be between 0 and 2"))
+    if engine.max_reply_tokens is not None and not 1 <= engine.max_reply_tokens <= MAX_REPLY_TOKENS:
+        problems.append(
+            Problem("engine.maxReplyTokens", f"must be between 1 and {MAX_REPLY_TOKENS:,}")
+        )
+    return problems
+
+
+@dataclass(frozen=True)
 class AssistantSpec:
     """An assistant as a builder saves it; None lists keep what an update had."""
 
@@ -42,6 +77,8 @@ class AssistantSpec:
     extracted_variables: list[dict[str, Any]] | None = None
     allowed_origins: list[str] | None = None
     widget_mode: ConversationMode | None = None
+    engine: EngineSpec | None = None
+    """None keeps what an update had."""
 
 
 def _checked(spec: AssistantSpec, current: Assistant | None, bounds: Bounds) -> dict[str, Any]:
@@ -61,8 +98,20 @@ def _checked(spec: AssistantSpec, current: Assistant | None, bounds: Bounds) -> 
     if origins is None:
         origins = current.allowed_origins if current else []
     origin_problems, origins = normalise_origins(origins)
+    if spec.engine is not None:
+        problems += _engine_problems(spec.engine)
     raise_problems(problems + origin_problems, "The assistant has errors")
+    engine = {}
+    if spec.engine is not None:
+        engine = {
+            "model": spec.engine.model.strip() if spec.engine.model else None,
+            "provider": spec.engine.provider.strip() if spec.engine.provider else None,
+            "instructions": spec.engine.instructions,
+            "temperature": spec.engine.temperature,
+            "max_reply_tokens": spec.engine.max_reply_tokens,
+        }
     return {
+        **engine,
         "name": name,
         "pre_chat_form": form,
         "extracted_variables": extracted,

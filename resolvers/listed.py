@@ -57,6 +57,11 @@ class ListedAssistant:
     allowed_origins: list[str]
     pre_chat_form: list[dict[str, Any]]
     extracted_variables: list[dict[str, Any]]
+    model: str | None = None
+    provider: str | None = None
+    instructions: str | None = None
+    temperature: float | None = None
+    max_reply_tokens: int | None = None
 
     @property
     def created_at(self) -> datetime:
@@ -228,8 +233,13 @@ def conversation_of(item: list[Any], wanted: Wanted, ordered: bool) -> ListedCon
                 created_at_text=found[2],
                 widget_mode=found[3],
                 allowed_origins=found[4],
-                pre_chat_form=found[5] if wanted.assistant_forms else [],
-                extracted_variables=found[6] if wanted.assistant_forms else [],
+                model=found[5],
+                provider=found[6],
+                instructions=found[7],
+                temperature=found[8],
+                max_reply_tokens=found[9],
+                pre_chat_form=found[10] if wanted.assistant_forms else [],
+                extracted_variables=found[11] if wanted.assistant_forms else [],
             )
     if wanted.variables:
         row.variables = [

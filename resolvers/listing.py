@@ -116,6 +116,11 @@ async def list_conversations(
                     "a.created_at",
                     "a.widget_mode",
                     js.nested_column("a.allowed_origins"),
+                    "a.model",
+                    "a.provider",
+                    "a.instructions",
+                    "a.temperature",
+                    "a.max_reply_tokens",
                     *(js.nested_column(f) for f in forms),
                 ]
             )

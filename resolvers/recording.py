@@ -31,6 +31,7 @@ from resolvers.forms import FieldRule, Problem, check_pre_chat, check_value, rai
 from resolvers.limits.bounds import Bounds
 from resolvers.replies import abandon_quiet_replies
 from resolvers.session import create_session
+from resolvers.turns import queue_turn
 from resolvers.usage import ReplyUsage, add_to_totals, apply_usage, usage_problems
 from resolvers.visitor import Visit, visitor_fields
 
@@ -278,6 +279,8 @@ async def send_message(
             sent = await _sent_before(conversation, role, request)
             assert sent is not None  # insert_message found it, under the same lock
             return sent, await Conversation.get(id=conversation.id)
+        if role is MessageRole.USER:
+            await queue_turn(conversation, message, now)  # when the built-in engine answers
         await record_event(conversation, EventKind.MESSAGE_ADDED, now, message.id)
     return message, conversation
 

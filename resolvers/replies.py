@@ -184,16 +184,37 @@ async def abandon_quiet_replies(
     died or hung), or every streaming reply of `conversation_ids` (they ended): INCOMPLETE, with
     the text of their latest checkpoint, each once (the UPDATE takes STREAMING rows only)."""
     now = now or _now()
+    if conversation_ids:
+        return await end_streaming(MessageState.INCOMPLETE, now, conversation_ids=conversation_ids)
+    return await end_streaming(MessageState.INCOMPLETE, now, quiet_since=now - quiet_for)
+
+
+async def end_streaming(
+    state: MessageState,
+    now: datetime,
+    *,
+    conversation_ids: Sequence[int] = (),
+    message_ids: Sequence[int] = (),
+    quiet_since: datetime | None = None,
+) -> list[int]:
+    """Ends the streaming replies of `conversation_ids`, or those of `message_ids`, or those with
+    no checkpoint since `quiet_since`, as `state` with the text of their latest checkpoint, each
+    once (the UPDATE takes STREAMING rows only); their REPLY_FINISHED events are written with
+    them. Returns their ids."""
     params = Params(dialect())  # placeholders in textual order: SQLite's are positional
     sql = (
-        f"UPDATE message SET state = {params.add(MessageState.INCOMPLETE)} "
+        f"UPDATE message SET state = {params.add(state)} "
         "WHERE id IN (SELECT m.id FROM message m "
         f"WHERE m.state = {params.add(MessageState.STREAMING)} AND "
     )
     if conversation_ids:
         sql += f"m.conversation_id IN {params.add_all(conversation_ids)}) "
+    elif message_ids:
+        sql += f"m.id IN {params.add_all(message_ids)}) "
+    elif quiet_since is not None:
+        sql += f"m.streamed_at < {params.add(quiet_since)}) "
     else:
-        sql += f"m.streamed_at < {params.add(now - quiet_for)}) "
+        return []
     async with change() as connection:
         rows = await fetch(sql + "RETURNING id, conversation_id", params, using=connection)
         if not rows:
@@ -208,12 +229,12 @@ async def abandon_quiet_replies(
                 using=connection,
             )
         }
-        abandoned = [
+        ended = [
             (workspaces[int(row["conversation_id"])], int(row["conversation_id"]), int(row["id"]))
             for row in rows
         ]
-        await record_message_events(abandoned, EventKind.REPLY_FINISHED, now)
-    return sorted(message_id for _, _, message_id in abandoned)
+        await record_message_events(ended, EventKind.REPLY_FINISHED, now)
+    return sorted(message_id for _, _, message_id in ended)
 
 
 def check_append(offset: int, text: str, bounds: Bounds) -> None:

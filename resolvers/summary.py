@@ -257,6 +257,11 @@ _ASSISTANT_FIELDS = (
     "allowed_origins",
     "pre_chat_form",
     "extracted_variables",
+    "model",
+    "provider",
+    "instructions",
+    "temperature",
+    "max_reply_tokens",
 )
 _ASSISTANT_COLUMNS = ", ".join(f"a.{name} AS a_{name}" for name in _ASSISTANT_FIELDS)
 
@@ -276,6 +281,11 @@ def _assistant(row: dict[str, Any]) -> ListedAssistant:
         allowed_origins=listed(row["a_allowed_origins"]),
         pre_chat_form=listed(row["a_pre_chat_form"]),
         extracted_variables=listed(row["a_extracted_variables"]),
+        model=row["a_model"],
+        provider=row["a_provider"],
+        instructions=row["a_instructions"],
+        temperature=row["a_temperature"],
+        max_reply_tokens=row["a_max_reply_tokens"],
     )
 
 

@@ -9,6 +9,7 @@ import strawberry
 from models import Assistant as AssistantRow
 from resolvers.assistant import (
     AssistantSpec,
+    EngineSpec,
     archive_assistant,
     create_assistant,
     list_assistants,
@@ -74,6 +75,22 @@ class VariableDefinition:
     )
 
 
+@strawberry.type(description="How the built-in engine answers an assistant's conversations.")
+class AssistantEngine:
+    """Read from the assistant's row."""
+
+    model: str = field(column("model"), 'The model, as the provider names it: "gpt-4o-mini".')
+    provider: str = field(
+        computed(lambda row: row.provider or "openai"),
+        'The provider as the price table knows it, for each reply\'s cost (default "openai").',
+    )
+    instructions: str | None = field(column("instructions"), "The system prompt.")
+    temperature: float | None = field(column("temperature"), "Sampling temperature, 0–2.")
+    max_reply_tokens: int | None = field(
+        column("max_reply_tokens"), "The most tokens one reply may take."
+    )
+
+
 @strawberry.type(description="An AI assistant that talks to visitors through the widget.")
 class Assistant(Node):
     name: str = field(column("name"), "Display name.")
@@ -94,6 +111,11 @@ class Assistant(Node):
         "https://shop.example (as browsers send them); empty allows any page.",
     )
     created_at: datetime = field(time("created_at"), "When the assistant was created.")
+    engine: AssistantEngine | None = field(
+        nested(lambda row: row if row.model else None, AssistantEngine),
+        "How Parley answers its conversations itself (OPENAI_BASE_URL); null: an engine of "
+        "one's own answers through the API.",
+    )
 
     @classmethod
     def found(cls, row: AssistantRow | None) -> "Assistant":
@@ -150,6 +172,32 @@ class VariableDefinitionInput:
         return data
 
 
+@strawberry.input(description="How the built-in engine answers (a model), or null to stop it.")
+class AssistantEngineInput:
+    model: str | None = strawberry.field(
+        description="The model as the provider names it; null: an engine of one's own answers."
+    )
+    provider: str | None = strawberry.field(
+        default=None, description='For the price table (default "openai").'
+    )
+    instructions: str | None = strawberry.field(
+        default=None, description="The system prompt (up to 20,000 characters)."
+    )
+    temperature: float | None = strawberry.field(default=None, description="0–2.")
+    max_reply_tokens: int | None = strawberry.field(
+        default=None, description="The most tokens one reply may take (1–100,000)."
+    )
+
+    def to_spec(self) -> EngineSpec:
+        return EngineSpec(
+            model=self.model,
+            provider=self.provider,
+            instructions=self.instructions,
+            temperature=self.temperature,
+            max_reply_tokens=self.max_reply_tokens,
+        )
+
+
 @strawberry.input(description="An assistant's settings. On update, omitted lists stay as they are.")
 class AssistantInput:
     name: str = strawberry.field(description="Display name, 1–200 characters.")
@@ -170,6 +218,11 @@ class AssistantInput:
         description="How its widget talks: CHAT, or VOICE_AND_CHAT (default CHAT; an update "
         "without it keeps it).",
     )
+    engine: AssistantEngineInput | None = strawberry.field(
+        default=None,
+        description="The built-in engine's model and instructions (an update without it keeps "
+        "them; with a null model the engine stops answering).",
+    )
 
     def to_spec(self) -> AssistantSpec:
         return AssistantSpec(
@@ -188,6 +241,7 @@ class AssistantInput:
             allowed_origins=list(self.allowed_origins)
             if self.allowed_origins is not None
             else None,
+            engine=self.engine.to_spec() if self.engine is not None else None,
         )
 
 

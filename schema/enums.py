@@ -82,6 +82,8 @@ describe(
         "STREAMING": "A reply being written: its text so far follows live (replyChunks).",
         "INCOMPLETE": "A reply abandoned before it was finished (its engine stopped or went "
         "quiet, or the conversation ended): what was written by then.",
+        "FAILED": "The built-in engine could not get this reply from the model (after its "
+        "retries): the visitor may ask again (retryReply).",
     },
 )
 describe(

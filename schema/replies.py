@@ -18,6 +18,7 @@ from resolvers.replies import (
     open_reply,
     reply_of,
 )
+from resolvers.turns import retry_turn
 from schema.context import Info
 from schema.conversation import Conversation
 from schema.live import closer, closing_on_failure, still_authorized
@@ -171,6 +172,25 @@ class ReplyMutations:
         message_id: Annotated[strawberry.ID, strawberry.argument(description="The reply.")],
     ) -> FinishReplyPayload:
         return await _end(info, message_id, MessageState.INCOMPLETE, None)
+
+
+@strawberry.type
+class ReplyRetries:
+    @strawberry.mutation(
+        metadata=VISITOR,
+        description="Ask again for a reply the built-in engine could not write (FAILED): a "
+        "new reply follows, streamed as ever. The visitor's session token may, for its own "
+        "conversation, as often as it may send messages.",
+    )
+    async def retry_reply(
+        self,
+        info: Info,
+        message_id: Annotated[strawberry.ID, strawberry.argument(description="The reply.")],
+    ) -> bool:
+        caller = info.context.caller()
+        await info.context.limit_widget_send(caller)
+        await retry_turn(caller, decode_id(message_id, "Message"))
+        return True
 
 
 async def _end(

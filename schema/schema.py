@@ -35,7 +35,7 @@ from schema.policy.inputs import InputPolicy
 from schema.policy.metrics import Measured
 from schema.rating import RatingMutations
 from schema.recording import RecordingMutations
-from schema.replies import ReplyMutations, ReplySubscriptions
+from schema.replies import ReplyMutations, ReplyRetries, ReplySubscriptions
 from schema.reprice import RepriceMutations
 from schema.scalars import SCALAR_MAP
 from schema.summary import SummaryQueries
@@ -65,6 +65,7 @@ class Mutation(
     ApiKeyMutations,
     RecordingMutations,
     ReplyMutations,
+    ReplyRetries,
     ImportMutations,
     RepriceMutations,
     ErasureMutations,

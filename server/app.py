@@ -3,7 +3,7 @@ that guards them, and a lifespan that owns the database and the live parts."""
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager, suppress
 from datetime import timedelta
 
@@ -19,13 +19,14 @@ from resolvers.apikey import add_revocation_listener
 from resolvers.callers.cache import CallerCache
 from resolvers.limits.ratelimits import RateLimits
 from resolvers.sweeper import sweep_forever
-from schema.schema import build_schema
+from schema.schema import ParleySchema, build_schema
 from server import graphiql, home, operations, pages
 from server.edge.authentication import RequestConnection
 from server.edge.body import BodyLimit
 from server.edge.cors import CORS
 from server.edge.deadline import RequestDeadline
 from server.edge.gate import AuthGate
+from server.engine.worker import Engine
 from server.export import EXPORT_PATH, Export
 from server.garbage import settle
 from server.http import GraphQLView
@@ -35,6 +36,36 @@ from server.settings import Settings
 from server.sockets import OpenSockets
 from server.webhooks.worker import WebhookWorker
 from subscriptions.live import Live
+
+
+def _start_workers(
+    settings: Settings, schema: ParleySchema, live: Live
+) -> Callable[[], Awaitable[None]]:
+    """The process's background work, as its settings ask: the sweeper, the webhook worker and
+    the built-in engine; returns what stops them."""
+    sweeper = None
+    if settings.bounds.sweep_interval_seconds > 0:
+        sweeper = asyncio.create_task(sweep_forever(settings.bounds), name="sweeper")
+    webhooks = None
+    if settings.webhooks.enabled:
+        webhooks = WebhookWorker(schema, settings.webhooks, live)
+        webhooks.start()
+    engine = None
+    if settings.engine.enabled:
+        engine = Engine(settings.engine, settings.bounds, live)
+        engine.start()
+
+    async def stop() -> None:
+        if engine is not None:
+            await engine.stop()
+        if webhooks is not None:
+            await webhooks.stop()
+        if sweeper is not None:
+            sweeper.cancel()
+            with suppress(asyncio.CancelledError):
+                await sweeper
+
+    return stop
 
 
 def create_app(settings: Settings | None = None) -> Starlette:
@@ -69,23 +100,12 @@ def create_app(settings: Settings | None = None) -> Starlette:
             unlisten.append(add_revocation_listener(app.state.sockets.revoked))
             collector = LiveCollector(live, app.state.sockets)
             REGISTRY.register(collector)
-            sweeper = None
-            if settings.bounds.sweep_interval_seconds > 0:
-                sweeper = asyncio.create_task(sweep_forever(settings.bounds), name="sweeper")
-            webhooks = None
-            if settings.webhooks.enabled:
-                webhooks = WebhookWorker(schema, settings.webhooks, live)
-                webhooks.start()
+            stop_workers = _start_workers(settings, schema, live)
             settle()  # after startup: see server/garbage.py
             try:
                 yield
             finally:
-                if webhooks is not None:
-                    await webhooks.stop()
-                if sweeper is not None:
-                    sweeper.cancel()
-                    with suppress(asyncio.CancelledError):
-                        await sweeper
+                await stop_workers()
                 REGISTRY.unregister(collector)
                 for stop in unlisten:
                     stop()

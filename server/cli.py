@@ -1,4 +1,5 @@
-"""`parley`: serve, migrate, create-workspace, create-assistant, seed-demo, export, import."""
+"""`parley`: serve, migrate, engine, create-workspace, create-assistant, seed-demo, export,
+import."""
 
 import argparse
 import asyncio
@@ -106,6 +107,17 @@ def _seed_demo(args: argparse.Namespace, settings: Settings) -> int:
     return asyncio.run(seed_demo(settings, if_empty=args.if_empty, port=args.port))
 
 
+def _engine(_args: argparse.Namespace, settings: Settings) -> int:
+    if settings.dialect != "postgres":
+        # The engine apart tells the serving processes each piece through PostgreSQL's NOTIFY.
+        print("parley: `parley engine` needs PostgreSQL; with SQLite the engine runs in "
+              "`parley serve` (PARLEY_ENGINE=true)", file=sys.stderr)  # fmt: skip
+        return 2
+    from server.engine.apart import run_engine  # noqa: PLC0415 (only this command needs it)
+
+    return asyncio.run(run_engine(settings))
+
+
 def _export(args: argparse.Namespace, _settings: Settings) -> int:
     from pathlib import Path  # noqa: PLC0415
 
@@ -146,6 +158,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.set_defaults(handler=_serve)
     commands.add_parser("migrate", help="apply database migrations").set_defaults(handler=_migrate)
+    commands.add_parser(
+        "engine", help="answer assistants' conversations with their models (the built-in engine)"
+    ).set_defaults(handler=_engine)
     create = commands.add_parser("create-workspace", help="create a workspace and print its key")
     create.add_argument("name", help="the workspace's name")
     create.set_defaults(handler=_create_workspace)

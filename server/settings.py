@@ -16,6 +16,7 @@ from resolvers.limits.ratelimits import EdgeLimits
 from resolvers.webhook import WebhookSettings
 from schema.policy.documents import DocumentLimits
 from schema.policy.introspection import Introspection
+from server.engine.settings import EngineSettings
 from server.environment import Environment, Variable
 from subscriptions.live import LiveSettings
 
@@ -69,6 +70,7 @@ class Settings:
     live: LiveSettings = field(default_factory=LiveSettings)
     # Webhooks
     webhooks: WebhookSettings = field(default_factory=WebhookSettings)
+    engine: EngineSettings = field(default_factory=EngineSettings)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
@@ -429,6 +431,53 @@ def _webhooks(read: Environment, settings: Settings) -> Settings:
     return replace(settings, webhooks=webhooks)
 
 
+def _engine(read: Environment, settings: Settings) -> Settings:
+    read.concern = "The built-in engine"
+    defaults = settings.engine
+    engine = EngineSettings(
+        enabled=read.flag(
+            "PARLEY_ENGINE",
+            defaults.enabled,
+            "answer the conversations of assistants given a model, in this process (every "
+            "process may: each turn is claimed once); `parley engine` runs it apart",
+        ),
+        base_url=read.optional(
+            "OPENAI_BASE_URL",
+            "the Chat Completions endpoint's base URL: OpenAI's when unset, or a local "
+            "Ollama's or vLLM's, e.g. http://127.0.0.1:11434/v1",
+        ),
+        api_key=read.optional(
+            "OPENAI_API_KEY", "the provider's key (a local server may need none)"
+        ),
+        concurrency=read.integer(
+            "PARLEY_ENGINE_CONCURRENCY", defaults.concurrency, "turns one process answers at once"
+        ),
+        retries=read.integer(
+            "PARLEY_ENGINE_RETRIES",
+            defaults.retries,
+            "retries, with backoff and `retry-after` honoured, of a request the provider "
+            "refused for now (429, 5xx, timeouts); then the turn fails visibly",
+        ),
+        stall_seconds=read.number(
+            "PARLEY_ENGINE_STALL_SECONDS",
+            defaults.stall_seconds,
+            "a provider's stream that sends nothing for this long has failed",
+        ),
+        context_tokens=read.integer(
+            "PARLEY_ENGINE_CONTEXT_TOKENS",
+            defaults.context_tokens,
+            "the history sent with a turn, in estimated tokens (newest first)",
+        ),
+        lease_seconds=read.integer(
+            "PARLEY_ENGINE_LEASE_SECONDS",
+            defaults.lease_seconds,
+            "a turn whose process stopped renewing it for this long is failed, never "
+            "answered twice",
+        ),
+    )
+    return replace(settings, engine=engine)
+
+
 CONCERNS: tuple[Callable[[Environment, Settings], Settings], ...] = (
     _database_and_logs,
     _http,
@@ -437,5 +486,6 @@ CONCERNS: tuple[Callable[[Environment, Settings], Settings], ...] = (
     _records,
     _websockets,
     _webhooks,
+    _engine,
 )
 """The configuration page's sections, in its order."""

@@ -23,6 +23,7 @@ from resolvers.limits.bounds import Bounds
 from resolvers.webhook import WebhookSettings
 from server.app import create_app
 from server.database import apply_migrations
+from server.engine.settings import EngineSettings
 from server.settings import Settings
 from subscriptions.live import LiveSettings
 from tests.support.api import Api
@@ -87,6 +88,7 @@ def settings(database_url: str) -> Settings:
         database_url=database_url,
         bounds=Bounds(sweep_interval_seconds=0),
         webhooks=WebhookSettings(enabled=False, allow_private=True),
+        engine=EngineSettings(enabled=False),
         live=LiveSettings(count_interval_seconds=0.2, listener_bound=50),
         ws_init_timeout_seconds=1,
     )

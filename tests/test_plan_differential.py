@@ -50,7 +50,13 @@ async def _data() -> tuple[str, list[str], str]:
         await factories.assistant(
             workspace_id, "Support bot", pre_chat_form=form, extracted_variables=extracted
         ),
-        await factories.assistant(workspace_id, "Sales bot"),
+        await factories.assistant(
+            workspace_id,
+            "Sales bot",
+            model="gpt-4o-mini",
+            instructions="Be brief.",
+            temperature=0.3,
+        ),
     ]
     other_id, _ = await factories.workspace("Other")
     other_bot = await factories.assistant(other_id, "Their bot")
@@ -332,6 +338,11 @@ class Generator:
         )
         if self.pick.random() < 0.3:
             assistant.append(self.form())
+        if self.pick.random() < 0.2:
+            engine = self.subset(
+                ["model", "provider", "instructions", "temperature", "maxReplyTokens", "__typename"]
+            )
+            assistant.append(f"engine {{ {' '.join(engine)} }}")
         if self.pick.random() < 0.2:
             defined = self.subset(["name", "type", "description", "__typename"])
             assistant.append(f"extractedVariables {{ {' '.join(defined)} }}")

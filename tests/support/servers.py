@@ -31,8 +31,8 @@ def free_port() -> int:
 async def served(
     settings: Settings, *options: str, env: Mapping[str, str] | None = None
 ) -> AsyncIterator[str]:
-    """The server's `host:port`, serving the test database with the sweeper off and `env` on
-    top of this process's environment; stopped with SIGTERM afterwards."""
+    """The server's `host:port`, serving the test database with the sweeper and the engine off
+    and `env` on top of this process's environment; stopped with SIGTERM afterwards."""
     async with serving(settings, *options, env=env) as (address, _):
         yield address
 
@@ -47,6 +47,7 @@ async def serving(
         **os.environ,
         "DATABASE_URL": settings.database_url,
         "PARLEY_SWEEP_INTERVAL_SECONDS": "0",
+        "PARLEY_ENGINE": "false",
         **(env or {}),
     }
     process = subprocess.Popen(  # noqa: ASYNC220 (a server for the whole test)

@@ -1,0 +1,169 @@
+"""The built-in engine's turns as the database keeps them (models/turn.py): queued with the
+visitor's message they answer, claimed by exactly one engine process, renewed while the model
+writes, ended DONE or FAILED, and asked for again after a failure.
+
+A claim is one statement: the oldest WAITING turn of a conversation with none RUNNING, taken with
+`FOR UPDATE SKIP LOCKED` on PostgreSQL (SQLite serves one process), and the partial unique index
+of migration 0018 refuses a second RUNNING turn of one conversation outright: two engines that
+race for a conversation's turns cannot both win. A RUNNING turn whose lease ran out (its process
+died) is failed by whichever engine looks next, with its reply, so no visitor message is ever
+answered twice.
+"""
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from tortoise.exceptions import IntegrityError
+
+from models import Conversation, Message, Turn
+from models.enums import MessageRole, MessageState, TurnState
+from resolvers.callers.caller import Caller
+from resolvers.database.sql import Params, dialect, fetch
+from resolvers.errors import Conflict, NotFound
+from resolvers.events.log import change
+from resolvers.replies import end_streaming
+
+MAX_ERROR = 500
+
+
+@dataclass(frozen=True)
+class Claimed:
+    id: int
+    conversation_id: int
+    workspace_id: int
+    answers: int
+    attempt: int
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+async def queue_turn(conversation: Conversation, message: Message, now: datetime) -> None:
+    """A WAITING turn answering `message`, when its conversation's assistant has a model: one
+    statement in the sending transaction (nothing is written for an engine of one's own)."""
+    params = Params(dialect())
+    await fetch(
+        "INSERT INTO turn (conversation_id, answers, attempt, state, created_at) "
+        f"SELECT {params.add(conversation.id)}, {params.add(message.sequence)}, 1, "
+        f"{params.add(TurnState.WAITING)}, {params.add(now)} FROM assistant "
+        f"WHERE id = {params.add(conversation.assistant_id)} AND model IS NOT NULL",
+        params,
+    )
+
+
+async def claim_turn(worker: str, lease: timedelta) -> Claimed | None:
+    """The oldest waiting turn of a conversation with none running, now RUNNING for `worker`
+    until the lease ends; None when there is none (or another engine won the race for it)."""
+    now = _now()
+    params = Params(dialect())
+    pick = (
+        "SELECT t.id FROM turn t WHERE t.state = {waiting} AND NOT EXISTS "
+        "(SELECT 1 FROM turn r WHERE r.conversation_id = t.conversation_id "
+        "AND r.state = {running}) ORDER BY t.id LIMIT 1"
+    )
+    head = (
+        f"UPDATE turn SET state = {params.add(TurnState.RUNNING)}, "
+        f"claimed_by = {params.add(worker)}, lease_until = {params.add(now + lease)} "
+    )
+    chosen = pick.format(
+        waiting=params.add(TurnState.WAITING), running=params.add(TurnState.RUNNING)
+    )
+    if params.dialect == "postgres":
+        chosen += " FOR UPDATE SKIP LOCKED"
+    sql = (
+        f"{head}WHERE id = ({chosen}) AND state = {params.add(TurnState.WAITING)} "
+        "RETURNING id, conversation_id, answers, attempt"
+    )
+    try:
+        rows = await fetch(sql, params)
+    except IntegrityError:
+        return None  # another engine took this conversation's turn a moment ago
+    if not rows:
+        return None
+    row = rows[0]
+    conversation = await Conversation.get(id=row["conversation_id"])
+    return Claimed(
+        int(row["id"]),
+        int(row["conversation_id"]),
+        conversation.workspace_id,
+        int(row["answers"]),
+        int(row["attempt"]),
+    )
+
+
+async def renew_turn(turn_id: int, worker: str, lease: timedelta) -> bool:
+    """Extends a running turn's lease; False when it is no longer this worker's (it ran out and
+    the turn was failed meanwhile)."""
+    params = Params(dialect())
+    rows = await fetch(
+        f"UPDATE turn SET lease_until = {params.add(_now() + lease)} "
+        f"WHERE id = {params.add(turn_id)} AND state = {params.add(TurnState.RUNNING)} "
+        f"AND claimed_by = {params.add(worker)} RETURNING id",
+        params,
+    )
+    return bool(rows)
+
+
+async def answered_together(turn: Claimed, last: int) -> None:
+    """The conversation's waiting turns for messages up to sequence `last` are answered by this
+    turn's reply (the visitor wrote several messages before it began): they end DONE, and no
+    message gets a reply of its own twice."""
+    await Turn.filter(
+        conversation_id=turn.conversation_id,
+        state=TurnState.WAITING,
+        answers__lte=last,
+        id__not=turn.id,
+    ).update(state=TurnState.DONE)
+
+
+async def turn_reply(turn_id: int, reply_id: int) -> None:
+    await Turn.filter(id=turn_id).update(reply_id=reply_id)
+
+
+async def end_turn(turn_id: int, worker: str, state: TurnState, error: str | None = None) -> None:
+    await Turn.filter(id=turn_id, state=TurnState.RUNNING, claimed_by=worker).update(
+        state=state, error=None if error is None else error[:MAX_ERROR], lease_until=None
+    )
+
+
+async def fail_expired_turns() -> list[int]:
+    """Fails every RUNNING turn whose lease ran out (its process died or hung), and its reply
+    if it was streaming (FAILED: the visitor may ask again); returns the turns' ids."""
+    now = _now()
+    params = Params(dialect())
+    async with change():
+        rows = await fetch(
+            f"UPDATE turn SET state = {params.add(TurnState.FAILED)}, "
+            f"error = {params.add('its engine stopped before the reply was finished')} "
+            f"WHERE state = {params.add(TurnState.RUNNING)} "
+            f"AND lease_until < {params.add(now)} RETURNING id, reply_id",
+            params,
+        )
+        replies = [int(row["reply_id"]) for row in rows if row["reply_id"] is not None]
+        await end_streaming(MessageState.FAILED, now, message_ids=replies)
+    return sorted(int(row["id"]) for row in rows)
+
+
+async def retry_turn(caller: Caller, reply_id: int) -> None:
+    """Asks again for the reply a failed turn left (the visitor's retry, or a builder's): a new
+    attempt of that turn, WAITING. CONFLICT unless the reply failed and is its turn's latest."""
+    found = await Message.get_or_none(id=reply_id, conversation__workspace_id=caller.workspace_id)
+    if found is None or found.role is not MessageRole.ASSISTANT:
+        raise NotFound("Reply not found.")
+    caller.require_conversation(found.conversation_id, write=True)
+    if found.state is not MessageState.FAILED:
+        raise Conflict("Only a reply that failed can be asked for again.")
+    turn = await Turn.get_or_none(reply_id=reply_id)
+    if turn is None:
+        raise Conflict("This reply was not written by the built-in engine.")
+    try:
+        await Turn.create(
+            conversation_id=turn.conversation_id,
+            answers=turn.answers,
+            attempt=turn.attempt + 1,
+            state=TurnState.WAITING,
+            created_at=_now(),
+        )
+    except IntegrityError:
+        raise Conflict("It was asked for again already.") from None

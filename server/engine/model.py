@@ -1,0 +1,82 @@
+"""One streamed call to an OpenAI-compatible Chat Completions endpoint, through the official
+`openai` client: it retries 429s, 5xx and timeouts with backoff, honouring `retry-after`, before
+any text arrives; what fails after that (a stream cut or stalled) ends the call.
+
+Usage comes from the stream's last chunk (`stream_options.include_usage`), as the provider
+counted it; the price is Parley's own (resolvers/pricing.py), from the model the provider names.
+"""
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import httpx2
+import openai
+
+from resolvers.usage import ReplyUsage
+
+
+class ModelFailedError(Exception):
+    """The provider gave no (whole) reply: after its retries, or mid-stream."""
+
+
+@dataclass(frozen=True)
+class Written:
+    model: str | None
+    usage: ReplyUsage | None
+
+
+def client(
+    base_url: str | None, api_key: str | None, retries: int, stall_seconds: float
+) -> openai.AsyncOpenAI:
+    """The provider's client: `OPENAI_BASE_URL` (default OpenAI's), `OPENAI_API_KEY` (a local
+    server may need none), and a read timeout that ends a stalled stream."""
+    return openai.AsyncOpenAI(
+        base_url=base_url,
+        api_key=api_key or "none",
+        max_retries=retries,
+        timeout=httpx2.Timeout(stall_seconds, connect=10.0),
+    )
+
+
+async def stream(
+    provider: openai.AsyncOpenAI,
+    request: dict[str, Any],
+    provider_name: str,
+    on_text: Callable[[str], Awaitable[None]],
+) -> Written:
+    """Streams the reply to `on_text`, piece by piece; its model and usage at the end."""
+    model: str | None = None
+    usage: ReplyUsage | None = None
+    try:
+        chunks = await provider.chat.completions.create(
+            **request, stream=True, stream_options={"include_usage": True}
+        )
+        async with chunks:
+            async for chunk in chunks:
+                model = chunk.model or model
+                if chunk.usage is not None:
+                    details = chunk.usage.prompt_tokens_details
+                    usage = ReplyUsage(
+                        provider=provider_name,
+                        model=chunk.model or request["model"],
+                        input_tokens=chunk.usage.prompt_tokens,
+                        output_tokens=chunk.usage.completion_tokens,
+                        cached_input_tokens=(details.cached_tokens or 0) if details else 0,
+                        cost=None,
+                    )
+                for choice in chunk.choices:
+                    if choice.delta.content:
+                        await on_text(choice.delta.content)
+    except (openai.APIError, httpx2.HTTPError) as error:
+        raise ModelFailedError(_described(error)) from error
+    return Written(model, usage)
+
+
+def _described(error: Exception) -> str:
+    """What went wrong, without what the provider echoed of the request (the visitor's text)."""
+    if isinstance(error, openai.APIStatusError):
+        return f"the provider answered {error.status_code} ({type(error).__name__})"
+    if isinstance(error, openai.APITimeoutError | httpx2.TimeoutException):
+        return "the provider's stream stalled (no text within the read timeout)"
+    return f"the provider's connection failed ({type(error).__name__})"

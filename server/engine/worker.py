@@ -1,0 +1,191 @@
+"""The engine's loop: claim a turn, answer it, and again; in `parley serve` (PARLEY_ENGINE) or
+apart as `parley engine`.
+
+A turn is claimed exactly once across processes (resolvers/turns.py) and answered by streaming
+the model's reply through this process's reply board, so watchers see it grow; its lease is
+renewed while the model writes. A turn whose provider fails (after the client's retries) ends
+with its reply FAILED, which the visitor sees with a way to ask again; a turn whose process died
+is failed by the next engine to look once its lease runs out. The loop wakes on every notice of
+new events (a visitor's message) and looks every `poll_seconds` besides.
+"""
+
+import asyncio
+import logging
+import os
+import socket
+import uuid
+from contextlib import suppress
+from datetime import timedelta
+
+from models import Assistant, Conversation, Message, Variable
+from models.enums import ApiKeyScope, MessageRole, MessageState, TurnState, VariableSource
+from resolvers.callers.caller import Caller, CallerKind
+from resolvers.errors import ParleyError
+from resolvers.limits.bounds import Bounds
+from resolvers.replies import FinishRequest, OpenRequest, finish_reply, open_reply
+from resolvers.turns import (
+    Claimed,
+    answered_together,
+    claim_turn,
+    end_turn,
+    fail_expired_turns,
+    renew_turn,
+    turn_reply,
+)
+from server.engine import model, prompt
+from server.engine.settings import EngineSettings
+from subscriptions.live import Live
+
+logger = logging.getLogger("parley.engine")
+
+
+class Engine:
+    def __init__(self, settings: EngineSettings, bounds: Bounds, live: Live) -> None:
+        self._settings = settings
+        self._bounds = bounds
+        self._live = live
+        self.worker = f"{socket.gethostname()[:32]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self._provider = model.client(
+            settings.base_url, settings.api_key, settings.retries, settings.stall_seconds
+        )
+        self._lease = timedelta(seconds=settings.lease_seconds)
+        self._wake = asyncio.Event()
+        self._answering: set[asyncio.Task[None]] = set()
+        self._loop: asyncio.Task[None] | None = None
+        self._unlisten = live.feed.add_notice_listener(self._wake.set)
+
+    def start(self) -> None:
+        self._loop = asyncio.create_task(self._run(), name="engine")
+
+    async def stop(self) -> None:
+        """Stops claiming, cancels the turns in flight (their replies end FAILED) and closes
+        the provider's connections."""
+        self._unlisten()
+        if self._loop is not None:
+            self._loop.cancel()
+            with suppress(asyncio.CancelledError):
+                await self._loop
+        for task in list(self._answering):
+            task.cancel()
+        await asyncio.gather(*self._answering, return_exceptions=True)
+        await self._provider.close()
+
+    async def _run(self) -> None:
+        while True:
+            self._wake.clear()
+            try:
+                await fail_expired_turns()
+                while len(self._answering) < self._settings.concurrency:
+                    turn = await claim_turn(self.worker, self._lease)
+                    if turn is None:
+                        break
+                    task = asyncio.create_task(self._answer(turn), name=f"turn-{turn.id}")
+                    self._answering.add(task)
+                    task.add_done_callback(self._done)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                logger.exception("claiming turns failed; trying again")
+            with suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self._settings.poll_seconds)
+
+    def _done(self, task: asyncio.Task[None]) -> None:
+        self._answering.discard(task)
+        self._wake.set()  # a slot is free, and the conversation may have a turn waiting
+
+    async def _answer(self, turn: Claimed) -> None:
+        renewing = asyncio.create_task(self._renew(turn))
+        try:
+            await self._write(turn)
+        except asyncio.CancelledError:
+            await asyncio.shield(self._failed(turn, "the engine stopped"))
+            raise
+        except Exception as error:
+            logger.exception("turn %d failed", turn.id)
+            await self._failed(turn, f"the engine failed ({type(error).__name__})")
+        finally:
+            renewing.cancel()
+
+    async def _renew(self, turn: Claimed) -> None:
+        while True:
+            await asyncio.sleep(self._settings.lease_seconds / 3)
+            if not await renew_turn(turn.id, self.worker, self._lease):
+                return
+
+    async def _write(self, turn: Claimed) -> None:
+        conversation = await Conversation.get(id=turn.conversation_id)
+        assistant = await Assistant.get(id=conversation.assistant_id)
+        if assistant.model is None:  # its model was taken away since: an engine of one's own
+            await end_turn(turn.id, self.worker, TurnState.DONE)
+            return
+        caller = _engine_caller(turn.workspace_id)
+        # The conversation so far: messages the visitor wrote since this turn's are answered by
+        # the same reply.
+        history = await Message.filter(conversation_id=conversation.id).order_by("sequence")
+        said = [message.sequence for message in history if message.role is MessageRole.USER]
+        await answered_together(turn, max(said, default=turn.answers))
+        answers = await Variable.filter(
+            conversation_id=conversation.id, source=VariableSource.PRE_CHAT_FORM
+        ).order_by("name")
+        request: dict[str, object] = {
+            "model": assistant.model,
+            "messages": prompt.messages(assistant, answers, history, self._settings.context_tokens),
+        }
+        if assistant.temperature is not None:
+            request["temperature"] = assistant.temperature
+        if assistant.max_reply_tokens is not None:
+            request["max_completion_tokens"] = assistant.max_reply_tokens
+        reply, _ = await open_reply(
+            caller, OpenRequest(conversation.id, f"engine-{turn.id}-{turn.attempt}")
+        )
+        await turn_reply(turn.id, reply.id)
+        board = self._live.replies
+        length = 0
+
+        async def written(text: str) -> None:
+            nonlocal length
+            length = await board.append(turn.workspace_id, reply.id, length, text, self._bounds)
+
+        try:
+            result = await model.stream(
+                self._provider, request, assistant.provider or "openai", written
+            )
+        except model.ModelFailedError as why:
+            logger.warning("turn %d: %s", turn.id, why)
+            await self._end(turn, reply, MessageState.FAILED, None)
+            await end_turn(turn.id, self.worker, TurnState.FAILED, str(why))
+            return
+        if length == 0:
+            await self._end(turn, reply, MessageState.FAILED, None)
+            await end_turn(turn.id, self.worker, TurnState.FAILED, "the model wrote no text")
+            return
+        await self._end(turn, reply, MessageState.COMPLETE, result)
+        await end_turn(turn.id, self.worker, TurnState.DONE)
+
+    async def _end(
+        self, turn: Claimed, reply: Message, state: MessageState, result: model.Written | None
+    ) -> None:
+        held = self._live.replies.text_of(reply.id)
+        text, first = held if held is not None else ("", None)
+        request = FinishRequest(
+            message_id=reply.id,
+            text=text,
+            state=state,
+            usage=result.usage if result is not None else None,
+            first_token_at=first,
+        )
+        ended, _ = await finish_reply(_engine_caller(turn.workspace_id), request, self._bounds)
+        self._live.replies.ended(ended)
+
+    async def _failed(self, turn: Claimed, why: str) -> None:
+        """Ends a turn that could not be answered, and its reply if it had one."""
+        with suppress(ParleyError):
+            found = await Message.get_or_none(client_message_id=f"engine-{turn.id}-{turn.attempt}")
+            if found is not None and found.state is MessageState.STREAMING:
+                await self._end(turn, found, MessageState.FAILED, None)
+        await end_turn(turn.id, self.worker, TurnState.FAILED, why)
+
+
+def _engine_caller(workspace_id: int) -> Caller:
+    """The engine writes as a secret key of the conversation's workspace would."""
+    return Caller(workspace_id, CallerKind.SECRET, frozenset({ApiKeyScope.WRITE}))
