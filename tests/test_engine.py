@@ -5,6 +5,9 @@ for; one turn at a time per conversation, claimed once; a turn whose process die
 never answered twice."""
 
 import asyncio
+import os
+import re
+import sys
 from datetime import timedelta
 from decimal import Decimal
 
@@ -14,9 +17,10 @@ from models import Turn
 from models.enums import TurnState
 from resolvers.ids import decode_id
 from resolvers.turns import claim_turn
-from server.settings import Settings
+from server.settings import PROJECT_ROOT, Settings
 from tests.support.api import Api
 from tests.support.engine import Chat, engine_running
+from tests.support.live import Desk
 from tests.support.model_server import Answer, Failure, model_server
 from tests.support.replies import CHUNKS, chunks_until
 from tests.support.waiting import bounded
@@ -179,3 +183,32 @@ async def test_a_turn_whose_engine_died_is_failed_when_its_lease_ends_and_not_an
 
 def _pk(message_id: object) -> int:
     return decode_id(str(message_id), "Message")
+
+
+async def test_the_docs_engine_of_ones_own_streams_its_replies(api: Api, server_url: str) -> None:
+    """The Python block of docs/engine.md, run as it is against a server."""
+    page = (PROJECT_ROOT / "docs" / "engine.md").read_text()
+    [code] = re.findall(r"```python\n(.*?)```", page, re.DOTALL)
+    desk = await Desk.open(api)
+    conversation, token = await desk.start()
+    environment = {
+        **os.environ,
+        "PARLEY": f"http://{server_url}/graphql",
+        "KEY": desk.key,
+        "CONVERSATION": conversation,
+    }
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", code, env=environment, cwd=PROJECT_ROOT,
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        async with open_socket(server_url, key=token) as widget:
+            await widget.subscribe("r", CHUNKS, {"id": conversation})
+            await desk.send(conversation, 1, "hello there")
+            seen = await chunks_until(widget, "r", "You said: hello there")
+            last = (await widget.next("r"))["replyChunks"]
+    finally:
+        process.terminate()
+        _, errors = await process.communicate()
+    assert len(seen) >= 4, seen  # word by word
+    assert (last["state"], last["text"]) == ("COMPLETE", "You said: hello there"), errors
