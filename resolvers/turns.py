@@ -24,6 +24,10 @@ from resolvers.events.log import change
 from resolvers.replies import end_streaming
 
 MAX_ERROR = 500
+TURN_CHANNEL = "parley_turns"
+"""The PostgreSQL NOTIFY channel that wakes the engines when a turn is queued (at its commit)."""
+_queued_here = False
+"""A turn was queued in this process since the engine last asked (SQLite's one process)."""
 
 
 @dataclass(frozen=True)
@@ -41,15 +45,30 @@ def _now() -> datetime:
 
 async def queue_turn(conversation: Conversation, message: Message, now: datetime) -> None:
     """A WAITING turn answering `message`, when its conversation's assistant has a model: one
-    statement in the sending transaction (nothing is written for an engine of one's own)."""
+    statement in the sending transaction (nothing more is written for an engine of one's own),
+    and a notice to the engines that PostgreSQL delivers when it commits."""
+    global _queued_here  # noqa: PLW0603 (one flag per process, read by its engine)
     params = Params(dialect())
-    await fetch(
+    rows = await fetch(
         "INSERT INTO turn (conversation_id, answers, attempt, state, created_at) "
         f"SELECT {params.add(conversation.id)}, {params.add(message.sequence)}, 1, "
         f"{params.add(TurnState.WAITING)}, {params.add(now)} FROM assistant "
-        f"WHERE id = {params.add(conversation.assistant_id)} AND model IS NOT NULL",
+        f"WHERE id = {params.add(conversation.assistant_id)} AND model IS NOT NULL "
+        "RETURNING id",
         params,
     )
+    if not rows:
+        return
+    _queued_here = True
+    if params.dialect == "postgres":
+        await fetch(f"SELECT pg_notify('{TURN_CHANNEL}', '')", Params("postgres"))
+
+
+def take_queued() -> bool:
+    """Whether a turn was queued in this process since the last call."""
+    global _queued_here
+    queued, _queued_here = _queued_here, False
+    return queued
 
 
 async def claim_turn(worker: str, lease: timedelta) -> Claimed | None:

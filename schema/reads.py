@@ -90,11 +90,12 @@ def enum(name: str, kind: type[Enum], default: Enum | None = None) -> Read:
         found = getattr(row, name)
         return fallback if found is None else found
 
-    def json(row: Any, _bound: Bound) -> Any:
-        found = raw(row)
-        return found.value if isinstance(found, Enum) else found  # a model's is an enum
-
-    return Read(value=lambda row: None if (found := raw(row)) is None else kind(found), json=json)
+    if default is None:  # written inline by a plan: a model's member is a str (StrEnum) too
+        return Read(
+            value=lambda row: None if (found := raw(row)) is None else kind(found),
+            json=attribute(name),
+        )
+    return Read(value=lambda row: kind(raw(row)), json=lambda row, _bound: str(raw(row)))
 
 
 def time(name: str) -> Read:

@@ -9,7 +9,7 @@ database or a killed listener delays events but loses none.
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
@@ -17,7 +17,6 @@ import asyncpg
 from resolvers.apikey import REVOCATION_CHANNEL, announce_revoked
 from resolvers.events.log import CHANNEL, add_commit_listener
 from subscriptions.feed import EventFeed
-from subscriptions.replies import CHANNEL as REPLY_CHANNEL
 
 logger = logging.getLogger("parley.live")
 
@@ -52,10 +51,14 @@ def listener_dsn(database_url: str) -> str:
 
 class PostgresBroker:
     def __init__(
-        self, feed: EventFeed, database_url: str, replies: Callable[[str], None] | None = None
+        self,
+        feed: EventFeed,
+        database_url: str,
+        channels: Mapping[str, Callable[[str], None]] | None = None,
     ) -> None:
         self._feed = feed
-        self._replies = replies
+        self._channels = dict(channels or {})
+        """Other channels this process hears, each with what hears its payloads."""
         self._dsn = listener_dsn(database_url)
         self._local = LocalBroker(feed)
         self._task: asyncio.Task[None] | None = None
@@ -90,9 +93,10 @@ class PostgresBroker:
         except ValueError:
             logger.warning("ignoring a malformed notice %r", payload)
 
-    def _reply_notice(self, _connection: object, _pid: int, _channel: str, payload: str) -> None:
-        if self._replies is not None:
-            self._replies(payload)
+    def _channel_notice(self, _connection: object, _pid: int, channel: str, payload: str) -> None:
+        heard = self._channels.get(channel)
+        if heard is not None:
+            heard(payload)
 
     def _revoked(self, _connection: object, _pid: int, _channel: str, payload: str) -> None:
         try:
@@ -112,8 +116,8 @@ class PostgresBroker:
                 connection.add_termination_listener(lambda _connection, lost=lost: lost.set())
                 await connection.add_listener(CHANNEL, self._notified)
                 await connection.add_listener(REVOCATION_CHANNEL, self._revoked)
-                if self._replies is not None:
-                    await connection.add_listener(REPLY_CHANNEL, self._reply_notice)
+                for channel in self._channels:
+                    await connection.add_listener(channel, self._channel_notice)
                 self.connections += 1
                 self.listener_pid = connection.get_server_pid()
                 self.connected.set()

@@ -1,9 +1,12 @@
 """What the live side of one server process holds, started and stopped by the app's lifespan."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from models.config import dialect_of
 from resolvers.database.sql import Params, fetch
+from resolvers.events.log import add_commit_listener
+from resolvers.turns import TURN_CHANNEL, take_queued
 from subscriptions.broker import LocalBroker, PostgresBroker
 from subscriptions.counts import LiveCounts
 from subscriptions.feed import EventFeed
@@ -23,12 +26,33 @@ class Live:
         self.feed = EventFeed(settings.listener_bound)
         self.counts = LiveCounts(self.feed, settings.count_interval_seconds)
         self.broker: LocalBroker | PostgresBroker
+        self._turn_listeners: list[Callable[[], None]] = []
         if dialect_of(database_url) == "postgres":
             self.replies = ReplyBoard(_notify)
-            self.broker = PostgresBroker(self.feed, database_url, self.replies.heard)
+            channels: dict[str, Callable[[str], None]] = {
+                CHANNEL: self.replies.heard,
+                TURN_CHANNEL: self._turn_queued,
+            }
+            self.broker = PostgresBroker(self.feed, database_url, channels)
         else:
             self.replies = ReplyBoard()
             self.broker = LocalBroker(self.feed)
+            self._unlisten_turns = add_commit_listener(self._committed)
+
+    def add_turn_listener(self, listener: Callable[[], None]) -> Callable[[], None]:
+        """Calls `listener` when a turn for the built-in engine was queued, by any process;
+        returns the call that stops it."""
+        self._turn_listeners.append(listener)
+        return lambda: self._turn_listeners.remove(listener)
+
+    def _turn_queued(self, _payload: str = "") -> None:
+        for listener in list(self._turn_listeners):
+            listener()
+
+    def _committed(self, _workspace_id: int, _seq: int) -> None:
+        """SQLite's one process: a committed change that queued a turn says so."""
+        if take_queued():
+            self._turn_queued()
 
     async def start(self) -> None:
         await self.broker.start()

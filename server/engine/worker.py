@@ -5,14 +5,16 @@ A turn is claimed exactly once across processes (resolvers/turns.py) and answere
 the model's reply through this process's reply board, so watchers see it grow; its lease is
 renewed while the model writes. A turn whose provider fails (after the client's retries) ends
 with its reply FAILED, which the visitor sees with a way to ask again; a turn whose process died
-is failed by the next engine to look once its lease runs out. The loop wakes on every notice of
-new events (a visitor's message) and looks every `poll_seconds` besides.
+is failed by the next engine to look once its lease runs out. The loop wakes when a turn is
+queued (a notice sent only then: writes that queue none cost the engine nothing) and looks every
+`poll_seconds` besides, when it also fails the turns whose lease ran out.
 """
 
 import asyncio
 import logging
 import os
 import socket
+import time
 import uuid
 from contextlib import suppress
 from datetime import timedelta
@@ -52,7 +54,8 @@ class Engine:
         self._wake = asyncio.Event()
         self._answering: set[asyncio.Task[None]] = set()
         self._loop: asyncio.Task[None] | None = None
-        self._unlisten = live.feed.add_notice_listener(self._wake.set)
+        self._unlisten = live.add_turn_listener(self._wake.set)
+        self._swept = 0.0
 
     def start(self) -> None:
         self._loop = asyncio.create_task(self._run(), name="engine")
@@ -74,7 +77,9 @@ class Engine:
         while True:
             self._wake.clear()
             try:
-                await fail_expired_turns()
+                if time.monotonic() - self._swept >= self._settings.poll_seconds:
+                    self._swept = time.monotonic()
+                    await fail_expired_turns()
                 while len(self._answering) < self._settings.concurrency:
                     turn = await claim_turn(self.worker, self._lease)
                     if turn is None:
