@@ -1,13 +1,22 @@
 // The chat: the conversation's messages in order, each once (by sequence), live through
 // messageAdded from the last cursor seen, so a reconnect resumes without gaps or repeats (a
-// streamed reply comes again when it ends: its text replaces what was shown); sending with a
+// streamed reply comes again when it ends: its text replaces what was shown); a streamed reply's
+// text grows as it is written (replyChunks), with a typing indicator until it ends, and a reply
+// the assistant could not write says so with a button that asks again; sending with a
 // clientMessageId, retried on network failures, so a retry never doubles.
 
 import { GraphQLError } from "../static/lib/graphql.js";
 import { el } from "./dom.js";
 
 const MESSAGES = `subscription($id: ID!, $after: String) {
-  messageAdded(conversationId: $id, after: $after) { cursor node { sequence role content } } }`;
+  messageAdded(conversationId: $id, after: $after) { cursor node { id sequence role content state } } }`;
+const CHUNKS = `subscription($id: ID!) {
+  replyChunks(conversationId: $id) { messageId sequence offset text state } }`;
+const RETRY = `mutation($id: ID!) { retryReply(messageId: $id) }`;
+const STATE_NOTE = {
+  FAILED: "The assistant could not answer.",
+  INCOMPLETE: "The reply was cut short.",
+};
 const SEND = `mutation($input: SendMessageInput!) {
   sendMessage(input: $input) { message { sequence role content } } }`;
 const END = `mutation($id: ID!) { endConversation(conversationId: $id) { conversation { status } } }`;
@@ -33,23 +42,64 @@ export function chatView({ client, conversationId, assistantName, onEnded }) {
   const compose = el("form", { class: "compose", "aria-label": "Send a message" }, input, send);
   const element = el("section", { class: "chat", "aria-label": `Chat with ${assistantName}` }, status, log, problem, compose, endButton);
 
-  function show({ sequence, role, content }) {
+  function show({ id, sequence, role, content, state = "COMPLETE" }) {
     if (role !== "USER" && role !== "ASSISTANT") return;
-    if (shown.has(sequence)) {
-      shown.get(sequence).querySelector(".text").textContent = content;
-      return;
+    let item = shown.get(sequence);
+    if (!item) {
+      const who = role === "USER" ? "You" : assistantName;
+      item = el(
+        "li",
+        { class: `message ${role.toLowerCase()}`, "data-sequence": sequence },
+        el("span", { class: "who", text: who }),
+        el("span", { class: "text", text: "" }),
+        el("span", { class: "typing", "aria-label": `${assistantName} is writing`, hidden: true }, el("i"), el("i"), el("i")),
+        el("span", { class: "note", hidden: true }),
+        el("button", { type: "button", class: "retry secondary", text: "Try again", hidden: true }),
+      );
+      item.querySelector(".retry").addEventListener("click", () => retry(item));
+      const later = [...shown.entries()].filter(([seq]) => seq > sequence).sort((a, b) => a[0] - b[0]);
+      log.insertBefore(item, later.length ? later[0][1] : null);
+      shown.set(sequence, item);
     }
-    const who = role === "USER" ? "You" : assistantName;
-    const item = el(
-      "li",
-      { class: `message ${role.toLowerCase()}`, "data-sequence": sequence },
-      el("span", { class: "who", text: who }),
-      el("span", { class: "text", text: content }),
-    );
-    const later = [...shown.entries()].filter(([seq]) => seq > sequence).sort((a, b) => a[0] - b[0]);
-    log.insertBefore(item, later.length ? later[0][1] : null);
-    shown.set(sequence, item);
+    if (id) item.dataset.id = id;
+    item.querySelector(".text").textContent = content;
+    mark(item, state);
     item.scrollIntoView({ block: "nearest" });
+  }
+
+  /** A reply's state, as the visitor sees it: writing, finished, or not written. */
+  function mark(item, state) {
+    item.dataset.state = state;
+    item.setAttribute("aria-busy", String(state === "STREAMING"));
+    item.querySelector(".typing").hidden = state !== "STREAMING";
+    const note = item.querySelector(".note");
+    note.textContent = STATE_NOTE[state] || "";
+    note.hidden = !note.textContent;
+    item.querySelector(".retry").hidden = state !== "FAILED";
+  }
+
+  /** A piece of a reply: offset 0 is its whole text so far, any other continues it. */
+  function grow({ messageId, sequence, offset, text, state }) {
+    if (!shown.has(sequence)) show({ id: messageId, sequence, role: "ASSISTANT", content: "", state });
+    const item = shown.get(sequence);
+    const body = item.querySelector(".text");
+    body.textContent = offset === 0 ? text : body.textContent + text;
+    mark(item, state);
+    item.scrollIntoView({ block: "nearest" });
+  }
+
+  async function retry(item) {
+    const button = item.querySelector(".retry");
+    button.disabled = true;
+    try {
+      await client.request(RETRY, { id: item.dataset.id });
+      button.hidden = true;
+      item.querySelector(".note").textContent = "Asking again…";
+    } catch (failure) {
+      say(`Could not ask again: ${failure.message}`);
+    } finally {
+      button.disabled = false;
+    }
   }
 
   function say(text) {
@@ -61,6 +111,7 @@ export function chatView({ client, conversationId, assistantName, onEnded }) {
     if (ended) return;
     ended = true;
     stop();
+    stopChunks();
     offStatus();
     input.disabled = true;
     send.disabled = true;
@@ -82,6 +133,15 @@ export function chatView({ client, conversationId, assistantName, onEnded }) {
       say(failure.message);
     },
     complete: finish,
+  });
+  const stopChunks = client.subscribe(CHUNKS, () => ({ id: conversationId }), {
+    next(data) {
+      grow(data.replyChunks);
+    },
+    error(failure) {
+      say(failure.message);
+    },
+    complete() {},
   });
 
   // A message that failed to send keeps its clientMessageId, so sending the same text again
@@ -134,5 +194,5 @@ export function chatView({ client, conversationId, assistantName, onEnded }) {
     }
   });
 
-  return { element, focus: () => input.focus(), close: () => { stop(); offStatus(); } };
+  return { element, focus: () => input.focus(), close: () => { stop(); stopChunks(); offStatus(); } };
 }
