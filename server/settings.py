@@ -468,6 +468,12 @@ def _engine(read: Environment, settings: Settings) -> Settings:
             defaults.context_tokens,
             "the history sent with a turn, in estimated tokens (newest first)",
         ),
+        demo_model=read.text(
+            "PARLEY_DEMO_MODEL",
+            defaults.demo_model,
+            "the model `make run` (`parley seed-demo`) gives the demo assistant when "
+            "OPENAI_BASE_URL or OPENAI_API_KEY is set",
+        ),
         lease_seconds=read.integer(
             "PARLEY_ENGINE_LEASE_SECONDS",
             defaults.lease_seconds,

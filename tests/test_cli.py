@@ -281,3 +281,22 @@ def test_the_license_is_the_one_pyproject_names() -> None:
     assert named == "MIT"
     assert text.startswith("MIT License\n")
     assert "Copyright (c) 2026 Parley contributors" in text
+
+
+async def test_seed_demo_says_how_the_demo_assistant_answers_and_gives_it_a_configured_model(
+    api: Api, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    key_file = tmp_path / "demo-key"
+    key, out = await seed_and_read(key_file, capsys)
+    assert "does not answer by itself" in out
+    assert "OPENAI_API_KEY=sk-… make run" in out
+    assert "OPENAI_BASE_URL=http://127.0.0.1:11434/v1" in out
+    read = "{ assistants { name engine { model instructions } } }"
+    assert all(a["engine"] is None for a in (await api(read, key=key)).data["assistants"])
+
+    # `make run` again with a provider configured: the demo assistant answers with its model.
+    assert await seed_in_open_database(key_file, if_empty=True, model="llama3.2") == 0
+    assert "The demo assistant answers with llama3.2" in capsys.readouterr().out
+    engines = [a["engine"] for a in (await api(read, key=key)).data["assistants"]]
+    assert engines[0]["model"] == "llama3.2"
+    assert engines[0]["instructions"].startswith("You are Acme Support")

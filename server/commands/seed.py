@@ -264,6 +264,32 @@ async def _allow_port(port: int) -> list[str]:
     return added
 
 
+DEMO_INSTRUCTIONS = (
+    "You are Acme Support, the helpful assistant of the Acme shop. Answer briefly and kindly; "
+    "if you do not know something about an order, say so and offer to hand it to a person."
+)
+
+
+async def answer_with(model: str | None) -> str:
+    """Gives the demo assistant the built-in engine's `model` (when a provider is configured)
+    and says how it will be answered."""
+    assistant = await Assistant.filter(workspace__name=DEMO_WORKSPACE).order_by("id").first()
+    if assistant is None:
+        return ""
+    if model is None:
+        return (
+            "The demo assistant does not answer by itself. To have it answer with a model: "
+            "OPENAI_API_KEY=sk-… make run (OpenAI), or OPENAI_BASE_URL=http://127.0.0.1:11434/v1 "
+            "PARLEY_DEMO_MODEL=llama3.2 make run (a local Ollama); or answer it through the API "
+            "(docs/engine.md)."
+        )
+    if assistant.model != model:
+        assistant.model = model
+        assistant.instructions = assistant.instructions or DEMO_INSTRUCTIONS
+        await assistant.save(update_fields=["model", "instructions"])
+    return f"The demo assistant answers with {model} (the built-in engine; see docs/engine.md)."
+
+
 def curl_command(secret: str, port: int = PORT) -> str:
     """A command that lists the newest conversations, to paste into a shell."""
     query = (
@@ -290,8 +316,11 @@ def saved_key(key_file: Path) -> str | None:
     return key_file.read_text().strip() or None
 
 
-async def seed_in_open_database(key_file: Path, *, if_empty: bool, port: int = PORT) -> int:
-    """The command's work once the database is open, so tests can run it inside their own."""
+async def seed_in_open_database(
+    key_file: Path, *, if_empty: bool, port: int = PORT, model: str | None = None
+) -> int:
+    """The command's work once the database is open, so tests can run it inside their own;
+    `model`: the demo assistant's, when a provider is configured."""
     if if_empty and await Workspace.exists(name=DEMO_WORKSPACE):
         print(f"The {DEMO_WORKSPACE!r} workspace exists already; nothing was added.")
         added = await _allow_port(port)
@@ -308,6 +337,7 @@ async def seed_in_open_database(key_file: Path, *, if_empty: bool, port: int = P
         print(f"Created {workspace.name!r} with {CONVERSATIONS} conversations. Its secret key:")
     print(secret)
     await _widget_key(key_file.with_name(DEMO_WIDGET_KEY_FILE.name))
+    print(await answer_with(model))
     print("Try it (after `parley serve`):")
     print(curl_command(secret, port))
     return 0
@@ -318,5 +348,12 @@ async def seed_demo(
 ) -> int:
     """`parley seed-demo [--if-empty] [--port PORT]`: exit code 0 once the demo exists, its
     widget may run on this machine's PORT, and its key is shown."""
+    engine = settings.engine
+    configured = engine.base_url is not None or engine.api_key is not None
     async with open_database(settings):
-        return await seed_in_open_database(key_file or DEMO_KEY_FILE, if_empty=if_empty, port=port)
+        return await seed_in_open_database(
+            key_file or DEMO_KEY_FILE,
+            if_empty=if_empty,
+            port=port,
+            model=engine.demo_model if configured else None,
+        )

@@ -22,3 +22,5 @@ class EngineSettings:
     lease_seconds: int = 20
     """A running turn not renewed for this long is failed (its process died)."""
     poll_seconds: float = 5.0
+    demo_model: str = "gpt-4o-mini"
+    """The model `make run` gives the demo assistant when a provider is configured."""
