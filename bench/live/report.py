@@ -91,6 +91,12 @@ HOUSEKEEPING = (
     ("FROM webhook_endpoint e JOIN workspace", "the webhook worker deriving deliveries (1 s)"),
     ("UPDATE webhook_delivery SET leased_until", "the webhook worker claiming due deliveries"),
     ("DELETE FROM webhook_delivery WHERE id IN", "forgetting settled deliveries (the sweeper)"),
+    ("UPDATE turn SET state = $1, claimed_by", "the built-in engine's claim (every 5 s)"),
+    (
+        "UPDATE turn SET state = $1, error",
+        "the built-in engine failing turns past their lease (5 s)",
+    ),
+    ("UPDATE message SET state = $1 WHERE id IN", "the sweeper abandoning replies gone quiet"),
     ("BEGIN", "transaction control around the sweeper's and the webhook worker's statements"),
     ("COMMIT", "transaction control around the sweeper's and the webhook worker's statements"),
 )
