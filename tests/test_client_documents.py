@@ -117,6 +117,7 @@ async def _workspace() -> tuple[str, str, dict[str, Any]]:
         "ExportPage": {"filter": {}, "after": None, "first": export.PAGE, "messages": 100},
         "ExportMessages": {"id": one, "after": None, "messages": export.MESSAGE_PAGE},
         "WebhookRecord": {"id": one, "message": reply, "withMessage": True},
+        "TestFace": {"id": encode_id("Assistant", bot.id)},  # the Test Chat's chosen assistant
     }
     assert await ApiKey.filter(workspace_id=workspace_id).count() == 2
     return secret, widget, variables

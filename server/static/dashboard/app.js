@@ -9,8 +9,9 @@ import { count } from "./format.js";
 import * as conversations from "./conversations.js";
 import * as conversation from "./conversation.js";
 import * as usage from "./usage.js";
+import * as testchat from "./testchat.js";
 
-const PAGES = { conversations, conversation, usage };
+const PAGES = { conversations, conversation, usage, testchat };
 const STATUS_TEXT = { connecting: "Connecting…", open: "Live", closed: "Reconnecting…" };
 
 const main = document.getElementById("main");

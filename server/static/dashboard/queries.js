@@ -115,3 +115,29 @@ export const USAGE = `query Usage($filter: ConversationFilter, $groupBy: UsageGr
     buckets { provider model ${BUCKET} }
   }
 }`;
+
+// The Test Chat (testchat.js).
+export const TEST_ASSISTANTS = `query TestAssistants { assistants { id name } }`;
+
+export const TEST_FACE = `query TestFace($id: ID!) {
+  widgetAssistant(id: $id) { id preChatForm { name label type required options } }
+}`;
+
+export const TEST_START = `mutation TestStart($input: StartConversationInput!) {
+  startConversation(input: $input) { conversation { id type } }
+}`;
+
+export const TEST_SEND = `mutation TestSend($input: SendMessageInput!) {
+  sendMessage(input: $input) { message { sequence } }
+}`;
+
+export const TEST_MESSAGES = `subscription TestMessages($id: ID!) {
+  messageAdded(conversationId: $id) { node { id sequence role content state
+    usage { inputTokens outputTokens cost costKnown } } }
+}`;
+
+export const TEST_CHUNKS = `subscription TestChunks($id: ID!) {
+  replyChunks(conversationId: $id) { messageId sequence offset text state }
+}`;
+
+export const TEST_RETRY = `mutation TestRetry($id: ID!) { retryReply(messageId: $id) }`;
