@@ -80,10 +80,11 @@ def limits_off(settings: Settings) -> Settings:
     """`settings` with every limit of the edge off or out of reach; nothing else changed."""
     return replace(
         settings,
+        # moot: both share the started app's connections (see table)
+        database=replace(settings.database, statement_timeout_ms=0),
         max_body_bytes=0,
         body_timeout_seconds=0,
         request_timeout_seconds=0,
-        statement_timeout_ms=0,  # moot: both share the started app's connections (see table)
         max_tokens=MAXED,
         max_query_depth=MAXED,
         max_aliases=MAXED,

@@ -84,11 +84,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        logging.getLogger("parley").setLevel(settings.log_level)
-        settings.make_database_folder()
-        config = tortoise_config(settings.database_url, settings.statement_timeout_ms)
+        logging.getLogger("parley").setLevel(settings.logs.level)
+        settings.database.make_folder()
+        config = tortoise_config(settings.database.url, settings.database.statement_timeout_ms)
         async with RegisterTortoise(app, config=config):
-            live = Live(settings.database_url, settings.live)
+            live = Live(settings.database.url, settings.live)
             await live.start()
             app.state.live = live
             app.state.rate_limits = RateLimits.open(

@@ -8,9 +8,7 @@ so the page cannot drift, and renaming a field of a settings object never rename
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 
-from models.config import dialect_of
 from resolvers.limits.bounds import Bounds
 from resolvers.limits.ratelimits import EdgeLimits
 from resolvers.webhook import WebhookSettings
@@ -18,10 +16,10 @@ from schema.policy.documents import DocumentLimits
 from schema.policy.introspection import Introspection
 from server.engine.settings import EngineSettings
 from server.environment import Environment, Variable
+from server.settings_concerns import PROJECT_ROOT, DatabaseSettings, LogSettings
 from subscriptions.live import LiveSettings
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_DATABASE_PATH = PROJECT_ROOT / "var" / "parley.sqlite3"
+__all__ = ["CONCERNS", "PROJECT_ROOT", "Settings"]
 
 
 @dataclass(frozen=True)
@@ -29,12 +27,8 @@ class Settings:
     """Everything a process is configured with; the per-concern objects (bounds, edge_limits, live,
     webhooks) are handed as they are to the layer that enforces them."""
 
-    # Database and logs
-    database_url: str = f"sqlite://{DEFAULT_DATABASE_PATH}"
-    statement_timeout_ms: int = 5000
-    log_level: str = "INFO"
-    log_format: str = "text"
-    """`text` or `json` (one object a line, with the request id)."""
+    database: DatabaseSettings = field(default_factory=DatabaseSettings)
+    logs: LogSettings = field(default_factory=LogSettings)
     # HTTP requests at the public edge
     max_body_bytes: int = 256 * 1024
     body_timeout_seconds: int = 10
@@ -105,46 +99,33 @@ class Settings:
             introspection=self.introspection,
         )
 
-    @property
-    def dialect(self) -> str:
-        """`postgres` or `sqlite`."""
-        return dialect_of(self.database_url)
-
-    def make_database_folder(self) -> None:
-        """SQLite creates its file but not the folder it goes in (`var/` on a fresh checkout)."""
-        if self.sqlite_path is not None:
-            self.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
-
-    @property
-    def sqlite_path(self) -> Path | None:
-        """The database file when running on SQLite, so its folder can be made."""
-        if not self.database_url.startswith("sqlite://"):
-            return None
-        path = self.database_url.removeprefix("sqlite://").split("?", 1)[0]
-        return None if path == ":memory:" else Path(path)
-
 
 def _database_and_logs(read: Environment, settings: Settings) -> Settings:
     read.concern = "Database and logs"
+    database, logs = settings.database, settings.logs
     return replace(
         settings,
-        database_url=read.text(
-            "DATABASE_URL",
-            settings.database_url,
-            "Tortoise database URL: `sqlite://PATH` or `postgres://user:pass@host:port/db`",
+        database=DatabaseSettings(
+            url=read.text(
+                "DATABASE_URL",
+                database.url,
+                "Tortoise database URL: `sqlite://PATH` or `postgres://user:pass@host:port/db`",
+            ),
+            statement_timeout_ms=read.integer(
+                "PARLEY_STATEMENT_TIMEOUT_MS",
+                database.statement_timeout_ms,
+                "PostgreSQL `statement_timeout` of the server's connections (`TIMEOUT`); "
+                "migrations have none",
+            ),
         ),
-        statement_timeout_ms=read.integer(
-            "PARLEY_STATEMENT_TIMEOUT_MS",
-            settings.statement_timeout_ms,
-            "PostgreSQL `statement_timeout` of the server's connections (`TIMEOUT`); "
-            "migrations have none",
-        ),
-        log_level=read.text("PARLEY_LOG_LEVEL", settings.log_level, "log level"),
-        log_format=read.choice(
-            "PARLEY_LOG_FORMAT",
-            ("text", "json"),
-            settings.log_format,
-            "`text`, or `json`: one object a line with the request id",
+        logs=LogSettings(
+            level=read.text("PARLEY_LOG_LEVEL", logs.level, "log level"),
+            format=read.choice(
+                "PARLEY_LOG_FORMAT",
+                ("text", "json"),
+                logs.format,
+                "`text`, or `json`: one object a line with the request id",
+            ),
         ),
     )
 

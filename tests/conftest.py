@@ -25,6 +25,7 @@ from server.app import create_app
 from server.database import apply_migrations
 from server.engine.settings import EngineSettings
 from server.settings import Settings
+from server.settings_concerns import DatabaseSettings
 from subscriptions.live import LiveSettings
 from tests.support.api import Api
 from tests.support.database import BACKEND, POSTGRES_URL, empty
@@ -85,7 +86,7 @@ def settings(database_url: str) -> Settings:
     they choose); the init timeout and the subscriber bound are small so their tests run in a
     second."""
     return Settings(
-        database_url=database_url,
+        database=DatabaseSettings(url=database_url),
         bounds=Bounds(sweep_interval_seconds=0),
         webhooks=WebhookSettings(enabled=False, allow_private=True),
         engine=EngineSettings(enabled=False),

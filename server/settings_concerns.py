@@ -1,0 +1,43 @@
+"""The settings objects of the concerns the server enforces itself (database, logs, HTTP, documents,
+websockets, Redis); the other concerns' objects live beside the layer that enforces them (Bounds,
+EdgeLimits, LiveSettings, WebhookSettings, EngineSettings). Each is read by its concern's function
+in server/settings.py, which names the `PARLEY_*` variables: a field here may be renamed freely."""
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from models.config import dialect_of
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DATABASE_PATH = PROJECT_ROOT / "var" / "parley.sqlite3"
+
+
+@dataclass(frozen=True)
+class DatabaseSettings:
+    url: str = f"sqlite://{DEFAULT_DATABASE_PATH}"
+    statement_timeout_ms: int = 5000
+
+    @property
+    def dialect(self) -> str:
+        """`postgres` or `sqlite`."""
+        return dialect_of(self.url)
+
+    def make_folder(self) -> None:
+        """SQLite creates its file but not the folder it goes in (`var/` on a fresh checkout)."""
+        if self.sqlite_path is not None:
+            self.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+
+    @property
+    def sqlite_path(self) -> Path | None:
+        """The database file when running on SQLite, so its folder can be made."""
+        if not self.url.startswith("sqlite://"):
+            return None
+        path = self.url.removeprefix("sqlite://").split("?", 1)[0]
+        return None if path == ":memory:" else Path(path)
+
+
+@dataclass(frozen=True)
+class LogSettings:
+    level: str = "INFO"
+    format: str = "text"
+    """`text` or `json` (one object a line, with the request id)."""
