@@ -20,7 +20,7 @@ from resolvers.limits.ratelimits import EdgeLimits
 from server.app import create_app
 from server.database import apply_migrations
 from server.settings import Settings
-from server.settings_concerns import DatabaseSettings
+from server.settings_concerns import DatabaseSettings, HttpSettings
 
 HERE = Path(__file__).resolve().parent
 FULL = Budget(rounds=40, slice_seconds=0.08)
@@ -83,7 +83,7 @@ async def _measure(target: Target, options: Options, report: Report) -> None:
     # with its defaults).
     settings = Settings(
         database=DatabaseSettings(url=target.url),
-        graphiql=False,
+        http=HttpSettings(graphiql=False),
         bounds=Bounds(sweep_interval_seconds=0),
         edge_limits=EdgeLimits(points_per_minute=0),
     )

@@ -44,10 +44,9 @@ BUDGET = Budget(rounds=200, slice_seconds=0.03, warmup=20)
 by ±40%, more when other processes share the machine; many short rounds give a median to trust."""
 
 
+HTTP_LIMITS = ("max_body_bytes", "body_timeout_seconds", "request_timeout_seconds")
+"""The HTTP settings that limit requests at the edge."""
 EDGE = (
-    "max_body_bytes",
-    "body_timeout_seconds",
-    "request_timeout_seconds",
     "max_tokens",
     "max_query_depth",
     "max_aliases",
@@ -56,7 +55,7 @@ EDGE = (
     "introspection",
     "edge_limits",
 )
-"""The settings of the edge's limits (and the widget limits in `bounds`)."""
+"""The other settings of the edge's limits (and the widget limits in `bounds`)."""
 
 
 def limits_on(settings: Settings) -> Settings:
@@ -66,6 +65,7 @@ def limits_on(settings: Settings) -> Settings:
     defaults = Settings()
     return replace(
         settings,
+        http=replace(settings.http, **{name: getattr(defaults.http, name) for name in HTTP_LIMITS}),
         **{name: getattr(defaults, name) for name in EDGE if name != "edge_limits"},
         edge_limits=replace(defaults.edge_limits, points_per_minute=MAXED),
         bounds=replace(
@@ -82,9 +82,9 @@ def limits_off(settings: Settings) -> Settings:
         settings,
         # moot: both share the started app's connections (see table)
         database=replace(settings.database, statement_timeout_ms=0),
-        max_body_bytes=0,
-        body_timeout_seconds=0,
-        request_timeout_seconds=0,
+        http=replace(
+            settings.http, max_body_bytes=0, body_timeout_seconds=0, request_timeout_seconds=0
+        ),
         max_tokens=MAXED,
         max_query_depth=MAXED,
         max_aliases=MAXED,

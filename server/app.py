@@ -130,20 +130,20 @@ def create_app(settings: Settings | None = None) -> Starlette:
             # handler sees them.
             Middleware(
                 RequestDeadline,
-                seconds=settings.request_timeout_seconds,
+                seconds=settings.http.request_timeout_seconds,
                 streams=frozenset({EXPORT_PATH}),
             ),
             Middleware(
                 BodyLimit,
-                max_bytes=settings.max_body_bytes,
-                deadline_seconds=settings.body_timeout_seconds,
+                max_bytes=settings.http.max_body_bytes,
+                deadline_seconds=settings.http.body_timeout_seconds,
             ),
             Middleware(AuthGate, paths=frozenset({"/graphql", EXPORT_PATH}), ide=ide),
         ],
         lifespan=lifespan,
     )
     app.state.settings = settings
-    app.state.callers = CallerCache(settings.auth_cache_seconds)
+    app.state.callers = CallerCache(settings.http.auth_cache_seconds)
     app.state.sockets = OpenSockets()
     app.state.graphql_view = view
     return app

@@ -22,7 +22,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     # Only listed proxies may say who the client is (X-Forwarded-For); uvicorn would trust
     # loopback by default. server/edge/address.py reads the same list.
     try:
-        trusted = [str(network) for network in trusted_networks(settings.trusted_proxies)]
+        trusted = [str(network) for network in trusted_networks(settings.http.trusted_proxies)]
     except ValueError as error:
         print(f"parley: {error}", file=sys.stderr)
         return 2

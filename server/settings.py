@@ -16,7 +16,7 @@ from schema.policy.documents import DocumentLimits
 from schema.policy.introspection import Introspection
 from server.engine.settings import EngineSettings
 from server.environment import Environment, Variable
-from server.settings_concerns import PROJECT_ROOT, DatabaseSettings, LogSettings
+from server.settings_concerns import PROJECT_ROOT, DatabaseSettings, HttpSettings, LogSettings
 from subscriptions.live import LiveSettings
 
 __all__ = ["CONCERNS", "PROJECT_ROOT", "Settings"]
@@ -29,17 +29,7 @@ class Settings:
 
     database: DatabaseSettings = field(default_factory=DatabaseSettings)
     logs: LogSettings = field(default_factory=LogSettings)
-    # HTTP requests at the public edge
-    max_body_bytes: int = 256 * 1024
-    body_timeout_seconds: int = 10
-    request_timeout_seconds: int = 15
-    cors_origins: frozenset[str] = frozenset()
-    """Origins whose pages may use secret keys; empty: any. Widget tokens follow their assistant."""
-    trusted_proxies: str = ""
-    """Comma-separated IPs or CIDRs whose `X-Forwarded-For` names the client; none by default."""
-    auth_cache_seconds: int = 10
-    """How long a process remembers an authenticated token; revocations empty it at once."""
-    graphiql: bool = True
+    http: HttpSettings = field(default_factory=HttpSettings)
     # GraphQL documents
     introspection: Introspection = Introspection.SECRET
     max_tokens: int = 3000
@@ -132,40 +122,43 @@ def _database_and_logs(read: Environment, settings: Settings) -> Settings:
 
 def _http(read: Environment, settings: Settings) -> Settings:
     read.concern = "HTTP requests"
+    http = settings.http
     return replace(
         settings,
-        max_body_bytes=read.integer(
-            "PARLEY_MAX_BODY_BYTES", settings.max_body_bytes, "largest request body (413)"
-        ),
-        body_timeout_seconds=read.integer(
-            "PARLEY_BODY_TIMEOUT_SECONDS",
-            settings.body_timeout_seconds,
-            "time for a request body to arrive (408)",
-        ),
-        request_timeout_seconds=read.integer(
-            "PARLEY_REQUEST_TIMEOUT_SECONDS",
-            settings.request_timeout_seconds,
-            "time for a whole request (504 `TIMEOUT`)",
-        ),
-        cors_origins=read.origins(
-            "PARLEY_CORS_ORIGINS",
-            "comma-separated origins whose pages may use secret keys; empty: any",
-        ),
-        trusted_proxies=read.text(
-            "PARLEY_TRUSTED_PROXIES",
-            settings.trusted_proxies,
-            "comma-separated addresses or CIDRs whose `X-Forwarded-For` names the client; "
-            "empty: none",
-        ),
-        auth_cache_seconds=read.integer(
-            "PARLEY_AUTH_CACHE_SECONDS",
-            settings.auth_cache_seconds,
-            "how long a process remembers an authenticated token; revocations empty it at once",
-        ),
-        graphiql=read.flag(
-            "PARLEY_GRAPHIQL",
-            settings.graphiql,
-            "serve GraphiQL to browsers at `/graphql` (never when introspection is `none`)",
+        http=HttpSettings(
+            max_body_bytes=read.integer(
+                "PARLEY_MAX_BODY_BYTES", http.max_body_bytes, "largest request body (413)"
+            ),
+            body_timeout_seconds=read.integer(
+                "PARLEY_BODY_TIMEOUT_SECONDS",
+                http.body_timeout_seconds,
+                "time for a request body to arrive (408)",
+            ),
+            request_timeout_seconds=read.integer(
+                "PARLEY_REQUEST_TIMEOUT_SECONDS",
+                http.request_timeout_seconds,
+                "time for a whole request (504 `TIMEOUT`)",
+            ),
+            cors_origins=read.origins(
+                "PARLEY_CORS_ORIGINS",
+                "comma-separated origins whose pages may use secret keys; empty: any",
+            ),
+            trusted_proxies=read.text(
+                "PARLEY_TRUSTED_PROXIES",
+                http.trusted_proxies,
+                "comma-separated addresses or CIDRs whose `X-Forwarded-For` names the client; "
+                "empty: none",
+            ),
+            auth_cache_seconds=read.integer(
+                "PARLEY_AUTH_CACHE_SECONDS",
+                http.auth_cache_seconds,
+                "how long a process remembers an authenticated token; revocations empty it at once",
+            ),
+            graphiql=read.flag(
+                "PARLEY_GRAPHIQL",
+                http.graphiql,
+                "serve GraphiQL to browsers at `/graphql` (never when introspection is `none`)",
+            ),
         ),
     )
 

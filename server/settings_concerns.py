@@ -41,3 +41,19 @@ class LogSettings:
     level: str = "INFO"
     format: str = "text"
     """`text` or `json` (one object a line, with the request id)."""
+
+
+@dataclass(frozen=True)
+class HttpSettings:
+    """What the public edge allows a request; `0` turns a size or time limit off."""
+
+    max_body_bytes: int = 256 * 1024
+    body_timeout_seconds: int = 10
+    request_timeout_seconds: int = 15
+    cors_origins: frozenset[str] = frozenset()
+    """Origins whose pages may use secret keys; empty: any. Widget tokens follow their assistant."""
+    trusted_proxies: str = ""
+    """Comma-separated IPs or CIDRs whose `X-Forwarded-For` names the client; none by default."""
+    auth_cache_seconds: int = 10
+    """How long a process remembers an authenticated token; revocations empty it at once."""
+    graphiql: bool = True
