@@ -45,17 +45,15 @@ by ±40%, more when other processes share the machine; many short rounds give a 
 
 
 HTTP_LIMITS = ("max_body_bytes", "body_timeout_seconds", "request_timeout_seconds")
-"""The HTTP settings that limit requests at the edge."""
-EDGE = (
+DOCUMENT_LIMITS = (
     "max_tokens",
-    "max_query_depth",
+    "max_depth",
     "max_aliases",
-    "max_query_fields",
-    "max_query_cost",
+    "max_fields",
+    "max_cost",
     "introspection",
-    "edge_limits",
 )
-"""The other settings of the edge's limits (and the widget limits in `bounds`)."""
+"""With `edge_limits` (and the widget limits in `bounds`), the settings of the edge's limits."""
 
 
 def limits_on(settings: Settings) -> Settings:
@@ -66,7 +64,13 @@ def limits_on(settings: Settings) -> Settings:
     return replace(
         settings,
         http=replace(settings.http, **{name: getattr(defaults.http, name) for name in HTTP_LIMITS}),
-        **{name: getattr(defaults, name) for name in EDGE if name != "edge_limits"},
+        documents=replace(
+            settings.documents,
+            limits=replace(
+                settings.documents.limits,
+                **{name: getattr(defaults.documents.limits, name) for name in DOCUMENT_LIMITS},
+            ),
+        ),
         edge_limits=replace(defaults.edge_limits, points_per_minute=MAXED),
         bounds=replace(
             settings.bounds,
@@ -85,12 +89,18 @@ def limits_off(settings: Settings) -> Settings:
         http=replace(
             settings.http, max_body_bytes=0, body_timeout_seconds=0, request_timeout_seconds=0
         ),
-        max_tokens=MAXED,
-        max_query_depth=MAXED,
-        max_aliases=MAXED,
-        max_query_fields=MAXED,
-        max_query_cost=MAXED,
-        introspection=Introspection.ALL,
+        documents=replace(
+            settings.documents,
+            limits=replace(
+                settings.documents.limits,
+                max_tokens=MAXED,
+                max_depth=MAXED,
+                max_aliases=MAXED,
+                max_fields=MAXED,
+                max_cost=MAXED,
+                introspection=Introspection.ALL,
+            ),
+        ),
         edge_limits=EdgeLimits(**{item.name: 0 for item in fields(EdgeLimits)}),
         bounds=replace(settings.bounds, widget_starts_per_minute=0, widget_messages_per_minute=0),
     )

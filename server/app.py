@@ -70,7 +70,9 @@ def _start_workers(
 
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings.from_env()
-    schema = build_schema(settings.document_limits, compiled_plans=settings.compiled_plans)
+    schema = build_schema(
+        settings.documents.limits, compiled_plans=settings.documents.compiled_plans
+    )
     ide = graphiql.served(settings)
     view = GraphQLView(
         schema,

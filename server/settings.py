@@ -13,10 +13,15 @@ from resolvers.limits.bounds import Bounds
 from resolvers.limits.ratelimits import EdgeLimits
 from resolvers.webhook import WebhookSettings
 from schema.policy.documents import DocumentLimits
-from schema.policy.introspection import Introspection
 from server.engine.settings import EngineSettings
 from server.environment import Environment, Variable
-from server.settings_concerns import PROJECT_ROOT, DatabaseSettings, HttpSettings, LogSettings
+from server.settings_concerns import (
+    PROJECT_ROOT,
+    DatabaseSettings,
+    DocumentSettings,
+    HttpSettings,
+    LogSettings,
+)
 from subscriptions.live import LiveSettings
 
 __all__ = ["CONCERNS", "PROJECT_ROOT", "Settings"]
@@ -30,16 +35,7 @@ class Settings:
     database: DatabaseSettings = field(default_factory=DatabaseSettings)
     logs: LogSettings = field(default_factory=LogSettings)
     http: HttpSettings = field(default_factory=HttpSettings)
-    # GraphQL documents
-    introspection: Introspection = Introspection.SECRET
-    max_tokens: int = 3000
-    max_query_depth: int = 10
-    max_aliases: int = 30
-    max_query_fields: int = 10_000
-    max_query_cost: int = 20_000
-    document_cache_bytes: int = 64 * 1024 * 1024
-    compiled_plans: bool = True
-    """Answer covered queries from compiled plans (schema/plan); off: the executor answers all."""
+    documents: DocumentSettings = field(default_factory=DocumentSettings)
     # Rate limits and socket caps
     edge_limits: EdgeLimits = field(default_factory=EdgeLimits)
     redis_url: str | None = None
@@ -75,19 +71,6 @@ class Settings:
         read = Environment({})
         cls.read(read)
         return read.read
-
-    @property
-    def document_limits(self) -> DocumentLimits:
-        """What the schema checks in each document before running it."""
-        return DocumentLimits(
-            max_tokens=self.max_tokens,
-            max_depth=self.max_query_depth,
-            max_aliases=self.max_aliases,
-            max_fields=self.max_query_fields,
-            max_cost=self.max_query_cost,
-            cache_bytes=self.document_cache_bytes,
-            introspection=self.introspection,
-        )
 
 
 def _database_and_logs(read: Environment, settings: Settings) -> Settings:
@@ -165,45 +148,52 @@ def _http(read: Environment, settings: Settings) -> Settings:
 
 def _documents(read: Environment, settings: Settings) -> Settings:
     read.concern = "GraphQL documents"
+    documents = settings.documents
+    limits = documents.limits
     return replace(
         settings,
-        introspection=read.introspection(
-            "PARLEY_INTROSPECTION",
-            settings.introspection,
-            "who may introspect: `secret` keys, `all`, `none`",
-        ),
-        max_tokens=read.integer(
-            "PARLEY_MAX_TOKENS", settings.max_tokens, "lexical tokens in one document"
-        ),
-        max_query_depth=read.integer(
-            "PARLEY_MAX_QUERY_DEPTH",
-            settings.max_query_depth,
-            "deepest selection over fragment expansion (introspection has its own cap of 20)",
-        ),
-        max_aliases=read.integer(
-            "PARLEY_MAX_ALIASES", settings.max_aliases, "aliases over fragment expansion"
-        ),
-        max_query_fields=read.integer(
-            "PARLEY_MAX_QUERY_FIELDS",
-            settings.max_query_fields,
-            "field selections over fragment expansion",
-        ),
-        max_query_cost=read.integer(
-            "PARLEY_MAX_QUERY_COST",
-            settings.max_query_cost,
-            "static cost budget of one document (see the public edge's document limits)",
-        ),
-        document_cache_bytes=read.integer(
-            "PARLEY_DOCUMENT_CACHE_BYTES",
-            settings.document_cache_bytes,
-            "memory the cached valid documents may hold, per process (persisted queries are "
-            "among them); `0` keeps none",
-        ),
-        compiled_plans=read.flag(
-            "PARLEY_COMPILED_PLANS",
-            settings.compiled_plans,
-            "answer the queries a compiled plan covers from one statement each; `false`: "
-            "the executor answers every query",
+        documents=DocumentSettings(
+            limits=DocumentLimits(
+                introspection=read.introspection(
+                    "PARLEY_INTROSPECTION",
+                    limits.introspection,
+                    "who may introspect: `secret` keys, `all`, `none`",
+                ),
+                max_tokens=read.integer(
+                    "PARLEY_MAX_TOKENS", limits.max_tokens, "lexical tokens in one document"
+                ),
+                max_depth=read.integer(
+                    "PARLEY_MAX_QUERY_DEPTH",
+                    limits.max_depth,
+                    "deepest selection over fragment expansion (introspection has its own cap "
+                    "of 20)",
+                ),
+                max_aliases=read.integer(
+                    "PARLEY_MAX_ALIASES", limits.max_aliases, "aliases over fragment expansion"
+                ),
+                max_fields=read.integer(
+                    "PARLEY_MAX_QUERY_FIELDS",
+                    limits.max_fields,
+                    "field selections over fragment expansion",
+                ),
+                max_cost=read.integer(
+                    "PARLEY_MAX_QUERY_COST",
+                    limits.max_cost,
+                    "static cost budget of one document (see the public edge's document limits)",
+                ),
+                cache_bytes=read.integer(
+                    "PARLEY_DOCUMENT_CACHE_BYTES",
+                    limits.cache_bytes,
+                    "memory the cached valid documents may hold, per process (persisted queries "
+                    "are among them); `0` keeps none",
+                ),
+            ),
+            compiled_plans=read.flag(
+                "PARLEY_COMPILED_PLANS",
+                documents.compiled_plans,
+                "answer the queries a compiled plan covers from one statement each; `false`: "
+                "the executor answers every query",
+            ),
         ),
     )
 

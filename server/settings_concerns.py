@@ -3,10 +3,11 @@ websockets, Redis); the other concerns' objects live beside the layer that enfor
 EdgeLimits, LiveSettings, WebhookSettings, EngineSettings). Each is read by its concern's function
 in server/settings.py, which names the `PARLEY_*` variables: a field here may be renamed freely."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from models.config import dialect_of
+from schema.policy.documents import DocumentLimits
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_PATH = PROJECT_ROOT / "var" / "parley.sqlite3"
@@ -57,3 +58,11 @@ class HttpSettings:
     auth_cache_seconds: int = 10
     """How long a process remembers an authenticated token; revocations empty it at once."""
     graphiql: bool = True
+
+
+@dataclass(frozen=True)
+class DocumentSettings:
+    limits: DocumentLimits = field(default_factory=DocumentLimits)
+    """What the schema checks in each document before running it."""
+    compiled_plans: bool = True
+    """Answer covered queries from compiled plans (schema/plan); off: the executor answers all."""
