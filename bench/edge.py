@@ -118,7 +118,7 @@ async def beside(started: Starlette, settings: Settings) -> AsyncIterator[Starle
     """An app of `settings` over the started app's database and live parts."""
     app = create_app(settings)
     rate_limits = RateLimits.open(
-        settings.bounds, settings.edge_limits, settings.redis_url, settings.redis_prefix
+        settings.bounds, settings.edge_limits, settings.redis.url, settings.redis.prefix
     )
     _adopt(app, started, rate_limits)
     try:

@@ -78,11 +78,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
         schema,
         graphql_ide="graphiql" if ide else None,
         subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
-        connection_init_wait_timeout=timedelta(seconds=settings.ws_init_timeout_seconds),
+        connection_init_wait_timeout=timedelta(seconds=settings.websockets.init_timeout_seconds),
         max_subscriptions_per_connection=settings.edge_limits.subscriptions_per_socket or None,
     )
-    view.ping_interval = settings.ws_ping_interval_seconds
-    view.pong_timeout = settings.ws_pong_timeout_seconds
+    view.ping_interval = settings.websockets.ping_interval_seconds
+    view.pong_timeout = settings.websockets.pong_timeout_seconds
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -94,7 +94,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             await live.start()
             app.state.live = live
             app.state.rate_limits = RateLimits.open(
-                settings.bounds, settings.edge_limits, settings.redis_url, settings.redis_prefix
+                settings.bounds, settings.edge_limits, settings.redis.url, settings.redis.prefix
             )
             # Revocations, this process's and (through the broker) others', empty the caller
             # cache and close the key's sockets at once.

@@ -21,6 +21,8 @@ from server.settings_concerns import (
     DocumentSettings,
     HttpSettings,
     LogSettings,
+    RedisSettings,
+    WebsocketSettings,
 )
 from subscriptions.live import LiveSettings
 
@@ -29,27 +31,27 @@ __all__ = ["CONCERNS", "PROJECT_ROOT", "Settings"]
 
 @dataclass(frozen=True)
 class Settings:
-    """Everything a process is configured with; the per-concern objects (bounds, edge_limits, live,
-    webhooks) are handed as they are to the layer that enforces them."""
+    """Everything a process is configured with: one object per concern, each written by that
+    concern's reader below and handed as it is to the part that enforces it."""
 
+    # Database and logs
     database: DatabaseSettings = field(default_factory=DatabaseSettings)
     logs: LogSettings = field(default_factory=LogSettings)
+    # HTTP requests
     http: HttpSettings = field(default_factory=HttpSettings)
+    # GraphQL documents
     documents: DocumentSettings = field(default_factory=DocumentSettings)
     # Rate limits and socket caps
     edge_limits: EdgeLimits = field(default_factory=EdgeLimits)
-    redis_url: str | None = None
-    """Rate-limit counters in Redis instead of the database when set."""
-    redis_prefix: str = "parley:ratelimit:"
+    redis: RedisSettings = field(default_factory=RedisSettings)
     # Records, sessions and the sweeper
     bounds: Bounds = field(default_factory=Bounds)
     # Websockets and live updates
-    ws_init_timeout_seconds: int = 10
-    ws_ping_interval_seconds: int = 20
-    ws_pong_timeout_seconds: int = 10
+    websockets: WebsocketSettings = field(default_factory=WebsocketSettings)
     live: LiveSettings = field(default_factory=LiveSettings)
     # Webhooks
     webhooks: WebhookSettings = field(default_factory=WebhookSettings)
+    # The built-in engine
     engine: EngineSettings = field(default_factory=EngineSettings)
 
     @classmethod
@@ -236,11 +238,13 @@ def _rate_limits(read: Environment, settings: Settings) -> Settings:
     return replace(
         settings,
         edge_limits=limits,
-        redis_url=read.optional(
-            "PARLEY_REDIS_URL", "keep rate-limit counters in this Redis instead of the database"
-        ),
-        redis_prefix=read.text(
-            "PARLEY_REDIS_PREFIX", settings.redis_prefix, "prefix of those counters' keys"
+        redis=RedisSettings(
+            url=read.optional(
+                "PARLEY_REDIS_URL", "keep rate-limit counters in this Redis instead of the database"
+            ),
+            prefix=read.text(
+                "PARLEY_REDIS_PREFIX", settings.redis.prefix, "prefix of those counters' keys"
+            ),
         ),
     )
 
@@ -306,23 +310,25 @@ def _records(read: Environment, settings: Settings) -> Settings:
 
 def _websockets(read: Environment, settings: Settings) -> Settings:
     read.concern = "Websockets and live updates"
-    live = settings.live
+    websockets, live = settings.websockets, settings.live
     return replace(
         settings,
-        ws_init_timeout_seconds=read.integer(
-            "PARLEY_WS_INIT_TIMEOUT_SECONDS",
-            settings.ws_init_timeout_seconds,
-            "time to send `connection_init` before the socket is closed with 4408",
-        ),
-        ws_ping_interval_seconds=read.integer(
-            "PARLEY_WS_PING_INTERVAL_SECONDS",
-            settings.ws_ping_interval_seconds,
-            "silence after which the server pings a socket",
-        ),
-        ws_pong_timeout_seconds=read.integer(
-            "PARLEY_WS_PONG_TIMEOUT_SECONDS",
-            settings.ws_pong_timeout_seconds,
-            "time to answer a ping before the socket is closed with 4504",
+        websockets=WebsocketSettings(
+            init_timeout_seconds=read.integer(
+                "PARLEY_WS_INIT_TIMEOUT_SECONDS",
+                websockets.init_timeout_seconds,
+                "time to send `connection_init` before the socket is closed with 4408",
+            ),
+            ping_interval_seconds=read.integer(
+                "PARLEY_WS_PING_INTERVAL_SECONDS",
+                websockets.ping_interval_seconds,
+                "silence after which the server pings a socket",
+            ),
+            pong_timeout_seconds=read.integer(
+                "PARLEY_WS_PONG_TIMEOUT_SECONDS",
+                websockets.pong_timeout_seconds,
+                "time to answer a ping before the socket is closed with 4504",
+            ),
         ),
         live=LiveSettings(
             count_interval_seconds=read.integer(

@@ -66,3 +66,18 @@ class DocumentSettings:
     """What the schema checks in each document before running it."""
     compiled_plans: bool = True
     """Answer covered queries from compiled plans (schema/plan); off: the executor answers all."""
+
+
+@dataclass(frozen=True)
+class RedisSettings:
+    """Rate-limit counters in Redis instead of the database when `url` is set."""
+
+    url: str | None = None
+    prefix: str = "parley:ratelimit:"
+
+
+@dataclass(frozen=True)
+class WebsocketSettings:
+    init_timeout_seconds: int = 10
+    ping_interval_seconds: int = 20
+    pong_timeout_seconds: int = 10

@@ -25,7 +25,7 @@ from server.app import create_app
 from server.database import apply_migrations
 from server.engine.settings import EngineSettings
 from server.settings import Settings
-from server.settings_concerns import DatabaseSettings
+from server.settings_concerns import DatabaseSettings, WebsocketSettings
 from subscriptions.live import LiveSettings
 from tests.support.api import Api
 from tests.support.database import BACKEND, POSTGRES_URL, empty
@@ -91,7 +91,7 @@ def settings(database_url: str) -> Settings:
         webhooks=WebhookSettings(enabled=False, allow_private=True),
         engine=EngineSettings(enabled=False),
         live=LiveSettings(count_interval_seconds=0.2, listener_bound=50),
-        ws_init_timeout_seconds=1,
+        websockets=WebsocketSettings(init_timeout_seconds=1),
     )
 
 
