@@ -20,6 +20,7 @@ from resolvers.limits.ratelimits import EdgeLimits
 from server.app import create_app
 from server.database import apply_migrations
 from server.settings import Settings
+from server.settings_concerns import DatabaseSettings, HttpSettings
 
 HERE = Path(__file__).resolve().parent
 FULL = Budget(rounds=40, slice_seconds=0.08)
@@ -81,8 +82,8 @@ async def _measure(target: Target, options: Options, report: Report) -> None:
     # points budget: pages of 100 would spend a minute's within seconds (table 4 times the edge
     # with its defaults).
     settings = Settings(
-        database_url=target.url,
-        graphiql=False,
+        database=DatabaseSettings(url=target.url),
+        http=HttpSettings(graphiql=False),
         bounds=Bounds(sweep_interval_seconds=0),
         edge_limits=EdgeLimits(points_per_minute=0),
     )

@@ -44,19 +44,16 @@ BUDGET = Budget(rounds=200, slice_seconds=0.03, warmup=20)
 by ±40%, more when other processes share the machine; many short rounds give a median to trust."""
 
 
-EDGE = (
-    "max_body_bytes",
-    "body_timeout_seconds",
-    "request_timeout_seconds",
+HTTP_LIMITS = ("max_body_bytes", "body_timeout_seconds", "request_timeout_seconds")
+DOCUMENT_LIMITS = (
     "max_tokens",
-    "max_query_depth",
+    "max_depth",
     "max_aliases",
-    "max_query_fields",
-    "max_query_cost",
+    "max_fields",
+    "max_cost",
     "introspection",
-    "edge_limits",
 )
-"""The settings of the edge's limits (and the widget limits in `bounds`)."""
+"""With `edge_limits` (and the widget limits in `bounds`), the settings of the edge's limits."""
 
 
 def limits_on(settings: Settings) -> Settings:
@@ -66,7 +63,14 @@ def limits_on(settings: Settings) -> Settings:
     defaults = Settings()
     return replace(
         settings,
-        **{name: getattr(defaults, name) for name in EDGE if name != "edge_limits"},
+        http=replace(settings.http, **{name: getattr(defaults.http, name) for name in HTTP_LIMITS}),
+        documents=replace(
+            settings.documents,
+            limits=replace(
+                settings.documents.limits,
+                **{name: getattr(defaults.documents.limits, name) for name in DOCUMENT_LIMITS},
+            ),
+        ),
         edge_limits=replace(defaults.edge_limits, points_per_minute=MAXED),
         bounds=replace(
             settings.bounds,
@@ -80,16 +84,23 @@ def limits_off(settings: Settings) -> Settings:
     """`settings` with every limit of the edge off or out of reach; nothing else changed."""
     return replace(
         settings,
-        max_body_bytes=0,
-        body_timeout_seconds=0,
-        request_timeout_seconds=0,
-        statement_timeout_ms=0,  # moot: both share the started app's connections (see table)
-        max_tokens=MAXED,
-        max_query_depth=MAXED,
-        max_aliases=MAXED,
-        max_query_fields=MAXED,
-        max_query_cost=MAXED,
-        introspection=Introspection.ALL,
+        # moot: both share the started app's connections (see table)
+        database=replace(settings.database, statement_timeout_ms=0),
+        http=replace(
+            settings.http, max_body_bytes=0, body_timeout_seconds=0, request_timeout_seconds=0
+        ),
+        documents=replace(
+            settings.documents,
+            limits=replace(
+                settings.documents.limits,
+                max_tokens=MAXED,
+                max_depth=MAXED,
+                max_aliases=MAXED,
+                max_fields=MAXED,
+                max_cost=MAXED,
+                introspection=Introspection.ALL,
+            ),
+        ),
         edge_limits=EdgeLimits(**{item.name: 0 for item in fields(EdgeLimits)}),
         bounds=replace(settings.bounds, widget_starts_per_minute=0, widget_messages_per_minute=0),
     )
@@ -107,7 +118,7 @@ async def beside(started: Starlette, settings: Settings) -> AsyncIterator[Starle
     """An app of `settings` over the started app's database and live parts."""
     app = create_app(settings)
     rate_limits = RateLimits.open(
-        settings.bounds, settings.edge_limits, settings.redis_url, settings.redis_prefix
+        settings.bounds, settings.edge_limits, settings.redis.url, settings.redis.prefix
     )
     _adopt(app, started, rate_limits)
     try:

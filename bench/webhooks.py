@@ -26,6 +26,7 @@ from resolvers.webhook import WebhookSettings
 from resolvers.webhookqueue import claim, derive
 from server.database import apply_migrations
 from server.settings import Settings
+from server.settings_concerns import DatabaseSettings
 
 ROUNDS = 20
 
@@ -83,7 +84,7 @@ async def _backlog(pending: int, conversations: int) -> None:
 
 async def main(pending: int, conversations: int) -> None:
     async with bench_database(os.environ) as target:
-        settings = Settings(database_url=target.url)
+        settings = Settings(database=DatabaseSettings(url=target.url))
         await apply_migrations(settings)
         await Tortoise.init(config=tortoise_config(target.url, 30_000))
         try:

@@ -70,29 +70,31 @@ def _start_workers(
 
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings.from_env()
-    schema = build_schema(settings.document_limits, compiled_plans=settings.compiled_plans)
+    schema = build_schema(
+        settings.documents.limits, compiled_plans=settings.documents.compiled_plans
+    )
     ide = graphiql.served(settings)
     view = GraphQLView(
         schema,
         graphql_ide="graphiql" if ide else None,
         subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
-        connection_init_wait_timeout=timedelta(seconds=settings.ws_init_timeout_seconds),
+        connection_init_wait_timeout=timedelta(seconds=settings.websockets.init_timeout_seconds),
         max_subscriptions_per_connection=settings.edge_limits.subscriptions_per_socket or None,
     )
-    view.ping_interval = settings.ws_ping_interval_seconds
-    view.pong_timeout = settings.ws_pong_timeout_seconds
+    view.ping_interval = settings.websockets.ping_interval_seconds
+    view.pong_timeout = settings.websockets.pong_timeout_seconds
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        logging.getLogger("parley").setLevel(settings.log_level)
-        settings.make_database_folder()
-        config = tortoise_config(settings.database_url, settings.statement_timeout_ms)
+        logging.getLogger("parley").setLevel(settings.logs.level)
+        settings.database.make_folder()
+        config = tortoise_config(settings.database.url, settings.database.statement_timeout_ms)
         async with RegisterTortoise(app, config=config):
-            live = Live(settings.database_url, settings.live)
+            live = Live(settings.database.url, settings.live)
             await live.start()
             app.state.live = live
             app.state.rate_limits = RateLimits.open(
-                settings.bounds, settings.edge_limits, settings.redis_url, settings.redis_prefix
+                settings.bounds, settings.edge_limits, settings.redis.url, settings.redis.prefix
             )
             # Revocations, this process's and (through the broker) others', empty the caller
             # cache and close the key's sockets at once.
@@ -130,20 +132,20 @@ def create_app(settings: Settings | None = None) -> Starlette:
             # handler sees them.
             Middleware(
                 RequestDeadline,
-                seconds=settings.request_timeout_seconds,
+                seconds=settings.http.request_timeout_seconds,
                 streams=frozenset({EXPORT_PATH}),
             ),
             Middleware(
                 BodyLimit,
-                max_bytes=settings.max_body_bytes,
-                deadline_seconds=settings.body_timeout_seconds,
+                max_bytes=settings.http.max_body_bytes,
+                deadline_seconds=settings.http.body_timeout_seconds,
             ),
             Middleware(AuthGate, paths=frozenset({"/graphql", EXPORT_PATH}), ide=ide),
         ],
         lifespan=lifespan,
     )
     app.state.settings = settings
-    app.state.callers = CallerCache(settings.auth_cache_seconds)
+    app.state.callers = CallerCache(settings.http.auth_cache_seconds)
     app.state.sockets = OpenSockets()
     app.state.graphql_view = view
     return app

@@ -22,13 +22,13 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     # Only listed proxies may say who the client is (X-Forwarded-For); uvicorn would trust
     # loopback by default. server/edge/address.py reads the same list.
     try:
-        trusted = [str(network) for network in trusted_networks(settings.trusted_proxies)]
+        trusted = [str(network) for network in trusted_networks(settings.http.trusted_proxies)]
     except ValueError as error:
         print(f"parley: {error}", file=sys.stderr)
         return 2
     print(startup_line(args.host, args.port, graphiql.served(settings)), flush=True)
     if args.workers > 1:
-        if settings.dialect != "postgres":
+        if settings.database.dialect != "postgres":
             # Live views cross processes through PostgreSQL's LISTEN/NOTIFY; SQLite has none.
             print("parley: --workers needs PostgreSQL (DATABASE_URL=postgres://…)", file=sys.stderr)
             return 2
@@ -38,7 +38,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
             workers=args.workers,
             host=args.host,
             port=args.port,
-            log_config=logging_config(settings.log_format, settings.log_level),
+            log_config=logging_config(settings.logs.format, settings.logs.level),
             access_log=False,  # ours (server/logs.py) leaves out query strings
             forwarded_allow_ips=trusted,
             ws_per_message_deflate=False,  # as below
@@ -48,7 +48,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         create_app(settings),
         host=args.host,
         port=args.port,
-        log_config=logging_config(settings.log_format, settings.log_level),
+        log_config=logging_config(settings.logs.format, settings.logs.level),
         access_log=False,
         forwarded_allow_ips=trusted,
         # Live frames are a few hundred bytes; permessage-deflate would keep ~50 KB of zlib
@@ -108,7 +108,7 @@ def _seed_demo(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _engine(_args: argparse.Namespace, settings: Settings) -> int:
-    if settings.dialect != "postgres":
+    if settings.database.dialect != "postgres":
         # The engine apart tells the serving processes each piece through PostgreSQL's NOTIFY.
         print("parley: `parley engine` needs PostgreSQL; with SQLite the engine runs in "
               "`parley serve` (PARLEY_ENGINE=true)", file=sys.stderr)  # fmt: skip

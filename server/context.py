@@ -76,7 +76,7 @@ class Context:
     @property
     def address(self) -> str:
         """The client's address (server/edge/address.py); `unknown` when the transport has none."""
-        return client_address(self.request, self.settings.trusted_proxies) or "unknown"
+        return client_address(self.request, self.settings.http.trusted_proxies) or "unknown"
 
     async def limit_widget_start(self, caller: Caller) -> None:
         """RATE_LIMITED when one widget key starts too many conversations from one address;
@@ -181,7 +181,8 @@ class Context:
             last is not None
             and last[1] == revocations
             and (
-                now - last[0] < self.settings.auth_cache_seconds or _hears_revocations(self.request)
+                now - last[0] < self.settings.http.auth_cache_seconds
+                or _hears_revocations(self.request)
             )
             and (expires_at is None or expires_at > datetime.now(UTC))
         ):

@@ -12,8 +12,8 @@ from server.settings import Settings
 
 @asynccontextmanager
 async def open_database(settings: Settings) -> AsyncIterator[None]:
-    settings.make_database_folder()
-    await Tortoise.init(config=tortoise_config(settings.database_url))
+    settings.database.make_folder()
+    await Tortoise.init(config=tortoise_config(settings.database.url))
     try:
         yield
     finally:
@@ -22,8 +22,8 @@ async def open_database(settings: Settings) -> AsyncIterator[None]:
 
 async def apply_migrations(settings: Settings) -> None:
     """Brings the database to the latest migration (idempotent)."""
-    settings.make_database_folder()
+    settings.database.make_folder()
     try:
-        await migrate(config=tortoise_config(settings.database_url))
+        await migrate(config=tortoise_config(settings.database.url))
     finally:
         await Tortoise.close_connections()

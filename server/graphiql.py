@@ -135,7 +135,9 @@ def data_block(value: object) -> str:
 
 def served(settings: Settings) -> bool:
     """GraphiQL is served only where it can introspect (with a secret key, by default)."""
-    return settings.graphiql and settings.introspection is not Introspection.NONE
+    return (
+        settings.http.graphiql and settings.documents.limits.introspection is not Introspection.NONE
+    )
 
 
 def page(query: str = WELCOME, headers: str = HEADERS) -> str:

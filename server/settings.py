@@ -8,68 +8,50 @@ so the page cannot drift, and renaming a field of a settings object never rename
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 
-from models.config import dialect_of
 from resolvers.limits.bounds import Bounds
 from resolvers.limits.ratelimits import EdgeLimits
 from resolvers.webhook import WebhookSettings
 from schema.policy.documents import DocumentLimits
-from schema.policy.introspection import Introspection
 from server.engine.settings import EngineSettings
 from server.environment import Environment, Variable
+from server.settings_concerns import (
+    PROJECT_ROOT,
+    DatabaseSettings,
+    DocumentSettings,
+    HttpSettings,
+    LogSettings,
+    RedisSettings,
+    WebsocketSettings,
+)
 from subscriptions.live import LiveSettings
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_DATABASE_PATH = PROJECT_ROOT / "var" / "parley.sqlite3"
+__all__ = ["CONCERNS", "PROJECT_ROOT", "Settings"]
 
 
 @dataclass(frozen=True)
 class Settings:
-    """Everything a process is configured with; the per-concern objects (bounds, edge_limits, live,
-    webhooks) are handed as they are to the layer that enforces them."""
+    """Everything a process is configured with: one object per concern, each written by that
+    concern's reader below and handed as it is to the part that enforces it."""
 
     # Database and logs
-    database_url: str = f"sqlite://{DEFAULT_DATABASE_PATH}"
-    statement_timeout_ms: int = 5000
-    log_level: str = "INFO"
-    log_format: str = "text"
-    """`text` or `json` (one object a line, with the request id)."""
-    # HTTP requests at the public edge
-    max_body_bytes: int = 256 * 1024
-    body_timeout_seconds: int = 10
-    request_timeout_seconds: int = 15
-    cors_origins: frozenset[str] = frozenset()
-    """Origins whose pages may use secret keys; empty: any. Widget tokens follow their assistant."""
-    trusted_proxies: str = ""
-    """Comma-separated IPs or CIDRs whose `X-Forwarded-For` names the client; none by default."""
-    auth_cache_seconds: int = 10
-    """How long a process remembers an authenticated token; revocations empty it at once."""
-    graphiql: bool = True
+    database: DatabaseSettings = field(default_factory=DatabaseSettings)
+    logs: LogSettings = field(default_factory=LogSettings)
+    # HTTP requests
+    http: HttpSettings = field(default_factory=HttpSettings)
     # GraphQL documents
-    introspection: Introspection = Introspection.SECRET
-    max_tokens: int = 3000
-    max_query_depth: int = 10
-    max_aliases: int = 30
-    max_query_fields: int = 10_000
-    max_query_cost: int = 20_000
-    document_cache_bytes: int = 64 * 1024 * 1024
-    compiled_plans: bool = True
-    """Answer covered queries from compiled plans (schema/plan); off: the executor answers all."""
+    documents: DocumentSettings = field(default_factory=DocumentSettings)
     # Rate limits and socket caps
     edge_limits: EdgeLimits = field(default_factory=EdgeLimits)
-    redis_url: str | None = None
-    """Rate-limit counters in Redis instead of the database when set."""
-    redis_prefix: str = "parley:ratelimit:"
+    redis: RedisSettings = field(default_factory=RedisSettings)
     # Records, sessions and the sweeper
     bounds: Bounds = field(default_factory=Bounds)
     # Websockets and live updates
-    ws_init_timeout_seconds: int = 10
-    ws_ping_interval_seconds: int = 20
-    ws_pong_timeout_seconds: int = 10
+    websockets: WebsocketSettings = field(default_factory=WebsocketSettings)
     live: LiveSettings = field(default_factory=LiveSettings)
     # Webhooks
     webhooks: WebhookSettings = field(default_factory=WebhookSettings)
+    # The built-in engine
     engine: EngineSettings = field(default_factory=EngineSettings)
 
     @classmethod
@@ -92,144 +74,128 @@ class Settings:
         cls.read(read)
         return read.read
 
-    @property
-    def document_limits(self) -> DocumentLimits:
-        """What the schema checks in each document before running it."""
-        return DocumentLimits(
-            max_tokens=self.max_tokens,
-            max_depth=self.max_query_depth,
-            max_aliases=self.max_aliases,
-            max_fields=self.max_query_fields,
-            max_cost=self.max_query_cost,
-            cache_bytes=self.document_cache_bytes,
-            introspection=self.introspection,
-        )
-
-    @property
-    def dialect(self) -> str:
-        """`postgres` or `sqlite`."""
-        return dialect_of(self.database_url)
-
-    def make_database_folder(self) -> None:
-        """SQLite creates its file but not the folder it goes in (`var/` on a fresh checkout)."""
-        if self.sqlite_path is not None:
-            self.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
-
-    @property
-    def sqlite_path(self) -> Path | None:
-        """The database file when running on SQLite, so its folder can be made."""
-        if not self.database_url.startswith("sqlite://"):
-            return None
-        path = self.database_url.removeprefix("sqlite://").split("?", 1)[0]
-        return None if path == ":memory:" else Path(path)
-
 
 def _database_and_logs(read: Environment, settings: Settings) -> Settings:
     read.concern = "Database and logs"
+    database, logs = settings.database, settings.logs
     return replace(
         settings,
-        database_url=read.text(
-            "DATABASE_URL",
-            settings.database_url,
-            "Tortoise database URL: `sqlite://PATH` or `postgres://user:pass@host:port/db`",
+        database=DatabaseSettings(
+            url=read.text(
+                "DATABASE_URL",
+                database.url,
+                "Tortoise database URL: `sqlite://PATH` or `postgres://user:pass@host:port/db`",
+            ),
+            statement_timeout_ms=read.integer(
+                "PARLEY_STATEMENT_TIMEOUT_MS",
+                database.statement_timeout_ms,
+                "PostgreSQL `statement_timeout` of the server's connections (`TIMEOUT`); "
+                "migrations have none",
+            ),
         ),
-        statement_timeout_ms=read.integer(
-            "PARLEY_STATEMENT_TIMEOUT_MS",
-            settings.statement_timeout_ms,
-            "PostgreSQL `statement_timeout` of the server's connections (`TIMEOUT`); "
-            "migrations have none",
-        ),
-        log_level=read.text("PARLEY_LOG_LEVEL", settings.log_level, "log level"),
-        log_format=read.choice(
-            "PARLEY_LOG_FORMAT",
-            ("text", "json"),
-            settings.log_format,
-            "`text`, or `json`: one object a line with the request id",
+        logs=LogSettings(
+            level=read.text("PARLEY_LOG_LEVEL", logs.level, "log level"),
+            format=read.choice(
+                "PARLEY_LOG_FORMAT",
+                ("text", "json"),
+                logs.format,
+                "`text`, or `json`: one object a line with the request id",
+            ),
         ),
     )
 
 
 def _http(read: Environment, settings: Settings) -> Settings:
     read.concern = "HTTP requests"
+    http = settings.http
     return replace(
         settings,
-        max_body_bytes=read.integer(
-            "PARLEY_MAX_BODY_BYTES", settings.max_body_bytes, "largest request body (413)"
-        ),
-        body_timeout_seconds=read.integer(
-            "PARLEY_BODY_TIMEOUT_SECONDS",
-            settings.body_timeout_seconds,
-            "time for a request body to arrive (408)",
-        ),
-        request_timeout_seconds=read.integer(
-            "PARLEY_REQUEST_TIMEOUT_SECONDS",
-            settings.request_timeout_seconds,
-            "time for a whole request (504 `TIMEOUT`)",
-        ),
-        cors_origins=read.origins(
-            "PARLEY_CORS_ORIGINS",
-            "comma-separated origins whose pages may use secret keys; empty: any",
-        ),
-        trusted_proxies=read.text(
-            "PARLEY_TRUSTED_PROXIES",
-            settings.trusted_proxies,
-            "comma-separated addresses or CIDRs whose `X-Forwarded-For` names the client; "
-            "empty: none",
-        ),
-        auth_cache_seconds=read.integer(
-            "PARLEY_AUTH_CACHE_SECONDS",
-            settings.auth_cache_seconds,
-            "how long a process remembers an authenticated token; revocations empty it at once",
-        ),
-        graphiql=read.flag(
-            "PARLEY_GRAPHIQL",
-            settings.graphiql,
-            "serve GraphiQL to browsers at `/graphql` (never when introspection is `none`)",
+        http=HttpSettings(
+            max_body_bytes=read.integer(
+                "PARLEY_MAX_BODY_BYTES", http.max_body_bytes, "largest request body (413)"
+            ),
+            body_timeout_seconds=read.integer(
+                "PARLEY_BODY_TIMEOUT_SECONDS",
+                http.body_timeout_seconds,
+                "time for a request body to arrive (408)",
+            ),
+            request_timeout_seconds=read.integer(
+                "PARLEY_REQUEST_TIMEOUT_SECONDS",
+                http.request_timeout_seconds,
+                "time for a whole request (504 `TIMEOUT`)",
+            ),
+            cors_origins=read.origins(
+                "PARLEY_CORS_ORIGINS",
+                "comma-separated origins whose pages may use secret keys; empty: any",
+            ),
+            trusted_proxies=read.text(
+                "PARLEY_TRUSTED_PROXIES",
+                http.trusted_proxies,
+                "comma-separated addresses or CIDRs whose `X-Forwarded-For` names the client; "
+                "empty: none",
+            ),
+            auth_cache_seconds=read.integer(
+                "PARLEY_AUTH_CACHE_SECONDS",
+                http.auth_cache_seconds,
+                "how long a process remembers an authenticated token; revocations empty it at once",
+            ),
+            graphiql=read.flag(
+                "PARLEY_GRAPHIQL",
+                http.graphiql,
+                "serve GraphiQL to browsers at `/graphql` (never when introspection is `none`)",
+            ),
         ),
     )
 
 
 def _documents(read: Environment, settings: Settings) -> Settings:
     read.concern = "GraphQL documents"
+    documents = settings.documents
+    limits = documents.limits
     return replace(
         settings,
-        introspection=read.introspection(
-            "PARLEY_INTROSPECTION",
-            settings.introspection,
-            "who may introspect: `secret` keys, `all`, `none`",
-        ),
-        max_tokens=read.integer(
-            "PARLEY_MAX_TOKENS", settings.max_tokens, "lexical tokens in one document"
-        ),
-        max_query_depth=read.integer(
-            "PARLEY_MAX_QUERY_DEPTH",
-            settings.max_query_depth,
-            "deepest selection over fragment expansion (introspection has its own cap of 20)",
-        ),
-        max_aliases=read.integer(
-            "PARLEY_MAX_ALIASES", settings.max_aliases, "aliases over fragment expansion"
-        ),
-        max_query_fields=read.integer(
-            "PARLEY_MAX_QUERY_FIELDS",
-            settings.max_query_fields,
-            "field selections over fragment expansion",
-        ),
-        max_query_cost=read.integer(
-            "PARLEY_MAX_QUERY_COST",
-            settings.max_query_cost,
-            "static cost budget of one document (see the public edge's document limits)",
-        ),
-        document_cache_bytes=read.integer(
-            "PARLEY_DOCUMENT_CACHE_BYTES",
-            settings.document_cache_bytes,
-            "memory the cached valid documents may hold, per process (persisted queries are "
-            "among them); `0` keeps none",
-        ),
-        compiled_plans=read.flag(
-            "PARLEY_COMPILED_PLANS",
-            settings.compiled_plans,
-            "answer the queries a compiled plan covers from one statement each; `false`: "
-            "the executor answers every query",
+        documents=DocumentSettings(
+            limits=DocumentLimits(
+                introspection=read.introspection(
+                    "PARLEY_INTROSPECTION",
+                    limits.introspection,
+                    "who may introspect: `secret` keys, `all`, `none`",
+                ),
+                max_tokens=read.integer(
+                    "PARLEY_MAX_TOKENS", limits.max_tokens, "lexical tokens in one document"
+                ),
+                max_depth=read.integer(
+                    "PARLEY_MAX_QUERY_DEPTH",
+                    limits.max_depth,
+                    "deepest selection over fragment expansion (introspection has its own cap "
+                    "of 20)",
+                ),
+                max_aliases=read.integer(
+                    "PARLEY_MAX_ALIASES", limits.max_aliases, "aliases over fragment expansion"
+                ),
+                max_fields=read.integer(
+                    "PARLEY_MAX_QUERY_FIELDS",
+                    limits.max_fields,
+                    "field selections over fragment expansion",
+                ),
+                max_cost=read.integer(
+                    "PARLEY_MAX_QUERY_COST",
+                    limits.max_cost,
+                    "static cost budget of one document (see the public edge's document limits)",
+                ),
+                cache_bytes=read.integer(
+                    "PARLEY_DOCUMENT_CACHE_BYTES",
+                    limits.cache_bytes,
+                    "memory the cached valid documents may hold, per process (persisted queries "
+                    "are among them); `0` keeps none",
+                ),
+            ),
+            compiled_plans=read.flag(
+                "PARLEY_COMPILED_PLANS",
+                documents.compiled_plans,
+                "answer the queries a compiled plan covers from one statement each; `false`: "
+                "the executor answers every query",
+            ),
         ),
     )
 
@@ -272,11 +238,13 @@ def _rate_limits(read: Environment, settings: Settings) -> Settings:
     return replace(
         settings,
         edge_limits=limits,
-        redis_url=read.optional(
-            "PARLEY_REDIS_URL", "keep rate-limit counters in this Redis instead of the database"
-        ),
-        redis_prefix=read.text(
-            "PARLEY_REDIS_PREFIX", settings.redis_prefix, "prefix of those counters' keys"
+        redis=RedisSettings(
+            url=read.optional(
+                "PARLEY_REDIS_URL", "keep rate-limit counters in this Redis instead of the database"
+            ),
+            prefix=read.text(
+                "PARLEY_REDIS_PREFIX", settings.redis.prefix, "prefix of those counters' keys"
+            ),
         ),
     )
 
@@ -342,23 +310,25 @@ def _records(read: Environment, settings: Settings) -> Settings:
 
 def _websockets(read: Environment, settings: Settings) -> Settings:
     read.concern = "Websockets and live updates"
-    live = settings.live
+    websockets, live = settings.websockets, settings.live
     return replace(
         settings,
-        ws_init_timeout_seconds=read.integer(
-            "PARLEY_WS_INIT_TIMEOUT_SECONDS",
-            settings.ws_init_timeout_seconds,
-            "time to send `connection_init` before the socket is closed with 4408",
-        ),
-        ws_ping_interval_seconds=read.integer(
-            "PARLEY_WS_PING_INTERVAL_SECONDS",
-            settings.ws_ping_interval_seconds,
-            "silence after which the server pings a socket",
-        ),
-        ws_pong_timeout_seconds=read.integer(
-            "PARLEY_WS_PONG_TIMEOUT_SECONDS",
-            settings.ws_pong_timeout_seconds,
-            "time to answer a ping before the socket is closed with 4504",
+        websockets=WebsocketSettings(
+            init_timeout_seconds=read.integer(
+                "PARLEY_WS_INIT_TIMEOUT_SECONDS",
+                websockets.init_timeout_seconds,
+                "time to send `connection_init` before the socket is closed with 4408",
+            ),
+            ping_interval_seconds=read.integer(
+                "PARLEY_WS_PING_INTERVAL_SECONDS",
+                websockets.ping_interval_seconds,
+                "silence after which the server pings a socket",
+            ),
+            pong_timeout_seconds=read.integer(
+                "PARLEY_WS_PONG_TIMEOUT_SECONDS",
+                websockets.pong_timeout_seconds,
+                "time to answer a ping before the socket is closed with 4504",
+            ),
         ),
         live=LiveSettings(
             count_interval_seconds=read.integer(

@@ -53,7 +53,7 @@ async def connect(context: Context) -> None:
         try:
             context.principal = await authenticate(token)
             await check_token_origin(
-                context.principal, context.origin, context.settings.cors_origins
+                context.principal, context.origin, context.settings.http.cors_origins
             )
         except ParleyError as error:
             raise ConnectionRejectionError({"message": error.message}) from error

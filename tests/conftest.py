@@ -25,6 +25,7 @@ from server.app import create_app
 from server.database import apply_migrations
 from server.engine.settings import EngineSettings
 from server.settings import Settings
+from server.settings_concerns import DatabaseSettings, WebsocketSettings
 from subscriptions.live import LiveSettings
 from tests.support.api import Api
 from tests.support.database import BACKEND, POSTGRES_URL, empty
@@ -85,12 +86,12 @@ def settings(database_url: str) -> Settings:
     they choose); the init timeout and the subscriber bound are small so their tests run in a
     second."""
     return Settings(
-        database_url=database_url,
+        database=DatabaseSettings(url=database_url),
         bounds=Bounds(sweep_interval_seconds=0),
         webhooks=WebhookSettings(enabled=False, allow_private=True),
         engine=EngineSettings(enabled=False),
         live=LiveSettings(count_interval_seconds=0.2, listener_bound=50),
-        ws_init_timeout_seconds=1,
+        websockets=WebsocketSettings(init_timeout_seconds=1),
     )
 
 

@@ -21,6 +21,7 @@ import pytest
 from models import Assistant, Workspace
 from server.commands.seed import DEMO_WORKSPACE, seed_in_open_database
 from server.settings import PROJECT_ROOT, Settings
+from server.settings_concerns import DatabaseSettings
 from tests.support import factories
 from tests.support.api import Api
 from tests.support.waiting import bounded
@@ -41,7 +42,7 @@ async def parley(settings: Settings, *args: str) -> Run:
         "server.cli",
         *args,
         cwd=PROJECT_ROOT,
-        env={**os.environ, "DATABASE_URL": settings.database_url},
+        env={**os.environ, "DATABASE_URL": settings.database.url},
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
@@ -182,7 +183,7 @@ async def test_seed_demo_content_reads_the_same_every_time(
 
 async def test_several_workers_are_refused_on_sqlite(tmp_path: Path) -> None:
     """Live views cross processes through PostgreSQL only; SQLite would silently split them."""
-    on_sqlite = Settings(database_url=f"sqlite://{tmp_path / 'one.sqlite3'}")
+    on_sqlite = Settings(database=DatabaseSettings(url=f"sqlite://{tmp_path / 'one.sqlite3'}"))
     run = await parley(on_sqlite, "serve", "--workers", "2")
     assert run.code == 2
     assert "PostgreSQL" in run.err

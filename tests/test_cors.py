@@ -77,7 +77,10 @@ def cors_origins(app: Starlette) -> Iterator[None]:
     """The app as `PARLEY_CORS_ORIGINS=https://dashboard.example` runs it."""
     settings: Settings = app.state.settings
     app.state.settings = dataclasses.replace(
-        settings, cors_origins=frozenset({"https://dashboard.example"})
+        settings,
+        http=dataclasses.replace(
+            settings.http, cors_origins=frozenset({"https://dashboard.example"})
+        ),
     )
     try:
         yield
@@ -239,12 +242,12 @@ def test_cors_origins_are_read_as_browsers_send_them() -> None:
     env = {
         "PARLEY_CORS_ORIGINS": " https://Dashboard.Example/ ,http://localhost:3000,,https://x.example:443"
     }
-    assert Settings.from_env(env).cors_origins == {
+    assert Settings.from_env(env).http.cors_origins == {
         "https://dashboard.example",
         "http://localhost:3000",
         "https://x.example",
     }
-    assert Settings.from_env({}).cors_origins == frozenset()
+    assert Settings.from_env({}).http.cors_origins == frozenset()
     with pytest.raises(ValueError, match="PARLEY_CORS_ORIGINS"):
         Settings.from_env({"PARLEY_CORS_ORIGINS": "dashboard.example"})
 

@@ -138,8 +138,8 @@ async def test_a_body_that_trickles_is_cut_off_with_408(settings: Settings) -> N
 async def _hold_a_write_lock(settings: Settings) -> AsyncIterator[None]:
     """Blocks the server's writes to conversations until the block ends (a real lock)."""
     if BACKEND == "postgres":
-        connection = await asyncpg.connect(listener_dsn(settings.database_url))
-        schema = settings.database_url.rsplit("schema=", 1)[1]
+        connection = await asyncpg.connect(listener_dsn(settings.database.url))
+        schema = settings.database.url.rsplit("schema=", 1)[1]
         transaction = connection.transaction()
         await transaction.start()
         await connection.execute(f"LOCK TABLE {schema}.conversation IN ACCESS EXCLUSIVE MODE")
@@ -149,7 +149,7 @@ async def _hold_a_write_lock(settings: Settings) -> AsyncIterator[None]:
             await transaction.rollback()
             await connection.close()
         return
-    path = settings.database_url.removeprefix("sqlite://")
+    path = settings.database.url.removeprefix("sqlite://")
     database = sqlite3.connect(path, isolation_level=None)
     database.execute("BEGIN EXCLUSIVE")
     try:

@@ -65,7 +65,7 @@ async def test_the_page_and_its_files_come_from_parley_under_a_strict_policy(api
 
 
 async def test_no_graphiql_files_where_graphiql_is_off(settings: Settings) -> None:
-    off = create_app(replace(settings, graphiql=False))
+    off = create_app(replace(settings, http=replace(settings.http, graphiql=False)))
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=off), base_url="http://parley.test"
     ) as client:

@@ -42,7 +42,7 @@ async def test_the_front_page_says_what_this_is_and_links_its_pages(api: Api) ->
 
 
 async def test_without_graphiql_the_front_page_does_not_link_it(settings: Settings) -> None:
-    off = create_app(replace(settings, graphiql=False))
+    off = create_app(replace(settings, http=replace(settings.http, graphiql=False)))
     transport = httpx.ASGITransport(app=off)
     async with httpx.AsyncClient(transport=transport, base_url="http://parley.test") as client:
         page = await client.get("/")

@@ -77,7 +77,15 @@ async def test_introspection_can_be_opened_to_all_or_closed_to_all() -> None:
 
 
 async def test_graphiql_is_not_served_where_no_one_may_introspect(settings: Settings) -> None:
-    closed = create_app(replace(settings, introspection=Introspection.NONE))
+    closed = create_app(
+        replace(
+            settings,
+            documents=replace(
+                settings.documents,
+                limits=replace(settings.documents.limits, introspection=Introspection.NONE),
+            ),
+        )
+    )
     transport = httpx.ASGITransport(app=closed)
     async with httpx.AsyncClient(transport=transport, base_url="http://parley.test") as client:
         response = await client.get("/graphql", headers={"accept": "text/html"})

@@ -143,7 +143,7 @@ async def test_killing_the_listener_connection_loses_no_event(
         await socket.subscribe("m", MESSAGES, {"id": conversation})
         await asyncio.sleep(0.1)
         # Only this process's listener: other Parley servers on the same PostgreSQL keep theirs.
-        admin = await asyncpg.connect(listener_dsn(settings.database_url))
+        admin = await asyncpg.connect(listener_dsn(settings.database.url))
         try:
             killed = await admin.fetchval(
                 "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "

@@ -20,7 +20,7 @@ from tests.support.waiting import bounded
 async def test_models_and_migrations_agree(settings: Settings) -> None:
     apps = Tortoise.apps
     assert apps is not None
-    detector = MigrationAutodetector(apps, tortoise_config(settings.database_url)["apps"])
+    detector = MigrationAutodetector(apps, tortoise_config(settings.database.url)["apps"])
     changes = await detector.changes()
     assert [writer.name for writer in changes] == [], "run makemigrations: models changed"
 

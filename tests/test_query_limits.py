@@ -256,10 +256,10 @@ def test_the_limits_come_from_the_environment() -> None:
             "PARLEY_DOCUMENT_CACHE_BYTES": "4096",
             "PARLEY_INTROSPECTION": "none",
         }
-    ).document_limits
+    ).documents.limits
     assert limits == DocumentLimits(500, 7, 3, 99, 1000, 4096, Introspection.NONE)
     assert DocumentLimits().cache_bytes == 64 * 1024 * 1024
-    assert Settings.from_env({}).document_limits == DocumentLimits()
+    assert Settings.from_env({}).documents.limits == DocumentLimits()
     with pytest.raises(ValueError, match=r"PARLEY_INTROSPECTION must be one of secret\|all\|none"):
         Settings.from_env({"PARLEY_INTROSPECTION": "sometimes"})
 

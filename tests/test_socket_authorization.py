@@ -22,7 +22,9 @@ def stale_at_once(app: Starlette) -> Iterator[None]:
     """Authentication remembered by nothing, socket or process: with the old rule every frame
     looked its token up."""
     settings, ttl = app.state.settings, app.state.callers.ttl_seconds
-    app.state.settings = dataclasses.replace(settings, auth_cache_seconds=0)
+    app.state.settings = dataclasses.replace(
+        settings, http=dataclasses.replace(settings.http, auth_cache_seconds=0)
+    )
     app.state.callers.ttl_seconds = 0
     try:
         yield

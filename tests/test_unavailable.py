@@ -77,10 +77,10 @@ async def test_a_database_that_goes_away_answers_503_and_live_subscribers_resume
     desk = await Desk.open(api)
     conversation, _ = await desk.start()
     _, fresh_key = await factories.workspace("Never seen by the server")
-    target = urlsplit(settings.database_url)
+    target = urlsplit(settings.database.url)
     relay = Relay(target.hostname or "127.0.0.1", target.port or 5432)
     await relay.start()
-    relayed = via_relay(settings.database_url, relay.port)
+    relayed = via_relay(settings.database.url, relay.port)
     assert "schema=" in relayed
     try:
         async with (

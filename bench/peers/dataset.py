@@ -22,6 +22,7 @@ from resolvers.apikey import create_api_key
 from resolvers.workspace import create_workspace
 from server.database import apply_migrations, open_database
 from server.settings import Settings
+from server.settings_concerns import DatabaseSettings
 
 DATA_VERSION = 2
 """Bump when the generated rows change: the next run drops and reloads everything."""
@@ -318,7 +319,7 @@ async def ensure(url: str, tenants: Sequence[Tenant]) -> Dataset:
     connection = await asyncpg.connect(url)
     try:
         await _prepare(connection)
-        settings = Settings(database_url=url)
+        settings = Settings(database=DatabaseSettings(url=url))
         await apply_migrations(settings)
         loaded_now = False
         async with open_database(settings):

@@ -50,7 +50,7 @@ async def authenticate_request(connection: HTTPConnection, token: str) -> Caller
     verdict is left in the scope's state (`VERDICT`) for the response headers."""
     known = rate_limits(connection).known_tokens
     settings: Settings = connection.app.state.settings
-    address = client_address(connection, settings.trusted_proxies) or "unknown"
+    address = client_address(connection, settings.http.trusted_proxies) or "unknown"
     digest = token_digest(token)
     if known.known(address, digest):  # not a guess: its failures are not checked
         try:

@@ -104,7 +104,9 @@ async def check_request_origin(context: Context) -> None:
     if context.principal is None:
         return
     try:
-        await check_token_origin(context.principal, context.origin, context.settings.cors_origins)
+        await check_token_origin(
+            context.principal, context.origin, context.settings.http.cors_origins
+        )
     except ParleyError as error:
         context.principal = None
         context.auth_error = error

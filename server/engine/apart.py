@@ -20,7 +20,7 @@ logger = logging.getLogger("parley.engine")
 
 async def run_engine(settings: Settings) -> int:
     async with open_database(settings):
-        live = Live(settings.database_url, settings.live)
+        live = Live(settings.database.url, settings.live)
         await live.start()
         engine = Engine(settings.engine, settings.bounds, live)
         engine.start()

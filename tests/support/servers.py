@@ -45,7 +45,7 @@ async def serving(
     port = free_port()
     environment = {
         **os.environ,
-        "DATABASE_URL": settings.database_url,
+        "DATABASE_URL": settings.database.url,
         "PARLEY_SWEEP_INTERVAL_SECONDS": "0",
         "PARLEY_ENGINE": "false",
         **(env or {}),
