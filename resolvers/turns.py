@@ -10,6 +10,7 @@ died) is failed by whichever engine looks next, with its reply, so no visitor me
 answered twice.
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -21,7 +22,7 @@ from resolvers.callers.caller import Caller
 from resolvers.database.sql import Params, dialect, fetch
 from resolvers.errors import Conflict, NotFound
 from resolvers.events.log import change
-from resolvers.replies import end_streaming
+from resolvers.replies import checkpoint_reply, end_streaming
 
 MAX_ERROR = 500
 TURN_CHANNEL = "parley_turns"
@@ -146,9 +147,22 @@ async def end_turn(turn_id: int, worker: str, state: TurnState, error: str | Non
     )
 
 
-async def fail_expired_turns() -> list[int]:
+async def expired_replies() -> list[int]:
+    """The replies of the RUNNING turns whose lease ran out: what a process that heard their
+    pieces may write down before they end (`fail_expired_turns`)."""
+    params = Params(dialect())
+    rows = await fetch(
+        f"SELECT reply_id FROM turn WHERE state = {params.add(TurnState.RUNNING)} "
+        f"AND lease_until < {params.add(_now())} AND reply_id IS NOT NULL",
+        params,
+    )
+    return [int(row["reply_id"]) for row in rows]
+
+
+async def fail_expired_turns(texts: Mapping[int, str] | None = None) -> list[int]:
     """Fails every RUNNING turn whose lease ran out (its process died or hung), and its reply
-    if it was streaming (FAILED: the visitor may ask again); returns the turns' ids."""
+    if it was streaming (FAILED: the visitor may ask again), keeping the text `texts` holds of
+    it where that is more than its checkpoint; returns the turns' ids."""
     now = _now()
     params = Params(dialect())
     async with change():
@@ -160,6 +174,9 @@ async def fail_expired_turns() -> list[int]:
             params,
         )
         replies = [int(row["reply_id"]) for row in rows if row["reply_id"] is not None]
+        for reply in replies:
+            if texts and (text := texts.get(reply)):
+                await checkpoint_reply(reply, text)
         await end_streaming(MessageState.FAILED, now, message_ids=replies)
     return sorted(int(row["id"]) for row in rows)
 

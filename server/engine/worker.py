@@ -30,6 +30,7 @@ from resolvers.turns import (
     answered_together,
     claim_turn,
     end_turn,
+    expired_replies,
     fail_expired_turns,
     renew_turn,
     turn_reply,
@@ -79,7 +80,7 @@ class Engine:
             try:
                 if time.monotonic() - self._swept >= self._settings.poll_seconds:
                     self._swept = time.monotonic()
-                    await fail_expired_turns()
+                    await self._fail_expired()
                 while len(self._answering) < self._settings.concurrency:
                     turn = await claim_turn(self.worker, self._lease)
                     if turn is None:
@@ -93,6 +94,16 @@ class Engine:
                 logger.exception("claiming turns failed; trying again")
             with suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self._settings.poll_seconds)
+
+    async def _fail_expired(self) -> None:
+        """Fails the turns of processes that died, keeping what this one heard of their
+        replies (pieces reach every process; their checkpoint may be older)."""
+        texts = {}
+        for reply in await expired_replies():
+            held = self._live.replies.text_of(reply)
+            if held is not None:
+                texts[reply] = held[0]
+        await fail_expired_turns(texts)
 
     def _done(self, task: asyncio.Task[None]) -> None:
         self._answering.discard(task)
