@@ -31,7 +31,9 @@ class Assistant(Model):
     provider = fields.CharField(max_length=64, null=True)
     """The provider as the price table knows it (default "openai"), for each reply's cost."""
     instructions = fields.TextField(null=True)
-    """The system prompt."""
+    """The system prompt; `{{name}}` placeholders take the visitor's pre-chat answers."""
+    first_message = fields.TextField(null=True)
+    """Written as the assistant's first message when a conversation starts (placeholders too)."""
     temperature = fields.FloatField(null=True)
     max_reply_tokens = fields.IntField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)

@@ -42,11 +42,14 @@ class EngineSpec:
     instructions: str | None = None
     temperature: float | None = None
     max_reply_tokens: int | None = None
+    first_message: str | None = None
 
 
 MAX_INSTRUCTIONS = 20_000
 """Characters of an assistant's instructions."""
 MAX_REPLY_TOKENS = 100_000
+MAX_FIRST_MESSAGE = 4000
+"""Characters of a first message (a message's own bound by default)."""
 
 
 def _engine_problems(engine: EngineSpec) -> list[Problem]:
@@ -58,6 +61,10 @@ def _engine_problems(engine: EngineSpec) -> list[Problem]:
     if engine.instructions is not None and len(engine.instructions) > MAX_INSTRUCTIONS:
         problems.append(
             Problem("engine.instructions", f"needs at most {MAX_INSTRUCTIONS:,} characters")
+        )
+    if engine.first_message is not None and len(engine.first_message) > MAX_FIRST_MESSAGE:
+        problems.append(
+            Problem("engine.firstMessage", f"needs at most {MAX_FIRST_MESSAGE:,} characters")
         )
     if engine.temperature is not None and not 0 <= engine.temperature <= 2:
         problems.append(Problem("engine.temperature", "must be between 0 and 2"))
@@ -109,6 +116,7 @@ def _checked(spec: AssistantSpec, current: Assistant | None, bounds: Bounds) -> 
             "instructions": spec.engine.instructions,
             "temperature": spec.engine.temperature,
             "max_reply_tokens": spec.engine.max_reply_tokens,
+            "first_message": spec.engine.first_message or None,
         }
     return {
         **engine,

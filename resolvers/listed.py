@@ -62,6 +62,7 @@ class ListedAssistant:
     instructions: str | None = None
     temperature: float | None = None
     max_reply_tokens: int | None = None
+    first_message: str | None = None
 
     @property
     def created_at(self) -> datetime:
@@ -238,8 +239,9 @@ def conversation_of(item: list[Any], wanted: Wanted, ordered: bool) -> ListedCon
                 instructions=found[7],
                 temperature=found[8],
                 max_reply_tokens=found[9],
-                pre_chat_form=found[10] if wanted.assistant_forms else [],
-                extracted_variables=found[11] if wanted.assistant_forms else [],
+                first_message=found[10],
+                pre_chat_form=found[11] if wanted.assistant_forms else [],
+                extracted_variables=found[12] if wanted.assistant_forms else [],
             )
     if wanted.variables:
         row.variables = [

@@ -121,6 +121,7 @@ async def list_conversations(
                     "a.instructions",
                     "a.temperature",
                     "a.max_reply_tokens",
+                    "a.first_message",
                     *(js.nested_column(f) for f in forms),
                 ]
             )

@@ -29,6 +29,7 @@ from resolvers.events.log import change, record_event
 from resolvers.filters import canonical_json
 from resolvers.forms import FieldRule, Problem, check_pre_chat, check_value, raise_problems
 from resolvers.limits.bounds import Bounds
+from resolvers.placeholders import fill
 from resolvers.replies import abandon_quiet_replies
 from resolvers.session import create_session
 from resolvers.turns import queue_turn
@@ -209,7 +210,25 @@ async def start_conversation(
             )
         token = await create_session(conversation.id, bounds.session_ttl_seconds, now)
         await record_event(conversation, EventKind.STARTED, now)
+        if greeting := fill(assistant.first_message or "", answers).strip():
+            await _first_message(conversation, greeting, now)
     return conversation, token
+
+
+async def _first_message(conversation: Conversation, text: str, at: datetime) -> None:
+    """The assistant's first message, written as the conversation starts."""
+    message = Message(
+        conversation_id=conversation.id,
+        sequence=1,
+        role=MessageRole.ASSISTANT,
+        content=text,
+        created_at=at,
+        client_message_id="first-message",
+    )
+    add_to_totals(conversation, message)
+    await message.save()
+    await conversation.save(update_fields=["message_count"])
+    await record_event(conversation, EventKind.MESSAGE_ADDED, at, message.id)
 
 
 def _check_message(caller: Caller, request: SendRequest, bounds: Bounds) -> MessageRole:

@@ -262,6 +262,7 @@ _ASSISTANT_FIELDS = (
     "instructions",
     "temperature",
     "max_reply_tokens",
+    "first_message",
 )
 _ASSISTANT_COLUMNS = ", ".join(f"a.{name} AS a_{name}" for name in _ASSISTANT_FIELDS)
 
@@ -286,6 +287,7 @@ def _assistant(row: dict[str, Any]) -> ListedAssistant:
         instructions=row["a_instructions"],
         temperature=row["a_temperature"],
         max_reply_tokens=row["a_max_reply_tokens"],
+        first_message=row["a_first_message"],
     )
 
 

@@ -89,6 +89,11 @@ class AssistantEngine:
     max_reply_tokens: int | None = field(
         column("max_reply_tokens"), "The most tokens one reply may take."
     )
+    first_message: str | None = field(
+        column("first_message"),
+        "Written as its first message when a conversation starts ({{name}} placeholders take "
+        "the visitor's pre-chat answers).",
+    )
 
 
 @strawberry.type(description="An AI assistant that talks to visitors through the widget.")
@@ -181,7 +186,14 @@ class AssistantEngineInput:
         default=None, description='For the price table (default "openai").'
     )
     instructions: str | None = strawberry.field(
-        default=None, description="The system prompt (up to 20,000 characters)."
+        default=None,
+        description="The system prompt (up to 20,000 characters); {{name}} placeholders take "
+        "the visitor's pre-chat answers.",
+    )
+    first_message: str | None = strawberry.field(
+        default=None,
+        description="Its first message, written when a conversation starts (up to 4,000 "
+        "characters, placeholders too).",
     )
     temperature: float | None = strawberry.field(default=None, description="0–2.")
     max_reply_tokens: int | None = strawberry.field(
@@ -195,6 +207,7 @@ class AssistantEngineInput:
             instructions=self.instructions,
             temperature=self.temperature,
             max_reply_tokens=self.max_reply_tokens,
+            first_message=self.first_message,
         )
 
 

@@ -77,6 +77,24 @@ async def test_a_visitor_is_answered_by_the_model_streamed_and_priced(
     assert provider.headers[0]["authorization"] == "Bearer sk-test"
 
 
+async def test_instructions_and_the_first_message_take_the_visitors_answers(
+    api: Api, app: Starlette, settings: Settings
+) -> None:
+    chat = await Chat.open(
+        api, "You help {{email}} with orders.", first_message="Hello {{ email }}, how can I help?"
+    )
+    [greeting] = await chat.replies()  # written as the conversation started
+    assert (greeting["sequence"], greeting["state"]) == (1, "COMPLETE")
+    assert greeting["content"] == "Hello ada@example.com, how can I help?"
+    async with model_server() as provider, engine_running(app, settings, provider):
+        await chat.say("Where is my order?")
+        await _replied(chat, 2, "COMPLETE", "FAILED")
+    system, first, asked = provider.requests[0]["messages"]
+    assert system["content"].startswith("You help ada@example.com with orders.")
+    assert first == {"role": "assistant", "content": "Hello ada@example.com, how can I help?"}
+    assert asked == {"role": "user", "content": "Where is my order?"}
+
+
 async def test_a_rate_limited_request_is_retried_when_the_provider_says(
     api: Api, app: Starlette, settings: Settings
 ) -> None:

@@ -1,5 +1,6 @@
-"""What the model is sent for a turn: the assistant's instructions, what the visitor answered in
-the pre-chat form, and the conversation so far, newest first until the context budget is spent.
+"""What the model is sent for a turn: the assistant's instructions (their `{{name}}` placeholders
+filled from the pre-chat answers), what the visitor answered in the pre-chat form, and the
+conversation so far, newest first until the context budget is spent.
 
 Tokens are estimated at four characters each (and four more per message): the budget keeps a
 long conversation within the model's context without a tokenizer for every provider's models.
@@ -10,6 +11,7 @@ from typing import Any
 
 from models import Assistant, Message, Variable
 from models.enums import MessageRole, MessageState
+from resolvers.placeholders import fill
 
 CHARACTERS_PER_TOKEN = 4
 TOKENS_PER_MESSAGE = 4
@@ -30,7 +32,7 @@ def messages(
     message, then as much of the conversation as fits `budget` tokens (always its last
     message). The visitor's and the assistant's finished messages are sent; a reply that
     failed or was abandoned, system notes and tool output recorded by others are not."""
-    system = (assistant.instructions or "").strip()
+    system = fill(assistant.instructions or "", {v.name: v.value for v in answers}).strip()
     if answers:
         told = "\n".join(f"- {variable.name}: {variable.value}" for variable in answers)
         system = f"{system}\n\nWhat the visitor answered before the chat:\n{told}".strip()

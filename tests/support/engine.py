@@ -59,7 +59,9 @@ class Chat:
         self.sent = 0
 
     @classmethod
-    async def open(cls, api: Api, instructions: str = "You are Shop Support.") -> "Chat":
+    async def open(
+        cls, api: Api, instructions: str = "You are Shop Support.", first_message: str = ""
+    ) -> "Chat":
         workspace_id, key = await factories.workspace()
         bot = await factories.assistant(
             workspace_id,
@@ -67,7 +69,11 @@ class Chat:
             pre_chat_form=[{"name": "email", "label": "Email", "type": "EMAIL"}],
         )
         chat = cls(api, key, encode_id("Assistant", bot.id))
-        engine = {"model": "gpt-4o-mini", "instructions": instructions}
+        engine = {
+            "model": "gpt-4o-mini",
+            "instructions": instructions,
+            "firstMessage": first_message or None,
+        }
         answer = await api(
             ENGINE, {"id": chat.assistant, "input": {"name": "Shop Support", "engine": engine}},
             key=key,
