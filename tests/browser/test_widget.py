@@ -205,6 +205,7 @@ async def test_a_visitor_chats_through_the_embedded_widget(
     assert answer_lost  # the proxy reset the connection before the answer, so it was sent again
     assert seen["ended"]["status"] == "This chat has ended."
     assert seen["rated"] == "Thank you for your feedback!"
+    assert seen["newChat"] == "Start chat"  # the form again, for a new conversation
     assert seen["closed"] == {"expanded": "false", "hidden": True}
     assert seen["afterEnd"] == "form"
     assert seen["phone"] == {"width": 390, "height": 844, "x": 0, "y": 0}

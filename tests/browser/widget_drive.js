@@ -163,6 +163,10 @@ async function desktop(browser, job, out) {
   await page.keyboard.press("Enter");
   await page.locator("parley-widget .thanks").waitFor();
   out.rated = await page.locator("parley-widget .thanks").textContent();
+  // A new chat, from the ended one: the form again.
+  await page.locator("parley-widget .new-chat").click();
+  await page.locator("parley-widget form.prechat").waitFor();
+  out.newChat = await page.locator("parley-widget form.prechat button[type=submit]").textContent();
   await page.keyboard.press("Escape");
   out.closed = { expanded: await launcher.getAttribute("aria-expanded"), hidden: await page.locator("parley-widget .panel").isHidden() };
   // After the end, a reload starts afresh with the form.

@@ -1,6 +1,7 @@
 // The widget itself: a launcher and a chat panel inside a shadow root (the host page's CSS cannot
 // reach in, and the widget's cannot leak out). The panel asks the assistant's pre-chat form, then
 // chats; the session token is kept for this tab, so a reload continues the same conversation.
+// After the end, the visitor rates the chat and may start a new one.
 
 import { Client } from "../static/lib/graphql.js";
 import { chatView } from "./chat.js";
@@ -93,7 +94,16 @@ export async function mount({ base, key, open = false }) {
       onEnded() {
         forgetSession(key);
         const rating = ratingView({ client, conversationId: session.conversationId, onDone() {} });
-        chat.element.append(rating.element);
+        const again = el("button", { type: "button", class: "secondary new-chat", text: "Start a new chat" });
+        again.addEventListener("click", async () => {
+          again.disabled = true;
+          try {
+            await showForm((await new Client({ url: base, token: key }).request(FACE)).widgetAssistant);
+          } catch (problem) {
+            showProblem(`The chat is not available: ${problem.message}`);
+          }
+        });
+        chat.element.append(rating.element, again);
         focusInside = rating.focus;
         rating.focus();
       },
