@@ -69,6 +69,15 @@ async function main() {
     await page.locator("parley-widget .message.assistant .retry:not([hidden])").click();
     await page.locator("parley-widget .message.assistant").nth(2).waitFor();
     out.retried = await watchReply(page, 2);
+    // The panel closed while a reply is written: the launcher says there is a new message.
+    await say(page, "One more thing?");
+    await page.keyboard.press("Escape");
+    const launcher = page.locator("parley-widget .launcher");
+    await page.locator("parley-widget .launcher[data-unread]").waitFor();
+    out.unread = await launcher.getAttribute("aria-label");
+    await launcher.click();
+    await page.locator("parley-widget .launcher:not([data-unread])").waitFor({ state: "attached" });
+    out.read = await launcher.getAttribute("aria-label");
     out.final = await replies(page);
   } catch (error) {
     out.error = String(error && error.stack ? error.stack : error);

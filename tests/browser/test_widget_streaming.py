@@ -60,6 +60,7 @@ async def test_the_widget_shows_a_reply_growing_and_a_failed_one_it_can_ask_agai
             Failure(500),
             Failure(500),
             Answer(["It arrives ", "on Friday."]),  # asked again
+            Answer(["Of course: ", "anything ", "else?"], delay=0.3),  # with the panel closed
         )
         seen = await run_driver(node, "streaming_drive.js", {"page": page})
     assert "error" not in seen, json.dumps(seen, indent=1)
@@ -85,10 +86,12 @@ async def test_the_widget_shows_a_reply_growing_and_a_failed_one_it_can_ask_agai
     )
     assert seen["retried"][-1]["text"] == "It arrives on Friday."
     assert seen["retried"][-1]["state"] == "COMPLETE"
+    assert seen["unread"] == "Open chat (new message)"  # the launcher, while the panel was closed
+    assert seen["read"] == "Close chat"  # opened: read
 
     # Recorded once each, with the provider's usage priced from the table.
     replies = await Message.filter(role=MessageRole.ASSISTANT).order_by("sequence")
-    assert [reply.state for reply in replies] == [
+    assert [reply.state for reply in replies][:3] == [
         MessageState.COMPLETE,
         MessageState.FAILED,
         MessageState.COMPLETE,

@@ -55,13 +55,42 @@ export async function mount({ base, key, open = false }) {
   let focusInside = () => closeButton.focus();
   let chat = null;
 
+  // The assistant's messages the visitor has had the panel open for: one after them, arriving
+  // while the panel is closed, marks the launcher (kept with the session, so a reload agrees).
+  let seenUpTo = 0;
+  let newest = 0;
+  let current = null;
+
   function setOpen(opened) {
     panel.hidden = !opened;
     launcher.setAttribute("aria-expanded", String(opened));
-    launcher.setAttribute("aria-label", opened ? "Close chat" : "Open chat");
     host.toggleAttribute("data-open", opened);
+    if (opened) seen(newest);
+    else unread(newest > seenUpTo);
     if (opened) focusInside();
     else launcher.focus();
+  }
+
+  function unread(marked) {
+    launcher.toggleAttribute("data-unread", marked);
+    const open = !panel.hidden;
+    launcher.setAttribute("aria-label", open ? "Close chat" : marked ? "Open chat (new message)" : "Open chat");
+  }
+
+  function seen(sequence) {
+    seenUpTo = Math.max(seenUpTo, sequence);
+    unread(false);
+    if (current && current.seen !== seenUpTo) {
+      current.seen = seenUpTo;
+      saveSession(key, current);
+    }
+  }
+
+  function arrived({ sequence, role }) {
+    if (role !== "ASSISTANT") return;
+    newest = Math.max(newest, sequence);
+    if (panel.hidden) unread(newest > seenUpTo);
+    else seen(newest);
   }
   launcher.addEventListener("click", () => setOpen(panel.hidden));
   closeButton.addEventListener("click", () => setOpen(false));
@@ -84,6 +113,9 @@ export async function mount({ base, key, open = false }) {
   }
 
   function startChat(session, name) {
+    current = session;
+    seenUpTo = session.seen || 0;
+    newest = 0;
     const client = new Client({ url: base, token: session.token });
     // The one test hook: drop the socket as a network failure would (tests/browser/test_widget.py).
     host.parley = { drop: () => client.drop() };
@@ -91,8 +123,10 @@ export async function mount({ base, key, open = false }) {
       client,
       conversationId: session.conversationId,
       assistantName: name,
+      onMessage: arrived,
       onEnded() {
         forgetSession(key);
+        current = null;
         const rating = ratingView({ client, conversationId: session.conversationId, onDone() {} });
         const again = el("button", { type: "button", class: "secondary new-chat", text: "Start a new chat" });
         again.addEventListener("click", async () => {

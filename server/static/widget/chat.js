@@ -26,7 +26,7 @@ const STATUS_TEXT = { connecting: "Connecting…", open: "Connected", closed: "R
 const pause = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The chat view of one conversation; `onEnded()` is called once when it has ended. */
-export function chatView({ client, conversationId, assistantName, onEnded }) {
+export function chatView({ client, conversationId, assistantName, onEnded, onMessage = () => {} }) {
   const shown = new Map(); // sequence -> element
   let cursor = null;
   let ended = false;
@@ -65,6 +65,7 @@ export function chatView({ client, conversationId, assistantName, onEnded }) {
     item.querySelector(".text").textContent = content;
     mark(item, state);
     item.scrollIntoView({ block: "nearest" });
+    onMessage({ sequence, role });
   }
 
   /** A reply's state, as the visitor sees it: writing, finished, or not written. */
