@@ -71,6 +71,8 @@ async function main() {
     out.retried = await watchReply(page, 2);
     // The panel closed while a reply is written: the launcher says there is a new message.
     await say(page, "One more thing?");
+    // Closed once the reply has begun (seen open, still being written): what follows is new.
+    await page.locator("parley-widget .message.assistant").nth(3).waitFor();
     await page.keyboard.press("Escape");
     const launcher = page.locator("parley-widget .launcher");
     await page.locator("parley-widget .launcher[data-unread]").waitFor();

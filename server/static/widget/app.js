@@ -55,18 +55,19 @@ export async function mount({ base, key, open = false }) {
   let focusInside = () => closeButton.focus();
   let chat = null;
 
-  // The assistant's messages the visitor has had the panel open for: one after them, arriving
-  // while the panel is closed, marks the launcher (kept with the session, so a reload agrees).
+  // The assistant's messages the visitor has seen whole (up to this sequence, ended while the
+  // panel was open): anything the assistant writes past it while the panel is closed marks the
+  // launcher. Kept with the session, so a reload agrees.
   let seenUpTo = 0;
-  let newest = 0;
+  let endedUpTo = 0;
   let current = null;
 
   function setOpen(opened) {
     panel.hidden = !opened;
     launcher.setAttribute("aria-expanded", String(opened));
     host.toggleAttribute("data-open", opened);
-    if (opened) seen(newest);
-    else unread(newest > seenUpTo);
+    if (opened) seen(endedUpTo);
+    unread(false);
     if (opened) focusInside();
     else launcher.focus();
   }
@@ -79,19 +80,21 @@ export async function mount({ base, key, open = false }) {
 
   function seen(sequence) {
     seenUpTo = Math.max(seenUpTo, sequence);
-    unread(false);
     if (current && current.seen !== seenUpTo) {
       current.seen = seenUpTo;
       saveSession(key, current);
     }
   }
 
-  function arrived({ sequence, role }) {
+  function arrived({ sequence, role, state }) {
     if (role !== "ASSISTANT") return;
-    newest = Math.max(newest, sequence);
-    if (panel.hidden) unread(newest > seenUpTo);
-    else seen(newest);
+    const ended = state !== "STREAMING";
+    if (ended) endedUpTo = Math.max(endedUpTo, sequence);
+    if (!panel.hidden) {
+      if (ended) seen(sequence);
+    } else if (sequence > seenUpTo) unread(true);
   }
+
   launcher.addEventListener("click", () => setOpen(panel.hidden));
   closeButton.addEventListener("click", () => setOpen(false));
   panel.addEventListener("keydown", (event) => {
@@ -115,7 +118,7 @@ export async function mount({ base, key, open = false }) {
   function startChat(session, name) {
     current = session;
     seenUpTo = session.seen || 0;
-    newest = 0;
+    endedUpTo = 0;
     const client = new Client({ url: base, token: session.token });
     // The one test hook: drop the socket as a network failure would (tests/browser/test_widget.py).
     host.parley = { drop: () => client.drop() };

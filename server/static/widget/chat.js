@@ -65,7 +65,7 @@ export function chatView({ client, conversationId, assistantName, onEnded, onMes
     item.querySelector(".text").textContent = content;
     mark(item, state);
     item.scrollIntoView({ block: "nearest" });
-    onMessage({ sequence, role });
+    onMessage({ sequence, role, state });
   }
 
   /** A reply's state, as the visitor sees it: writing, finished, or not written. */
@@ -87,6 +87,7 @@ export function chatView({ client, conversationId, assistantName, onEnded, onMes
     body.textContent = offset === 0 ? text : body.textContent + text;
     mark(item, state);
     item.scrollIntoView({ block: "nearest" });
+    onMessage({ sequence, role: "ASSISTANT", state });
   }
 
   async function retry(item) {
