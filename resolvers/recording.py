@@ -33,7 +33,13 @@ from resolvers.placeholders import fill
 from resolvers.replies import abandon_quiet_replies
 from resolvers.session import create_session
 from resolvers.turns import queue_turn
-from resolvers.usage import ReplyUsage, add_to_totals, apply_usage, usage_problems
+from resolvers.usage import (
+    USAGE_TOTALS,
+    ReplyUsage,
+    add_to_totals,
+    apply_usage,
+    usage_problems,
+)
 from resolvers.visitor import Visit, visitor_fields
 
 
@@ -59,15 +65,7 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-_TOTALS = (
-    "message_count",
-    "input_tokens",
-    "output_tokens",
-    "cached_input_tokens",
-    "cost",
-    "unpriced_replies",
-    "last_activity_at",
-)
+_TOTALS = ("message_count", *USAGE_TOTALS, "last_activity_at")
 """What a new message changes on its conversation."""
 
 

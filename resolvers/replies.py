@@ -24,6 +24,7 @@ from resolvers.events.log import change, record_event, record_message_events
 from resolvers.forms import Problem, raise_problems
 from resolvers.limits.bounds import Bounds
 from resolvers.usage import (
+    USAGE_TOTALS,
     ReplyUsage,
     add_reply_usage,
     add_to_totals,
@@ -136,8 +137,6 @@ async def finish_reply(
     same way returns it as it is (a retry); anything else that finds it ended is a CONFLICT."""
     caller.require_writer()
     problems: list[Problem] = []
-    if request.state is MessageState.COMPLETE and not request.text.strip():
-        problems.append(Problem("content", "a finished reply needs text"))
     if len(request.text) > bounds.max_message_length:
         problems.append(Problem("content", f"needs at most {bounds.max_message_length} characters"))
     if request.usage is not None:
@@ -155,6 +154,10 @@ async def finish_reply(
         text = request.text
         if len(message.content) > len(text) and message.content.startswith(text):
             text = message.content  # its checkpoint holds more: nothing written is lost
+        if request.state is MessageState.COMPLETE and not text.strip():
+            raise_problems(
+                [Problem("content", "a finished reply needs text")], "The reply is invalid"
+            )
         message.content, message.state, message.streamed_at = text, request.state, now
         apply_usage(message, request.usage, now)
         add_reply_usage(conversation, message)
@@ -163,16 +166,7 @@ async def finish_reply(
         message.generation_ms = _milliseconds(message.created_at, now)
         conversation.last_activity_at = now
         await message.save()
-        await conversation.save(
-            update_fields=[
-                "input_tokens",
-                "output_tokens",
-                "cached_input_tokens",
-                "cost",
-                "unpriced_replies",
-                "last_activity_at",
-            ]
-        )
+        await conversation.save(update_fields=[*USAGE_TOTALS, "last_activity_at"])
         await record_event(conversation, EventKind.REPLY_FINISHED, now, message.id)
     return message, conversation
 

@@ -106,6 +106,10 @@ def add_to_totals(conversation: Conversation, message: Message) -> None:
     add_reply_usage(conversation, message)
 
 
+USAGE_TOTALS = ("input_tokens", "output_tokens", "cached_input_tokens", "cost", "unpriced_replies")
+"""The conversation's columns `add_reply_usage` changes."""
+
+
 def add_reply_usage(conversation: Conversation, message: Message) -> None:
     """Counts a reply's usage into its conversation's totals (a streamed reply's when it is
     finished: it was counted as a message when it was opened)."""

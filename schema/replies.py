@@ -16,7 +16,6 @@ from resolvers.replies import (
     OpenRequest,
     finish_reply,
     open_reply,
-    reply_of,
 )
 from resolvers.turns import retry_turn
 from schema.context import Info
@@ -201,12 +200,11 @@ async def _end(
     board = info.context.live.replies
     if given is not None and given.length is not None and given.content is None:
         await board.heard_up_to(caller.workspace_id, pk, given.length)
+    # What this process heard of it; one that heard none finishes it with its last checkpoint.
     held = board.text_of(pk)
     text, first = held if held is not None else ("", None)
     if given is not None and given.content is not None:
         text = given.content
-    elif held is None:  # this process heard none of it: what its last checkpoint holds
-        text = (await reply_of(caller.workspace_id, pk)).content
     request = FinishRequest(
         message_id=pk,
         text=text,

@@ -230,14 +230,7 @@ class ReplyBoard:
         returns the reply's length. The same piece again changes nothing (a retry); a piece that
         starts past the reply's end waits a moment for the pieces before it, then is refused."""
         check_append(offset, text, bounds)
-        reply = self._replies.get(message_id)
-        if reply is None:
-            message = await reply_of(workspace_id, message_id)
-            if message.state is not MessageState.STREAMING:
-                raise Conflict(f"This reply has ended ({message.state.value}).")
-            reply = self.seed(message, workspace_id)
-        if reply.workspace_id != workspace_id:
-            raise NotFound("Reply not found.")
+        reply = await self._held(workspace_id, message_id)
         if offset > reply.length:
             await self._wait_for(reply, offset)
         # From here to the notice nothing awaits: the piece is checked and applied at once.
@@ -283,15 +276,25 @@ class ReplyBoard:
     async def heard_up_to(self, workspace_id: int, message_id: int, length: int) -> None:
         """Returns once this board holds `length` characters of the reply (waiting a moment for
         pieces sent through another process); CONFLICT if it does not by then."""
+        try:
+            reply = await self._held(workspace_id, message_id)
+        except Conflict:
+            return  # ended already: finishing it says how
+        await self._wait_for(reply, length)
+
+    async def _held(self, workspace_id: int, message_id: int) -> _Reply:
+        """A streaming reply of the workspace as this board holds it, read from its row if the
+        board had not heard of it; CONFLICT once it has ended, NOT_FOUND for another
+        workspace's."""
         reply = self._replies.get(message_id)
         if reply is None:
             message = await reply_of(workspace_id, message_id)
             if message.state is not MessageState.STREAMING:
-                return  # ended already: finishing it says how
+                raise Conflict(f"This reply has ended ({message.state.value}).")
             reply = self.seed(message, workspace_id)
         if reply.workspace_id != workspace_id:
             raise NotFound("Reply not found.")
-        await self._wait_for(reply, length)
+        return reply
 
     def text_of(self, message_id: int) -> tuple[str, datetime | None] | None:
         """What this board holds of a reply: its text and when its first text came."""
