@@ -64,8 +64,10 @@ async def test_the_list_is_live_survives_a_lost_socket_and_keeps_its_filter(
         await browser("page", name="list", width=1280, height=720, init=SOCKETS)
         await sign_in(browser, "list", f"http://{server_url}/dashboard", workspace.secret)
 
-        # The badge, the facets and the pages are what the API says.
+        # The badge, the facets and the pages are what the API says. The facets arrive by a
+        # request of their own, so they may be drawn after the badge.
         await browser.wait("list", BADGE_IS, str(RECORDED))
+        await browser.wait("list", FACETS_ARE, await facets(workspace, None))
         assert await browser.eval("list", FACETS_SHOWN) == await facets(workspace, None)
         everything = await workspace.ids()
         assert await browser.eval("list", IDS) == everything[:PAGE_SIZE]
