@@ -34,6 +34,9 @@ class Assistant(Model):
     """The system prompt; `{{name}}` placeholders take the visitor's pre-chat answers."""
     first_message = fields.TextField(null=True)
     """Written as the assistant's first message when a conversation starts (placeholders too)."""
+    functions: list[dict[str, Any]] = fields.JSONField(default=list)
+    """What the model may call while it answers: name, description, JSON Schema of the
+    arguments (`parameters`) and the URL Parley POSTs them to (server/engine/functions.py)."""
     temperature = fields.FloatField(null=True)
     max_reply_tokens = fields.IntField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)

@@ -45,6 +45,14 @@ class TurnState(StrEnum):
     FAILED = "FAILED"
 
 
+class TurnKind(StrEnum):
+    """What a turn asks of the model: a reply to the visitor, or the variables an ended
+    conversation's transcript holds."""
+
+    REPLY = "REPLY"
+    EXTRACT = "EXTRACT"
+
+
 class VariableSource(StrEnum):
     PRE_CHAT_FORM = "PRE_CHAT_FORM"
     EXTRACTED = "EXTRACTED"

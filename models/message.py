@@ -29,6 +29,9 @@ class Message(Model):
     streamed_at = fields.DatetimeField(null=True)
     """A streaming reply's latest checkpoint (or opening): replies quiet for too long are
     abandoned."""
+    function_calls: str | None = fields.TextField(null=True)
+    """The functions the model called while writing this reply, as JSON text: a list of
+    {name, arguments, result}, in the order they were called (null: none)."""
     first_token_ms = fields.IntField(null=True)
     """A streamed reply's time to first token: from its opening to its first text."""
     generation_ms = fields.IntField(null=True)

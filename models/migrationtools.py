@@ -36,7 +36,8 @@ class AddFieldWithDefault(ops.AddField):
         field = model._meta.fields_map[self.name]
         dialect = state_editor.client.capabilities.dialect
         column_type = field.get_for_dialect(dialect, "SQL_TYPE")
-        default = str(field.to_db_value(field.default, None)).replace("'", "''")
+        value = field.default() if callable(field.default) else field.default
+        default = str(field.to_db_value(value, None)).replace("'", "''")
         column = field.source_field or self.name
         await state_editor.client.execute_script(
             f'ALTER TABLE "{model._meta.db_table}" ADD COLUMN "{column}" {column_type} '

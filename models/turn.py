@@ -10,7 +10,7 @@ whose process died is ended `FAILED` when its lease runs out, never answered twi
 from tortoise import fields
 from tortoise.models import Model
 
-from models.enums import TurnState
+from models.enums import TurnKind, TurnState
 
 
 class Turn(Model):
@@ -19,8 +19,9 @@ class Turn(Model):
         "models.Conversation", related_name="turns", on_delete=fields.CASCADE, db_index=False
     )
     conversation_id: int
+    kind = fields.CharEnumField(TurnKind, max_length=16, default=TurnKind.REPLY)
     answers = fields.IntField()
-    """The sequence of the message it answers."""
+    """The sequence of the message it answers (an EXTRACT turn: the conversation's last)."""
     attempt = fields.IntField(default=1)
     """1, then 2, 3 … each time the visitor asks again after a failed one."""
     state = fields.CharEnumField(TurnState, max_length=16, default=TurnState.WAITING)

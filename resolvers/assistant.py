@@ -1,5 +1,7 @@
 """Assistants: reading them, and saving them with forms checked before anything is stored."""
 
+import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -9,9 +11,10 @@ from tortoise.transactions import in_transaction
 
 from models import Assistant
 from models.enums import ConversationMode
-from resolvers.errors import NotFound
+from resolvers.errors import BadUserInput, NotFound
 from resolvers.forms import Problem, form_definition_problems, normalise_origins, raise_problems
 from resolvers.limits.bounds import Bounds
+from resolvers.webhook import WebhookSettings, check_url
 
 
 async def list_assistants(workspace_id: int) -> list[Assistant]:
@@ -75,6 +78,88 @@ def _engine_problems(engine: EngineSpec) -> list[Problem]:
     return problems
 
 
+DEFAULT_EXTRACTED: list[dict[str, Any]] = [
+    {
+        "name": "status",
+        "type": "TEXT",
+        "description": "How the conversation ended: resolved, unresolved, or follow-up needed.",
+    },
+    {"name": "summary", "type": "TEXT", "description": "What the conversation was about, briefly."},
+]
+"""What a new assistant extracts when it names nothing, as the platform's assistants do."""
+
+
+@dataclass(frozen=True)
+class FunctionSpec:
+    """A function the model may call: Parley POSTs its arguments to `url`."""
+
+    name: str
+    url: str
+    description: str | None = None
+    parameters: Any = None
+    """JSON Schema of its arguments (an object schema); None: no arguments."""
+
+
+MAX_FUNCTIONS = 16
+MAX_FUNCTION_DESCRIPTION = 1000
+MAX_PARAMETERS = 8000
+"""Characters of a function's JSON Schema."""
+_FUNCTION_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
+"""What Chat Completions accepts as a function's name."""
+
+
+def _too_long(schema: dict[str, Any]) -> bool:
+    try:
+        return len(json.dumps(schema)) > MAX_PARAMETERS
+    except (ValueError, RecursionError):  # nested past what JSON text can be written for
+        return True
+
+
+def _functions(
+    functions: Sequence[FunctionSpec], webhooks: WebhookSettings
+) -> tuple[list[Problem], list[dict[str, Any]]]:
+    """Problems with the functions, and the functions as stored."""
+    problems, stored = [], []
+    names: set[str] = set()
+    if len(functions) > MAX_FUNCTIONS:
+        problems.append(Problem("functions", f"holds at most {MAX_FUNCTIONS} functions"))
+    for index, function in enumerate(functions[:MAX_FUNCTIONS]):
+        at = f"functions.{index}"
+        if not _FUNCTION_NAME.fullmatch(function.name):
+            problems.append(Problem(f"{at}.name", "needs 1 to 64 letters, digits, _ or -"))
+        elif function.name in names:
+            problems.append(Problem(f"{at}.name", "is given twice"))
+        names.add(function.name)
+        description = (function.description or "").strip()
+        if len(description) > MAX_FUNCTION_DESCRIPTION:
+            problems.append(
+                Problem(f"{at}.description", f"needs at most {MAX_FUNCTION_DESCRIPTION} characters")
+            )
+        parameters: dict[str, Any] = {"type": "object", "properties": {}}
+        if function.parameters is not None:
+            given = function.parameters
+            if not isinstance(given, dict) or given.get("type") != "object" or _too_long(given):
+                problems.append(
+                    Problem(
+                        f"{at}.parameters",
+                        f'must be a JSON Schema object ({{"type": "object", …}}) of at most '
+                        f"{MAX_PARAMETERS:,} characters",
+                    )
+                )
+            else:
+                parameters = given
+        try:
+            url = check_url(function.url, webhooks)
+        except BadUserInput as refused:
+            problems.append(Problem(f"{at}.url", refused.message))
+            url = function.url
+        entry: dict[str, Any] = {"name": function.name, "url": url, "parameters": parameters}
+        if description:
+            entry["description"] = description
+        stored.append(entry)
+    return problems, stored
+
+
 @dataclass(frozen=True)
 class AssistantSpec:
     """An assistant as a builder saves it; None lists keep what an update had."""
@@ -86,9 +171,12 @@ class AssistantSpec:
     widget_mode: ConversationMode | None = None
     engine: EngineSpec | None = None
     """None keeps what an update had."""
+    functions: Sequence[FunctionSpec] | None = None
 
 
-def _checked(spec: AssistantSpec, current: Assistant | None, bounds: Bounds) -> dict[str, Any]:
+def _checked(
+    spec: AssistantSpec, current: Assistant | None, bounds: Bounds, webhooks: WebhookSettings
+) -> dict[str, Any]:
     """The fields to store; every problem with the spec at once, as BAD_USER_INPUT."""
     name = spec.name.strip()
     problems = []
@@ -99,7 +187,7 @@ def _checked(spec: AssistantSpec, current: Assistant | None, bounds: Bounds) -> 
         form = current.pre_chat_form if current else []
     extracted = spec.extracted_variables
     if extracted is None:
-        extracted = current.extracted_variables if current else []
+        extracted = current.extracted_variables if current else DEFAULT_EXTRACTED
     problems += form_definition_problems(form, extracted, bounds)
     origins = spec.allowed_origins
     if origins is None:
@@ -107,6 +195,10 @@ def _checked(spec: AssistantSpec, current: Assistant | None, bounds: Bounds) -> 
     origin_problems, origins = normalise_origins(origins)
     if spec.engine is not None:
         problems += _engine_problems(spec.engine)
+    functions = current.functions if current else []
+    if spec.functions is not None:
+        function_problems, functions = _functions(spec.functions, webhooks)
+        problems += function_problems
     raise_problems(problems + origin_problems, "The assistant has errors")
     engine = {}
     if spec.engine is not None:
@@ -124,17 +216,30 @@ def _checked(spec: AssistantSpec, current: Assistant | None, bounds: Bounds) -> 
         "pre_chat_form": form,
         "extracted_variables": extracted,
         "allowed_origins": origins,
+        "functions": functions,
         "widget_mode": spec.widget_mode
         or (current.widget_mode if current else ConversationMode.CHAT),
     }
 
 
-async def create_assistant(workspace_id: int, spec: AssistantSpec, bounds: Bounds) -> Assistant:
-    return await Assistant.create(workspace_id=workspace_id, **_checked(spec, None, bounds))
+async def create_assistant(
+    workspace_id: int,
+    spec: AssistantSpec,
+    bounds: Bounds,
+    webhooks: WebhookSettings | None = None,
+) -> Assistant:
+    """`webhooks`: where functions may point (the webhooks' rules: no private addresses
+    unless the server allows them)."""
+    checked = _checked(spec, None, bounds, webhooks or WebhookSettings())
+    return await Assistant.create(workspace_id=workspace_id, **checked)
 
 
 async def update_assistant(
-    workspace_id: int, assistant_id: int, spec: AssistantSpec, bounds: Bounds
+    workspace_id: int,
+    assistant_id: int,
+    spec: AssistantSpec,
+    bounds: Bounds,
+    webhooks: WebhookSettings | None = None,
 ) -> Assistant:
     async with in_transaction():
         assistant = (
@@ -144,7 +249,7 @@ async def update_assistant(
         )
         if assistant is None:
             raise NotFound("Assistant not found.")
-        for name, value in _checked(spec, assistant, bounds).items():
+        for name, value in _checked(spec, assistant, bounds, webhooks or WebhookSettings()).items():
             setattr(assistant, name, value)
         await assistant.save()
     return assistant

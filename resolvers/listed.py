@@ -10,7 +10,7 @@ order; the relations follow a conversation's columns in the order `Wanted` names
 import json
 import types
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, TypeVar, get_args, get_type_hints
@@ -49,24 +49,44 @@ class Wanted:
 
 @dataclass(frozen=True, slots=True)
 class ListedAssistant:
+    """An assistant read along with other rows. Its fields are the one list of the columns
+    read (`ASSISTANT_COLUMNS`, a `*_text` field reading its column's time as text): the listing
+    reads them as a JSON array in this order, the usage summary as named columns."""
+
     id: int
     name: str
     created_at_text: str
     """Times are kept as the database wrote them (`*_text`); schema/scalars writes them."""
     widget_mode: str
     allowed_origins: list[str]
-    pre_chat_form: list[dict[str, Any]]
-    extracted_variables: list[dict[str, Any]]
     model: str | None = None
     provider: str | None = None
     instructions: str | None = None
     temperature: float | None = None
     max_reply_tokens: int | None = None
     first_message: str | None = None
+    pre_chat_form: list[dict[str, Any]] = field(default_factory=list)
+    extracted_variables: list[dict[str, Any]] = field(default_factory=list)
+    functions: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def created_at(self) -> datetime:
         return _time(self.created_at_text)
+
+
+ASSISTANT_FORMS = frozenset({"pre_chat_form", "extracted_variables", "functions"})
+"""Lists every listed row would repeat: read only when a query asks for them."""
+ASSISTANT_JSON = ASSISTANT_FORMS | {"allowed_origins"}
+"""Columns holding JSON."""
+ASSISTANT_COLUMNS = tuple(
+    (each.name, each.name.removesuffix("_text")) for each in fields(ListedAssistant)
+)
+"""(field, column) of a listed assistant, in the order the listing reads them."""
+
+
+def assistant_columns(forms: bool) -> tuple[tuple[str, str], ...]:
+    """The (field, column) pairs read: with or without the forms."""
+    return tuple(pair for pair in ASSISTANT_COLUMNS if forms or pair[0] not in ASSISTANT_FORMS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,6 +198,7 @@ class ListedMessage(_Row):
     state: str
     first_token_ms: int | None
     generation_ms: int | None
+    function_calls: str | None
 
 
 @columns
@@ -228,20 +249,9 @@ def conversation_of(item: list[Any], wanted: Wanted, ordered: bool) -> ListedCon
     if wanted.assistant:
         found = next(rest)
         if found[0] is not None:
+            columns = assistant_columns(wanted.assistant_forms)
             row.assistant = ListedAssistant(
-                id=found[0],
-                name=found[1],
-                created_at_text=found[2],
-                widget_mode=found[3],
-                allowed_origins=found[4],
-                model=found[5],
-                provider=found[6],
-                instructions=found[7],
-                temperature=found[8],
-                max_reply_tokens=found[9],
-                first_message=found[10],
-                pre_chat_form=found[11] if wanted.assistant_forms else [],
-                extracted_variables=found[12] if wanted.assistant_forms else [],
+                **{name: value for (name, _), value in zip(columns, found, strict=True)}
             )
     if wanted.variables:
         row.variables = [

@@ -30,10 +30,12 @@ from resolvers.keyset import (
     sort_key,
 )
 from resolvers.listed import (
+    ASSISTANT_JSON,
     CONVERSATION_COLUMNS,
     MESSAGE_COLUMNS,
     ListedConversation,
     Wanted,
+    assistant_columns,
     conversation_of,
 )
 from resolvers.message import message_page_conditions
@@ -107,22 +109,11 @@ async def list_conversations(
     join = ""
     if wanted.assistant:
         join = "LEFT JOIN assistant a ON a.id = p.assistant_id AND a.workspace_id = p.workspace_id"
-        forms = ["a.pre_chat_form", "a.extracted_variables"] if wanted.assistant_forms else []
         items.append(
             js.array(
                 [
-                    "a.id",
-                    "a.name",
-                    "a.created_at",
-                    "a.widget_mode",
-                    js.nested_column("a.allowed_origins"),
-                    "a.model",
-                    "a.provider",
-                    "a.instructions",
-                    "a.temperature",
-                    "a.max_reply_tokens",
-                    "a.first_message",
-                    *(js.nested_column(f) for f in forms),
+                    js.nested_column(f"a.{column}") if name in ASSISTANT_JSON else f"a.{column}"
+                    for name, column in assistant_columns(wanted.assistant_forms)
                 ]
             )
         )

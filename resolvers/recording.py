@@ -6,7 +6,7 @@ SQLite runs one write transaction at a time), which is what keeps sequences gap-
 equal to the sum of their messages under concurrent writers.
 """
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -28,11 +28,12 @@ from resolvers.errors import BadUserInput, Conflict, Forbidden, NotFound
 from resolvers.events.log import change, record_event
 from resolvers.filters import canonical_json
 from resolvers.forms import FieldRule, Problem, check_pre_chat, check_value, raise_problems
+from resolvers.functioncalls import FunctionCall, call_problems, stored
 from resolvers.limits.bounds import Bounds
 from resolvers.placeholders import fill
 from resolvers.replies import abandon_quiet_replies
 from resolvers.session import create_session
-from resolvers.turns import queue_turn
+from resolvers.turns import queue_extractions, queue_turn
 from resolvers.usage import (
     USAGE_TOTALS,
     ReplyUsage,
@@ -59,6 +60,7 @@ class SendRequest:
     content: str
     role: MessageRole | None = None
     usage: ReplyUsage | None = None
+    function_calls: Sequence[FunctionCall] = ()
 
 
 def _now() -> datetime:
@@ -250,6 +252,10 @@ def _check_message(caller: Caller, request: SendRequest, bounds: Bounds) -> Mess
         if role is not MessageRole.ASSISTANT:
             problems.append(Problem("usage", "belongs to ASSISTANT replies only"))
         problems += usage_problems(request.usage)
+    if request.function_calls:
+        if role is not MessageRole.ASSISTANT:
+            problems.append(Problem("functionCalls", "belong to ASSISTANT replies only"))
+        problems += call_problems(request.function_calls)
     raise_problems(problems, "The message is invalid")
     return role
 
@@ -282,6 +288,7 @@ async def send_message(
             content=request.content,
             created_at=now,
             client_message_id=request.client_message_id,
+            function_calls=stored(request.function_calls),
         )
         apply_usage(message, request.usage, now)
         try:
@@ -315,60 +322,73 @@ async def set_variables(
         rules = {item["name"]: FieldRule.of(item) for item in assistant.extracted_variables}
         problems, wanted = _check_extracted(rules, values, bounds)
         raise_problems(problems, "The variables are invalid")
-        current = {
-            row.name: row
-            for row in await Variable.filter(
-                conversation_id=conversation.id, source=VariableSource.EXTRACTED
-            )
-        }
-        total = await Variable.filter(conversation_id=conversation.id).count()
-        added = [name for name in wanted if name not in current]
-        if total + len(added) > bounds.max_variables_per_conversation:
-            raise BadUserInput(
-                f"A conversation holds at most {bounds.max_variables_per_conversation} variables."
-            )
-        at_message = conversation.message_count
-        replaced = [current[name] for name in wanted if name in current]
-        # The values they had are kept (history) before they are replaced.
-        await VariableChange.bulk_create(
-            [
-                VariableChange(
-                    variable_id=row.id,
-                    value_json=row.value_json,
-                    collected_at=row.collected_at,
-                    set_by_key_id=row.set_by_key_id,
-                    message_sequence=row.message_sequence,
-                    replaced_at=now,
-                )
-                for row in replaced
-            ]
-        )
-        for row in replaced:
-            row.value_json, row.collected_at = canonical_json(wanted[row.name]), now
-            row.set_by_key_id, row.message_sequence = caller.key_id, at_message
-            await row.save(
-                update_fields=["value_json", "collected_at", "set_by_key_id", "message_sequence"]
-            )
-        await Variable.bulk_create(
-            [
-                Variable(
-                    conversation_id=conversation.id,
-                    name=name,
-                    source=VariableSource.EXTRACTED,
-                    type=rules[name].type,
-                    value_json=canonical_json(wanted[name]),
-                    collected_at=now,
-                    set_by_key_id=caller.key_id,
-                    message_sequence=at_message,
-                )
-                for name in added
-            ]
-        )
+        await store_extracted(conversation, rules, wanted, caller.key_id, now, bounds)
         if conversation.status is ConversationStatus.ACTIVE:
             conversation.last_activity_at = now
             await conversation.save(update_fields=["last_activity_at"])
         await record_event(conversation, EventKind.VARIABLES_SET, now)
     return conversation
+
+
+async def store_extracted(
+    conversation: Conversation,
+    rules: Mapping[str, FieldRule],
+    wanted: Mapping[str, Any],
+    key_id: int | None,
+    now: datetime,
+    bounds: Bounds,
+) -> None:
+    """Writes checked EXTRACTED values, keeping the values they replace in their history; in
+    the caller's transaction, under the conversation's lock."""
+    current = {
+        row.name: row
+        for row in await Variable.filter(
+            conversation_id=conversation.id, source=VariableSource.EXTRACTED
+        )
+    }
+    total = await Variable.filter(conversation_id=conversation.id).count()
+    added = [name for name in wanted if name not in current]
+    if total + len(added) > bounds.max_variables_per_conversation:
+        raise BadUserInput(
+            f"A conversation holds at most {bounds.max_variables_per_conversation} variables."
+        )
+    at_message = conversation.message_count
+    replaced = [current[name] for name in wanted if name in current]
+    # The values they had are kept (history) before they are replaced.
+    await VariableChange.bulk_create(
+        [
+            VariableChange(
+                variable_id=row.id,
+                value_json=row.value_json,
+                collected_at=row.collected_at,
+                set_by_key_id=row.set_by_key_id,
+                message_sequence=row.message_sequence,
+                replaced_at=now,
+            )
+            for row in replaced
+        ]
+    )
+    for row in replaced:
+        row.value_json, row.collected_at = canonical_json(wanted[row.name]), now
+        row.set_by_key_id, row.message_sequence = key_id, at_message
+        await row.save(
+            update_fields=["value_json", "collected_at", "set_by_key_id", "message_sequence"]
+        )
+    await Variable.bulk_create(
+        [
+            Variable(
+                conversation_id=conversation.id,
+                name=name,
+                source=VariableSource.EXTRACTED,
+                type=rules[name].type,
+                value_json=canonical_json(wanted[name]),
+                collected_at=now,
+                set_by_key_id=key_id,
+                message_sequence=at_message,
+            )
+            for name in added
+        ]
+    )
 
 
 def _check_extracted(
@@ -405,4 +425,5 @@ async def end_conversation(caller: Caller, conversation_id: int) -> Conversation
         # Its streaming replies end with it, their events before its own.
         await abandon_quiet_replies(timedelta(0), now, conversation_ids=[conversation.id])
         await record_event(conversation, EventKind.ENDED, now)
+        await queue_extractions([conversation.id], now)  # when the built-in engine answers
     return conversation

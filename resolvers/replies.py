@@ -22,6 +22,7 @@ from resolvers.database.sql import Params, dialect, fetch
 from resolvers.errors import Conflict, NotFound
 from resolvers.events.log import change, record_event, record_message_events
 from resolvers.forms import Problem, raise_problems
+from resolvers.functioncalls import FunctionCall, call_problems, stored
 from resolvers.limits.bounds import Bounds
 from resolvers.usage import (
     USAGE_TOTALS,
@@ -123,6 +124,8 @@ class FinishRequest:
     state: MessageState = MessageState.COMPLETE
     usage: ReplyUsage | None = None
     first_token_at: datetime | None = None
+    function_calls: Sequence[FunctionCall] = ()
+    """The functions the model called while writing it."""
 
 
 def _milliseconds(since: datetime, until: datetime) -> int:
@@ -141,6 +144,7 @@ async def finish_reply(
         problems.append(Problem("content", f"needs at most {bounds.max_message_length} characters"))
     if request.usage is not None:
         problems += usage_problems(request.usage)
+    problems += call_problems(request.function_calls)
     raise_problems(problems, "The reply is invalid")
     now = _now()
     async with change():
@@ -159,6 +163,7 @@ async def finish_reply(
                 [Problem("content", "a finished reply needs text")], "The reply is invalid"
             )
         message.content, message.state, message.streamed_at = text, request.state, now
+        message.function_calls = stored(request.function_calls)
         apply_usage(message, request.usage, now)
         add_reply_usage(conversation, message)
         if request.first_token_at is not None:

@@ -25,7 +25,7 @@ from resolvers.buckets import TimeUnit, buckets, time_zone
 from resolvers.database.sql import Params, dialect, fetch
 from resolvers.errors import BadUserInput
 from resolvers.filters import ConversationFilter, conversation_where
-from resolvers.listed import ListedAssistant
+from resolvers.listed import ASSISTANT_COLUMNS, ASSISTANT_JSON, ListedAssistant
 
 
 class Grouping(StrEnum):
@@ -250,45 +250,25 @@ def _by_kind(
     )
 
 
-_ASSISTANT_FIELDS = (
-    "name",
-    "created_at",
-    "widget_mode",
-    "allowed_origins",
-    "pre_chat_form",
-    "extracted_variables",
-    "model",
-    "provider",
-    "instructions",
-    "temperature",
-    "max_reply_tokens",
-    "first_message",
+_ASSISTANT_COLUMNS = ", ".join(
+    f"a.{column} AS a_{column}" for _, column in ASSISTANT_COLUMNS if column != "id"
 )
-_ASSISTANT_COLUMNS = ", ".join(f"a.{name} AS a_{name}" for name in _ASSISTANT_FIELDS)
 
 
 def _assistant(row: dict[str, Any]) -> ListedAssistant:
     """The assistant of an ASSISTANT bucket, as the reader's rows keep one."""
 
-    def listed(value: Any) -> Any:
-        return json.loads(value) if isinstance(value, str | bytes) else value
+    def read(name: str, column: str) -> Any:
+        if column == "id":
+            return int(row["k"])
+        value = row[f"a_{column}"]
+        if name in ASSISTANT_JSON:
+            return json.loads(value) if isinstance(value, str | bytes) else value
+        if name.endswith("_text") and not isinstance(value, str):
+            return value.isoformat()
+        return value
 
-    created = row["a_created_at"]
-    return ListedAssistant(
-        id=int(row["k"]),
-        name=row["a_name"],
-        created_at_text=created if isinstance(created, str) else created.isoformat(),
-        widget_mode=str(row["a_widget_mode"]),
-        allowed_origins=listed(row["a_allowed_origins"]),
-        pre_chat_form=listed(row["a_pre_chat_form"]),
-        extracted_variables=listed(row["a_extracted_variables"]),
-        model=row["a_model"],
-        provider=row["a_provider"],
-        instructions=row["a_instructions"],
-        temperature=row["a_temperature"],
-        max_reply_tokens=row["a_max_reply_tokens"],
-        first_message=row["a_first_message"],
-    )
+    return ListedAssistant(**{name: read(name, column) for name, column in ASSISTANT_COLUMNS})
 
 
 def _totals(row: dict[str, Any]) -> Totals:

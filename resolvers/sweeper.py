@@ -19,6 +19,7 @@ from resolvers.events.log import change, record_events
 from resolvers.limits.bounds import Bounds
 from resolvers.replies import abandon_quiet_replies
 from resolvers.retention import apply_retention
+from resolvers.turns import queue_extractions
 from resolvers.webhookqueue import forget_old_deliveries
 
 logger = logging.getLogger("parley.sweeper")
@@ -39,6 +40,7 @@ async def end_idle_conversations(idle_for: timedelta, now: datetime | None = Non
         rows = await fetch(sql, params, using=connection)
         ended = [(int(row["workspace_id"]), int(row["id"])) for row in rows]
         await record_events(ended, EventKind.ENDED, now)
+        await queue_extractions([pk for _, pk in ended], now)
     return sorted(pk for _, pk in ended)
 
 

@@ -10,14 +10,14 @@ died) is failed by whichever engine looks next, with its reply, so no visitor me
 answered twice.
 """
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from tortoise.exceptions import IntegrityError
 
 from models import Conversation, Message, Turn
-from models.enums import MessageRole, MessageState, TurnState
+from models.enums import MessageRole, MessageState, TurnKind, TurnState
 from resolvers.callers.caller import Caller
 from resolvers.database.sql import Params, dialect, fetch
 from resolvers.errors import Conflict, NotFound
@@ -38,6 +38,7 @@ class Claimed:
     workspace_id: int
     answers: int
     attempt: int
+    kind: TurnKind = TurnKind.REPLY
 
 
 def _now() -> datetime:
@@ -56,6 +57,33 @@ async def queue_turn(conversation: Conversation, message: Message, now: datetime
         f"{params.add(TurnState.WAITING)}, {params.add(now)} FROM assistant "
         f"WHERE id = {params.add(conversation.assistant_id)} AND model IS NOT NULL "
         "RETURNING id",
+        params,
+    )
+    if not rows:
+        return
+    _queued_here = True
+    if params.dialect == "postgres":
+        await fetch(f"SELECT pg_notify('{TURN_CHANNEL}', '')", Params("postgres"))
+
+
+async def queue_extractions(conversation_ids: Sequence[int], now: datetime) -> None:
+    """A WAITING EXTRACT turn for each of these ended conversations whose assistant has a model
+    and declares variables to extract, and where the visitor wrote: one statement in the
+    ending transaction. Its `answers` is 0 (no message's sequence): one per conversation."""
+    global _queued_here  # noqa: PLW0603 (one flag per process, read by its engine)
+    if not conversation_ids:
+        return
+    params = Params(dialect())
+    length = "jsonb_array_length" if params.dialect == "postgres" else "json_array_length"
+    rows = await fetch(
+        "INSERT INTO turn (conversation_id, kind, answers, attempt, state, created_at) "
+        f"SELECT c.id, {params.add(TurnKind.EXTRACT)}, 0, 1, {params.add(TurnState.WAITING)}, "
+        f"{params.add(now)} FROM conversation c JOIN assistant a ON a.id = c.assistant_id "
+        f"WHERE c.id IN ({', '.join(params.add(pk) for pk in conversation_ids)}) "
+        f"AND a.model IS NOT NULL AND {length}(a.extracted_variables) > 0 "
+        "AND EXISTS (SELECT 1 FROM message m WHERE m.conversation_id = c.id "
+        f"AND m.role = {params.add(MessageRole.USER)}) "
+        "ON CONFLICT DO NOTHING RETURNING id",
         params,
     )
     if not rows:
@@ -93,7 +121,7 @@ async def claim_turn(worker: str, lease: timedelta) -> Claimed | None:
         chosen += " FOR UPDATE SKIP LOCKED"
     sql = (
         f"{head}WHERE id = ({chosen}) AND state = {params.add(TurnState.WAITING)} "
-        "RETURNING id, conversation_id, answers, attempt"
+        "RETURNING id, conversation_id, answers, attempt, kind"
     )
     try:
         rows = await fetch(sql, params)
@@ -109,6 +137,7 @@ async def claim_turn(worker: str, lease: timedelta) -> Claimed | None:
         conversation.workspace_id,
         int(row["answers"]),
         int(row["attempt"]),
+        TurnKind(row["kind"]),
     )
 
 
@@ -131,6 +160,7 @@ async def answered_together(turn: Claimed, last: int) -> None:
     message gets a reply of its own twice."""
     await Turn.filter(
         conversation_id=turn.conversation_id,
+        kind=TurnKind.REPLY,
         state=TurnState.WAITING,
         answers__lte=last,
         id__not=turn.id,

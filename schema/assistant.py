@@ -10,6 +10,7 @@ from models import Assistant as AssistantRow
 from resolvers.assistant import (
     AssistantSpec,
     EngineSpec,
+    FunctionSpec,
     archive_assistant,
     create_assistant,
     list_assistants,
@@ -22,6 +23,7 @@ from schema.common import Node
 from schema.context import Info
 from schema.enums import ConversationMode, VariableType
 from schema.reads import Read, built, column, computed, enum, field, nested, root, time
+from schema.scalars import JSON
 
 
 def item(key: str) -> Read:
@@ -75,6 +77,23 @@ class VariableDefinition:
     )
 
 
+@strawberry.type(
+    description="A function the built-in engine's model may call: Parley POSTs its arguments "
+    "to its URL and gives the model the answer."
+)
+class FunctionDefinition:
+    """Read from the assistant's list of them, JSON objects."""
+
+    name: str = field(item("name"), "Its name, as the model calls it.")
+    description: str | None = field(
+        computed(lambda data: data.get("description")), "What it does, for the model."
+    )
+    parameters: JSON = field(
+        computed(lambda data: data["parameters"]), "JSON Schema of its arguments."
+    )
+    url: str = field(item("url"), "Where its arguments are POSTed.")
+
+
 @strawberry.type(description="How the built-in engine answers an assistant's conversations.")
 class AssistantEngine:
     """Read from the assistant's row."""
@@ -116,6 +135,10 @@ class Assistant(Node):
         "https://shop.example (as browsers send them); empty allows any page.",
     )
     created_at: datetime = field(time("created_at"), "When the assistant was created.")
+    functions: list[FunctionDefinition] = field(
+        nested(lambda row: row.functions, FunctionDefinition, many=True),
+        "Functions the built-in engine's model may call while it answers.",
+    )
     engine: AssistantEngine | None = field(
         nested(lambda row: row if row.model else None, AssistantEngine),
         "How Parley answers its conversations itself (OPENAI_BASE_URL); null: an engine of "
@@ -177,6 +200,26 @@ class VariableDefinitionInput:
         return data
 
 
+@strawberry.input(description="A function the built-in engine's model may call.")
+class FunctionDefinitionInput:
+    name: str = strawberry.field(description="Letters, digits, _ and -, up to 64.")
+    url: str = strawberry.field(
+        description="Where Parley POSTs {name, arguments, conversationId} as JSON; the answer's "
+        "body (up to 16 KB) is what the model is told."
+    )
+    description: str | None = strawberry.field(
+        default=None, description="What it does, for the model (up to 1,000 characters)."
+    )
+    parameters: JSON | None = strawberry.field(
+        default=None,
+        description='JSON Schema of its arguments, {"type": "object", …} (up to 8,000 '
+        "characters as JSON); omitted: none.",
+    )
+
+    def to_spec(self) -> FunctionSpec:
+        return FunctionSpec(self.name, self.url, self.description, self.parameters)
+
+
 @strawberry.input(description="How the built-in engine answers (a model), or null to stop it.")
 class AssistantEngineInput:
     model: str | None = strawberry.field(
@@ -218,7 +261,12 @@ class AssistantInput:
         default=None, description="What the widget asks before the chat starts."
     )
     extracted_variables: list[VariableDefinitionInput] | None = strawberry.field(
-        default=None, description="What the assistant may extract during the chat."
+        default=None,
+        description="What the assistant may extract during the chat (a new assistant given none "
+        "extracts `status` and `summary`).",
+    )
+    functions: list[FunctionDefinitionInput] | None = strawberry.field(
+        default=None, description="Functions the built-in engine's model may call."
     )
     allowed_origins: list[str] | None = strawberry.field(
         default=None,
@@ -255,6 +303,9 @@ class AssistantInput:
             if self.allowed_origins is not None
             else None,
             engine=self.engine.to_spec() if self.engine is not None else None,
+            functions=(
+                [item.to_spec() for item in self.functions] if self.functions is not None else None
+            ),
         )
 
 
@@ -285,7 +336,9 @@ class AssistantMutations:
         input: Annotated[AssistantInput, strawberry.argument(description="Its settings.")],
     ) -> AssistantPayload:
         caller = info.context.caller().require_writer()
-        row = await create_assistant(caller.workspace_id, input.to_spec(), info.context.bounds)
+        row = await create_assistant(
+            caller.workspace_id, input.to_spec(), info.context.bounds, info.context.webhooks
+        )
         return AssistantPayload(assistant=Assistant.of(row))
 
     @strawberry.mutation(description="Change an assistant. Needs a secret key with WRITE.")
@@ -297,7 +350,11 @@ class AssistantMutations:
     ) -> AssistantPayload:
         caller = info.context.caller().require_writer()
         row = await update_assistant(
-            caller.workspace_id, decode_id(id, "Assistant"), input.to_spec(), info.context.bounds
+            caller.workspace_id,
+            decode_id(id, "Assistant"),
+            input.to_spec(),
+            info.context.bounds,
+            info.context.webhooks,
         )
         return AssistantPayload(assistant=Assistant.of(row))
 

@@ -1,5 +1,6 @@
 """Message types and their connection."""
 
+import json
 from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, Any
@@ -17,7 +18,7 @@ from schema.common import MessageFeedback, Node, PageInfo, Usage, answer
 from schema.context import Info
 from schema.enums import MessageRole, MessageState, PriceSource
 from schema.policy.visibility import VISITOR
-from schema.reads import built, column, enum, field, money, nested, time
+from schema.reads import built, column, computed, enum, field, money, nested, time
 
 if TYPE_CHECKING:
     from schema.conversation import Conversation
@@ -74,6 +75,23 @@ def message_usage(row: MessageRecord) -> UsageTotals | None:
     )
 
 
+@strawberry.type(description="A function the model called while writing a reply.")
+class FunctionCall:
+    """Read from the reply's list of them, JSON objects."""
+
+    name: str = field(computed(lambda data: data["name"]), "The function's name.")
+    arguments: str = field(
+        computed(lambda data: data["arguments"]), "The arguments the model gave, as JSON text."
+    )
+    result: str = field(
+        computed(lambda data: data["result"]), "What the model was told it answered."
+    )
+
+
+def _function_calls(row: MessageRecord) -> list[dict[str, Any]]:
+    return json.loads(row.function_calls) if row.function_calls else []
+
+
 def _priced(row: MessageRecord) -> MessageRecord | None:
     return row if row.provider is not None else None
 
@@ -117,6 +135,10 @@ class Message(Node):
     )
     generation_ms: int | None = field(
         column("generation_ms"), "A streamed reply's time from its opening to its end."
+    )
+    function_calls: list[FunctionCall] = field(
+        nested(_function_calls, FunctionCall, many=True),
+        "The functions the model called while writing this reply, in order.",
     )
     pricing: ReplyPricing | None = field(
         nested(_priced, ReplyPricing),

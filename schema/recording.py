@@ -8,6 +8,7 @@ import strawberry
 
 from models.enums import ConversationMode, ConversationType, MessageRole
 from resolvers import recording
+from resolvers.functioncalls import FunctionCall
 from resolvers.ids import decode_id
 from resolvers.recording import SendRequest, StartRequest
 from resolvers.usage import ReplyUsage
@@ -101,6 +102,21 @@ class StartConversationPayload:
     )
 
 
+@strawberry.input(description="A function the model called while writing a reply.")
+class FunctionCallInput:
+    name: str = strawberry.field(description="The function's name (1–64 characters).")
+    arguments: str = strawberry.field(
+        description="The arguments the model gave, as it wrote them (up to 32,000 characters)."
+    )
+    result: str = strawberry.field(
+        description="What the model was told it answered (up to 16,000 characters)."
+    )
+
+    @staticmethod
+    def calls(given: "list[FunctionCallInput] | None") -> tuple[FunctionCall, ...]:
+        return tuple(FunctionCall(c.name, c.arguments, c.result) for c in given or ())
+
+
 @strawberry.input(description="A message to add.")
 class SendMessageInput:
     conversation_id: strawberry.ID = strawberry.field(description="The conversation.")
@@ -115,6 +131,10 @@ class SendMessageInput:
     usage: UsageInput | None = strawberry.field(
         default=None, description="Tokens and cost, for ASSISTANT replies."
     )
+    function_calls: list[FunctionCallInput] | None = strawberry.field(
+        default=None,
+        description="The functions the model called while writing an ASSISTANT reply, in order.",
+    )
 
     def to_request(self) -> SendRequest:
         return SendRequest(
@@ -123,6 +143,7 @@ class SendMessageInput:
             content=self.content,
             role=self.role,
             usage=self.usage.to_usage() if self.usage is not None else None,
+            function_calls=FunctionCallInput.calls(self.function_calls),
         )
 
 

@@ -24,7 +24,7 @@ from schema.live import closer, closing_on_failure, still_authorized
 from schema.message import Message
 from schema.policy.metrics import subscription_running
 from schema.policy.visibility import VISITOR
-from schema.recording import UsageInput
+from schema.recording import FunctionCallInput, UsageInput
 from subscriptions.replies import Chunk, reply_stream
 
 
@@ -67,6 +67,9 @@ class FinishReplyInput:
     )
     usage: UsageInput | None = strawberry.field(
         default=None, description="Its tokens and cost, as for sendMessage."
+    )
+    function_calls: list[FunctionCallInput] | None = strawberry.field(
+        default=None, description="The functions the model called while writing it, in order."
     )
     length: int | None = strawberry.field(
         default=None,
@@ -211,6 +214,7 @@ async def _end(
         state=state,
         usage=given.usage.to_usage() if given is not None and given.usage is not None else None,
         first_token_at=first,
+        function_calls=FunctionCallInput.calls(given.function_calls if given else None),
     )
     message, conversation = await finish_reply(caller, request, info.context.bounds)
     board.ended(message)

@@ -52,7 +52,7 @@ def _start_workers(
         webhooks.start()
     engine = None
     if settings.engine.enabled:
-        engine = Engine(settings.engine, settings.bounds, live)
+        engine = Engine(settings.engine, settings.bounds, live, settings.webhooks)
         engine.start()
 
     async def stop() -> None:

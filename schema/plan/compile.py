@@ -331,8 +331,8 @@ class Compiler:
         return None
 
     def _form(self, item: Collected, needs: Needs) -> Entry | None:
-        """An assistant's form and variables are read along only when asked for."""
-        if item.name in ("preChatForm", "extractedVariables"):
+        """An assistant's form, variables and functions are read along only when asked for."""
+        if item.name in ("preChatForm", "extractedVariables", "functions"):
             needs.assistant_forms = True
         return None
 

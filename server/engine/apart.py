@@ -22,7 +22,7 @@ async def run_engine(settings: Settings) -> int:
     async with open_database(settings):
         live = Live(settings.database.url, settings.live)
         await live.start()
-        engine = Engine(settings.engine, settings.bounds, live)
+        engine = Engine(settings.engine, settings.bounds, live, settings.webhooks)
         engine.start()
         stopping = asyncio.Event()
         loop = asyncio.get_running_loop()

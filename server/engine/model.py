@@ -20,10 +20,27 @@ class ModelFailedError(Exception):
     """The provider gave no (whole) reply: after its retries, or mid-stream."""
 
 
+MAX_CALL_ARGUMENTS = 32_000
+"""Characters of one function call's arguments the engine keeps (the rest is cut)."""
+
+
+@dataclass(frozen=True)
+class Called:
+    """A function call the model made: its id (for the answer), name and arguments (JSON text)."""
+
+    id: str
+    name: str
+    arguments: str
+
+
 @dataclass(frozen=True)
 class Written:
     model: str | None
     usage: ReplyUsage | None
+    text: str = ""
+    """What it wrote (also given to `on_text` as it came)."""
+    calls: tuple[Called, ...] = ()
+    """The functions it called (then it waits for their answers)."""
 
 
 def client(
@@ -45,9 +62,12 @@ async def stream(
     provider_name: str,
     on_text: Callable[[str], Awaitable[None]],
 ) -> Written:
-    """Streams the reply to `on_text`, piece by piece; its model and usage at the end."""
+    """Streams the reply to `on_text`, piece by piece; its model, text, function calls (their
+    pieces put together) and usage at the end."""
     model: str | None = None
     usage: ReplyUsage | None = None
+    text: list[str] = []
+    calls: dict[int, list[str]] = {}
     try:
         chunks = await provider.chat.completions.create(
             **request, stream=True, stream_options={"include_usage": True}
@@ -67,10 +87,26 @@ async def stream(
                     )
                 for choice in chunk.choices:
                     if choice.delta.content:
+                        text.append(choice.delta.content)
                         await on_text(choice.delta.content)
+                    for call in choice.delta.tool_calls or ():
+                        _add_call_piece(calls, call)
     except (openai.APIError, httpx2.HTTPError) as error:
         raise ModelFailedError(_described(error)) from error
-    return Written(model, usage)
+    made = tuple(Called(*calls[index]) for index in sorted(calls))
+    return Written(model, usage, "".join(text), made)
+
+
+def _add_call_piece(calls: dict[int, list[str]], piece: Any) -> None:
+    """Adds a streamed piece of a function call (its id and name come first, its arguments in
+    pieces after) to the calls by their index."""
+    ident, name, arguments = calls.setdefault(piece.index, ["", "", ""])
+    if piece.id:
+        ident = piece.id
+    if piece.function is not None:
+        name = (name + (piece.function.name or ""))[:64]
+        arguments = (arguments + (piece.function.arguments or ""))[:MAX_CALL_ARGUMENTS]
+    calls[piece.index] = [ident, name, arguments]
 
 
 def _described(error: Exception) -> str:

@@ -16,13 +16,25 @@ import os
 import socket
 import time
 import uuid
+from collections.abc import Sequence
 from contextlib import suppress
+from dataclasses import replace
 from datetime import timedelta
 
 from models import Assistant, Conversation, Message, Variable
-from models.enums import ApiKeyScope, MessageRole, MessageState, TurnState, VariableSource
+from models.enums import (
+    ApiKeyScope,
+    MessageRole,
+    MessageState,
+    TurnKind,
+    TurnState,
+    VariableSource,
+)
 from resolvers.callers.caller import Caller, CallerKind
 from resolvers.errors import ParleyError
+from resolvers.extraction import record_extraction
+from resolvers.functioncalls import FunctionCall
+from resolvers.ids import encode_id
 from resolvers.limits.bounds import Bounds
 from resolvers.replies import FinishRequest, OpenRequest, finish_reply, open_reply
 from resolvers.turns import (
@@ -35,21 +47,30 @@ from resolvers.turns import (
     renew_turn,
     turn_reply,
 )
-from server.engine import model, prompt
+from resolvers.usage import ReplyUsage
+from resolvers.webhook import WebhookSettings
+from server.engine import extraction, functions, model, prompt
 from server.engine.settings import EngineSettings
+from server.webhooks.outbound import Outbound
 from subscriptions.live import Live
 
 logger = logging.getLogger("parley.engine")
 
 
 class Engine:
-    def __init__(self, settings: EngineSettings, bounds: Bounds, live: Live) -> None:
+    def __init__(
+        self, settings: EngineSettings, bounds: Bounds, live: Live, webhooks: WebhookSettings
+    ) -> None:
         self._settings = settings
         self._bounds = bounds
         self._live = live
         self.worker = f"{socket.gethostname()[:32]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._provider = model.client(
             settings.base_url, settings.api_key, settings.retries, settings.stall_seconds
+        )
+        # Functions are called as webhooks are sent, with their rules for addresses.
+        self._outbound = Outbound(
+            replace(webhooks, max_response_bytes=functions.MAX_RESULT_CHARACTERS, max_redirects=0)
         )
         self._lease = timedelta(seconds=settings.lease_seconds)
         self._wake = asyncio.Event()
@@ -73,6 +94,7 @@ class Engine:
             task.cancel()
         await asyncio.gather(*self._answering, return_exceptions=True)
         await self._provider.close()
+        await self._outbound.close()
 
     async def _run(self) -> None:
         while True:
@@ -134,19 +156,20 @@ class Engine:
         if assistant.model is None:  # its model was taken away since: an engine of one's own
             await end_turn(turn.id, self.worker, TurnState.DONE)
             return
+        history = await Message.filter(conversation_id=conversation.id).order_by("sequence")
+        if turn.kind is TurnKind.EXTRACT:
+            await self._extract(turn, assistant, history)
+            return
         caller = _engine_caller(turn.workspace_id)
         # The conversation so far: messages the visitor wrote since this turn's are answered by
         # the same reply.
-        history = await Message.filter(conversation_id=conversation.id).order_by("sequence")
         said = [message.sequence for message in history if message.role is MessageRole.USER]
         await answered_together(turn, max(said, default=turn.answers))
         answers = await Variable.filter(
             conversation_id=conversation.id, source=VariableSource.PRE_CHAT_FORM
         ).order_by("name")
-        request: dict[str, object] = {
-            "model": assistant.model,
-            "messages": prompt.messages(assistant, answers, history, self._settings.context_tokens),
-        }
+        messages = prompt.messages(assistant, answers, history, self._settings.context_tokens)
+        request: dict[str, object] = {"model": assistant.model, "messages": messages}
         if assistant.temperature is not None:
             request["temperature"] = assistant.temperature
         if assistant.max_reply_tokens is not None:
@@ -162,24 +185,74 @@ class Engine:
             nonlocal length
             length = await board.append(turn.workspace_id, reply.id, length, text, self._bounds)
 
+        provider = assistant.provider or "openai"
+        made: list[FunctionCall] = []
+        usage: ReplyUsage | None = None
         try:
-            result = await model.stream(
-                self._provider, request, assistant.provider or "openai", written
-            )
+            # The model may call the assistant's functions, a bounded number of rounds; their
+            # answers go back to it, and it writes on.
+            if assistant.functions:
+                request["tools"] = functions.tools(assistant.functions)
+            for round_ in range(functions.MAX_ROUNDS + 1):
+                last = round_ == functions.MAX_ROUNDS
+                if last and assistant.functions:
+                    request["tool_choice"] = "none"  # enough calls: it answers now
+                result = await model.stream(self._provider, request, provider, written)
+                usage = _together(usage, result.usage)
+                if not result.calls or last:
+                    break
+                messages.append(functions.asked(result.calls, result.text))
+                for called in result.calls:
+                    answer = await functions.call(
+                        self._outbound, assistant.functions, called, conversation_global_id(turn)
+                    )
+                    made.append(answer)
+                    messages.append(functions.answered(called, answer))
         except model.ModelFailedError as why:
             logger.warning("turn %d: %s", turn.id, why)
-            await self._end(turn, reply, MessageState.FAILED, None)
+            await self._end(turn, reply, MessageState.FAILED, usage, made)
             await end_turn(turn.id, self.worker, TurnState.FAILED, str(why))
             return
         if length == 0:
-            await self._end(turn, reply, MessageState.FAILED, None)
+            await self._end(turn, reply, MessageState.FAILED, usage, made)
             await end_turn(turn.id, self.worker, TurnState.FAILED, "the model wrote no text")
             return
-        await self._end(turn, reply, MessageState.COMPLETE, result)
+        await self._end(turn, reply, MessageState.COMPLETE, usage, made)
+        await end_turn(turn.id, self.worker, TurnState.DONE)
+
+    async def _extract(
+        self, turn: Claimed, assistant: Assistant, history: Sequence[Message]
+    ) -> None:
+        """Asks the model for the ended conversation's variables and records them."""
+
+        async def ignored(_text: str) -> None:
+            return None
+
+        request = extraction.request(assistant, history, self._settings.context_tokens)
+        try:
+            result = await model.stream(
+                self._provider, request, assistant.provider or "openai", ignored
+            )
+        except model.ModelFailedError as why:
+            logger.warning("turn %d (extraction): %s", turn.id, why)
+            await end_turn(turn.id, self.worker, TurnState.FAILED, str(why))
+            return
+        await record_extraction(
+            turn.workspace_id,
+            turn.conversation_id,
+            extraction.values(result),
+            result.usage,
+            self._bounds,
+        )
         await end_turn(turn.id, self.worker, TurnState.DONE)
 
     async def _end(
-        self, turn: Claimed, reply: Message, state: MessageState, result: model.Written | None
+        self,
+        turn: Claimed,
+        reply: Message,
+        state: MessageState,
+        usage: ReplyUsage | None,
+        made: Sequence[FunctionCall] = (),
     ) -> None:
         held = self._live.replies.text_of(reply.id)
         text, first = held if held is not None else ("", None)
@@ -187,8 +260,9 @@ class Engine:
             message_id=reply.id,
             text=text,
             state=state,
-            usage=result.usage if result is not None else None,
+            usage=usage,
             first_token_at=first,
+            function_calls=made,
         )
         ended, _ = await finish_reply(_engine_caller(turn.workspace_id), request, self._bounds)
         self._live.replies.ended(ended)
@@ -200,6 +274,23 @@ class Engine:
             if found is not None and found.state is MessageState.STREAMING:
                 await self._end(turn, found, MessageState.FAILED, None)
         await end_turn(turn.id, self.worker, TurnState.FAILED, why)
+
+
+def _together(first: ReplyUsage | None, then: ReplyUsage | None) -> ReplyUsage | None:
+    """A turn's usage over its rounds (each a request of its own)."""
+    if first is None or then is None:
+        return first or then
+    return replace(
+        then,
+        input_tokens=first.input_tokens + then.input_tokens,
+        output_tokens=first.output_tokens + then.output_tokens,
+        cached_input_tokens=first.cached_input_tokens + then.cached_input_tokens,
+    )
+
+
+def conversation_global_id(turn: Claimed) -> str:
+    """The conversation's opaque ID, as a function is told it."""
+    return encode_id("Conversation", turn.conversation_id)
 
 
 def _engine_caller(workspace_id: int) -> Caller:

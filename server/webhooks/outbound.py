@@ -90,6 +90,8 @@ class Answer:
     latency_ms: int
     error: str | None = None
     retry_after_seconds: float | None = None
+    body: bytes = b""
+    """What was read of the answer's body (up to `max_response_bytes`)."""
 
 
 def retry_after(value: str | None, now: datetime | None = None) -> float | None:
@@ -149,10 +151,10 @@ class Outbound:
                             name.decode("latin-1").lower(): value.decode("latin-1")
                             for name, value in response.headers
                         }
-                        read = 0
+                        read = bytearray()
                         async for chunk in response.aiter_stream():
-                            read += len(chunk)
-                            if read >= self.settings.max_response_bytes:
+                            read += chunk
+                            if len(read) >= self.settings.max_response_bytes:
                                 break  # the rest is not ours to read
                     location = got.get("location")
                     if status in REDIRECTS and location:
@@ -164,7 +166,9 @@ class Outbound:
                         except BadUserInput as refused:
                             return Answer(status, took(), f"redirect refused: {refused.message}")
                         continue
-                    return Answer(status, took(), None, retry_after(got.get("retry-after")))
+                    body = bytes(read[: self.settings.max_response_bytes])
+                    waited = retry_after(got.get("retry-after"))
+                    return Answer(status, took(), None, waited, body)
                 return Answer(None, took(), "too many redirects")
         except TimeoutError:
             return Answer(None, took(), f"no answer within {timeout:g} s")

@@ -27,6 +27,7 @@ class Answer:
     headers: dict[str, str] = field(default_factory=dict)
     hang_seconds: float = 0.0
     """Wait this long before answering (past the sender's timeout, it gives up first)."""
+    body: bytes = b""
 
 
 @dataclass(frozen=True)
@@ -77,7 +78,7 @@ class Receiver:
             self._arrived.notify_all()
         if answer.hang_seconds:
             await asyncio.sleep(answer.hang_seconds)
-        return Response(status_code=answer.status, headers=answer.headers)
+        return Response(answer.body, status_code=answer.status, headers=answer.headers)
 
     def delivered(self) -> list[Received]:
         """Requests it answered with a 2xx."""
