@@ -1,4 +1,5 @@
-"""An assistant: what its widget asks before a chat and what it may extract during one."""
+"""An assistant: what its widget asks before a chat, how it looks and speaks, and what it may
+extract during one."""
 
 from typing import Any
 
@@ -34,6 +35,11 @@ class Assistant(Model):
     """The system prompt; `{{name}}` placeholders take the visitor's pre-chat answers."""
     first_message = fields.TextField(null=True)
     """Written as the assistant's first message when a conversation starts (placeholders too)."""
+    widget_color = fields.CharField(max_length=7, null=True)
+    """Its widget's colour, "#rrggbb"; null: the widget's own."""
+    language = fields.CharField(max_length=35, null=True)
+    """The language its widget speaks, a BCP-47 tag ("de", "fr-CA"); null: the visitor's
+    browser's (English when the widget has no catalogue for it)."""
     temperature = fields.FloatField(null=True)
     max_reply_tokens = fields.IntField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)

@@ -63,6 +63,8 @@ class ListedAssistant:
     temperature: float | None = None
     max_reply_tokens: int | None = None
     first_message: str | None = None
+    widget_color: str | None = None
+    language: str | None = None
 
     @property
     def created_at(self) -> datetime:
@@ -240,8 +242,10 @@ def conversation_of(item: list[Any], wanted: Wanted, ordered: bool) -> ListedCon
                 temperature=found[8],
                 max_reply_tokens=found[9],
                 first_message=found[10],
-                pre_chat_form=found[11] if wanted.assistant_forms else [],
-                extracted_variables=found[12] if wanted.assistant_forms else [],
+                widget_color=found[11],
+                language=found[12],
+                pre_chat_form=found[13] if wanted.assistant_forms else [],
+                extracted_variables=found[14] if wanted.assistant_forms else [],
             )
     if wanted.variables:
         row.variables = [

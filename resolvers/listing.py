@@ -122,6 +122,8 @@ async def list_conversations(
                     "a.temperature",
                     "a.max_reply_tokens",
                     "a.first_message",
+                    "a.widget_color",
+                    "a.language",
                     *(js.nested_column(f) for f in forms),
                 ]
             )

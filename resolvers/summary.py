@@ -263,6 +263,8 @@ _ASSISTANT_FIELDS = (
     "temperature",
     "max_reply_tokens",
     "first_message",
+    "widget_color",
+    "language",
 )
 _ASSISTANT_COLUMNS = ", ".join(f"a.{name} AS a_{name}" for name in _ASSISTANT_FIELDS)
 
@@ -288,6 +290,8 @@ def _assistant(row: dict[str, Any]) -> ListedAssistant:
         temperature=row["a_temperature"],
         max_reply_tokens=row["a_max_reply_tokens"],
         first_message=row["a_first_message"],
+        widget_color=row["a_widget_color"],
+        language=row["a_language"],
     )
 
 

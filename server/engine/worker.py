@@ -8,6 +8,13 @@ with its reply FAILED, which the visitor sees with a way to ask again; a turn wh
 is failed by the next engine to look once its lease runs out. The loop wakes when a turn is
 queued (a notice sent only then: writes that queue none cost the engine nothing) and looks every
 `poll_seconds` besides, when it also fails the turns whose lease ran out.
+
+An engine with no provider configured (neither OPENAI_BASE_URL nor OPENAI_API_KEY) still claims
+the turns and ends each at once: its reply FAILED and the turn's error saying why (NO_PROVIDER),
+without asking anyone. The record stays honest (the visitor wrote, an answer was due, it could
+not be given, and why), the visitor's widget says so at once instead of waiting, and the turns
+are not left waiting for an engine that cannot answer them; asking again (`retryReply`) once a
+provider is configured answers.
 """
 
 import asyncio
@@ -40,6 +47,8 @@ from server.engine.settings import EngineSettings
 from subscriptions.live import Live
 
 logger = logging.getLogger("parley.engine")
+NO_PROVIDER = "no model provider is configured (OPENAI_BASE_URL or OPENAI_API_KEY)"
+"""The error of a turn an engine without a provider ended."""
 
 
 class Engine:
@@ -59,6 +68,8 @@ class Engine:
         self._swept = 0.0
 
     def start(self) -> None:
+        if not self._settings.configured:
+            logger.warning("%s: the replies of assistants with a model fail at once", NO_PROVIDER)
         self._loop = asyncio.create_task(self._run(), name="engine")
 
     async def stop(self) -> None:
@@ -155,6 +166,10 @@ class Engine:
             caller, OpenRequest(conversation.id, f"engine-{turn.id}-{turn.attempt}")
         )
         await turn_reply(turn.id, reply.id)
+        if not self._settings.configured:
+            await self._end(turn, reply, MessageState.FAILED, None)
+            await end_turn(turn.id, self.worker, TurnState.FAILED, NO_PROVIDER)
+            return
         board = self._live.replies
         length = 0
 
