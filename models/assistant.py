@@ -1,4 +1,5 @@
-"""An assistant: what its widget asks before a chat and what it may extract during one."""
+"""An assistant: what its widget asks before a chat, how it looks and speaks, and what it may
+extract during one."""
 
 from typing import Any
 
@@ -37,6 +38,11 @@ class Assistant(Model):
     functions: list[dict[str, Any]] = fields.JSONField(default=list)
     """What the model may call while it answers: name, description, JSON Schema of the
     arguments (`parameters`) and the URL Parley POSTs them to (server/engine/functions.py)."""
+    widget_color = fields.CharField(max_length=7, null=True)
+    """Its widget's colour, "#rrggbb"; null: the widget's own."""
+    language = fields.CharField(max_length=35, null=True)
+    """The language its widget speaks, a BCP-47 tag ("de", "fr-CA"); null: the visitor's
+    browser's (English when the widget has no catalogue for it)."""
     temperature = fields.FloatField(null=True)
     max_reply_tokens = fields.IntField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)

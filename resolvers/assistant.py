@@ -5,6 +5,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from enum import Enum
 from typing import Any
 
 from tortoise.transactions import in_transaction
@@ -160,6 +161,58 @@ def _functions(
     return problems, stored
 
 
+class Keep(Enum):
+    """An update's value for a field it leaves as it was."""
+
+    KEEP = "keep"
+
+
+KEEP = Keep.KEEP
+_COLOR = re.compile(r"#[0-9a-fA-F]{6}")
+MAX_LANGUAGE = 35
+"""Characters of a language tag (BCP 47's longest common tags are far shorter)."""
+_SUBTAGS = (
+    r"(-[a-z]{3}){0,3}(-[a-z]{4})?(-([a-z]{2}|[0-9]{3}))?(-([a-z0-9]{5,8}|[0-9][a-z0-9]{3}))*"
+)
+_LANGUAGE = re.compile(
+    rf"[a-z]{{2,3}}{_SUBTAGS}(-[0-9a-wyz](-[a-z0-9]{{2,8}})+)*(-x(-[a-z0-9]{{1,8}})+)?",
+    re.IGNORECASE,
+)
+
+
+def language_tag(text: str) -> str | None:
+    """A well-formed BCP-47 tag (language, then script, region, variants, extensions, private
+    use: "de", "fr-CA", "zh-Hant-TW") in its usual case; None when it is not one."""
+    if len(text) > MAX_LANGUAGE or not _LANGUAGE.fullmatch(text):
+        return None
+    parts = text.lower().split("-")
+    for index, part in enumerate(parts[1:], 1):
+        if len(parts[index - 1]) == 1:
+            break  # an extension or private use: kept as written, in lower case
+        if len(part) == 4 and part.isalpha():
+            parts[index] = part.title()
+        elif len(part) == 2:
+            parts[index] = part.upper()
+    return "-".join(parts)
+
+
+def _look_problems(spec: "AssistantSpec") -> list[Problem]:
+    problems = []
+    color = spec.widget_color
+    if isinstance(color, str) and not _COLOR.fullmatch(color):
+        problems.append(Problem("widgetColor", 'needs "#" and six hex digits, like "#0b6e4f"'))
+    language = spec.language
+    if isinstance(language, str) and language_tag(language) is None:
+        problems.append(
+            Problem(
+                "language",
+                f'needs a BCP-47 language tag like "de" or "fr-CA" (up to {MAX_LANGUAGE} '
+                "characters)",
+            )
+        )
+    return problems
+
+
 @dataclass(frozen=True)
 class AssistantSpec:
     """An assistant as a builder saves it; None lists keep what an update had."""
@@ -172,6 +225,10 @@ class AssistantSpec:
     engine: EngineSpec | None = None
     """None keeps what an update had."""
     functions: Sequence[FunctionSpec] | None = None
+    widget_color: str | Keep | None = KEEP
+    """"#rrggbb", or None for the widget's own; KEEP keeps what an update had (none on create)."""
+    language: str | Keep | None = KEEP
+    """A BCP-47 tag, or None for the visitor's browser's; KEEP as for the colour."""
 
 
 def _checked(
@@ -199,6 +256,7 @@ def _checked(
     if spec.functions is not None:
         function_problems, functions = _functions(spec.functions, webhooks)
         problems += function_problems
+    problems += _look_problems(spec)
     raise_problems(problems + origin_problems, "The assistant has errors")
     engine = {}
     if spec.engine is not None:
@@ -210,8 +268,16 @@ def _checked(
             "max_reply_tokens": spec.engine.max_reply_tokens,
             "first_message": spec.engine.first_message or None,
         }
+    look: dict[str, Any] = {}
+    if spec.widget_color is not KEEP or current is None:
+        look["widget_color"] = (
+            spec.widget_color.lower() if isinstance(spec.widget_color, str) else None
+        )
+    if spec.language is not KEEP or current is None:
+        look["language"] = language_tag(spec.language) if isinstance(spec.language, str) else None
     return {
         **engine,
+        **look,
         "name": name,
         "pre_chat_form": form,
         "extracted_variables": extracted,

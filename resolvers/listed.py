@@ -68,6 +68,8 @@ class ListedAssistant:
     pre_chat_form: list[dict[str, Any]] = field(default_factory=list)
     extracted_variables: list[dict[str, Any]] = field(default_factory=list)
     functions: list[dict[str, Any]] = field(default_factory=list)
+    widget_color: str | None = None
+    language: str | None = None
 
     @property
     def created_at(self) -> datetime:

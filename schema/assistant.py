@@ -8,6 +8,7 @@ import strawberry
 
 from models import Assistant as AssistantRow
 from resolvers.assistant import (
+    KEEP,
     AssistantSpec,
     EngineSpec,
     FunctionSpec,
@@ -133,6 +134,14 @@ class Assistant(Node):
         computed(lambda row: list(row.allowed_origins)),
         "Pages that may use its widget key and session tokens, as origins like "
         "https://shop.example (as browsers send them); empty allows any page.",
+    )
+    widget_color: str | None = field(
+        column("widget_color"), "Its widget's colour, \"#rrggbb\"; null: the widget's own."
+    )
+    language: str | None = field(
+        column("language"),
+        'The language its widget speaks, a BCP-47 tag like "de" or "fr-CA"; null: the '
+        "visitor's browser's (English where the widget has no catalogue for it).",
     )
     created_at: datetime = field(time("created_at"), "When the assistant was created.")
     functions: list[FunctionDefinition] = field(
@@ -284,6 +293,16 @@ class AssistantInput:
         description="The built-in engine's model and instructions (an update without it keeps "
         "them; with a null model the engine stops answering).",
     )
+    widget_color: str | None = strawberry.field(
+        default=strawberry.UNSET,
+        description='Its widget\'s colour: "#" and six hex digits, like "#0b6e4f"; null: the '
+        "widget's own (an update without it keeps it).",
+    )
+    language: str | None = strawberry.field(
+        default=strawberry.UNSET,
+        description='The language its widget speaks: a BCP-47 tag like "de" or "fr-CA", up to '
+        "35 characters; null: the visitor's browser's (an update without it keeps it).",
+    )
 
     def to_spec(self) -> AssistantSpec:
         return AssistantSpec(
@@ -306,6 +325,8 @@ class AssistantInput:
             functions=(
                 [item.to_spec() for item in self.functions] if self.functions is not None else None
             ),
+            widget_color=KEEP if self.widget_color is strawberry.UNSET else self.widget_color,
+            language=KEEP if self.language is strawberry.UNSET else self.language,
         )
 
 

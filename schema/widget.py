@@ -1,4 +1,5 @@
-"""`widgetAssistant`: the one read a widget key makes before a chat starts."""
+"""`widgetAssistant`: the one read a widget key makes before a chat starts: its name, form,
+mode, colour and language, and whether it answers by itself; nothing else of the assistant."""
 
 from typing import Annotated, Any
 
@@ -10,7 +11,7 @@ from resolvers.widget import widget_assistant
 from schema.assistant import FormField
 from schema.context import Info
 from schema.enums import ConversationMode
-from schema.reads import built, column, enum, field, nested, own_id, root
+from schema.reads import built, column, computed, enum, field, nested, own_id, root
 
 
 @strawberry.type(description="What a widget shows of its assistant before and during a chat.")
@@ -27,6 +28,20 @@ class WidgetAssistant:
     pre_chat_form: list[FormField] = field(
         nested(lambda row: row.pre_chat_form, FormField, many=True),
         "What the widget asks before the chat starts, in order.",
+        visitor=True,
+    )
+    widget_color: str | None = field(
+        column("widget_color"), 'Its colour, "#rrggbb"; null: the widget\'s own.', visitor=True
+    )
+    language: str | None = field(
+        column("language"),
+        "The language the widget speaks (BCP 47); null: the visitor's browser's.",
+        visitor=True,
+    )
+    answers_automatically: bool = field(
+        computed(lambda row: row.model is not None),
+        "Whether Parley's built-in engine answers it (it has a model), so a reply begins within "
+        "moments; false: an engine of its own answers through the API, maybe much later.",
         visitor=True,
     )
 

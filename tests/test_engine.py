@@ -1,8 +1,8 @@
 """The built-in engine against a provider on loopback speaking Chat Completions: a visitor's
 message is answered once, streamed and priced; a refusal is retried as the provider asks; a
 provider that fails, stalls or cuts the stream leaves a FAILED reply the visitor may ask again
-for; one turn at a time per conversation, claimed once; a turn whose process died is failed,
-never answered twice."""
+for, and an engine with no provider fails it at once; one turn at a time per conversation,
+claimed once; a turn whose process died is failed, never answered twice."""
 
 import asyncio
 import os
@@ -17,6 +17,7 @@ from models import Turn
 from models.enums import TurnState
 from resolvers.ids import decode_id
 from resolvers.turns import claim_turn
+from server.engine.worker import NO_PROVIDER
 from server.settings import PROJECT_ROOT, Settings
 from tests.support.api import Api
 from tests.support.engine import Chat, engine_running
@@ -128,6 +129,24 @@ async def test_a_provider_that_keeps_failing_leaves_a_reply_the_visitor_may_ask_
     assert [reply["state"] for reply in replies] == ["FAILED", "COMPLETE"]
     assert replies[1]["content"] == "Hello!"
     assert twice.codes == ["CONFLICT"]  # asked again already
+
+
+async def test_an_engine_with_no_provider_fails_the_reply_at_once_saying_why(
+    api: Api, app: Starlette, settings: Settings
+) -> None:
+    """Neither OPENAI_BASE_URL nor OPENAI_API_KEY: nothing is asked, and the visitor is told at
+    once rather than kept waiting (server/engine/worker.py)."""
+    chat = await Chat.open(api)
+    async with (
+        model_server() as provider,
+        engine_running(app, settings, provider, base_url=None, api_key=None),
+    ):
+        await chat.say("Hello?")
+        [failed] = await _replied(chat, 1, "COMPLETE", "FAILED")
+    assert (failed["state"], failed["content"]) == ("FAILED", "")
+    assert provider.requests == []
+    turn = await Turn.get(reply_id=_pk(failed["id"]))
+    assert (turn.state, turn.error) == (TurnState.FAILED, NO_PROVIDER)
 
 
 async def test_a_stalled_or_cut_stream_fails_the_turn_keeping_what_was_written(

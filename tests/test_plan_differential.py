@@ -48,7 +48,12 @@ async def _data() -> tuple[str, list[str], str]:
     extracted = [{"name": "seats", "type": "NUMBER", "description": "How many seats"}]
     bots = [
         await factories.assistant(
-            workspace_id, "Support bot", pre_chat_form=form, extracted_variables=extracted
+            workspace_id,
+            "Support bot",
+            pre_chat_form=form,
+            extracted_variables=extracted,
+            widget_color="#0b6e4f",
+            language="fr-CA",
         ),
         await factories.assistant(
             workspace_id,
@@ -334,7 +339,16 @@ class Generator:
 
     def assistant(self) -> str:
         assistant = self.subset(
-            ["id", "name", "createdAt", "widgetMode", "allowedOrigins", "__typename"]
+            [
+                "id",
+                "name",
+                "createdAt",
+                "widgetMode",
+                "allowedOrigins",
+                "widgetColor",
+                "language",
+                "__typename",
+            ]
         )
         if self.pick.random() < 0.3:
             assistant.append(self.form())
@@ -415,7 +429,17 @@ class Generator:
         if self.pick.random() < 0.1:
             target = self.pick.choice([*self.assistant_ids, "bm90IGFuIGlk"])
             head = f"widgetAssistant({self.argument('id', 'ID', target)})"
-            face = self.subset(["id", "name", "mode", "__typename"])
+            face = self.subset(
+                [
+                    "id",
+                    "name",
+                    "mode",
+                    "widgetColor",
+                    "language",
+                    "answersAutomatically",
+                    "__typename",
+                ]
+            )
             if self.pick.random() < 0.5:
                 face.append(self.form())
             roots.append(f"{self.alias(head)} {{ {self.wrap('WidgetAssistant', face)} }}")

@@ -349,11 +349,10 @@ async def seed_demo(
     """`parley seed-demo [--if-empty] [--port PORT]`: exit code 0 once the demo exists, its
     widget may run on this machine's PORT, and its key is shown."""
     engine = settings.engine
-    configured = engine.base_url is not None or engine.api_key is not None
     async with open_database(settings):
         return await seed_in_open_database(
             key_file or DEMO_KEY_FILE,
             if_empty=if_empty,
             port=port,
-            model=engine.demo_model if configured else None,
+            model=engine.demo_model if engine.configured else None,
         )

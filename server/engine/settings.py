@@ -24,3 +24,9 @@ class EngineSettings:
     poll_seconds: float = 5.0
     demo_model: str = "gpt-4o-mini"
     """The model `make run` gives the demo assistant when a provider is configured."""
+
+    @property
+    def configured(self) -> bool:
+        """Whether a provider is named (OPENAI_BASE_URL or OPENAI_API_KEY, or both): without
+        either the client could only ask OpenAI with no key, which always refuses."""
+        return self.base_url is not None or self.api_key is not None

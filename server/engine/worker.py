@@ -8,6 +8,13 @@ with its reply FAILED, which the visitor sees with a way to ask again; a turn wh
 is failed by the next engine to look once its lease runs out. The loop wakes when a turn is
 queued (a notice sent only then: writes that queue none cost the engine nothing) and looks every
 `poll_seconds` besides, when it also fails the turns whose lease ran out.
+
+An engine with no provider configured (neither OPENAI_BASE_URL nor OPENAI_API_KEY) still claims
+the turns and ends each at once: its reply FAILED and the turn's error saying why (NO_PROVIDER),
+without asking anyone. The record stays honest (the visitor wrote, an answer was due, it could
+not be given, and why), the visitor's widget says so at once instead of waiting, and the turns
+are not left waiting for an engine that cannot answer them; asking again (`retryReply`) once a
+provider is configured answers.
 """
 
 import asyncio
@@ -16,10 +23,11 @@ import os
 import socket
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from contextlib import suppress
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
+from typing import Any
 
 from models import Assistant, Conversation, Message, Variable
 from models.enums import (
@@ -55,6 +63,8 @@ from server.webhooks.outbound import Outbound
 from subscriptions.live import Live
 
 logger = logging.getLogger("parley.engine")
+NO_PROVIDER = "no model provider is configured (OPENAI_BASE_URL or OPENAI_API_KEY)"
+"""The error of a turn an engine without a provider ended."""
 
 
 class Engine:
@@ -80,6 +90,8 @@ class Engine:
         self._swept = 0.0
 
     def start(self) -> None:
+        if not self._settings.configured:
+            logger.warning("%s: the replies of assistants with a model fail at once", NO_PROVIDER)
         self._loop = asyncio.create_task(self._run(), name="engine")
 
     async def stop(self) -> None:
@@ -165,19 +177,15 @@ class Engine:
         # the same reply.
         said = [message.sequence for message in history if message.role is MessageRole.USER]
         await answered_together(turn, max(said, default=turn.answers))
-        answers = await Variable.filter(
-            conversation_id=conversation.id, source=VariableSource.PRE_CHAT_FORM
-        ).order_by("name")
-        messages = prompt.messages(assistant, answers, history, self._settings.context_tokens)
-        request: dict[str, object] = {"model": assistant.model, "messages": messages}
-        if assistant.temperature is not None:
-            request["temperature"] = assistant.temperature
-        if assistant.max_reply_tokens is not None:
-            request["max_completion_tokens"] = assistant.max_reply_tokens
+        request = await self._request(assistant, history, conversation.id)
         reply, _ = await open_reply(
             caller, OpenRequest(conversation.id, f"engine-{turn.id}-{turn.attempt}")
         )
         await turn_reply(turn.id, reply.id)
+        if not self._settings.configured:
+            await self._end(turn, reply, MessageState.FAILED, _Spent())
+            await end_turn(turn.id, self.worker, TurnState.FAILED, NO_PROVIDER)
+            return
         board = self._live.replies
         length = 0
 
@@ -185,40 +193,65 @@ class Engine:
             nonlocal length
             length = await board.append(turn.workspace_id, reply.id, length, text, self._bounds)
 
-        provider = assistant.provider or "openai"
-        made: list[FunctionCall] = []
-        usage: ReplyUsage | None = None
+        spent = _Spent()
         try:
-            # The model may call the assistant's functions, a bounded number of rounds; their
-            # answers go back to it, and it writes on.
-            if assistant.functions:
-                request["tools"] = functions.tools(assistant.functions)
-            for round_ in range(functions.MAX_ROUNDS + 1):
-                last = round_ == functions.MAX_ROUNDS
-                if last and assistant.functions:
-                    request["tool_choice"] = "none"  # enough calls: it answers now
-                result = await model.stream(self._provider, request, provider, written)
-                usage = _together(usage, result.usage)
-                if not result.calls or last:
-                    break
-                messages.append(functions.asked(result.calls, result.text))
-                for called in result.calls:
-                    answer = await functions.call(
-                        self._outbound, assistant.functions, called, conversation_global_id(turn)
-                    )
-                    made.append(answer)
-                    messages.append(functions.answered(called, answer))
+            await self._converse(turn, assistant, request, written, spent)
         except model.ModelFailedError as why:
             logger.warning("turn %d: %s", turn.id, why)
-            await self._end(turn, reply, MessageState.FAILED, usage, made)
+            await self._end(turn, reply, MessageState.FAILED, spent)
             await end_turn(turn.id, self.worker, TurnState.FAILED, str(why))
             return
         if length == 0:
-            await self._end(turn, reply, MessageState.FAILED, usage, made)
+            await self._end(turn, reply, MessageState.FAILED, spent)
             await end_turn(turn.id, self.worker, TurnState.FAILED, "the model wrote no text")
             return
-        await self._end(turn, reply, MessageState.COMPLETE, usage, made)
+        await self._end(turn, reply, MessageState.COMPLETE, spent)
         await end_turn(turn.id, self.worker, TurnState.DONE)
+
+    async def _request(
+        self, assistant: Assistant, history: Sequence[Message], conversation_id: int
+    ) -> dict[str, Any]:
+        """The Chat Completions request of a reply: the prompt and the assistant's settings."""
+        answers = await Variable.filter(
+            conversation_id=conversation_id, source=VariableSource.PRE_CHAT_FORM
+        ).order_by("name")
+        messages = prompt.messages(assistant, answers, history, self._settings.context_tokens)
+        request: dict[str, Any] = {"model": assistant.model, "messages": messages}
+        if assistant.temperature is not None:
+            request["temperature"] = assistant.temperature
+        if assistant.max_reply_tokens is not None:
+            request["max_completion_tokens"] = assistant.max_reply_tokens
+        if assistant.functions:
+            request["tools"] = functions.tools(assistant.functions)
+        return request
+
+    async def _converse(
+        self,
+        turn: Claimed,
+        assistant: Assistant,
+        request: dict[str, Any],
+        written: Callable[[str], Awaitable[None]],
+        spent: "_Spent",
+    ) -> None:
+        """The model's rounds: it may call the assistant's functions, a bounded number of
+        rounds, their answers going back to it, and writes on; what it spent is kept in
+        `spent` as it goes (a later round may fail)."""
+        provider = assistant.provider or "openai"
+        for round_ in range(functions.MAX_ROUNDS + 1):
+            last = round_ == functions.MAX_ROUNDS
+            if last and assistant.functions:
+                request["tool_choice"] = "none"  # enough calls: it answers now
+            result = await model.stream(self._provider, request, provider, written)
+            spent.usage = _together(spent.usage, result.usage)
+            if not result.calls or last:
+                return
+            request["messages"].append(functions.asked(result.calls, result.text))
+            for called in result.calls:
+                answer = await functions.call(
+                    self._outbound, assistant.functions, called, conversation_global_id(turn)
+                )
+                spent.made.append(answer)
+                request["messages"].append(functions.answered(called, answer))
 
     async def _extract(
         self, turn: Claimed, assistant: Assistant, history: Sequence[Message]
@@ -228,6 +261,9 @@ class Engine:
         async def ignored(_text: str) -> None:
             return None
 
+        if not self._settings.configured:
+            await end_turn(turn.id, self.worker, TurnState.FAILED, NO_PROVIDER)
+            return
         request = extraction.request(assistant, history, self._settings.context_tokens)
         try:
             result = await model.stream(
@@ -247,12 +283,7 @@ class Engine:
         await end_turn(turn.id, self.worker, TurnState.DONE)
 
     async def _end(
-        self,
-        turn: Claimed,
-        reply: Message,
-        state: MessageState,
-        usage: ReplyUsage | None,
-        made: Sequence[FunctionCall] = (),
+        self, turn: Claimed, reply: Message, state: MessageState, spent: "_Spent"
     ) -> None:
         held = self._live.replies.text_of(reply.id)
         text, first = held if held is not None else ("", None)
@@ -260,9 +291,9 @@ class Engine:
             message_id=reply.id,
             text=text,
             state=state,
-            usage=usage,
+            usage=spent.usage,
             first_token_at=first,
-            function_calls=made,
+            function_calls=spent.made,
         )
         ended, _ = await finish_reply(_engine_caller(turn.workspace_id), request, self._bounds)
         self._live.replies.ended(ended)
@@ -272,8 +303,16 @@ class Engine:
         with suppress(ParleyError):
             found = await Message.get_or_none(client_message_id=f"engine-{turn.id}-{turn.attempt}")
             if found is not None and found.state is MessageState.STREAMING:
-                await self._end(turn, found, MessageState.FAILED, None)
+                await self._end(turn, found, MessageState.FAILED, _Spent())
         await end_turn(turn.id, self.worker, TurnState.FAILED, why)
+
+
+@dataclass
+class _Spent:
+    """What a turn's rounds spent: their usage and the functions called."""
+
+    usage: ReplyUsage | None = None
+    made: list[FunctionCall] = field(default_factory=list)
 
 
 def _together(first: ReplyUsage | None, then: ReplyUsage | None) -> ReplyUsage | None:

@@ -40,7 +40,7 @@ TRANSCRIPT = """query($id: ID!) { conversation(id: $id) { usage { cost } message
 async def engine_running(
     app: Starlette, settings: Settings, provider: ModelServer, **overrides: Any
 ) -> AsyncIterator[Engine]:
-    engine_settings = replace(FAST, base_url=provider.url, **overrides)
+    engine_settings = replace(FAST, **{"base_url": provider.url, **overrides})
     engine = Engine(engine_settings, settings.bounds, app.state.live, settings.webhooks)
     engine.start()
     try:

@@ -7,15 +7,20 @@ import { Client } from "../static/lib/graphql.js";
 import { chatView } from "./chat.js";
 import { bubbleIcon, el } from "./dom.js";
 import { preChatForm } from "./form.js";
+import { applyColor } from "./look.js";
 import { ratingView } from "./rating.js";
 import { forgetSession, loadSession, saveSession, visitorId } from "./session.js";
+import { chooseLanguage, translator } from "./strings.js";
 
-const FACE = `query { widgetAssistant { id name mode
+const FACE = `query { widgetAssistant { id name mode widgetColor language answersAutomatically
   preChatForm { name label type required options pattern } } }`;
 const START = `mutation($input: StartConversationInput!) {
   startConversation(input: $input) { sessionToken conversation { id mode } } }`;
 
 const STYLES_MS = 10000;
+/** How long the visitor waits for a reply to begin before the widget says none has yet
+ * (`data-reply-notice-seconds` on the script tag changes it). */
+const REPLY_NOTICE_SECONDS = 20;
 
 /** The widget's stylesheet, in place before the widget is shown (no unstyled flash): adopted
  * from its text where the browser can, else linked. */
@@ -30,19 +35,22 @@ async function styles(root, href) {
   }
 }
 
-/** Mounts one widget on this page; `options`: {base, key, open}. */
-export async function mount({ base, key, open = false }) {
+/** Mounts one widget on this page; `options`: {base, key, open, replyNoticeSeconds}. */
+export async function mount({ base, key, open = false, replyNoticeSeconds = REPLY_NOTICE_SECONDS }) {
+  const noticeMs = 1000 * (Number(replyNoticeSeconds) > 0 ? Number(replyNoticeSeconds) : REPLY_NOTICE_SECONDS);
   const host = el("parley-widget", { "data-parley": "widget" });
   const root = host.attachShadow({ mode: "open" });
   await styles(root, `${base}/widget/widget.css`);
+  // The browser's language until the assistant's face says which (speak).
+  let t = translator(chooseLanguage(null).catalogue);
   const panelId = "parley-panel";
   const launcher = el("button", {
     type: "button", class: "launcher", "aria-expanded": "false", "aria-controls": panelId,
-    "aria-label": "Open chat",
+    "aria-label": t("launcher.open"),
   }, bubbleIcon());
-  const title = el("h2", { class: "title", id: "parley-title", text: "Chat" });
-  const closeButton = el("button", { type: "button", class: "close", "aria-label": "Close chat", text: "×" });
-  const body = el("div", { class: "body" }, el("p", { class: "status", role: "status", text: "Loading…" }));
+  const title = el("h2", { class: "title", id: "parley-title", text: t("panel.title") });
+  const closeButton = el("button", { type: "button", class: "close", "aria-label": t("panel.close"), text: "×" });
+  const body = el("div", { class: "body" }, el("p", { class: "status", role: "status", text: t("panel.loading") }));
   const panel = el("div", {
     class: "panel", id: panelId, role: "dialog", "aria-labelledby": "parley-title", hidden: true,
   }, el("header", {}, title, closeButton), body);
@@ -54,6 +62,19 @@ export async function mount({ base, key, open = false }) {
 
   let focusInside = () => closeButton.focus();
   let chat = null;
+  let marked = false;
+
+  /** The assistant's colour and language on the whole widget (its face: widgetAssistant). */
+  function dress(face) {
+    applyColor(host, face.widgetColor);
+    const { lang, catalogue } = chooseLanguage(face.language);
+    t = translator(catalogue);
+    for (const node of [host, panel, launcher]) node.setAttribute("lang", lang);
+    title.textContent = face.name;
+    closeButton.setAttribute("aria-label", t("panel.close"));
+    unread(marked);
+  }
+  dress({ name: t("panel.title") });
 
   // The assistant's messages the visitor has seen whole (up to this sequence, ended while the
   // panel was open): anything the assistant writes past it while the panel is closed marks the
@@ -72,10 +93,11 @@ export async function mount({ base, key, open = false }) {
     else launcher.focus();
   }
 
-  function unread(marked) {
-    launcher.toggleAttribute("data-unread", marked);
+  function unread(mark) {
+    marked = mark;
+    launcher.toggleAttribute("data-unread", mark);
     const open = !panel.hidden;
-    launcher.setAttribute("aria-label", open ? "Close chat" : marked ? "Open chat (new message)" : "Open chat");
+    launcher.setAttribute("aria-label", t(open ? "panel.close" : mark ? "launcher.openUnread" : "launcher.open"));
   }
 
   function seen(sequence) {
@@ -115,7 +137,8 @@ export async function mount({ base, key, open = false }) {
     showView({ element: message, focus: () => message.focus() });
   }
 
-  function startChat(session, name) {
+  function startChat(session, face) {
+    const { name } = face;
     current = session;
     seenUpTo = session.seen || 0;
     endedUpTo = 0;
@@ -126,18 +149,23 @@ export async function mount({ base, key, open = false }) {
       client,
       conversationId: session.conversationId,
       assistantName: name,
+      answersAutomatically: Boolean(face.answersAutomatically),
+      noticeMs,
+      t,
       onMessage: arrived,
       onEnded() {
         forgetSession(key);
         current = null;
-        const rating = ratingView({ client, conversationId: session.conversationId, onDone() {} });
-        const again = el("button", { type: "button", class: "secondary new-chat", text: "Start a new chat" });
+        const rating = ratingView({ client, conversationId: session.conversationId, t, onDone() {} });
+        const again = el("button", { type: "button", class: "secondary new-chat", text: t("panel.newChat") });
         again.addEventListener("click", async () => {
           again.disabled = true;
           try {
-            await showForm((await new Client({ url: base, token: key }).request(FACE)).widgetAssistant);
+            const fresh = (await new Client({ url: base, token: key }).request(FACE)).widgetAssistant;
+            dress(fresh);
+            await showForm(fresh);
           } catch (problem) {
-            showProblem(`The chat is not available: ${problem.message}`);
+            showProblem(t("panel.unavailable", { reason: problem.message }));
           }
         });
         chat.element.append(rating.element, again);
@@ -152,6 +180,7 @@ export async function mount({ base, key, open = false }) {
     const form = preChatForm({
       fields: face.preChatForm,
       mode: face.mode,
+      t,
       async onSubmit(answers, mode) {
         const widgetClient = new Client({ url: base, token: key });
         const visitor = { sessionId: visitorId(), pageUrl: location.href, userAgent: navigator.userAgent, locale: navigator.language };
@@ -161,7 +190,7 @@ export async function mount({ base, key, open = false }) {
         const started = data.startConversation;
         const session = { token: started.sessionToken, conversationId: started.conversation.id, name: face.name, open: true };
         saveSession(key, session);
-        startChat(session, face.name);
+        startChat(session, face);
       },
     });
     showView(form);
@@ -173,18 +202,18 @@ export async function mount({ base, key, open = false }) {
       // A reload: continue the conversation if its token still works.
       const face = await new Client({ url: base, token: saved.token }).request(FACE).catch(() => null);
       if (face) {
-        title.textContent = face.widgetAssistant.name;
-        startChat(saved, face.widgetAssistant.name);
+        dress(face.widgetAssistant);
+        startChat(saved, face.widgetAssistant);
         setOpen(Boolean(saved.open) || open);
         return;
       }
       forgetSession(key);
     }
     const face = (await new Client({ url: base, token: key }).request(FACE)).widgetAssistant;
-    title.textContent = face.name;
+    dress(face);
     await showForm(face);
   } catch (problem) {
-    showProblem(`The chat is not available: ${problem.message}`);
+    showProblem(t("panel.unavailable", { reason: problem.message }));
   }
   if (open) setOpen(true);
 }

@@ -3,7 +3,10 @@
 // streamed reply comes again when it ends: its text replaces what was shown); a streamed reply's
 // text grows as it is written (replyChunks), with a typing indicator until it ends, and a reply
 // the assistant could not write says so with a button that asks again; sending with a
-// clientMessageId, retried on network failures, so a retry never doubles.
+// clientMessageId, retried on network failures, so a retry never doubles. A message no reply has
+// begun to answer for `noticeMs` gets a notice under it (nobody has answered yet, or, where the
+// built-in engine should have, that the assistant cannot answer now); the typing indicator is
+// only ever a reply being written.
 
 import { GraphQLError } from "../static/lib/graphql.js";
 import { el } from "./dom.js";
@@ -13,48 +16,75 @@ const MESSAGES = `subscription($id: ID!, $after: String) {
 const CHUNKS = `subscription($id: ID!) {
   replyChunks(conversationId: $id) { messageId sequence offset text state } }`;
 const RETRY = `mutation($id: ID!) { retryReply(messageId: $id) }`;
-const STATE_NOTE = {
-  FAILED: "The assistant could not answer.",
-  INCOMPLETE: "The reply was cut short.",
-};
+const STATE_NOTE = { FAILED: "reply.failed", INCOMPLETE: "reply.incomplete" };
 const SEND = `mutation($input: SendMessageInput!) {
   sendMessage(input: $input) { message { sequence role content } } }`;
 const END = `mutation($id: ID!) { endConversation(conversationId: $id) { conversation { status } } }`;
 const SEND_TRIES = 5;
-const STATUS_TEXT = { connecting: "Connecting…", open: "Connected", closed: "Reconnecting…" };
+const STATUS_TEXT = { connecting: "chat.connecting", open: "chat.connected", closed: "chat.reconnecting" };
 
 const pause = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** The chat view of one conversation; `onEnded()` is called once when it has ended. */
-export function chatView({ client, conversationId, assistantName, onEnded, onMessage = () => {} }) {
+/** The chat view of one conversation; `onEnded()` is called once when it has ended; `t` gives
+ * its words (strings.js). */
+export function chatView({
+  client, conversationId, assistantName, onEnded, t, noticeMs, answersAutomatically = false,
+  onMessage = () => {},
+}) {
   const shown = new Map(); // sequence -> element
   let cursor = null;
   let ended = false;
-  const log = el("ol", { class: "log", role: "log", "aria-live": "polite", "aria-label": "Messages" });
+  const log = el("ol", { class: "log", role: "log", "aria-live": "polite", "aria-label": t("chat.messages") });
   const status = el("p", { class: "status", role: "status" });
+  const waiting = el("p", { class: "waiting", role: "status", hidden: true });
   const problem = el("p", { class: "error", role: "alert", hidden: true });
   const input = el("input", {
-    type: "text", name: "message", autocomplete: "off", "aria-label": "Your message",
-    placeholder: "Write a message…", maxlength: 4000,
+    type: "text", name: "message", autocomplete: "off", "aria-label": t("chat.input"),
+    placeholder: t("chat.placeholder"), maxlength: 4000,
   });
-  const send = el("button", { type: "submit", class: "primary", text: "Send" });
-  const endButton = el("button", { type: "button", class: "secondary", text: "End chat" });
-  const compose = el("form", { class: "compose", "aria-label": "Send a message" }, input, send);
-  const element = el("section", { class: "chat", "aria-label": `Chat with ${assistantName}` }, status, log, problem, compose, endButton);
+  const send = el("button", { type: "submit", class: "primary", text: t("chat.send") });
+  const endButton = el("button", { type: "button", class: "secondary", text: t("chat.end") });
+  const compose = el("form", { class: "compose", "aria-label": t("chat.compose") }, input, send);
+  const element = el(
+    "section", { class: "chat", "aria-label": t("chat.label", { name: assistantName }) },
+    status, log, waiting, problem, compose, endButton,
+  );
+
+  // The visitor's last message and the assistant's: while the first is later, a reply is due.
+  let lastSaid = 0;
+  let lastAnswered = 0;
+  let noticeTimer = null;
+
+  /** Starts the wait for a reply when one is due, and ends it (and its notice) when one began. */
+  function awaitReply() {
+    if (!ended && lastSaid > lastAnswered) {
+      if (noticeTimer === null && waiting.hidden) {
+        noticeTimer = setTimeout(() => {
+          noticeTimer = null;
+          waiting.textContent = t(answersAutomatically ? "reply.unavailable" : "reply.waiting");
+          waiting.hidden = false;
+        }, noticeMs);
+      }
+      return;
+    }
+    clearTimeout(noticeTimer);
+    noticeTimer = null;
+    waiting.hidden = true;
+  }
 
   function show({ id, sequence, role, content, state = "COMPLETE" }) {
     if (role !== "USER" && role !== "ASSISTANT") return;
     let item = shown.get(sequence);
     if (!item) {
-      const who = role === "USER" ? "You" : assistantName;
+      const who = role === "USER" ? t("chat.you") : assistantName;
       item = el(
         "li",
         { class: `message ${role.toLowerCase()}`, "data-sequence": sequence },
         el("span", { class: "who", text: who }),
         el("span", { class: "text", text: "" }),
-        el("span", { class: "typing", "aria-label": `${assistantName} is writing`, hidden: true }, el("i"), el("i"), el("i")),
+        el("span", { class: "typing", "aria-label": t("chat.writing", { name: assistantName }), hidden: true }, el("i"), el("i"), el("i")),
         el("span", { class: "note", hidden: true }),
-        el("button", { type: "button", class: "retry secondary", text: "Try again", hidden: true }),
+        el("button", { type: "button", class: "retry secondary", text: t("reply.retry"), hidden: true }),
       );
       item.querySelector(".retry").addEventListener("click", () => retry(item));
       const later = [...shown.entries()].filter(([seq]) => seq > sequence).sort((a, b) => a[0] - b[0]);
@@ -65,6 +95,9 @@ export function chatView({ client, conversationId, assistantName, onEnded, onMes
     item.querySelector(".text").textContent = content;
     mark(item, state);
     item.scrollIntoView({ block: "nearest" });
+    if (role === "USER") lastSaid = Math.max(lastSaid, sequence);
+    else lastAnswered = Math.max(lastAnswered, sequence);
+    awaitReply();
     onMessage({ sequence, role, state });
   }
 
@@ -74,7 +107,7 @@ export function chatView({ client, conversationId, assistantName, onEnded, onMes
     item.setAttribute("aria-busy", String(state === "STREAMING"));
     item.querySelector(".typing").hidden = state !== "STREAMING";
     const note = item.querySelector(".note");
-    note.textContent = STATE_NOTE[state] || "";
+    note.textContent = STATE_NOTE[state] ? t(STATE_NOTE[state]) : "";
     note.hidden = !note.textContent;
     item.querySelector(".retry").hidden = state !== "FAILED";
   }
@@ -96,9 +129,9 @@ export function chatView({ client, conversationId, assistantName, onEnded, onMes
     try {
       await client.request(RETRY, { id: item.dataset.id });
       button.hidden = true;
-      item.querySelector(".note").textContent = "Asking again…";
+      item.querySelector(".note").textContent = t("reply.asking");
     } catch (failure) {
-      say(`Could not ask again: ${failure.message}`);
+      say(t("reply.notAsked", { reason: failure.message }));
     } finally {
       button.disabled = false;
     }
@@ -118,12 +151,13 @@ export function chatView({ client, conversationId, assistantName, onEnded, onMes
     input.disabled = true;
     send.disabled = true;
     endButton.hidden = true;
-    status.textContent = "This chat has ended.";
+    awaitReply();
+    status.textContent = t("chat.ended");
     onEnded();
   }
 
   const offStatus = client.onStatus((state) => {
-    if (!ended) status.textContent = STATUS_TEXT[state] || state;
+    if (!ended) status.textContent = STATUS_TEXT[state] ? t(STATUS_TEXT[state]) : state;
   });
   const stop = client.subscribe(MESSAGES, () => ({ id: conversationId, after: cursor }), {
     next(data) {
@@ -161,7 +195,7 @@ export function chatView({ client, conversationId, assistantName, onEnded, onMes
         return data.sendMessage.message;
       } catch (failure) {
         if (failure instanceof GraphQLError || attempt >= SEND_TRIES) throw failure;
-        say("Connection lost: trying again…");
+        say(t("chat.retrying"));
         await pause(Math.min(4000, 250 * 2 ** attempt));
       }
     }
@@ -178,7 +212,7 @@ export function chatView({ client, conversationId, assistantName, onEnded, onMes
       say("");
     } catch (failure) {
       if (failure instanceof GraphQLError && failure.codes.includes("CONFLICT")) finish();
-      else say(`Not sent: ${failure.message}`);
+      else say(t("chat.notSent", { reason: failure.message }));
     } finally {
       send.disabled = ended;
       if (!ended) input.focus();
@@ -191,10 +225,12 @@ export function chatView({ client, conversationId, assistantName, onEnded, onMes
       await client.request(END, { id: conversationId });
       finish();
     } catch (failure) {
-      say(`Could not end the chat: ${failure.message}`);
+      say(t("chat.notEnded", { reason: failure.message }));
       endButton.disabled = false;
     }
   });
 
-  return { element, focus: () => input.focus(), close: () => { stop(); stopChunks(); offStatus(); } };
+  return {
+    element, focus: () => input.focus(), close: () => { stop(); stopChunks(); offStatus(); clearTimeout(noticeTimer); },
+  };
 }

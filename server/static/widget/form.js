@@ -5,11 +5,11 @@ import { el, uid } from "./dom.js";
 
 const INPUT_TYPES = { EMAIL: "email", PHONE: "tel", NUMBER: "text", DATE: "date", TEXT: "text" };
 
-function control(field, id, hint) {
+function control(field, id, hint, t) {
   const common = { id, name: field.name, "aria-describedby": hint, required: field.required };
   if (field.type === "SELECT") {
     const choices = (field.options || []).map((option) => el("option", { value: option, text: option }));
-    return el("select", common, el("option", { value: "", text: "Choose…" }), choices);
+    return el("select", common, el("option", { value: "", text: t("form.choose") }), choices);
   }
   if (field.type === "BOOLEAN") return el("input", { ...common, type: "checkbox" });
   const type = INPUT_TYPES[field.type] || "text";
@@ -28,16 +28,17 @@ function valueOf(field, input) {
 }
 
 /**
- * A form for `fields` (and a mode choice when the assistant offers voice); `onSubmit(answers,
- * mode)` resolves, or throws what the server said. Returns {element, showErrors, focus}.
+ * A form for `fields` (and a mode choice when the assistant offers voice), in the words `t`
+ * gives (strings.js); `onSubmit(answers, mode)` resolves, or throws what the server said.
+ * Returns {element, showErrors, focus}.
  */
-export function preChatForm({ fields, mode, onSubmit }) {
+export function preChatForm({ fields, mode, t, onSubmit }) {
   const rows = new Map();
   const general = el("p", { class: "error general", role: "alert", hidden: true });
   const items = fields.map((field) => {
     const id = uid(`field-${field.name}`);
     const hint = uid("error");
-    const input = control(field, id, hint);
+    const input = control(field, id, hint, t);
     const error = el("p", { class: "error", id: hint, hidden: true });
     rows.set(field.name, { field, input, error });
     const label = el("label", { for: id }, field.label, field.required ? el("span", { class: "required", "aria-hidden": "true", text: " *" }) : null);
@@ -51,13 +52,13 @@ export function preChatForm({ fields, mode, onSubmit }) {
     modes = el(
       "fieldset",
       { class: "modes" },
-      el("legend", { text: "How would you like to talk?" }),
-      choice("CHAT", "Chat", true),
-      choice("VOICE_AND_CHAT", "Voice & chat", false),
+      el("legend", { text: t("form.modes") }),
+      choice("CHAT", t("form.modeChat"), true),
+      choice("VOICE_AND_CHAT", t("form.modeVoice"), false),
     );
   }
-  const submit = el("button", { type: "submit", class: "primary", text: "Start chat" });
-  const form = el("form", { class: "prechat", novalidate: true, "aria-label": "Before we start" }, items, modes, general, submit);
+  const submit = el("button", { type: "submit", class: "primary", text: t("form.start") });
+  const form = el("form", { class: "prechat", novalidate: true, "aria-label": t("form.label") }, items, modes, general, submit);
 
   function showErrors(fieldErrors, message) {
     for (const { input, error } of rows.values()) {

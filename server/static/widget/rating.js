@@ -5,27 +5,28 @@ import { el, uid } from "./dom.js";
 
 const RATE = `mutation($id: ID!, $score: Int!, $comment: String) {
   rateConversation(conversationId: $id, score: $score, comment: $comment) { rating { score } } }`;
-const WORDS = ["", "Poor", "Fair", "Good", "Very good", "Excellent"];
+const WORDS = ["", "rating.poor", "rating.fair", "rating.good", "rating.veryGood", "rating.excellent"];
 
-export function ratingView({ client, conversationId, onDone }) {
+/** The rating form, in the words `t` gives (strings.js). */
+export function ratingView({ client, conversationId, t, onDone }) {
   const name = uid("score");
   const choices = [1, 2, 3, 4, 5].map((score) =>
-    el("label", { class: "star" }, el("input", { type: "radio", name, value: score }), el("span", { text: `${score}` }), el("span", { class: "word", text: WORDS[score] })),
+    el("label", { class: "star" }, el("input", { type: "radio", name, value: score }), el("span", { text: `${score}` }), el("span", { class: "word", text: t(WORDS[score]) })),
   );
-  const comment = el("textarea", { name: "comment", rows: 2, maxlength: 2000, "aria-label": "Comment (optional)", placeholder: "Anything to add? (optional)" });
+  const comment = el("textarea", { name: "comment", rows: 2, maxlength: 2000, "aria-label": t("rating.comment"), placeholder: t("rating.placeholder") });
   const problem = el("p", { class: "error", role: "alert", hidden: true });
-  const submit = el("button", { type: "submit", class: "primary", text: "Send rating" });
+  const submit = el("button", { type: "submit", class: "primary", text: t("rating.send") });
   const form = el(
     "form",
-    { class: "rating", "aria-label": "Rate this chat" },
-    el("fieldset", {}, el("legend", { text: "How was this chat?" }), el("div", { class: "stars" }, choices)),
+    { class: "rating", "aria-label": t("rating.label") },
+    el("fieldset", {}, el("legend", { text: t("rating.question") }), el("div", { class: "stars" }, choices)),
     comment, problem, submit,
   );
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     const picked = form.querySelector("input[type=radio]:checked");
     if (!picked) {
-      problem.textContent = "Choose from 1 to 5.";
+      problem.textContent = t("rating.pick");
       problem.hidden = false;
       return;
     }
@@ -33,12 +34,12 @@ export function ratingView({ client, conversationId, onDone }) {
     try {
       const text = comment.value.trim();
       await client.request(RATE, { id: conversationId, score: Number(picked.value), comment: text || null });
-      const thanks = el("p", { class: "thanks", role: "status", tabindex: -1, text: "Thank you for your feedback!" });
+      const thanks = el("p", { class: "thanks", role: "status", tabindex: -1, text: t("rating.thanks") });
       form.replaceWith(thanks);
       thanks.focus();
       onDone();
     } catch (failure) {
-      problem.textContent = `Not sent: ${failure.message}`;
+      problem.textContent = t("rating.notSent", { reason: failure.message });
       problem.hidden = false;
       submit.disabled = false;
     }

@@ -1,4 +1,6 @@
 // Parley's embeddable widget: <script src="https://parley.example/widget.js" data-key="pk_…" async>.
+// Optional: data-open="true" opens it at once; data-reply-notice-seconds="20" is how long a visitor
+// waits for a reply to begin before the widget says none has yet.
 // This loader is a classic script, so it can read its own <script> tag; it imports the widget's
 // modules from the origin it was loaded from (they are served with CORS) and mounts one widget.
 (function () {
@@ -12,6 +14,7 @@
     base,
     key: script.dataset.key || "",
     open: script.dataset.open === "true",
+    replyNoticeSeconds: script.dataset.replyNoticeSeconds,
   };
   import(`${base}/widget/app.js`)
     .then((module) => module.mount(options))

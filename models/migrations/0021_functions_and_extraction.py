@@ -13,7 +13,7 @@ from tortoise import fields
 
 
 class Migration(migrations.Migration):
-    dependencies = [("models", "0019_first_message")]
+    dependencies = [("models", "0020_widget_look")]
 
     initial = False
 
