@@ -33,6 +33,7 @@ export function widgetKeys(client, assistantId, say) {
     h("thead", {}, h("tr", {}, ["Key", "Name", "Created", "Last used", "Status"].map((name) => h("th", { scope: "col" }, name)),
       h("th", { scope: "col" }, h("span", { class: "visually-hidden" }, "Actions")))),
     body);
+  const wrap = h("div", { class: "table-wrap", hidden: true }, table);
   const empty = h("p", { class: "empty", hidden: true }, "No widget key yet.");
   const name = h("input", { type: "text", id: "key-name", name: "name", autocomplete: "off", placeholder: "Shop front page" });
   const create = h("form", { class: "key-form", "aria-label": "New widget key" },
@@ -43,7 +44,7 @@ export function widgetKeys(client, assistantId, say) {
   const element = h("section", { class: "card widget-keys", "aria-labelledby": "keys-title" },
     heading,
     h("p", { class: "help" }, "A widget key is safe to ship in a web page: it only starts chats with this assistant, from its allowed origins."),
-    fresh, h("div", { class: "table-wrap" }, table), empty, create);
+    fresh, wrap, empty, create);
 
   function draw() {
     fill(body, keys.map((key) =>
@@ -55,6 +56,7 @@ export function widgetKeys(client, assistantId, say) {
         h("td", { "data-label": "Status", class: "key-status" }, key.revokedAt ? `Revoked ${when(key.revokedAt)}` : "Active"),
         h("td", {}, key.revokedAt ? null : revokeButton(key)))));
     empty.hidden = keys.length > 0;
+    wrap.hidden = keys.length === 0;
     element.dataset.ready = "true";
   }
 
