@@ -2,7 +2,7 @@
 revoke them."""
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 import strawberry
 
@@ -13,32 +13,34 @@ from schema.arguments import IdArgument
 from schema.common import Node
 from schema.context import Info
 from schema.enums import ApiKeyKind, ApiKeyScope
+from schema.reads import built, column, computed, enum, field, root, time
+
+
+def _assistant_id(row: ApiKeyRow) -> str | None:
+    return None if row.assistant_id is None else encode_id("Assistant", row.assistant_id)
 
 
 @strawberry.type(description="An API key as it can be shown again: its prefix, never its secret.")
 class ApiKey(Node):
-    kind: ApiKeyKind = strawberry.field(description="Secret or publishable.")
-    prefix: str = strawberry.field(description="The key's first characters, to tell keys apart.")
-    scopes: list[ApiKeyScope] = strawberry.field(description="What the key may do.")
-    name: str | None = strawberry.field(description="A label given at creation.")
-    created_at: datetime = strawberry.field(description="When the key was created.")
-    last_used_at: datetime | None = strawberry.field(
-        description="Last authenticated request, to the minute."
+    kind: ApiKeyKind = field(enum("kind", ApiKeyKind), "Secret or publishable.")
+    prefix: str = field(column("prefix"), "The key's first characters, to tell keys apart.")
+    scopes: list[ApiKeyScope] = field(
+        computed(lambda row: sorted(scopes_of(row)), lambda found: [s.value for s in found]),
+        "What the key may do.",
     )
-    revoked_at: datetime | None = strawberry.field(description="When the key was revoked.")
+    name: str | None = field(column("name"), "A label given at creation.")
+    assistant_id: strawberry.ID | None = field(
+        computed(_assistant_id), "The assistant of a publishable key; null for a secret key."
+    )
+    created_at: datetime = field(time("created_at"), "When the key was created.")
+    last_used_at: datetime | None = field(
+        time("last_used_at"), "Last authenticated request, to the minute."
+    )
+    revoked_at: datetime | None = field(time("revoked_at"), "When the key was revoked.")
 
     @classmethod
     def of(cls, row: ApiKeyRow) -> "ApiKey":
-        return cls(
-            id=strawberry.ID(encode_id("ApiKey", row.id)),
-            kind=row.kind,
-            prefix=row.prefix,
-            scopes=sorted(scopes_of(row)),
-            name=row.name,
-            created_at=row.created_at,
-            last_used_at=row.last_used_at,
-            revoked_at=row.revoked_at,
-        )
+        return built(cls, row)
 
 
 @strawberry.input(description="A new API key.")
@@ -61,12 +63,17 @@ class CreateApiKeyPayload:
     )
 
 
+async def _api_keys(context: Any) -> list[ApiKeyRow]:
+    return await list_api_keys(context.reader().workspace_id)
+
+
 @strawberry.type
 class ApiKeyQueries:
-    @strawberry.field(description="The workspace's API keys: prefixes, never secrets.")
+    @strawberry.field(
+        description="The workspace's API keys: prefixes, never secrets.", metadata=root(_api_keys)
+    )
     async def api_keys(self, info: Info) -> list[ApiKey]:
-        workspace_id = info.context.reader().workspace_id
-        return [ApiKey.of(row) for row in await list_api_keys(workspace_id)]
+        return [ApiKey.of(row) for row in await _api_keys(info.context)]
 
 
 @strawberry.type

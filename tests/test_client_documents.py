@@ -118,6 +118,7 @@ async def _workspace() -> tuple[str, str, dict[str, Any]]:
         "ExportMessages": {"id": one, "after": None, "messages": export.MESSAGE_PAGE},
         "WebhookRecord": {"id": one, "message": reply, "withMessage": True},
         "TestFace": {"id": encode_id("Assistant", bot.id)},  # the Test Chat's chosen assistant
+        "Assistant": {"id": encode_id("Assistant", bot.id)},  # the assistant's own page
     }
     assert await ApiKey.filter(workspace_id=workspace_id).count() == 2
     return secret, widget, variables

@@ -35,6 +35,7 @@ from tests.support.factories import T0
 SEED = int(os.environ.get("PARLEY_DIFFERENTIAL_SEED", "20261202"))
 QUERIES = int(os.environ.get("PARLEY_DIFFERENTIAL_QUERIES", "2000"))
 TOPICS = ("refund", "invoice", "shipping", "password", "warranty")
+KEY_FIELDS = ("id", "kind", "prefix", "scopes", "name", "assistantId", "createdAt", "lastUsedAt")
 
 
 async def _data() -> tuple[str, list[str], str]:
@@ -418,6 +419,9 @@ class Generator:
         if self.pick.random() < 0.1:
             roots.append(f"{self.alias('assistants')} {{ {self.assistant()} }}")
         if self.pick.random() < 0.1:
+            key = self.subset([*KEY_FIELDS, "revokedAt", "__typename"])
+            roots.append(f"{self.alias('apiKeys')} {{ {self.wrap('ApiKey', key)} }}")
+        if self.pick.random() < 0.1:
             label = self.subset(["id", "name", "colour", "__typename"])
             roots.append(f"{self.alias('labels')} {{ {' '.join(label)} }}")
         if self.pick.random() < 0.1:
@@ -585,7 +589,7 @@ class Generator:
             roots.append("__typename")
         roots += self.other_roots()
         if self.pick.random() < 0.05:
-            roots.append("apiKeys { id }")  # not covered
+            roots.append("conversationCounts { total }")  # not covered
         if len(roots) > 1 or self.pick.random() < 0.1:
             roots[0] = f"list: {roots[0]}" if not roots[0].startswith("a") else roots[0]
         definitions = f"({', '.join(self.definitions)})" if self.definitions else ""

@@ -28,8 +28,8 @@ const pages = new Map();
 let browser = null;
 
 const ops = {
-  async page({ name, width = 1280, height = 800, init }) {
-    const context = await browser.newContext({ viewport: { width, height }, acceptDownloads: true });
+  async page({ name, width = 1280, height = 800, init, permissions = [] }) {
+    const context = await browser.newContext({ viewport: { width, height }, acceptDownloads: true, permissions });
     if (init) await context.addInitScript({ content: init });
     const page = await context.newPage();
     const log = [];

@@ -55,3 +55,10 @@ export function problemText(problem) {
   }
   return problem && problem.message ? problem.message : String(problem);
 }
+
+/** problemText for a refused change: a key without WRITE is told so. */
+export function writeProblemText(problem) {
+  const codes = (problem && problem.codes) || [];
+  if (codes.includes("FORBIDDEN")) return "This key may not change assistants or keys: sign in with a secret key with WRITE.";
+  return problemText(problem);
+}

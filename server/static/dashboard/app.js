@@ -1,6 +1,6 @@
 // The dashboard's shell: sign-in, the navigation with its live badge, and the router. Pages are
-// addressed by the URL's query (`?page=usage`, `?page=conversation&id=…`, filters for the list),
-// so /dashboard is the only path served and a reload shows the same view.
+// addressed by the URL's query (`?page=usage`, `?page=conversation&id=…`, `?page=assistant&id=…`,
+// filters for the list), so /dashboard is the only path served and a reload shows the same view.
 
 import { BADGE } from "./queries.js";
 import { connect, forgetKey, problemText, saveKey, savedKey, watch } from "./api.js";
@@ -10,8 +10,12 @@ import * as conversations from "./conversations.js";
 import * as conversation from "./conversation.js";
 import * as usage from "./usage.js";
 import * as testchat from "./testchat.js";
+import * as assistants from "./assistants.js";
+import * as assistant from "./assistant.js";
 
-const PAGES = { conversations, conversation, usage, testchat };
+const PAGES = { conversations, conversation, usage, testchat, assistants, assistant };
+/** A page highlights its list's link in the navigation. */
+const UNDER = { conversation: "conversations", assistant: "assistants" };
 const STATUS_TEXT = { connecting: "Connecting…", open: "Live", closed: "Reconnecting…" };
 
 const main = document.getElementById("main");
@@ -35,7 +39,7 @@ function render() {
   const params = new URLSearchParams(location.search);
   const page = pageOf(params);
   for (const link of nav.querySelectorAll("a")) {
-    if (link.dataset.page === page || (page === "conversation" && link.dataset.page === "conversations")) {
+    if (link.dataset.page === (UNDER[page] || page)) {
       link.setAttribute("aria-current", "page");
     } else link.removeAttribute("aria-current");
   }

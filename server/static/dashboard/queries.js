@@ -141,3 +141,45 @@ export const TEST_CHUNKS = `subscription TestChunks($id: ID!) {
 }`;
 
 export const TEST_RETRY = `mutation TestRetry($id: ID!) { retryReply(messageId: $id) }`;
+
+// The Assistants pages (assistants.js, assistant.js, widgetkeys.js).
+export const ASSISTANTS = `query Assistants { assistants { id name createdAt engine { model provider } } }`;
+
+const SETTINGS = `fragment Settings on Assistant {
+  id name createdAt widgetMode allowedOrigins
+  preChatForm { name label type required options pattern }
+  extractedVariables { name type description }
+  engine { model provider instructions firstMessage temperature maxReplyTokens }
+}`;
+
+export const ASSISTANT = `query Assistant($id: ID!) {
+  node(id: $id) { ... on Assistant { ...Settings } }
+}
+${SETTINGS}`;
+
+export const CREATE_ASSISTANT = `mutation CreateAssistant($input: AssistantInput!) {
+  createAssistant(input: $input) { assistant { ...Settings } }
+}
+${SETTINGS}`;
+
+export const UPDATE_ASSISTANT = `mutation UpdateAssistant($id: ID!, $input: AssistantInput!) {
+  updateAssistant(id: $id, input: $input) { assistant { ...Settings } }
+}
+${SETTINGS}`;
+
+export const ARCHIVE_ASSISTANT = `mutation ArchiveAssistant($id: ID!) {
+  archiveAssistant(id: $id) { assistant { id } }
+}`;
+
+const KEY = `fragment Key on ApiKey { id kind prefix name assistantId createdAt lastUsedAt revokedAt }`;
+
+export const WIDGET_KEYS = `query WidgetKeys { apiKeys { ...Key } }
+${KEY}`;
+
+export const CREATE_WIDGET_KEY = `mutation CreateWidgetKey($input: CreateApiKeyInput!) {
+  createApiKey(input: $input) { apiKey { ...Key } secret }
+}
+${KEY}`;
+
+export const REVOKE_KEY = `mutation RevokeKey($id: ID!) { revokeApiKey(id: $id) { ...Key } }
+${KEY}`;

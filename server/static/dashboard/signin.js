@@ -26,7 +26,7 @@ export function signIn(main, message, submit) {
     h(
       "p",
       { id: "key-help", class: "help" },
-      "A secret key with READ scope (sk_…). It stays in this tab only, and is forgotten when the tab closes.",
+      "A secret key with READ scope (sk_…), and WRITE to change assistants and their keys. It stays in this tab only, and is forgotten when the tab closes.",
     ),
     button,
     note,
