@@ -69,7 +69,8 @@ $(BROWSER_STAMP):
 
 ## Parley vs PostGraphile 5 vs a hand-written endpoint, side by side: writes bench/results.md
 ## (see README); then the live views (fan-out and idle sockets): bench/results-live.md; then the
-## webhook queue under a backlog (printed). wrk from
+## webhook queue under a backlog (printed); then streamed replies (100 at once through one
+## process, the engine's CPU per turn, a killed engine): bench/results-replies.md. wrk from
 ## apt (as root) and node@22 + postgraphile@5 from npm in bench/.peers/ are installed when missing.
 ## BENCH_ARGS go to `python -m bench.peers`; BENCH_TABLES=1 then runs the in-process tables
 ## (`python -m bench`) too.
@@ -82,6 +83,7 @@ bench: $(INSTALLED) $(PEERS_STAMP)
 	$(BIN)/python -m bench.peers $(BENCH_ARGS)
 	$(BIN)/python -m bench.live
 	$(BIN)/python -m bench.webhooks
+	$(BIN)/python -m bench.replies
 	@[ -z "$(BENCH_TABLES)" ] || $(BIN)/python -m bench
 
 $(PEERS_STAMP):

@@ -315,7 +315,8 @@ async def render(report: Report) -> str:
         "all three. The loaded conversations carry no event rows (only D's writes make events).",
         "- Not measured by this run: the issue's fan-out (1,000 widget sockets + 1,000 dashboards) "
         "and idle (2,000 subscriptions) figures; `python -m bench.live` measures those "
-        "(bench/results-live.md).",
+        "(bench/results-live.md). Streamed replies (100 at once, the engine's CPU per turn, a "
+        "killed engine): `python -m bench.replies` (bench/results-replies.md).",
         "",
         "## Commands",
         "",
