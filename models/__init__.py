@@ -1,5 +1,6 @@
 """Tortoise models: the stored shape of Parley's records, one module per domain."""
 
+from models.agent import Agent
 from models.apikey import ApiKey
 from models.assistant import Assistant
 from models.conversation import Conversation
@@ -17,6 +18,7 @@ from models.webhook import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from models.workspace import Workspace
 
 __all__ = [
+    "Agent",
     "ApiKey",
     "Assistant",
     "Conversation",

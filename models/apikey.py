@@ -18,6 +18,8 @@ class ApiKey(Model):
         "models.Assistant", related_name="api_keys", null=True, on_delete=fields.CASCADE
     )
     assistant_id: int | None
+    agent_id = fields.BigIntField(null=True)
+    """An AGENT key's agent (its own key; kept, unreferenced, should the agent go)."""
     kind = fields.CharEnumField(ApiKeyKind, max_length=16)
     prefix = fields.CharField(max_length=32)
     secret_hash = fields.CharField(max_length=64, unique=True)

@@ -43,6 +43,9 @@ class Assistant(Model):
     language = fields.CharField(max_length=35, null=True)
     """The language its widget speaks, a BCP-47 tag ("de", "fr-CA"); null: the visitor's
     browser's (English when the widget has no catalogue for it)."""
+    offers_handover = fields.BooleanField(default=False)
+    """The built-in engine's model may hand the conversation to a person (a `handover` function
+    it can call); off by default, as some models served locally take no functions."""
     temperature = fields.FloatField(null=True)
     max_reply_tokens = fields.IntField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)

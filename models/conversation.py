@@ -10,7 +10,7 @@ from tortoise import fields
 from tortoise.indexes import Index
 from tortoise.models import Model
 
-from models.enums import ConversationMode, ConversationStatus, ConversationType
+from models.enums import ConversationMode, ConversationStatus, ConversationType, Handling
 from models.money import MoneyField
 
 
@@ -38,6 +38,14 @@ class Conversation(Model):
     visitor_user_agent = fields.CharField(max_length=1024, null=True)
     visitor_locale = fields.CharField(max_length=35, null=True)
 
+    handling = fields.CharEnumField(Handling, max_length=16, default=Handling.ASSISTANT)
+    """Who answers the visitor now (models/enums.py `Handling`)."""
+    assignee_id = fields.BigIntField(null=True)
+    """The agent it is assigned to, if any."""
+    waiting_since = fields.DatetimeField(null=True)
+    """When a person was last asked for (kept after one took it: the wait is measured from it)."""
+    taken_over_at = fields.DatetimeField(null=True)
+    """When an agent last took it over."""
     message_count = fields.IntField(default=0)
     input_tokens = fields.BigIntField(default=0)
     output_tokens = fields.BigIntField(default=0)

@@ -23,6 +23,32 @@ class MessageRole(StrEnum):
     ASSISTANT = "ASSISTANT"
     SYSTEM = "SYSTEM"
     TOOL = "TOOL"
+    AGENT = "AGENT"
+    """A person of the workspace who took the conversation over."""
+    HANDOVER = "HANDOVER"
+    """A change of who handles the conversation, as the transcript shows it."""
+
+
+class Handling(StrEnum):
+    """Who handles a conversation: its assistant, nobody while it waits for a person, or a
+    person (an agent). It starts with the assistant and may go round any number of times."""
+
+    ASSISTANT = "ASSISTANT"
+    WAITING = "WAITING"
+    AGENT = "AGENT"
+
+
+class Handover(StrEnum):
+    """A move between the ways of handling a conversation, as its HANDOVER message records it."""
+
+    REQUESTED = "REQUESTED"
+    """The visitor or the assistant's engine asked for a person: WAITING."""
+    ASSIGNED = "ASSIGNED"
+    """It was given to an agent (or taken from one): who handles it does not change."""
+    TAKEN_OVER = "TAKEN_OVER"
+    """An agent took it: AGENT."""
+    HANDED_BACK = "HANDED_BACK"
+    """An agent gave it back to the assistant: ASSISTANT."""
 
 
 class MessageState(StrEnum):
@@ -86,11 +112,15 @@ class VariableType(StrEnum):
 class ApiKeyKind(StrEnum):
     SECRET = "SECRET"
     PUBLISHABLE = "PUBLISHABLE"
+    AGENT = "AGENT"
+    """An agent's own key: reads the workspace's conversations and handles them as that agent."""
 
 
 class ApiKeyScope(StrEnum):
     READ = "READ"
     WRITE = "WRITE"
+    HANDLE = "HANDLE"
+    """An agent's: take conversations over, write to visitors, hand back and assign."""
 
 
 class EventKind(StrEnum):
@@ -113,6 +143,14 @@ class EventKind(StrEnum):
     REPLY_FINISHED = "REPLY_FINISHED"
     """A streamed reply was finished or abandoned: its message is final (webhooks:
     MESSAGE_ADDED)."""
+    HANDOVER_REQUESTED = "HANDOVER_REQUESTED"
+    """A person was asked for: it waits (live views: UPDATED)."""
+    ASSIGNED = "ASSIGNED"
+    """It was assigned to an agent, or unassigned (live views: UPDATED)."""
+    TAKEN_OVER = "TAKEN_OVER"
+    """An agent took it over (live views: UPDATED)."""
+    HANDED_BACK = "HANDED_BACK"
+    """An agent handed it back to the assistant (live views: UPDATED)."""
 
 
 class WebhookEvent(StrEnum):
@@ -125,6 +163,10 @@ class WebhookEvent(StrEnum):
     CONVERSATION_RATED = "CONVERSATION_RATED"
     CONVERSATION_LABELLED = "CONVERSATION_LABELLED"
     CONVERSATION_ERASED = "CONVERSATION_ERASED"
+    CONVERSATION_HANDOVER_REQUESTED = "CONVERSATION_HANDOVER_REQUESTED"
+    CONVERSATION_ASSIGNED = "CONVERSATION_ASSIGNED"
+    CONVERSATION_TAKEN_OVER = "CONVERSATION_TAKEN_OVER"
+    CONVERSATION_HANDED_BACK = "CONVERSATION_HANDED_BACK"
     ENDPOINT_DISABLED = "ENDPOINT_DISABLED"
     """Another endpoint of the workspace failed for the whole retry window and was disabled."""
 
@@ -146,6 +188,10 @@ WEBHOOK_EVENT_OF_KIND = {
     EventKind.RATED: WebhookEvent.CONVERSATION_RATED,
     EventKind.LABELLED: WebhookEvent.CONVERSATION_LABELLED,
     EventKind.ERASED: WebhookEvent.CONVERSATION_ERASED,
+    EventKind.HANDOVER_REQUESTED: WebhookEvent.CONVERSATION_HANDOVER_REQUESTED,
+    EventKind.ASSIGNED: WebhookEvent.CONVERSATION_ASSIGNED,
+    EventKind.TAKEN_OVER: WebhookEvent.CONVERSATION_TAKEN_OVER,
+    EventKind.HANDED_BACK: WebhookEvent.CONVERSATION_HANDED_BACK,
 }
 
 

@@ -5,7 +5,7 @@ from decimal import Decimal
 from tortoise import fields
 from tortoise.models import Model
 
-from models.enums import MessageRole, MessageState, PriceSource, Thumb
+from models.enums import Handover, MessageRole, MessageState, PriceSource, Thumb
 from models.money import MoneyField
 
 MAX_CLIENT_MESSAGE_ID = 128
@@ -29,6 +29,12 @@ class Message(Model):
     streamed_at = fields.DatetimeField(null=True)
     """A streaming reply's latest checkpoint (or opening): replies quiet for too long are
     abandoned."""
+    agent_id = fields.BigIntField(null=True)
+    """The agent who wrote an AGENT message, or whom a HANDOVER message names."""
+    agent_name = fields.CharField(max_length=100, null=True)
+    """That agent's name when it was written (as the visitor saw it then)."""
+    handover = fields.CharEnumField(Handover, max_length=16, null=True)
+    """A HANDOVER message's move."""
     function_calls: str | None = fields.TextField(null=True)
     """The functions the model called while writing this reply, as JSON text: a list of
     {name, arguments, result}, in the order they were called (null: none)."""

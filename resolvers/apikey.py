@@ -20,7 +20,7 @@ from resolvers.database.sql import Params, dialect, fetch_models
 from resolvers.errors import Forbidden, NotFound, Unauthenticated
 from resolvers.forms import Problem, raise_problems
 
-_KIND_PREFIX = {ApiKeyKind.SECRET: "sk_", ApiKeyKind.PUBLISHABLE: "pk_"}
+_KIND_PREFIX = {ApiKeyKind.SECRET: "sk_", ApiKeyKind.PUBLISHABLE: "pk_", ApiKeyKind.AGENT: "ak_"}
 _VISIBLE_CHARS = 12
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 """`last_used_at` is written at most this often per key, so reads stay reads."""
@@ -37,12 +37,14 @@ async def create_api_key(
     *,
     name: str | None = None,
     assistant_id: int | None = None,
+    agent_id: int | None = None,
 ) -> tuple[ApiKey, str]:
     """The stored key and its secret, which is never available again."""
     secret = _KIND_PREFIX[kind] + secrets.token_urlsafe(32)
     key = await ApiKey.create(
         workspace_id=workspace_id,
         assistant_id=assistant_id,
+        agent_id=agent_id,
         kind=kind,
         prefix=secret[:_VISIBLE_CHARS],
         secret_hash=hash_secret(secret),
@@ -76,10 +78,12 @@ async def authenticate_key(secret: str) -> Caller:
         ).update(last_used_at=now)
     return Caller(
         workspace_id=key.workspace_id,
-        kind=CallerKind(key.kind.value),
+        # An agent's key reads as a secret key does; its agent and HANDLE scope let it handle.
+        kind=CallerKind.SECRET if key.kind is ApiKeyKind.AGENT else CallerKind(key.kind.value),
         scopes=scopes_of(key),
         key_id=key.id,
         assistant_id=key.assistant_id,
+        agent_id=key.agent_id,
     )
 
 
@@ -104,6 +108,9 @@ async def issue_key(
     """A new key after checking it makes sense: widget keys belong to one live assistant and
     carry no scopes; secret keys belong to none, default to READ and WRITE, and never get a
     scope their creator lacks."""
+    if kind is ApiKeyKind.AGENT or (scopes and ApiKeyScope.HANDLE in scopes):
+        why = "agents' keys (HANDLE) are made by createAgent and createAgentKey"
+        raise_problems([Problem("kind", why)], "The key is invalid")
     problems = []
     if name is not None and len(name) > 200:
         problems.append(Problem("name", "needs at most 200 characters"))

@@ -4,9 +4,10 @@ set-wise reader (resolvers/listing.py)."""
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from models import Conversation
+from models.enums import Handling
 from resolvers.counts import count_sql
 from resolvers.database.sql import Params, dialect, fetch
-from resolvers.errors import NotFound
+from resolvers.errors import Conflict, NotFound
 from resolvers.filters import ConversationFilter
 from resolvers.keyset import ConversationOrder, OrderField
 
@@ -32,6 +33,21 @@ async def locked_conversation(workspace_id: int, conversation_id: int) -> Conver
     if found is None:
         raise NotFound("Conversation not found.")
     return found
+
+
+AI_DISABLED = "AI_DISABLED"
+"""The `reason` of the CONFLICT an assistant's reply gets while a person handles (the name the
+platform's reply API answers with once a person has taken over)."""
+
+
+def assistant_may_answer(conversation: Conversation) -> None:
+    """CONFLICT when a person is asked for or handles the conversation (resolvers/handover.py):
+    the assistant's replies are not taken then."""
+    if conversation.handling is not Handling.ASSISTANT:
+        raise Conflict(
+            "A person handles this conversation now: the assistant's reply is not taken.",
+            reason=AI_DISABLED,
+        )
 
 
 async def count_conversations(

@@ -10,7 +10,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from models.enums import ConversationStatus, ConversationType
+from models.enums import ConversationStatus, ConversationType, Handling
 from models.money import ceil_units, floor_units
 from resolvers.database.sql import Params
 from resolvers.errors import BadUserInput
@@ -67,9 +67,15 @@ class ConversationFilter:
     """Carries any of these labels (an empty list matches nothing)."""
     labels_all: tuple[int, ...] = ()
     """Carries every one of these labels."""
+    handlings: tuple[Handling, ...] | None = None
+    """Handled by any of these (the inbox: WAITING)."""
+    assignee_ids: tuple[int, ...] | None = None
+    """Assigned to any of these agents ("mine": one's own)."""
+    assigned: bool | None = None
+    """Assigned to some agent, or to none."""
 
     def __post_init__(self) -> None:
-        for name in ("types", "statuses", "assistant_ids", "labels_any", "labels_all"):
+        for name in LIST_FIELDS:
             items = getattr(self, name)
             if items is not None and len(items) > MAX_LIST_ITEMS:
                 raise BadUserInput(f"filter.{name} takes at most {MAX_LIST_ITEMS} values.")
@@ -86,6 +92,18 @@ class ConversationFilter:
             moment = getattr(self, name)
             if moment is not None and moment.tzinfo is None:
                 raise BadUserInput(f"filter.{name} needs a time zone offset.")
+
+
+LIST_FIELDS = (
+    "types",
+    "statuses",
+    "assistant_ids",
+    "labels_any",
+    "labels_all",
+    "handlings",
+    "assignee_ids",
+)
+"""The filter's lists (bounded in length)."""
 
 
 def _bigint(units: int) -> int:
@@ -107,6 +125,12 @@ def conversation_where(workspace_id: int, where: ConversationFilter, params: Par
         conditions.append(_in_list("c.status", where.statuses, params))
     if where.assistant_ids is not None:
         conditions.append(_in_list("c.assistant_id", where.assistant_ids, params))
+    if where.handlings is not None:
+        conditions.append(_in_list("c.handling", where.handlings, params))
+    if where.assignee_ids is not None:
+        conditions.append(_in_list("c.assignee_id", where.assignee_ids, params))
+    if where.assigned is not None:
+        conditions.append(f"c.assignee_id IS {'NOT ' if where.assigned else ''}NULL")
     if where.started_after is not None:
         conditions.append(f"c.started_at >= {params.add(where.started_after)}")
     if where.started_before is not None:
@@ -157,7 +181,7 @@ def filter_to_json(where: ConversationFilter) -> dict[str, Any]:
     """The filter as stored JSON (a webhook endpoint keeps one): only the conditions given, with
     times in ISO 8601 and money as strings, so `filter_from_json` gives the same filter back."""
     data: dict[str, Any] = {}
-    for name in ("types", "statuses", "assistant_ids", "labels_any"):
+    for name in ("types", "statuses", "assistant_ids", "labels_any", "handlings", "assignee_ids"):
         items = getattr(where, name)
         if items is not None:
             data[name] = list(items)
@@ -171,7 +195,7 @@ def filter_to_json(where: ConversationFilter) -> dict[str, Any]:
         amount = getattr(where, name)
         if amount is not None:
             data[name] = str(amount)
-    for name in ("search", "min_rating", "max_rating", "rated"):
+    for name in ("search", "min_rating", "max_rating", "rated", "assigned"):
         if (value := getattr(where, name)) is not None:
             data[name] = value
     if where.variables:
@@ -208,6 +232,9 @@ def filter_from_json(data: dict[str, Any]) -> ConversationFilter:
         min_rating=data.get("min_rating"),
         max_rating=data.get("max_rating"),
         rated=data.get("rated"),
+        handlings=items("handlings", Handling),
+        assignee_ids=items("assignee_ids", int),
+        assigned=data.get("assigned"),
         variables=tuple(
             VariableCondition(item["name"], item.get("equals_json"), item.get("exists"))
             for item in data.get("variables", ())

@@ -201,6 +201,9 @@ class ListedMessage(_Row):
     first_token_ms: int | None
     generation_ms: int | None
     function_calls: str | None
+    agent_id: int | None
+    agent_name: str | None
+    handover: str | None
 
 
 @columns
@@ -230,6 +233,10 @@ class ListedConversation(_Row):
     rating: int | None
     rating_comment: str | None
     rated_at: datetime | None
+    handling: str
+    assignee_id: int | None
+    waiting_since: datetime | None
+    taken_over_at: datetime | None
 
     def __init__(self, raw: list[Any]) -> None:
         super().__init__(raw)

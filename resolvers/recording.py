@@ -11,18 +11,19 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from models import Assistant, Conversation, Message, Variable, VariableChange
+from models import Agent, Assistant, Conversation, Message, Variable, VariableChange
 from models.enums import (
     ConversationMode,
     ConversationStatus,
     ConversationType,
     EventKind,
+    Handling,
     MessageRole,
     VariableSource,
 )
 from models.message import MAX_CLIENT_MESSAGE_ID
 from resolvers.callers.caller import Caller, CallerKind
-from resolvers.conversation import locked_conversation
+from resolvers.conversation import assistant_may_answer, locked_conversation
 from resolvers.database.sql import Params, dialect, fetch
 from resolvers.errors import BadUserInput, Conflict, Forbidden, NotFound
 from resolvers.events.log import change, record_event
@@ -237,6 +238,10 @@ def _check_message(caller: Caller, request: SendRequest, bounds: Bounds) -> Mess
         caller.require_conversation(request.conversation_id, write=True)
         if role is not MessageRole.USER:
             raise Forbidden("A session token sends USER messages only.")
+    elif role is MessageRole.AGENT:
+        caller.require_agent()
+    elif role is MessageRole.HANDOVER:
+        raise Forbidden("HANDOVER messages are written by the handover mutations only.")
     else:
         caller.require_writer()
     problems = []
@@ -260,6 +265,23 @@ def _check_message(caller: Caller, request: SendRequest, bounds: Bounds) -> Mess
     return role
 
 
+async def _author(caller: Caller, conversation: Conversation, role: MessageRole) -> Agent | None:
+    """The agent writing an AGENT message (the conversation must be theirs to handle); for an
+    ASSISTANT message, CONFLICT while a person handles it."""
+    if role is MessageRole.ASSISTANT:
+        assistant_may_answer(conversation)
+    if role is not MessageRole.AGENT:
+        return None
+    agent = await Agent.get_or_none(
+        id=caller.require_agent(), workspace_id=caller.workspace_id, archived_at=None
+    )
+    if agent is None:
+        raise Forbidden("This agent is archived.")
+    if conversation.handling is not Handling.AGENT:
+        raise Conflict("Take the conversation over (takeOver) before writing to the visitor.")
+    return agent
+
+
 def _same_message(message: Message, role: MessageRole, request: SendRequest) -> bool:
     return message.role is role and message.content == request.content
 
@@ -281,6 +303,13 @@ async def send_message(
                 return sent, conversation
             if ended:
                 raise Conflict("This conversation has ended: start a new one.")
+        try:
+            agent = await _author(caller, conversation, role)
+        except Conflict:
+            # A retry of a message sent before the conversation changed hands is answered.
+            if (sent := await _sent_before(conversation, role, request)) is not None:
+                return sent, conversation
+            raise
         message = Message(
             conversation_id=conversation.id,
             sequence=conversation.message_count + 1,
@@ -289,6 +318,8 @@ async def send_message(
             created_at=now,
             client_message_id=request.client_message_id,
             function_calls=stored(request.function_calls),
+            agent_id=agent.id if agent else None,
+            agent_name=agent.name if agent else None,
         )
         apply_usage(message, request.usage, now)
         try:
@@ -303,7 +334,7 @@ async def send_message(
             sent = await _sent_before(conversation, role, request)
             assert sent is not None  # insert_message found it, under the same lock
             return sent, await Conversation.get(id=conversation.id)
-        if role is MessageRole.USER:
+        if role is MessageRole.USER and conversation.handling is Handling.ASSISTANT:
             await queue_turn(conversation, message, now)  # when the built-in engine answers
         await record_event(conversation, EventKind.MESSAGE_ADDED, now, message.id)
     return message, conversation

@@ -17,7 +17,7 @@ from models import Conversation, Message
 from models.enums import ConversationStatus, EventKind, MessageRole, MessageState
 from models.message import MAX_CLIENT_MESSAGE_ID
 from resolvers.callers.caller import Caller
-from resolvers.conversation import locked_conversation
+from resolvers.conversation import assistant_may_answer, locked_conversation
 from resolvers.database.sql import Params, dialect, fetch
 from resolvers.errors import Conflict, NotFound
 from resolvers.events.log import change, record_event, record_message_events
@@ -69,6 +69,7 @@ async def open_reply(caller: Caller, request: OpenRequest) -> tuple[Message, Con
             return sent, conversation
         if conversation.status is ConversationStatus.ENDED:
             raise Conflict("This conversation has ended: start a new one.")
+        assistant_may_answer(conversation)
         message = Message(
             conversation_id=conversation.id,
             sequence=conversation.message_count + 1,

@@ -41,6 +41,7 @@ from schema.enums import (
     ConversationOrderField,
     ConversationStatus,
     ConversationType,
+    Handling,
     OrderDirection,
     VariableSource,
 )
@@ -48,7 +49,7 @@ from schema.filters import ConversationFilter as ConversationFilterInput
 from schema.filters import FilterArgument, to_filter
 from schema.message import MessageConnection
 from schema.policy.visibility import VISITOR
-from schema.reads import built, column, computed, enum, field, nested, time
+from schema.reads import built, column, computed, enum, field, nested, reference, time
 from schema.selection import listed_wanted, message_roles, one_wanted, selects_assistant
 from schema.variable import Variable
 
@@ -103,6 +104,21 @@ class Conversation(Node):
     )
     rating: ConversationRating | None = field(
         nested(_rating, ConversationRating), "The visitor's rating (CSAT), if given.", visitor=True
+    )
+    handling: Handling = field(
+        enum("handling", Handling),
+        "Who answers the visitor now: the assistant, nobody while a person is asked for, or a "
+        "person.",
+        visitor=True,
+    )
+    assignee_id: strawberry.ID | None = field(
+        reference("assignee_id", "Agent"), "The agent it is assigned to (`agents` names them)."
+    )
+    waiting_since: datetime | None = field(
+        time("waiting_since"), "When a person was last asked for (kept once one answers)."
+    )
+    taken_over_at: datetime | None = field(
+        time("taken_over_at"), "When an agent last took it over."
     )
     pk: strawberry.Private[int]
     assistant_pk: strawberry.Private[int]

@@ -16,6 +16,8 @@ from models.enums import (
     ConversationType,
     DeliveryState,
     EndpointState,
+    Handling,
+    Handover,
     MessageRole,
     MessageState,
     PriceSource,
@@ -72,6 +74,28 @@ describe(
         "ASSISTANT": "The assistant's reply, usually with its usage.",
         "SYSTEM": "An instruction to the assistant.",
         "TOOL": "The output of a tool the assistant called.",
+        "AGENT": "A person of the workspace who took the conversation over (`agent` says who).",
+        "HANDOVER": "A change of who handles the conversation (`handover` says which): the "
+        "transcript's record of it.",
+    },
+)
+describe(
+    Handling,
+    "Who answers the visitor now.",
+    {
+        "ASSISTANT": "The assistant (and its engine).",
+        "WAITING": "Nobody yet: a person was asked for (`waitingSince`); the assistant is silent.",
+        "AGENT": "A person, its assignee; the assistant is silent.",
+    },
+)
+describe(
+    Handover,
+    "A move between the assistant and people, as a HANDOVER message records it.",
+    {
+        "REQUESTED": "The visitor or the assistant asked for a person.",
+        "ASSIGNED": "It was assigned to an agent (recorded as an event, not a message).",
+        "TAKEN_OVER": "An agent took it over.",
+        "HANDED_BACK": "An agent handed it back to the assistant.",
     },
 )
 describe(
@@ -114,6 +138,8 @@ describe(
         "SECRET": "For servers: reads and writes its workspace as its scopes allow.",
         "PUBLISHABLE": "For a web page: starts WEB_WIDGET conversations with its assistant, from "
         "the assistant's allowed origins.",
+        "AGENT": "An agent's own: reads the workspace's records and handles conversations as "
+        "that agent (createAgent, createAgentKey).",
     },
 )
 describe(
@@ -122,6 +148,7 @@ describe(
     {
         "READ": "Read the workspace's records.",
         "WRITE": "Record conversations, and manage assistants and keys.",
+        "HANDLE": "An agent's: take conversations over, write to visitors, hand back, assign.",
     },
 )
 describe(
@@ -168,6 +195,8 @@ __all__ = [
     "ConversationOrderField",
     "ConversationStatus",
     "ConversationType",
+    "Handling",
+    "Handover",
     "MessageRole",
     "MessageState",
     "OrderDirection",
@@ -190,6 +219,13 @@ describe(
         "(conversation.rated).",
         "CONVERSATION_LABELLED": "Labels were added or removed (conversation.labelled).",
         "CONVERSATION_ERASED": "It was erased; the record is null (conversation.erased).",
+        "CONVERSATION_HANDOVER_REQUESTED": "A person was asked for: it waits "
+        "(conversation.handover_requested).",
+        "CONVERSATION_ASSIGNED": "It was assigned to an agent, or unassigned "
+        "(conversation.assigned).",
+        "CONVERSATION_TAKEN_OVER": "An agent took it over (conversation.taken_over).",
+        "CONVERSATION_HANDED_BACK": "An agent handed it back to the assistant "
+        "(conversation.handed_back).",
         "ENDPOINT_DISABLED": "Another endpoint of the workspace failed for the whole retry "
         "window and was disabled (webhook.endpoint_disabled).",
     },

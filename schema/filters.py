@@ -9,7 +9,7 @@ import strawberry
 
 from resolvers import filters
 from resolvers.ids import decode_id
-from schema.enums import ConversationStatus, ConversationType
+from schema.enums import ConversationStatus, ConversationType, Handling
 from schema.scalars import JSON
 
 
@@ -76,6 +76,15 @@ class ConversationFilter:
     labels: LabelFilter | None = strawberry.field(
         default=None, description="Conditions on its labels, both of which must hold."
     )
+    handlings: list[Handling] | None = strawberry.field(
+        default=None, description="Handled by any of these: the inbox's WAITING."
+    )
+    assignee_ids: list[strawberry.ID] | None = strawberry.field(
+        default=None, description='Assigned to any of these agents: one\'s own, for "mine".'
+    )
+    assigned: bool | None = strawberry.field(
+        default=None, description="true: assigned to an agent; false: to none."
+    )
 
     def to_filter(self) -> filters.ConversationFilter:
         return filters.ConversationFilter(
@@ -115,6 +124,13 @@ class ConversationFilter:
                 decode_id(pk, "Label")
                 for pk in (self.labels.all_of or () if self.labels is not None else ())
             ),
+            handlings=tuple(self.handlings) if self.handlings is not None else None,
+            assignee_ids=(
+                tuple(decode_id(pk, "Agent") for pk in self.assignee_ids)
+                if self.assignee_ids is not None
+                else None
+            ),
+            assigned=self.assigned,
         )
 
 

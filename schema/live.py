@@ -61,6 +61,10 @@ _KINDS = {
     EventKind.LABELLED: ConversationEventKind.UPDATED,
     EventKind.REPLY_STARTED: ConversationEventKind.UPDATED,
     EventKind.REPLY_FINISHED: ConversationEventKind.UPDATED,
+    EventKind.HANDOVER_REQUESTED: ConversationEventKind.UPDATED,
+    EventKind.ASSIGNED: ConversationEventKind.UPDATED,
+    EventKind.TAKEN_OVER: ConversationEventKind.UPDATED,
+    EventKind.HANDED_BACK: ConversationEventKind.UPDATED,
 }
 
 

@@ -16,9 +16,19 @@ from resolvers.records import MessageRecord
 from resolvers.usage import UsageTotals
 from schema.common import MessageFeedback, Node, PageInfo, Usage, answer
 from schema.context import Info
-from schema.enums import MessageRole, MessageState, PriceSource
+from schema.enums import Handover, MessageRole, MessageState, PriceSource
 from schema.policy.visibility import VISITOR
-from schema.reads import built, column, computed, enum, field, money, nested, time
+from schema.reads import (
+    built,
+    column,
+    computed,
+    enum,
+    field,
+    money,
+    nested,
+    reference,
+    time,
+)
 
 if TYPE_CHECKING:
     from schema.conversation import Conversation
@@ -88,6 +98,14 @@ class FunctionCall:
     )
 
 
+@strawberry.type(description="The agent who wrote a message, or whom a HANDOVER names.")
+class MessageAgent:
+    """Read from the message's row: the name it had when the message was written."""
+
+    id: strawberry.ID = field(reference("agent_id", "Agent"), "The agent.")
+    name: str = field(column("agent_name"), "Their name, as the visitor saw it.", visitor=True)
+
+
 def _function_calls(row: MessageRecord) -> list[dict[str, Any]]:
     return json.loads(row.function_calls) if row.function_calls else []
 
@@ -135,6 +153,14 @@ class Message(Node):
     )
     generation_ms: int | None = field(
         column("generation_ms"), "A streamed reply's time from its opening to its end."
+    )
+    agent: MessageAgent | None = field(
+        nested(lambda row: row if row.agent_id is not None else None, MessageAgent),
+        "An AGENT message's author, or the agent a HANDOVER message names.",
+        visitor=True,
+    )
+    handover: Handover | None = field(
+        enum("handover", Handover), "A HANDOVER message's move.", visitor=True
     )
     function_calls: list[FunctionCall] = field(
         nested(_function_calls, FunctionCall, many=True),

@@ -117,17 +117,22 @@ def money(name: str) -> Read:
     return Read(value=lambda row: getattr(row, name), json=attribute(name, serialize_decimal))
 
 
-def key_id(name: str) -> Read:
-    """The opaque ID of the API key a row names (null: none)."""
+def reference(name: str, type_name: str) -> Read:
+    """The opaque ID (as `type_name`) of the row a column names (null: none)."""
 
     def encoded(row: Any) -> str | None:
         pk = getattr(row, name)
-        return None if pk is None else encode_id("ApiKey", pk)
+        return None if pk is None else encode_id(type_name, pk)
 
     return Read(
         value=lambda row: None if (found := encoded(row)) is None else strawberry.ID(found),
         json=lambda row, _bound: encoded(row),
     )
+
+
+def key_id(name: str) -> Read:
+    """The opaque ID of the API key a row names (null: none)."""
+    return reference(name, "ApiKey")
 
 
 def own_id(type_name: str) -> Read:

@@ -21,6 +21,7 @@ from schema.conversation import (
 )
 from schema.counts import CountQueries
 from schema.erasure import ErasureMutations, ErasureQueries
+from schema.handover import Agent, HandoverMutations, HandoverQueries
 from schema.imports import ImportMutations
 from schema.label import LabelMutations, LabelQueries
 from schema.live import LiveSubscriptions
@@ -55,6 +56,7 @@ class Query(
     WidgetQueries,
     AssistantQueries,
     ApiKeyQueries,
+    HandoverQueries,
 ):
     """The SDL lists the fields in the order of the bases."""
 
@@ -71,6 +73,7 @@ class Mutation(
     ErasureMutations,
     RatingMutations,
     LabelMutations,
+    HandoverMutations,
     WebhookMutations,
 ):
     """The SDL lists the fields in the order of the bases."""
@@ -124,7 +127,7 @@ def build_schema(limits: DocumentLimits | None = None, compiled_plans: bool = Tr
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
-        types=[Conversation, Message, Assistant, ApiKey],
+        types=[Conversation, Message, Assistant, ApiKey, Agent],
         config=StrawberryConfig(scalar_map=SCALAR_MAP),
         extensions=[
             lambda: DocumentChecks(policy),

@@ -44,6 +44,12 @@ def can_change(where: ConversationFilter, kinds: set[EventKind]) -> bool:
         return True
     if EventKind.LABELLED in kinds and (where.labels_any is not None or where.labels_all):
         return True
+    handovers = {EventKind.HANDOVER_REQUESTED, EventKind.TAKEN_OVER, EventKind.HANDED_BACK}
+    if kinds & handovers and where.handlings is not None:
+        return True
+    by_assignee = where.assignee_ids is not None or where.assigned is not None
+    if kinds & {EventKind.TAKEN_OVER, EventKind.ASSIGNED} and by_assignee:
+        return True
     return EventKind.VARIABLES_SET in kinds and bool(where.variables)
 
 

@@ -99,6 +99,10 @@ _CHANGES: Mapping[EventKind, Mapping[str, Any]] = {
     EventKind.VARIABLES_SET: {"variables": ()},
     EventKind.MESSAGE_ADDED: {"max_cost": None},
     EventKind.REPLY_FINISHED: {"max_cost": None},
+    EventKind.HANDOVER_REQUESTED: {"handlings": None},
+    EventKind.TAKEN_OVER: {"handlings": None, "assignee_ids": None, "assigned": None},
+    EventKind.HANDED_BACK: {"handlings": None},
+    EventKind.ASSIGNED: {"assignee_ids": None, "assigned": None},
 }
 """What each kind of event can change of a conversation, as the filter conditions that may stop
 holding because of it (a cost only grows, so only a maximum can; a message never unmatches a

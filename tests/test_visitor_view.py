@@ -353,5 +353,5 @@ async def test_every_field_is_closed_to_visitors_unless_declared_open(
         "Query", "Mutation", "Subscription", "Node", "Conversation", "ConversationRating",
         "Visitor", "Message", "MessageConnection", "MessageEdge", "MessageFeedback", "PageInfo",
         "Variable", "WidgetAssistant", "FormField", "StartConversationPayload",
-        "SendMessagePayload", "EndConversationPayload", "ReplyChunk",
+        "SendMessagePayload", "EndConversationPayload", "ReplyChunk", "MessageAgent",
     }  # fmt: skip

@@ -8,9 +8,11 @@ from enum import StrEnum
 from models.enums import ApiKeyScope, MessageRole, VariableSource
 from resolvers.errors import Forbidden, NotFound
 
-VISITOR_ROLES = frozenset({MessageRole.USER, MessageRole.ASSISTANT})
-"""The messages a visitor sees: theirs and the assistant's, never the engine's SYSTEM prompts or
-TOOL results."""
+VISITOR_ROLES = frozenset(
+    {MessageRole.USER, MessageRole.ASSISTANT, MessageRole.AGENT, MessageRole.HANDOVER}
+)
+"""The messages a visitor sees: theirs, the assistant's, the agents' who answered them and who
+took over, never the engine's SYSTEM notes or TOOL results."""
 VISITOR_SOURCES = frozenset({VariableSource.PRE_CHAT_FORM})
 """The variables a visitor sees: their own pre-chat answers, never what was extracted about them."""
 
@@ -33,6 +35,9 @@ class Caller:
     """The one conversation a session token may touch."""
     expires_at: datetime | None = None
     """When a session token stops authenticating; keys do not expire (they are revoked)."""
+    agent_id: int | None = None
+    """The agent of an agent's key: it reads as a secret key with READ does, and handles
+    conversations as that agent (HANDLE)."""
 
     @property
     def visitor(self) -> bool:
@@ -61,6 +66,19 @@ class Caller:
         if self.kind is not CallerKind.SECRET or ApiKeyScope.WRITE not in self.scopes:
             raise Forbidden("This needs a secret key with the WRITE scope.")
         return self
+
+    def require_agent(self) -> int:
+        """Taking over and writing to a visitor as a person: an agent's own key; its agent."""
+        if self.agent_id is None or ApiKeyScope.HANDLE not in self.scopes:
+            raise Forbidden("Only an agent's own key can do this: create one with createAgent.")
+        return self.agent_id
+
+    def require_handler(self) -> "Caller":
+        """Moving a conversation between its assistant and people (assigning, handing back):
+        an agent's key, or a secret key with WRITE (a supervisor, an engine of one's own)."""
+        if self.agent_id is not None and ApiKeyScope.HANDLE in self.scopes:
+            return self
+        return self.require_writer()
 
     def require_conversation(self, conversation_id: int, *, write: bool) -> "Caller":
         """A secret key (READ or WRITE as asked), or the session token of this conversation.

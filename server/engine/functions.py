@@ -21,12 +21,31 @@ MAX_ROUNDS = 4
 """Rounds of function calls in one turn; the model is then asked to answer without them."""
 MAX_RESULT_CHARACTERS = 16_000
 """What the model is told of a function's answer (and what the transcript keeps)."""
+HANDOVER = "handover"
+"""The function an assistant that `offers_handover` gives its model: a person is asked for."""
+HANDOVER_TEXT = "One moment: I am asking a person to take over."
+"""The reply when the model asked for a person without a word to the visitor."""
+_HANDOVER_TOOL = {
+    "type": "function",
+    "function": {
+        "name": HANDOVER,
+        "description": "Hand the conversation to a person of the team: when the visitor asks "
+        "for one, or when you cannot help. Tell the visitor a person will answer.",
+        "parameters": {
+            "type": "object",
+            "properties": {"reason": {"type": "string", "description": "Why, briefly."}},
+        },
+    },
+}
 
 
-def tools(functions: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The assistant's functions as the request's `tools`."""
-    offered = []
+def tools(functions: Sequence[dict[str, Any]], handover: bool) -> list[dict[str, Any]]:
+    """The assistant's functions as the request's `tools`, and `handover` if it offers it (its
+    own function of that name, if it has one, is not offered then)."""
+    offered = [_HANDOVER_TOOL] if handover else []
     for function in functions:
+        if handover and function["name"] == HANDOVER:
+            continue
         described = {"name": function["name"], "parameters": function["parameters"]}
         if function.get("description"):
             described["description"] = function["description"]
@@ -48,6 +67,12 @@ def asked(calls: Sequence[Called], text: str) -> dict[str, Any]:
             for call in calls
         ],
     }
+
+
+def handed_over(calls: Sequence[Called]) -> FunctionCall:
+    """The `handover` call as the transcript keeps it (nothing else of that round is called)."""
+    called = next(call for call in calls if call.name == HANDOVER)
+    return FunctionCall(called.name, called.arguments, json.dumps({"handedOver": True}))
 
 
 def answered(call: Called, made: FunctionCall) -> dict[str, Any]:

@@ -32,6 +32,7 @@ from typing import Any
 from models import Assistant, Conversation, Message, Variable
 from models.enums import (
     ApiKeyScope,
+    Handling,
     MessageRole,
     MessageState,
     TurnKind,
@@ -39,9 +40,10 @@ from models.enums import (
     VariableSource,
 )
 from resolvers.callers.caller import Caller, CallerKind
-from resolvers.errors import ParleyError
+from resolvers.errors import Conflict, ParleyError
 from resolvers.extraction import record_extraction
 from resolvers.functioncalls import FunctionCall
+from resolvers.handover import request_person
 from resolvers.ids import encode_id
 from resolvers.limits.bounds import Bounds
 from resolvers.replies import FinishRequest, OpenRequest, finish_reply, open_reply
@@ -150,6 +152,9 @@ class Engine:
         except asyncio.CancelledError:
             await asyncio.shield(self._failed(turn, "the engine stopped"))
             raise
+        except Conflict as refused:  # a person took the conversation over meanwhile
+            logger.info("turn %d ended: %s", turn.id, refused.message)
+            await end_turn(turn.id, self.worker, TurnState.DONE, refused.message)
         except Exception as error:
             logger.exception("turn %d failed", turn.id)
             await self._failed(turn, f"the engine failed ({type(error).__name__})")
@@ -167,6 +172,9 @@ class Engine:
         assistant = await Assistant.get(id=conversation.assistant_id)
         if assistant.model is None:  # its model was taken away since: an engine of one's own
             await end_turn(turn.id, self.worker, TurnState.DONE)
+            return
+        if turn.kind is TurnKind.REPLY and conversation.handling is not Handling.ASSISTANT:
+            await end_turn(turn.id, self.worker, TurnState.DONE)  # a person handles it now
             return
         history = await Message.filter(conversation_id=conversation.id).order_by("sequence")
         if turn.kind is TurnKind.EXTRACT:
@@ -201,12 +209,17 @@ class Engine:
             await self._end(turn, reply, MessageState.FAILED, spent)
             await end_turn(turn.id, self.worker, TurnState.FAILED, str(why))
             return
+        if spent.handover and length == 0:
+            await written(functions.HANDOVER_TEXT)
+            length = len(functions.HANDOVER_TEXT)
         if length == 0:
             await self._end(turn, reply, MessageState.FAILED, spent)
             await end_turn(turn.id, self.worker, TurnState.FAILED, "the model wrote no text")
             return
         await self._end(turn, reply, MessageState.COMPLETE, spent)
         await end_turn(turn.id, self.worker, TurnState.DONE)
+        if spent.handover:  # after its reply: asking for a person silences the assistant
+            await request_person(caller, conversation.id)
 
     async def _request(
         self, assistant: Assistant, history: Sequence[Message], conversation_id: int
@@ -221,8 +234,8 @@ class Engine:
             request["temperature"] = assistant.temperature
         if assistant.max_reply_tokens is not None:
             request["max_completion_tokens"] = assistant.max_reply_tokens
-        if assistant.functions:
-            request["tools"] = functions.tools(assistant.functions)
+        if offered := functions.tools(assistant.functions, assistant.offers_handover):
+            request["tools"] = offered
         return request
 
     async def _converse(
@@ -239,11 +252,17 @@ class Engine:
         provider = assistant.provider or "openai"
         for round_ in range(functions.MAX_ROUNDS + 1):
             last = round_ == functions.MAX_ROUNDS
-            if last and assistant.functions:
+            if last and "tools" in request:
                 request["tool_choice"] = "none"  # enough calls: it answers now
             result = await model.stream(self._provider, request, provider, written)
             spent.usage = _together(spent.usage, result.usage)
             if not result.calls or last:
+                return
+            if assistant.offers_handover and any(
+                called.name == functions.HANDOVER for called in result.calls
+            ):
+                spent.made.append(functions.handed_over(result.calls))
+                spent.handover = True
                 return
             request["messages"].append(functions.asked(result.calls, result.text))
             for called in result.calls:
@@ -313,6 +332,8 @@ class _Spent:
 
     usage: ReplyUsage | None = None
     made: list[FunctionCall] = field(default_factory=list)
+    handover: bool = False
+    """The model asked for a person."""
 
 
 def _together(first: ReplyUsage | None, then: ReplyUsage | None) -> ReplyUsage | None:

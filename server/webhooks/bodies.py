@@ -29,10 +29,11 @@ RECORD_QUERY = """query WebhookRecord($id: ID!, $message: ID!, $withMessage: Boo
     assistant { id name } visitor { sessionId pageUrl userAgent locale }
     usage { inputTokens outputTokens cachedInputTokens cost costKnown }
     variables { name value type source collectedAt }
-    rating { score comment ratedAt } labels { id name colour } }
+    rating { score comment ratedAt } labels { id name colour }
+    handling assigneeId waitingSince takenOverAt }
   node(id: $message) @include(if: $withMessage) { ... on Message { id sequence role content
     createdAt provider model usage { inputTokens outputTokens cachedInputTokens cost costKnown }
-    feedback { rating reason ratedAt } } }
+    feedback { rating reason ratedAt } agent { id name } handover } }
 }"""
 
 

@@ -1,5 +1,7 @@
 """The built-in engine running in the test's own process against a provider on loopback."""
 
+import asyncio
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import replace
@@ -25,6 +27,9 @@ FAST = EngineSettings(
 )
 """Small times, so failures show within a second or two."""
 
+STOP_SECONDS = 15
+"""An engine stops within this: its turns are cancelled and their replies ended."""
+
 START = """mutation($input: StartConversationInput!) { startConversation(input: $input) {
   sessionToken conversation { id } } }"""
 SAY = """mutation($input: SendMessageInput!) { sendMessage(input: $input) {
@@ -46,7 +51,13 @@ async def engine_running(
     try:
         yield engine
     finally:
-        await engine.stop()
+        try:
+            async with asyncio.timeout(STOP_SECONDS):
+                await engine.stop()
+        except TimeoutError:
+            for task in asyncio.all_tasks():  # where it hangs, for the report
+                task.print_stack(file=sys.stderr)
+            raise AssertionError(f"the engine did not stop within {STOP_SECONDS} s") from None
 
 
 class Chat:
