@@ -47,6 +47,8 @@ class EngineSpec:
     temperature: float | None = None
     max_reply_tokens: int | None = None
     first_message: str | None = None
+    offers_handover: bool | None = None
+    """None keeps what an update had (off for a new assistant)."""
 
 
 MAX_INSTRUCTIONS = 20_000
@@ -268,6 +270,8 @@ def _checked(
             "max_reply_tokens": spec.engine.max_reply_tokens,
             "first_message": spec.engine.first_message or None,
         }
+        if spec.engine.offers_handover is not None:
+            engine["offers_handover"] = spec.engine.offers_handover
     look: dict[str, Any] = {}
     if spec.widget_color is not KEEP or current is None:
         look["widget_color"] = (

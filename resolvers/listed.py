@@ -65,6 +65,7 @@ class ListedAssistant:
     temperature: float | None = None
     max_reply_tokens: int | None = None
     first_message: str | None = None
+    offers_handover: bool = False
     pre_chat_form: list[dict[str, Any]] = field(default_factory=list)
     extracted_variables: list[dict[str, Any]] = field(default_factory=list)
     functions: list[dict[str, Any]] = field(default_factory=list)

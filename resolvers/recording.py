@@ -444,8 +444,12 @@ def _check_extracted(
 
 
 async def end_conversation(caller: Caller, conversation_id: int) -> Conversation:
-    """Ends it; ending an ended conversation changes nothing."""
-    caller.require_conversation(conversation_id, write=True)
+    """Ends it; ending an ended conversation changes nothing. The visitor's session token, a
+    secret key with WRITE, or an agent."""
+    if caller.agent_id is not None:
+        caller.require_handler()
+    else:
+        caller.require_conversation(conversation_id, write=True)
     now = _now()
     async with change():
         conversation = await locked_conversation(caller.workspace_id, conversation_id)

@@ -114,6 +114,10 @@ class AssistantEngine:
         "Written as its first message when a conversation starts ({{name}} placeholders take "
         "the visitor's pre-chat answers).",
     )
+    offers_handover: bool = field(
+        computed(lambda row: bool(row.offers_handover)),  # SQLite's JSON gives 0 or 1
+        "The model is given a `handover` function that asks for a person (docs/handover.md).",
+    )
 
 
 @strawberry.type(description="An AI assistant that talks to visitors through the widget.")
@@ -252,6 +256,12 @@ class AssistantEngineInput:
         default=None, description="The most tokens one reply may take (1–100,000)."
     )
 
+    offers_handover: bool | None = strawberry.field(
+        default=None,
+        description="Give the model a `handover` function that asks for a person (default "
+        "false; an update without it keeps it).",
+    )
+
     def to_spec(self) -> EngineSpec:
         return EngineSpec(
             model=self.model,
@@ -260,6 +270,7 @@ class AssistantEngineInput:
             temperature=self.temperature,
             max_reply_tokens=self.max_reply_tokens,
             first_message=self.first_message,
+            offers_handover=self.offers_handover,
         )
 
 

@@ -13,7 +13,7 @@ from server.settings import Settings
 from tests.support.api import Api
 from tests.support.engine import Chat, engine_running
 from tests.support.live import Desk
-from tests.support.model_server import Answer, model_server
+from tests.support.model_server import Answer, ToolCall, model_server
 from tests.support.receiver import receiving
 from tests.support.waiting import bounded
 from tests.support.webhooking import CREATE, working
@@ -31,6 +31,8 @@ TRANSCRIPT = """query($id: ID!) { conversation(id: $id) { handling messages { ed
   role content handover agent { name } } } } } }"""
 INBOX = """query($filter: ConversationFilter) { conversationCount(filter: $filter)
   conversations(filter: $filter, first: 10) { edges { node { id handling assigneeId } } } }"""
+END = """mutation($id: ID!) { endConversation(conversationId: $id) {
+  conversation { status } } }"""
 OPEN = """mutation($input: OpenReplyInput!) { openReply(input: $input) { message { id } } }"""
 
 
@@ -130,8 +132,9 @@ async def test_who_may_move_a_conversation(api: Api) -> None:
     unassigned = await api(ASSIGN, {"id": conversation, "agent": None}, key=bob_key)
     assert unassigned.data["assignConversation"]["assigneeId"] is None
     assert (await api(BACK, {"id": conversation}, key=desk.key)).codes == []
-    # An ended conversation moves no more.
-    await desk.end(conversation)
+    # An agent may end it; an ended conversation moves no more.
+    ended = await api(END, {"id": conversation}, key=bob_key)
+    assert ended.data["endConversation"]["conversation"]["status"] == "ENDED"
     assert (await api(REQUEST, {"id": conversation}, key=token)).codes == ["CONFLICT"]
     assert (await api(TAKE, {"id": conversation}, key=ada_key)).codes == ["CONFLICT"]
 
@@ -188,3 +191,39 @@ async def test_each_move_is_sent_to_webhooks(api: Api, app: Starlette) -> None:
     ]
     last = receiver.delivered()[-1].payload["data"]["conversation"]
     assert last["handling"] == "ASSISTANT"
+
+
+OFFER = """mutation($id: ID!) { updateAssistant(id: $id, input: {name: "Shop Support",
+  engine: {model: "gpt-4o-mini", offersHandover: true}}) {
+  assistant { engine { offersHandover } } } }"""
+
+
+async def test_the_built_in_engine_hands_over_when_its_model_asks(
+    api: Api, app: Starlette, settings: Settings
+) -> None:
+    chat = await Chat.open(api)
+    offered = await api(OFFER, {"id": chat.assistant}, key=chat.key)
+    assert offered.data["updateAssistant"]["assistant"]["engine"] == {"offersHandover": True}
+    async with model_server() as provider, engine_running(app, settings, provider):
+        provider.expect(
+            Answer(
+                ["I'll get a colleague for you."],
+                tool_calls=[ToolCall("handover", '{"reason": "refund over the limit"}')],
+            )
+        )
+        await chat.say("I want a refund of 900 euros.")
+        async with bounded(10, "the conversation to wait for a person"):
+            while True:
+                seen = await api(TRANSCRIPT, {"id": chat.conversation}, key=chat.key)
+                if seen.data["conversation"]["handling"] == "WAITING":
+                    break
+                await asyncio.sleep(0.05)
+    [request] = provider.requests
+    assert "handover" in [tool["function"]["name"] for tool in request["tools"]]
+    nodes = [e["node"] for e in seen.data["conversation"]["messages"]["edges"]]
+    assert [(n["role"], n["content"]) for n in nodes[-2:]] == [
+        ("ASSISTANT", "I'll get a colleague for you."),
+        ("HANDOVER", "The assistant asked for a person."),
+    ]
+    [reply] = await chat.replies()
+    assert reply["state"] == "COMPLETE"

@@ -16,10 +16,12 @@ from typing import Any
 from prometheus_client import REGISTRY
 from starlette.applications import Starlette
 
-from models import ApiKey, Conversation, ConversationLabel, Label, Message
+from models import Agent, ApiKey, Conversation, ConversationLabel, Label, Message
 from models.enums import (
     ConversationMode,
     ConversationType,
+    Handling,
+    Handover,
     MessageRole,
     Thumb,
     VariableSource,
@@ -62,6 +64,14 @@ async def _data() -> tuple[str, list[str], str]:
             model="gpt-4o-mini",
             instructions="Be brief.",
             temperature=0.3,
+            offers_handover=True,
+            functions=[
+                {
+                    "name": "order_status",
+                    "url": "https://shop.example/orders",
+                    "parameters": {"type": "object", "properties": {"order": {"type": "string"}}},
+                }
+            ],
         ),
     ]
     other_id, _ = await factories.workspace("Other")
@@ -133,6 +143,7 @@ async def _data() -> tuple[str, list[str], str]:
             visitor=visitor,
         )
     await _feedback(workspace_id, pick)
+    await _handovers(workspace_id, pick)
     theirs = [
         await factories.conversation(other_id, other_bot.id, minute=index) for index in range(3)
     ]
@@ -141,6 +152,33 @@ async def _data() -> tuple[str, list[str], str]:
         [encode_id("Assistant", bot.id) for bot in bots],
         encode_id("Conversation", theirs[0].id),
     )
+
+
+async def _handovers(workspace_id: int, pick: random.Random) -> None:
+    """Who handles some conversations, and messages of agents, of handovers and with function
+    calls (written as the handover and the engine write them)."""
+    ada = await Agent.create(workspace_id=workspace_id, name="Ada")
+    for row in await Conversation.filter(workspace_id=workspace_id).order_by("id"):
+        handling = pick.choice(
+            (Handling.ASSISTANT, Handling.ASSISTANT, Handling.WAITING, Handling.AGENT)
+        )
+        row.handling = handling
+        row.assignee_id = ada.id if handling is Handling.AGENT or pick.random() < 0.2 else None
+        row.waiting_since = row.started_at if handling is not Handling.ASSISTANT else None
+        row.taken_over_at = row.started_at if handling is Handling.AGENT else None
+        await row.save(update_fields=["handling", "assignee_id", "waiting_since", "taken_over_at"])
+    for message in await Message.filter(conversation__workspace_id=workspace_id).order_by("id"):
+        roll = pick.random()
+        if message.role is MessageRole.USER and roll < 0.15:
+            message.role, message.handover = MessageRole.HANDOVER, Handover.TAKEN_OVER
+            message.agent_id, message.agent_name = ada.id, "Ada"
+        elif message.role is MessageRole.ASSISTANT and roll < 0.2:
+            message.role, message.agent_id, message.agent_name = MessageRole.AGENT, ada.id, "Ada"
+        elif message.role is MessageRole.ASSISTANT and roll < 0.35:
+            message.function_calls = '[{"name":"order_status","arguments":"{}","result":"ok"}]'
+        else:
+            continue
+        await message.save()
 
 
 async def _feedback(workspace_id: int, pick: random.Random) -> None:
@@ -268,8 +306,24 @@ class Generator:
 
     def message(self) -> str:
         fields = self.subset(
-            ["id", "sequence", "role", "content", "createdAt", "model", "provider", "__typename"]
+            [
+                "id",
+                "sequence",
+                "role",
+                "content",
+                "createdAt",
+                "model",
+                "provider",
+                "handover",
+                "__typename",
+            ]
         )
+        if self.pick.random() < 0.25:
+            agent = self.subset(["id", "name", "__typename"])
+            fields.append(f"agent {{ {self.wrap('MessageAgent', agent)} }}")
+        if self.pick.random() < 0.2:
+            called = self.subset(["name", "arguments", "result", "__typename"])
+            fields.append(f"functionCalls {{ {self.wrap('FunctionCall', called)} }}")
         if self.pick.random() < 0.4:
             fields.append(self.usage())
         if self.pick.random() < 0.25:
@@ -355,12 +409,24 @@ class Generator:
             assistant.append(self.form())
         if self.pick.random() < 0.2:
             engine = self.subset(
-                ["model", "provider", "instructions", "temperature", "maxReplyTokens", "__typename"]
+                [
+                    "model",
+                    "provider",
+                    "instructions",
+                    "temperature",
+                    "maxReplyTokens",
+                    "firstMessage",
+                    "offersHandover",
+                    "__typename",
+                ]
             )
             assistant.append(f"engine {{ {' '.join(engine)} }}")
         if self.pick.random() < 0.2:
             defined = self.subset(["name", "type", "description", "__typename"])
             assistant.append(f"extractedVariables {{ {' '.join(defined)} }}")
+        if self.pick.random() < 0.15:
+            function = self.subset(["name", "description", "parameters", "url", "__typename"])
+            assistant.append(f"functions {{ {' '.join(function)} }}")
         return self.wrap("Assistant", assistant)
 
     def usage_summary(self) -> str:
@@ -475,6 +541,10 @@ class Generator:
                 "durationSeconds",
                 "messageCount",
                 "externalId",
+                "handling",
+                "assigneeId",
+                "waitingSince",
+                "takenOverAt",
                 "__typename",
             ]
         )
