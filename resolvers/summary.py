@@ -59,6 +59,14 @@ class Totals:
     rating_sum: int = 0
     rating_counts: tuple[int, ...] = (0, 0, 0, 0, 0)
     """How many rated 1, 2, 3, 4 and 5."""
+    taken_over: int = 0
+    """Conversations a person took over after one was asked for."""
+    waited_seconds: float = 0.0
+    """Their waits for a person (asked for → taken over), summed."""
+    agent_replied: int = 0
+    """Conversations a person wrote in after one was asked for."""
+    first_agent_reply_seconds: float = 0.0
+    """Their times from the ask to a person's first message, summed."""
 
 
 @dataclass(frozen=True)
@@ -94,7 +102,11 @@ _SUMS = (
     + ", ".join(
         f"COALESCE(SUM(CASE WHEN m.rating = {n} THEN 1 ELSE 0 END), 0) AS r{n}" for n in range(1, 6)
     )
+    + ", COUNT(m.waited) AS taken_over, COALESCE(SUM(m.waited), 0) AS waited, "
+    "COUNT(m.first_reply) AS agent_replied, COALESCE(SUM(m.first_reply), 0) AS first_reply"
 )
+_NO_PEOPLE = "0 AS taken_over, 0 AS waited, 0 AS agent_replied, 0 AS first_reply"
+"""A model's or provider's bucket: people's waits belong to conversations, not replies."""
 
 
 def spending_filter(where: ConversationFilter) -> ConversationFilter:
@@ -155,19 +167,33 @@ def _matching(workspace_id: int, where: ConversationFilter, now: datetime, param
         f"AND r.role = '{MessageRole.ASSISTANT.value}')"
     )
     until = params.add(now)
-    if params.dialect == "postgres":
-        duration = f"EXTRACT(EPOCH FROM (COALESCE(c.ended_at, {until}) - c.started_at))"
-    else:
-        # julianday's double carries ~10 µs of noise at today's dates: whole milliseconds.
-        days = f"julianday(COALESCE(c.ended_at, {until})) - julianday(c.started_at)"
-        duration = f"ROUND(({days}) * 86400.0, 3)"
+    duration = _seconds(params.dialect, "c.started_at", f"COALESCE(c.ended_at, {until})")
+    # A person's wait and first word, from the latest ask for one (NULL where none came).
+    waited = (
+        "CASE WHEN c.taken_over_at >= c.waiting_since THEN "
+        f"{_seconds(params.dialect, 'c.waiting_since', 'c.taken_over_at')} END"
+    )
+    first_word = (
+        "(SELECT MIN(a.created_at) FROM message a WHERE a.conversation_id = c.id "
+        f"AND a.role = '{MessageRole.AGENT.value}' AND a.created_at >= c.waiting_since)"
+    )
+    first_reply = f"{_seconds(params.dialect, 'c.waiting_since', first_word)}"
     matching = conversation_where(workspace_id, where, params)
     return (
         "m AS (SELECT c.id, c.type, c.status, c.assistant_id, c.started_at, c.message_count, "
         "c.rating, c.input_tokens, c.output_tokens, c.cached_input_tokens, c.cost_e12, "
-        f"c.unpriced_replies AS unpriced, {replies} AS replies, {duration} AS duration "
+        f"c.unpriced_replies AS unpriced, {replies} AS replies, {duration} AS duration, "
+        f"{waited} AS waited, {first_reply} AS first_reply "
         f"FROM conversation c WHERE {matching})"
     )
+
+
+def _seconds(dialect_name: str, since: str, until: str) -> str:
+    """Seconds from one time to another, in SQL (NULL if either is)."""
+    if dialect_name == "postgres":
+        return f"EXTRACT(EPOCH FROM ({until} - {since}))"
+    # julianday's double carries ~10 µs of noise at today's dates: whole milliseconds.
+    return f"ROUND((julianday({until}) - julianday({since})) * 86400.0, 3)"
 
 
 def _by_time(
@@ -245,7 +271,7 @@ def _by_kind(
         + ", ".join(
             f"SUM(CASE WHEN per.rating = {n} THEN 1 ELSE 0 END) AS r{n}" for n in range(1, 6)
         )
-        + " "
+        + f", {_NO_PEOPLE} "
         f"FROM per GROUP BY {keys.replace('r.', 'per.')} ORDER BY {keys.replace('r.', 'per.')}"
     )
 
@@ -285,6 +311,10 @@ def _totals(row: dict[str, Any]) -> Totals:
         rated=sum(int(row[f"r{n}"] or 0) for n in range(1, 6)),
         rating_sum=sum(n * int(row[f"r{n}"] or 0) for n in range(1, 6)),
         rating_counts=tuple(int(row[f"r{n}"] or 0) for n in range(1, 6)),
+        taken_over=int(row["taken_over"] or 0),
+        waited_seconds=float(row["waited"] or 0),
+        agent_replied=int(row["agent_replied"] or 0),
+        first_agent_reply_seconds=float(row["first_reply"] or 0),
     )
 
 

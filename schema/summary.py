@@ -48,6 +48,18 @@ def _average(total: Callable[[Totals], float]) -> Callable[[Bucket], float | Non
     return average
 
 
+def _per(
+    total: Callable[[Totals], float], count: Callable[[Totals], int]
+) -> Callable[[Bucket], float | None]:
+    """A total ÷ how many it sums; None when none."""
+
+    def average(bucket: Bucket) -> float | None:
+        n = count(bucket.totals)
+        return total(bucket.totals) / n if n else None
+
+    return average
+
+
 def _average_cost(bucket: Bucket) -> Decimal | None:
     n = bucket.totals.conversations
     return from_units(round(to_units(bucket.totals.cost) / n)) if n else None
@@ -121,6 +133,18 @@ class UsageBucket:
     average_duration_seconds: float | None = field(
         computed(_average(lambda totals: totals.duration_seconds)),
         "Mean of endedAt (or now, while active) minus startedAt; null when empty.",
+    )
+    taken_over: int = field(
+        _total("taken_over"), "Conversations a person took over after one was asked for."
+    )
+    average_wait_seconds: float | None = field(
+        computed(_per(lambda t: t.waited_seconds, lambda t: t.taken_over)),
+        "Their mean wait for a person, from the ask to the takeover; null when none.",
+    )
+    average_first_agent_reply_seconds: float | None = field(
+        computed(_per(lambda t: t.first_agent_reply_seconds, lambda t: t.agent_replied)),
+        "Mean time from asking for a person to a person's first message, over those a person "
+        "wrote in; null when none.",
     )
     rated_conversations: int = field(_total("rated"), "Conversations the visitor rated.")
     average_rating: float | None = field(

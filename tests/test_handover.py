@@ -33,6 +33,8 @@ INBOX = """query($filter: ConversationFilter) { conversationCount(filter: $filte
   conversations(filter: $filter, first: 10) { edges { node { id handling assigneeId } } } }"""
 END = """mutation($id: ID!) { endConversation(conversationId: $id) {
   conversation { status } } }"""
+SUMMARY = """{ usageSummary(groupBy: TYPE, filter: {types: [WEB_WIDGET]}) { buckets {
+  takenOver averageWaitSeconds averageFirstAgentReplySeconds } } }"""
 OPEN = """mutation($input: OpenReplyInput!) { openReply(input: $input) { message { id } } }"""
 
 
@@ -92,6 +94,13 @@ async def test_a_visitor_asks_for_a_person_an_agent_answers_and_hands_back(api: 
     assert back == {"handling": "ASSISTANT", "assigneeId": ada}
     answered = await api(SAY, _say(conversation, "a2", "I'm back.", "ASSISTANT"), key=desk.key)
     assert answered.codes == []
+
+    # The usage summary tells how long the visitor waited, and until Ada's first word.
+    summary = await api(SUMMARY, key=desk.key)
+    [bucket] = summary.data["usageSummary"]["buckets"]
+    assert bucket["takenOver"] == 1
+    wait, first_word = bucket["averageWaitSeconds"], bucket["averageFirstAgentReplySeconds"]
+    assert 0 <= wait <= first_word < 60
 
     # The visitor's transcript shows every move, in order, with the agent's name.
     seen = await api(TRANSCRIPT, {"id": conversation}, key=token)
