@@ -17,6 +17,7 @@ from tests.support.model_server import Answer, ToolCall, model_server
 from tests.support.receiver import receiving
 from tests.support.waiting import bounded
 from tests.support.webhooking import CREATE, working
+from tests.support.ws import open_socket
 
 AGENT = """mutation($name: String!) { createAgent(name: $name) { secret agent { id name } } }"""
 REQUEST = """mutation($id: ID!) { requestPerson(conversationId: $id) { handling } }"""
@@ -236,3 +237,42 @@ async def test_the_built_in_engine_hands_over_when_its_model_asks(
     ]
     [reply] = await chat.replies()
     assert reply["state"] == "COMPLETE"
+
+
+EVENTS = """subscription($f: ConversationFilter, $after: String) {
+  conversationEvents(filter: $f, after: $after) { kind conversationId } }"""
+COUNT = "subscription($f: ConversationFilter) { conversationCount(filter: $f) }"
+PAGE = """query($f: ConversationFilter) { conversations(filter: $f, first: 10) {
+  eventCursor edges { node { id } } } }"""
+
+
+async def test_the_inbox_is_live_for_an_agent(api: Api, server_url: str) -> None:
+    desk = await Desk.open(api)
+    first, first_token = await desk.start("WEB_WIDGET")
+    second, second_token = await desk.start("WEB_WIDGET")
+    _, ada_key = await _agent(api, desk, "Ada")
+    waiting = {"handlings": ["WAITING"], "statuses": ["ACTIVE"]}
+    async with (
+        open_socket(server_url, key=ada_key) as badge,
+        open_socket(server_url, key=ada_key) as inbox,
+    ):
+        page = (await api(PAGE, {"f": waiting}, key=ada_key)).data["conversations"]
+        assert page["edges"] == []
+        await badge.subscribe("n", COUNT, {"f": waiting})
+        assert (await badge.next("n"))["conversationCount"] == 0
+        await inbox.subscribe("e", EVENTS, {"f": waiting, "after": page["eventCursor"]})
+        await api(REQUEST, {"id": first}, key=first_token)
+        assert (await badge.next("n"))["conversationCount"] == 1
+        await api(REQUEST, {"id": second}, key=second_token)
+        assert (await badge.next("n"))["conversationCount"] == 2
+        await api(TAKE, {"id": first}, key=ada_key)
+        assert (await badge.next("n"))["conversationCount"] == 1
+        # Each move is two events: its HANDOVER message, and the move itself.
+        events = [(await inbox.next("e"))["conversationEvents"] for _ in range(5)]
+    assert [(e["kind"], e["conversationId"]) for e in events] == [
+        ("UPDATED", first),
+        ("UPDATED", first),
+        ("UPDATED", second),
+        ("UPDATED", second),
+        ("LEFT", first),
+    ]
