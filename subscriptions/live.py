@@ -15,7 +15,7 @@ from subscriptions.replies import CHANNEL, ReplyBoard
 
 @dataclass(frozen=True)
 class LiveSettings:
-    count_interval_seconds: float = 0.25
+    count_interval_seconds: float = 0.1
     """Coalescing window of live counts: at most one count per filter per window."""
     listener_bound: int = 1000
     """Events a subscriber may fall behind before it is closed (it resumes by cursor)."""

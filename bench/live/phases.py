@@ -72,12 +72,14 @@ def fan_out(
         time.sleep(WARMUP_SECONDS)
         cpu = cpu_seconds(server.pid)
         client.ask("mark")
+        handover = _handover_probe(server.ws, writer_plan, logs)
         time.sleep(load.seconds)
         cpu = cpu_seconds(server.pid) - cpu
         client.ask("mark")
         writer.wait(120)
         time.sleep(0.5)
         written: dict[str, Any] = json.loads(out.read_text())
+        written["handover"] = handover.result()
         starts = out.with_suffix(".starts.json")
         starts.write_text(
             json.dumps({"starts": written["starts"], "answered": written["answered"]})
@@ -90,6 +92,48 @@ def fan_out(
         if client is not None:
             client.close()
         server.stop()
+
+
+HANDOVER_ROUNDS = 20
+HANDOVER_BADGES = 20
+
+
+class _Probe:
+    """The handover probe running beside the fan-out load (bench/live/handover.py)."""
+
+    def __init__(self, process: "subprocess.Popen[bytes]", out: Path, plan: Path) -> None:
+        self.process, self.out, self.plan = process, out, plan
+
+    def result(self) -> dict[str, Any]:
+        self.process.wait(120)
+        found: dict[str, Any] = json.loads(self.out.read_text() or "{}")
+        self.out.unlink(missing_ok=True)
+        self.plan.unlink(missing_ok=True)
+        return found
+
+
+def _handover_probe(watcher: str, writer_plan: dict[str, Any], logs: Path) -> _Probe:
+    """Starts the probe: it writes through the writer's server and watches the fan-out's."""
+    out = Path(tempfile.mkstemp(suffix=".json", prefix="live-handover-")[1])
+    plan = Path(tempfile.mkstemp(suffix=".json", prefix="live-handover-plan-")[1])
+    plan.write_text(
+        json.dumps(
+            {
+                "writer": writer_plan["url"],
+                "watcher": watcher,
+                "key": writer_plan["key"],
+                "assistant": writer_plan["assistant"],
+                "rounds": HANDOVER_ROUNDS,
+                "badges": HANDOVER_BADGES,
+            }
+        )
+    )
+    process = subprocess.Popen(  # noqa: S603 (our own command)
+        [PYTHON, "-m", "bench.live.handover", "--plan", str(plan), "--out", str(out)],
+        cwd=ROOT,
+        stderr=(logs / "handover.err").open("ab"),
+    )
+    return _Probe(process, out, plan)
 
 
 def bare(sockets: list[dict[str, Any]], parley: Broadcast, logs: Path) -> Broadcast:

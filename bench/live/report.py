@@ -11,6 +11,7 @@ from typing import Any
 
 from bench.live.phases import Broadcast, Idle
 from bench.live.processes import ROOT
+from bench.live.stats import summary
 
 RESULTS = ROOT / "bench" / "results-live.md"
 
@@ -81,6 +82,27 @@ def figures(parley: Broadcast, bare: Broadcast, idle: Idle, sockets: int) -> lis
     ]
 
 
+def handover_figures(found: dict[str, Any]) -> list[Figure]:
+    """The handover's latencies across the two processes, under the fan-out load (#21)."""
+    badge = summary(found.get("to_badge", []))
+    visitor = summary(found.get("to_visitor", []))
+    return [
+        Figure(
+            f"handover: visitor asks for a person → every waiting badge ({badge['n']} samples, "
+            f"{found.get('badges', 0)} badges) p50",
+            badge["p50"],
+            "ms",
+        ),
+        Figure("handover: visitor asks → waiting badge p99", badge["p99"], "ms", 250),
+        Figure(
+            f"handover: agent writes → visitor's screen ({visitor['n']} samples) p50",
+            visitor["p50"],
+            "ms",
+        ),
+        Figure("handover: agent writes → visitor's screen p99", visitor["p99"], "ms", 250),
+    ]
+
+
 HOUSEKEEPING = (
     ("SELECT 1", "the listener connection's health check (every 10 s)"),
     ("UPDATE socket_lease", "socket lease renewal, one statement per process (every 30 s)"),
@@ -148,7 +170,7 @@ def render(
     written: dict[str, Any],
     header: list[str],
 ) -> str:
-    rows = figures(parley, bare, idle, idle.sockets)
+    rows = figures(parley, bare, idle, idle.sockets) + handover_figures(written["handover"])
     lines = [
         "# Live views: fan-out and idle (issue 9)",
         "",
