@@ -82,6 +82,10 @@ async function visit(browser, step) {
     await page.locator("parley-widget .chat button.person").click();
     await page.locator("parley-widget .message.handover[data-handover=REQUESTED]").waitFor();
     await page.locator("parley-widget .chat .finding:not([hidden])").waitFor();
+    out.focusAfterAsking = await page.evaluate(() => {
+      const active = document.querySelector("parley-widget").shadowRoot.activeElement;
+      return active ? active.getAttribute("name") : null;
+    });
     // Nobody answers the next message for longer than the notice's second: still "finding".
     await say(page, "Hello?");
     await page.waitForTimeout(1600);

@@ -128,6 +128,7 @@ async def test_a_visitor_asks_for_a_person_who_joins_writes_and_hands_back_live(
         "typing": False,
         "centred": True,
     }
+    assert english["focusAfterAsking"] == "message"  # the button made way: typing goes on
     # Waiting for a person: the chat says so, and not that nobody answered the next message.
     waited = [asked, ["handover", None, "A person was asked for"], ["user", "You", "Hello?"]]
     assert english["waiting"] == {

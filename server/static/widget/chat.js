@@ -58,7 +58,7 @@ export function chatView({
   let noticeTimer = null;
 
   const person = personControl({
-    client, conversationId, t, say, onEnded: () => finish(),
+    client, conversationId, t, say, onEnded: () => finish(), refocus: () => input.focus(),
     onChange(handling) {
       if (handling !== "ASSISTANT") for (const dots of log.querySelectorAll(".typing")) dots.hidden = true;
       awaitReply();

@@ -27,9 +27,13 @@ export function moveNote(t, { handover, agent }) {
 /**
  * The button and the waiting note of one conversation; `onChange(handling)` is called whenever
  * who handles it changes, `say(text)` shows a problem, `onEnded()` when the conversation turns
- * out to have ended. Returns {button, note, moved(message), snapshot(read), end(), handling()}.
+ * out to have ended, `refocus()` when the button, once asked, made way for the note (the keyboard
+ * focus goes on from there). Returns {button, note, moved(message), snapshot(read), end(),
+ * handling()}.
  */
-export function personControl({ client, conversationId, t, say, onEnded, onChange = () => {} }) {
+export function personControl({
+  client, conversationId, t, say, onEnded, onChange = () => {}, refocus = () => {},
+}) {
   let handling = "ASSISTANT";
   let moves = 0; // HANDOVER messages taken in: a snapshot asked for before the last one is stale
   let lastMove = 0; // the latest move's sequence: an earlier one arriving late changes nothing
@@ -59,6 +63,7 @@ export function personControl({ client, conversationId, t, say, onEnded, onChang
     try {
       await snapshot(async () => (await client.request(REQUEST, { id: conversationId })).requestPerson.handling);
       say("");
+      if (button.hidden) refocus();
     } catch (failure) {
       if (failure instanceof GraphQLError && failure.codes.includes("CONFLICT")) onEnded();
       else say(t("handover.notAsked", { reason: failure.message }));
