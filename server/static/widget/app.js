@@ -16,6 +16,9 @@ const FACE = `query { widgetAssistant { id name mode widgetColor language answer
   preChatForm { name label type required options pattern } } }`;
 const START = `mutation($input: StartConversationInput!) {
   startConversation(input: $input) { sessionToken conversation { id mode } } }`;
+/** Who handles a continued conversation (its assistant, or a person: handover.js), with its
+ * session token. */
+const HANDLING = `query Handling($id: ID!) { conversation(id: $id) { handling } }`;
 
 const STYLES_MS = 10000;
 /** How long the visitor waits for a reply to begin before the widget says none has yet
@@ -76,9 +79,9 @@ export async function mount({ base, key, open = false, replyNoticeSeconds = REPL
   }
   dress({ name: t("panel.title") });
 
-  // The assistant's messages the visitor has seen whole (up to this sequence, ended while the
-  // panel was open): anything the assistant writes past it while the panel is closed marks the
-  // launcher. Kept with the session, so a reload agrees.
+  // What the assistant (or a person, or a handover) wrote that the visitor has seen whole (up to
+  // this sequence, ended while the panel was open): anything written past it while the panel is
+  // closed marks the launcher. Kept with the session, so a reload agrees.
   let seenUpTo = 0;
   let endedUpTo = 0;
   let current = null;
@@ -109,7 +112,7 @@ export async function mount({ base, key, open = false, replyNoticeSeconds = REPL
   }
 
   function arrived({ sequence, role, state }) {
-    if (role !== "ASSISTANT") return;
+    if (role === "USER") return;
     const ended = state !== "STREAMING";
     if (ended) endedUpTo = Math.max(endedUpTo, sequence);
     if (!panel.hidden) {
@@ -137,7 +140,7 @@ export async function mount({ base, key, open = false, replyNoticeSeconds = REPL
     showView({ element: message, focus: () => message.focus() });
   }
 
-  function startChat(session, face) {
+  function startChat(session, face, resumed = false) {
     const { name } = face;
     current = session;
     seenUpTo = session.seen || 0;
@@ -153,6 +156,9 @@ export async function mount({ base, key, open = false, replyNoticeSeconds = REPL
       noticeMs,
       t,
       onMessage: arrived,
+      readHandling: resumed
+        ? async () => (await client.request(HANDLING, { id: session.conversationId })).conversation.handling
+        : null,
       onEnded() {
         forgetSession(key);
         current = null;
@@ -203,7 +209,7 @@ export async function mount({ base, key, open = false, replyNoticeSeconds = REPL
       const face = await new Client({ url: base, token: saved.token }).request(FACE).catch(() => null);
       if (face) {
         dress(face.widgetAssistant);
-        startChat(saved, face.widgetAssistant);
+        startChat(saved, face.widgetAssistant, true);
         setOpen(Boolean(saved.open) || open);
         return;
       }

@@ -6,13 +6,17 @@
 // clientMessageId, retried on network failures, so a retry never doubles. A message no reply has
 // begun to answer for `noticeMs` gets a notice under it (nobody has answered yet, or, where the
 // built-in engine should have, that the assistant cannot answer now); the typing indicator is
-// only ever a reply being written.
+// only ever a reply being written. A person may be asked for (handover.js): an agent's messages
+// show with the agent's name, each move as a centred note, and while a person is being found
+// the chat says so instead of the notice.
 
 import { GraphQLError } from "../static/lib/graphql.js";
 import { el } from "./dom.js";
+import { moveNote, personControl } from "./handover.js";
 
 const MESSAGES = `subscription($id: ID!, $after: String) {
-  messageAdded(conversationId: $id, after: $after) { cursor node { id sequence role content state } } }`;
+  messageAdded(conversationId: $id, after: $after) { cursor node {
+    id sequence role content state handover agent { name } } } }`;
 const CHUNKS = `subscription($id: ID!) {
   replyChunks(conversationId: $id) { messageId sequence offset text state } }`;
 const RETRY = `mutation($id: ID!) { retryReply(messageId: $id) }`;
@@ -22,14 +26,15 @@ const SEND = `mutation($input: SendMessageInput!) {
 const END = `mutation($id: ID!) { endConversation(conversationId: $id) { conversation { status } } }`;
 const SEND_TRIES = 5;
 const STATUS_TEXT = { connecting: "chat.connecting", open: "chat.connected", closed: "chat.reconnecting" };
+const SHOWN = new Set(["USER", "ASSISTANT", "AGENT", "HANDOVER"]);
 
 const pause = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The chat view of one conversation; `onEnded()` is called once when it has ended; `t` gives
- * its words (strings.js). */
+ * its words (strings.js); `readHandling()`, when given, reads who handles it now (a reload). */
 export function chatView({
   client, conversationId, assistantName, onEnded, t, noticeMs, answersAutomatically = false,
-  onMessage = () => {},
+  onMessage = () => {}, readHandling = null,
 }) {
   const shown = new Map(); // sequence -> element
   let cursor = null;
@@ -45,23 +50,35 @@ export function chatView({
   const send = el("button", { type: "submit", class: "primary", text: t("chat.send") });
   const endButton = el("button", { type: "button", class: "secondary", text: t("chat.end") });
   const compose = el("form", { class: "compose", "aria-label": t("chat.compose") }, input, send);
-  const element = el(
-    "section", { class: "chat", "aria-label": t("chat.label", { name: assistantName }) },
-    status, log, waiting, problem, compose, endButton,
-  );
 
-  // The visitor's last message and the assistant's: while the first is later, a reply is due.
+  // The visitor's last message and the last answer to it (the assistant's, an agent's, or a
+  // move of the handover): while the first is later, a reply is due.
   let lastSaid = 0;
   let lastAnswered = 0;
   let noticeTimer = null;
 
-  /** Starts the wait for a reply when one is due, and ends it (and its notice) when one began. */
+  const person = personControl({
+    client, conversationId, t, say, onEnded: () => finish(), refocus: () => input.focus(),
+    onChange(handling) {
+      if (handling !== "ASSISTANT") for (const dots of log.querySelectorAll(".typing")) dots.hidden = true;
+      awaitReply();
+    },
+  });
+  const element = el(
+    "section", { class: "chat", "aria-label": t("chat.label", { name: assistantName }) },
+    status, log, waiting, person.note, problem, compose,
+    el("div", { class: "actions" }, person.button, endButton),
+  );
+
+  /** Starts the wait for a reply when one is due, and ends it (and its notice) when one began;
+   * while a person is being found, the waiting note says so instead. */
   function awaitReply() {
-    if (!ended && lastSaid > lastAnswered) {
+    if (!ended && lastSaid > lastAnswered && person.handling() !== "WAITING") {
       if (noticeTimer === null && waiting.hidden) {
         noticeTimer = setTimeout(() => {
           noticeTimer = null;
-          waiting.textContent = t(answersAutomatically ? "reply.unavailable" : "reply.waiting");
+          const assistant = answersAutomatically && person.handling() === "ASSISTANT";
+          waiting.textContent = t(assistant ? "reply.unavailable" : "reply.waiting");
           waiting.hidden = false;
         }, noticeMs);
       }
@@ -72,31 +89,49 @@ export function chatView({
     waiting.hidden = true;
   }
 
-  function show({ id, sequence, role, content, state = "COMPLETE" }) {
-    if (role !== "USER" && role !== "ASSISTANT") return;
+  /** A message's bubble (who wrote it, its text, and a reply's state), or a move's note. */
+  function bubble(role, sequence, agent) {
+    if (role === "HANDOVER") {
+      return el("li", { class: "message handover", "data-sequence": sequence }, el("span", { class: "text" }));
+    }
+    const agentName = role === "AGENT" ? (agent && agent.name) || t("handover.person") : null;
+    const who = role === "USER" ? t("chat.you") : agentName || assistantName;
+    const item = el(
+      "li",
+      { class: `message ${role.toLowerCase()}`, "data-sequence": sequence },
+      el("span", { class: "who", text: who }),
+      el("span", { class: "text", text: "" }),
+      el("span", { class: "typing", "aria-label": t("chat.writing", { name: who }), hidden: true }, el("i"), el("i"), el("i")),
+      el("span", { class: "note", hidden: true }),
+      el("button", { type: "button", class: "retry secondary", text: t("reply.retry"), hidden: true }),
+    );
+    item.querySelector(".retry").addEventListener("click", () => retry(item));
+    return item;
+  }
+
+  function show(message) {
+    const { id, sequence, role, content, state = "COMPLETE" } = message;
+    if (!SHOWN.has(role)) return;
     let item = shown.get(sequence);
-    if (!item) {
-      const who = role === "USER" ? t("chat.you") : assistantName;
-      item = el(
-        "li",
-        { class: `message ${role.toLowerCase()}`, "data-sequence": sequence },
-        el("span", { class: "who", text: who }),
-        el("span", { class: "text", text: "" }),
-        el("span", { class: "typing", "aria-label": t("chat.writing", { name: assistantName }), hidden: true }, el("i"), el("i"), el("i")),
-        el("span", { class: "note", hidden: true }),
-        el("button", { type: "button", class: "retry secondary", text: t("reply.retry"), hidden: true }),
-      );
-      item.querySelector(".retry").addEventListener("click", () => retry(item));
+    const first = !item;
+    if (first) {
+      item = bubble(role, sequence, message.agent);
       const later = [...shown.entries()].filter(([seq]) => seq > sequence).sort((a, b) => a[0] - b[0]);
       log.insertBefore(item, later.length ? later[0][1] : null);
       shown.set(sequence, item);
     }
     if (id) item.dataset.id = id;
-    item.querySelector(".text").textContent = content;
-    mark(item, state);
+    if (role === "HANDOVER") {
+      item.dataset.handover = message.handover;
+      item.querySelector(".text").textContent = moveNote(t, message);
+    } else {
+      item.querySelector(".text").textContent = content;
+      mark(item, state);
+    }
     item.scrollIntoView({ block: "nearest" });
     if (role === "USER") lastSaid = Math.max(lastSaid, sequence);
     else lastAnswered = Math.max(lastAnswered, sequence);
+    if (role === "HANDOVER" && first) person.moved(message);
     awaitReply();
     onMessage({ sequence, role, state });
   }
@@ -105,7 +140,7 @@ export function chatView({
   function mark(item, state) {
     item.dataset.state = state;
     item.setAttribute("aria-busy", String(state === "STREAMING"));
-    item.querySelector(".typing").hidden = state !== "STREAMING";
+    item.querySelector(".typing").hidden = state !== "STREAMING" || person.handling() !== "ASSISTANT";
     const note = item.querySelector(".note");
     note.textContent = STATE_NOTE[state] ? t(STATE_NOTE[state]) : "";
     note.hidden = !note.textContent;
@@ -151,6 +186,7 @@ export function chatView({
     input.disabled = true;
     send.disabled = true;
     endButton.hidden = true;
+    person.end();
     awaitReply();
     status.textContent = t("chat.ended");
     onEnded();
@@ -179,6 +215,8 @@ export function chatView({
     },
     complete() {},
   });
+
+  if (readHandling) person.snapshot(readHandling);
 
   // A message that failed to send keeps its clientMessageId, so sending the same text again
   // cannot double it even if the first try did reach the server.
