@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from models.enums import ConversationStatus, ConversationType, WebhookEvent
+from models.enums import ConversationStatus, ConversationType, Handling, WebhookEvent
 from models.money import InexactMoneyError, ceil_units, floor_units, from_units, to_units
 from resolvers.errors import BadUserInput
 from resolvers.filters import (
@@ -193,6 +193,9 @@ def test_a_stored_filter_reads_back_as_the_same_filter() -> None:
         rated=True,
         labels_any=(9,),
         labels_all=(9, 10),
+        handlings=(Handling.WAITING, Handling.AGENT),
+        assignee_ids=(3,),
+        assigned=True,
     )
     stored = json.loads(json.dumps(filter_to_json(where)))
     assert filter_from_json(stored) == where
@@ -203,7 +206,8 @@ def test_webhook_types_and_settings_read_as_documented() -> None:
     assert [event.type_name for event in WebhookEvent] == [
         "conversation.started", "message.added", "variables.set", "conversation.ended",
         "conversation.rated", "conversation.labelled", "conversation.erased",
-        "webhook.endpoint_disabled",
+        "conversation.handover_requested", "conversation.assigned", "conversation.taken_over",
+        "conversation.handed_back", "webhook.endpoint_disabled",
     ]  # fmt: skip
     settings = Settings.from_env(
         {"PARLEY_WEBHOOK_TIMEOUT_SECONDS": "2.5", "PARLEY_WEBHOOK_ALLOW_PRIVATE": "true"}
