@@ -138,7 +138,7 @@ async def test_an_agent_answers_a_visitor_from_the_inbox(
         ]
         assert re.fullmatch(r"\d+ s", rows[0]["waited"]), rows[0]
         assert rows[0]["handledBy"] == "Nobody yet"
-        assert rows[0]["last"] == "Note: The visitor asked for a person."
+        assert rows[0]["last"] == "Visitor: My order is late"
         ticked = await browser.wait("a", WAITED_CHANGED, rows[0]["waited"], seconds=4)
         assert re.fullmatch(r"\d+ s", ticked)
         await browser("screenshot", "a", path=str(screenshots / "dashboard-inbox.png"))
@@ -157,6 +157,7 @@ async def test_an_agent_answers_a_visitor_from_the_inbox(
         await browser("press", "a", selector="#reply-text", key="Control+Enter")
         said = await browser.wait("a", SAID_HAS, ["AGENT", 1])
         assert said == [["Ada (agent)", "Hello Grace, I am Ada."]]
+        await browser("screenshot", "a", path=str(screenshots / "dashboard-handover.png"))
         record = (await api(RECORD, {"id": conversation}, key=secret)).data["conversation"]
         assert _said(record, "AGENT") == [("Ada", "Hello Grace, I am Ada.")]
         assert _said(record, "HANDOVER") == [

@@ -192,7 +192,9 @@ export function mount(main, { client, viewer, params }) {
 
 function inboxRow(node, agentNames) {
   const cell = (label, ...content) => h("td", { "data-label": label }, ...content);
-  const last = node.messages.edges.length ? node.messages.edges[0].node : null;
+  // The last thing said (a handover's note only when nothing else is among the last three).
+  const lines = node.messages.edges.map((edge) => edge.node);
+  const last = lines.filter((line) => line.role !== "HANDOVER").pop() || lines.pop() || null;
   const who = visitorName(node.variables);
   const handledBy =
     node.handling === "AGENT"

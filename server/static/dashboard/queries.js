@@ -109,7 +109,7 @@ const INBOX_ROW = `fragment InboxRow on Conversation {
   id status handling assigneeId waitingSince takenOverAt startedAt lastActivityAt messageCount
   assistant { id name }
   variables(source: PRE_CHAT_FORM) { name value }
-  messages(last: 1) { edges { node { role content } } }
+  messages(last: 3) { edges { node { role content } } }
 }`;
 
 export const INBOX = `query Inbox($filter: ConversationFilter, $after: String, $first: Int!) {

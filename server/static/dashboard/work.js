@@ -28,6 +28,9 @@ export function workPanel({ client, viewer, id, changed, erased }) {
   const writer = scopes.has("WRITE");
   let node = null;
   let labels = [];
+  let offeredAgents = null;
+  let offeredLabels = null;
+  let shownAssignee;
 
   const status = h("p", { class: "saved", role: "status", id: "work-status" });
   const problem = h("p", { class: "problem", role: "alert", id: "work-problem", hidden: true });
@@ -190,14 +193,21 @@ export function workPanel({ client, viewer, id, changed, erased }) {
     end.hidden = !(writer && active);
     erase.hidden = !writer;
     readOnly.hidden = agentKey || writer;
-    if (document.activeElement !== assignee) {
+    // A choice being made stays made: the menus are rebuilt only when what they offer changed,
+    // and the assignee is set only when it changed on the conversation.
+    const agentsNow = JSON.stringify(workbench.agents);
+    if (agentsNow !== offeredAgents) {
+      offeredAgents = agentsNow;
       fill(
         assignee,
         h("option", { value: "" }, "Nobody"),
-        workbench.agents.map((agent) =>
-          h("option", { value: agent.id, selected: agent.id === node.assigneeId }, agent.id === me ? `${agent.name} (you)` : agent.name),
-        ),
+        workbench.agents.map((agent) => h("option", { value: agent.id }, agent.id === me ? `${agent.name} (you)` : agent.name)),
       );
+      shownAssignee = undefined;
+    }
+    if (node.assigneeId !== shownAssignee) {
+      shownAssignee = node.assigneeId;
+      assignee.value = node.assigneeId || "";
     }
     const on = new Set(node.labels.map((label) => label.id));
     fill(
@@ -213,7 +223,11 @@ export function workPanel({ client, viewer, id, changed, erased }) {
     );
     const others = labels.filter((label) => !on.has(label.id));
     adding.hidden = others.length === 0;
-    if (document.activeElement !== choices) fill(choices, others.map((label) => h("option", { value: label.id }, label.name)));
+    const othersNow = JSON.stringify(others);
+    if (othersNow !== offeredLabels) {
+      offeredLabels = othersNow;
+      fill(choices, others.map((label) => h("option", { value: label.id }, label.name)));
+    }
   }
 
   return { element, show };
