@@ -191,9 +191,7 @@ async def test_an_agent_answers_a_visitor_from_the_inbox(
         assert (await api(ARCHIVE, {"id": cy}, key=secret)).codes == []
         await browser("select", "a", selector="#assignee", value=cy)
         await browser("click", "a", selector="#assign button[type=submit]")
-        assert (
-            await browser.wait("a", PROBLEM) == "Could not assign it: Not found in this workspace."
-        )
+        assert await browser.wait("a", PROBLEM) == "Could not assign it: Agent not found."
         await browser("click", "a", selector="#hand-back")
         await browser.wait("a", HANDLING_IS, "ASSISTANT")
         assert await browser.wait("a", BUTTONS) == ["take-over", "assign"]

@@ -5,10 +5,17 @@
 // hidden, so a live update never takes away a reply being typed. A refused change says why.
 
 import { h, fill } from "./dom.js";
-import { problemText } from "./api.js";
+import { GraphQLError, problemText } from "./api.js";
 import { ADD_LABELS, ASSIGN, END, ERASE, HAND_BACK, REMOVE_LABELS, REPLY, TAKE_OVER } from "./queries.js";
 import { labelChip } from "./badges.js";
 import { confirmed } from "./confirm.js";
+
+/** The server's own reason for a refused move ("This conversation has ended.", "Only an agent's
+ * own key can do this…"), which says more here than the pages' general texts. */
+function moveProblem(error) {
+  const unauthenticated = error instanceof GraphQLError && (error.codes || []).includes("UNAUTHENTICATED");
+  return error instanceof GraphQLError && !unauthenticated ? error.message : problemText(error);
+}
 
 /** A fresh clientMessageId (crypto.randomUUID needs a secure context; this does not). */
 function messageId() {
@@ -109,7 +116,7 @@ export function workPanel({ client, viewer, id, changed, erased }) {
       return true;
     } catch (error) {
       problem.hidden = false;
-      problem.textContent = `${what}: ${problemText(error)}`;
+      problem.textContent = `${what}: ${moveProblem(error)}`;
       return false;
     } finally {
       for (const control of controls) control.disabled = false;
