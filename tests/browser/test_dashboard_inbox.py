@@ -55,6 +55,8 @@ TEXT_IS = "([selector, text]) => document.querySelector(selector)?.textContent =
 SAID = """(role) => [...document.querySelectorAll(`#messages li[data-role=${role}]`)].map((li) =>
   [li.querySelector('.role').textContent, li.querySelector('.content').textContent])"""
 SAID_HAS = f"([role, n]) => ({SAID})(role).length >= n && ({SAID})(role)"
+WHERE = """() => [document.querySelector('nav a[aria-current]').dataset.page,
+  document.querySelector('.back a').textContent]"""
 KEPT = "() => !document.querySelector('dialog.confirm') && document.activeElement.id === 'erase'"
 PROBLEM = """() => { const p = document.querySelector('#work-problem');
   return p && !p.hidden && p.textContent; }"""
@@ -146,6 +148,7 @@ async def test_an_agent_answers_a_visitor_from_the_inbox(
         # The agent takes it over from its page and replies with its name.
         await browser("click", "a", selector="#rows a.visitor")
         assert await browser.wait("a", BUTTONS) == ["take-over", "hand-back", "assign"]
+        assert await browser.eval("a", WHERE) == ["inbox", "← Inbox"]
         await browser("click", "a", selector="#take-over")
         await browser.wait("a", HANDLING_IS, "AGENT")
         assert await browser.wait("a", BUTTONS) == ["reply", "hand-back", "assign"]

@@ -48,7 +48,8 @@ function render() {
   const params = new URLSearchParams(location.search);
   const page = pageOf(params);
   for (const link of nav.querySelectorAll("a")) {
-    if (link.dataset.page === (UNDER[page] || page)) {
+    const under = page === "conversation" && params.get("from") === "inbox" ? "inbox" : UNDER[page];
+    if (link.dataset.page === (under || page)) {
       link.setAttribute("aria-current", "page");
     } else link.removeAttribute("aria-current");
   }

@@ -36,7 +36,9 @@ export function mount(main, { client, viewer, params, navigate }) {
   const section = h(
     "section",
     { "aria-labelledby": "conversation-title", class: "conversation" },
-    h("p", { class: "back" }, h("a", { href: "/dashboard" }, "← Conversations")),
+    params.get("from") === "inbox"
+      ? h("p", { class: "back" }, h("a", { href: "/dashboard?page=inbox" }, "← Inbox"))
+      : h("p", { class: "back" }, h("a", { href: "/dashboard" }, "← Conversations")),
     title,
     problem,
     header,

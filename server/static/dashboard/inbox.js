@@ -205,7 +205,7 @@ function inboxRow(node, agentNames) {
   return h(
     "tr",
     { "data-id": node.id, "data-handling": node.handling },
-    cell("Visitor", h("a", { href: conversationHref(node.id), class: "open visitor" }, who || "A visitor")),
+    cell("Visitor", h("a", { href: conversationHref(node.id, "inbox"), class: "open visitor" }, who || "A visitor")),
     cell(
       "Waiting",
       node.handling === "WAITING" && node.waitingSince

@@ -21,8 +21,9 @@ export function listTable(order = "Newest first") {
   return { table, body, caption };
 }
 
-export function conversationHref(id) {
-  return `/dashboard?${new URLSearchParams({ page: "conversation", id })}`;
+/** A conversation's page; `from` "inbox" leads back there (and highlights it in the navigation). */
+export function conversationHref(id, from) {
+  return `/dashboard?${new URLSearchParams({ page: "conversation", id, ...(from ? { from } : {}) })}`;
 }
 
 export function conversationRow(node, { fresh = false } = {}) {
