@@ -50,7 +50,8 @@ test-postgres: $(INSTALLED) browser-deps
 screenshots: $(INSTALLED) browser-deps
 	PARLEY_TEST_DATABASE=sqlite PARLEY_SCREENSHOTS=$(CURDIR)/docs/screenshots $(BIN)/pytest -q \
 		tests/browser/test_widget.py tests/browser/test_dashboard_list.py \
-		tests/browser/test_dashboard_pages.py tests/browser/test_dashboard_assistants.py
+		tests/browser/test_dashboard_pages.py tests/browser/test_dashboard_assistants.py \
+		tests/browser/test_dashboard_inbox.py
 
 ## Headless Chromium (Debian's package; installed when missing and run as root) and npm's
 ## playwright-core in .browser/, for tests/browser. Without them that test skips, or fails under CI=true.

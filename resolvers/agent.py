@@ -1,6 +1,7 @@
 """A workspace's agents: the people who answer visitors when a conversation is handed to a
 person, each known to visitors by name and signed in with keys of their own."""
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from tortoise.exceptions import IntegrityError
@@ -74,3 +75,21 @@ async def archive_agent(caller: Caller, agent_id: int) -> Agent:
     for key in await ApiKey.filter(agent_id=agent.id, revoked_at=None):
         await revoke_key(caller.workspace_id, key.id)
     return agent
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who the calling key is, as far as a dashboard needs to know what to offer: its scopes,
+    and its agent for an agent's key."""
+
+    scopes: list[ApiKeyScope]
+    agent: Agent | None
+
+
+async def viewer(caller: Caller) -> Viewer:
+    """The calling key (a secret key or an agent's; visitors have no use for it)."""
+    caller.require_reader()
+    agent = None
+    if caller.agent_id is not None:
+        agent = await get_agent(caller.workspace_id, caller.agent_id)
+    return Viewer(scopes=sorted(caller.scopes), agent=agent)

@@ -17,8 +17,9 @@ from schema.arguments import IdArgument
 from schema.common import Node
 from schema.context import Info
 from schema.conversation import Conversation
+from schema.enums import ApiKeyScope
 from schema.policy.visibility import VISITOR
-from schema.reads import built, column, field, root, time
+from schema.reads import built, column, computed, field, nested, root, time
 
 
 @strawberry.type(description="A person of the workspace who answers visitors after a handover.")
@@ -29,6 +30,17 @@ class Agent(Node):
     @classmethod
     def of(cls, row: AgentRow) -> "Agent":
         return built(cls, row)
+
+
+@strawberry.type(description="The key that asks: what it may do, and whose it is.")
+class Viewer:
+    scopes: list[ApiKeyScope] = field(
+        computed(lambda row: row.scopes, lambda found: [scope.value for scope in found]),
+        "What it may do: READ, WRITE, HANDLE (an agent's).",
+    )
+    agent: Agent | None = field(
+        nested(lambda row: row.agent, Agent), "The agent of an agent's key; null for others."
+    )
 
 
 @strawberry.type(description="A new agent, and its key's secret: shown this once.")
@@ -49,6 +61,10 @@ async def _agents(context: Any) -> list[AgentRow]:
     return await agents.list_agents(context.reader().workspace_id)
 
 
+async def _viewer(context: Any) -> agents.Viewer:
+    return await agents.viewer(context.caller())
+
+
 @strawberry.type
 class HandoverQueries:
     @strawberry.field(
@@ -56,6 +72,14 @@ class HandoverQueries:
     )
     async def agents(self, info: Info) -> list[Agent]:
         return [Agent.of(row) for row in await _agents(info.context)]
+
+    @strawberry.field(
+        description="The key that asks (a secret key or an agent's): its scopes and its agent, "
+        "so a dashboard offers what the key may do.",
+        metadata=root(_viewer),
+    )
+    async def viewer(self, info: Info) -> Viewer:
+        return built(Viewer, await _viewer(info.context))
 
 
 ConversationId = Annotated[strawberry.ID, strawberry.argument(description="The conversation.")]

@@ -17,7 +17,7 @@ from prometheus_client import REGISTRY
 from starlette.applications import Starlette
 
 from models import ApiKey, Conversation, ConversationLabel, Label, Message
-from models.enums import ApiKeyKind, ConversationType
+from models.enums import ApiKeyKind, ConversationType, Handling
 from resolvers.apikey import create_api_key
 from resolvers.ids import encode_id
 from resolvers.session import create_session
@@ -102,6 +102,10 @@ async def _workspace() -> tuple[str, str, str, dict[str, Any]]:
             await Conversation.filter(id=rows[-1].id).update(
                 rating=4, rating_comment="quick", rated_at=factories.T0
             )
+        if index % 7 == 0:  # the Inbox's: waiting for a person since their last message
+            await Conversation.filter(id=rows[-1].id).update(
+                handling=Handling.WAITING, waiting_since=factories.T0
+            )
     _, widget = await create_api_key(
         workspace_id, ApiKeyKind.PUBLISHABLE, frozenset(), assistant_id=bot.id
     )
@@ -110,7 +114,13 @@ async def _workspace() -> tuple[str, str, str, dict[str, Any]]:
     assert last is not None
     reply = encode_id("Message", last.id)  # a MESSAGE_ADDED delivery's message
     variables = {
-        "List": {"filter": {"types": ["WEB_WIDGET"]}, "after": None, "first": 25},
+        "List": {
+            "filter": {"types": ["WEB_WIDGET"]},
+            "orderBy": {"field": "COST", "direction": "DESC"},
+            "after": None,
+            "first": 25,
+        },
+        "Inbox": {"filter": {"handlings": ["WAITING"], "statuses": ["ACTIVE"]}, "first": 100},
         "Conversation": {"id": one, "after": None},
         "Messages": {"id": one, "after": None},
         "Usage": {  # as usageFilter (dashboard/usage.js) sends it: the chosen days

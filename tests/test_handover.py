@@ -36,6 +36,7 @@ END = """mutation($id: ID!) { endConversation(conversationId: $id) {
   conversation { status } } }"""
 SUMMARY = """{ usageSummary(groupBy: TYPE, filter: {types: [WEB_WIDGET]}) { buckets {
   takenOver averageWaitSeconds averageFirstAgentReplySeconds } } }"""
+VIEWER = "{ viewer { scopes agent { id name } } }"
 OPEN = """mutation($input: OpenReplyInput!) { openReply(input: $input) { message { id } } }"""
 
 
@@ -147,6 +148,22 @@ async def test_who_may_move_a_conversation(api: Api) -> None:
     assert ended.data["endConversation"]["conversation"]["status"] == "ENDED"
     assert (await api(REQUEST, {"id": conversation}, key=token)).codes == ["CONFLICT"]
     assert (await api(TAKE, {"id": conversation}, key=ada_key)).codes == ["CONFLICT"]
+
+
+async def test_a_key_knows_what_it_may_do(api: Api) -> None:
+    """`viewer`: what a dashboard offers a key (and "mine" for an agent's), nothing to a visitor."""
+    desk = await Desk.open(api)
+    ada, ada_key = await _agent(api, desk, "Ada")
+    _, token = await desk.start("WEB_WIDGET")
+    agent = await api(VIEWER, key=ada_key)
+    assert agent.data["viewer"] == {
+        "scopes": ["HANDLE", "READ"],
+        "agent": {"id": ada, "name": "Ada"},
+    }
+    secret = await api(VIEWER, key=desk.key)
+    assert secret.data["viewer"]["agent"] is None
+    assert {"READ", "WRITE"} <= set(secret.data["viewer"]["scopes"])
+    assert (await api(VIEWER, key=token)).codes == ["FORBIDDEN"]
 
 
 async def test_a_takeover_stops_the_engine_mid_reply_and_its_finish_is_refused(

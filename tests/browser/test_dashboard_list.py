@@ -150,3 +150,30 @@ async def test_the_list_is_live_survives_a_lost_socket_and_keeps_its_filter(
         assert lines[0]["export"]["total"] == lines[-1]["end"]["count"] == len(expected)
         assert sorted(line["id"] for line in lines[1:-1]) == sorted(expected)
     print(f"dashboard list: {time.monotonic() - began:.1f} s")
+
+
+ORDERED = """query($orderBy: ConversationOrder) {
+  conversations(orderBy: $orderBy, first: 25) { edges { node { id } } } }"""
+
+
+async def test_the_list_sorts_by_the_apis_orders_and_keeps_the_order_in_the_url(
+    api: Api, server_url: str
+) -> None:
+    workspace = await seeded(api)
+    async with chromium() as browser:
+        await browser("page", name="list", width=1280, height=720)
+        await sign_in(browser, "list", f"http://{server_url}/dashboard", workspace.secret)
+        for sort, field, direction in (
+            ("costly", "COST", "DESC"),
+            ("short", "MESSAGE_COUNT", "ASC"),
+            ("idle", "LAST_ACTIVITY_AT", "ASC"),
+        ):
+            await browser("select", "list", selector="#sort", value=sort)
+            order = {"orderBy": {"field": field, "direction": direction}}
+            edges = (await workspace.read(ORDERED, order))["conversations"]["edges"]
+            await browser.wait("list", IDS_ARE, [edge["node"]["id"] for edge in edges])
+        assert "sort=idle" in await browser("url", "list")
+        await browser("reload", "list")
+        await browser.wait("list", READY, "section.conversations")
+        await browser.wait("list", IDS_ARE, [edge["node"]["id"] for edge in edges])
+        assert await browser.eval("list", "() => document.querySelector('#sort').value") == "idle"

@@ -1,9 +1,12 @@
-"""The dashboard's two pure modules, run by Node as the browser runs them (ES modules, no build):
-money is summed and compared exactly, and the live list applies an event once however often it
-is delivered (a resumed socket may deliver one that a page read already had)."""
+"""The dashboard's pure modules, run by Node as the browser runs them (ES modules, no build):
+money is summed and compared exactly, the live list applies an event once however often it is
+delivered (a resumed socket may deliver one that a page read already had) and keeps rows in the
+list's order when their sort key changes, and the list offers every order the API has."""
 
 import asyncio
+import json
 import os
+import re
 import shutil
 
 import pytest
@@ -16,6 +19,7 @@ CHECKS = """
 import assert from "node:assert/strict";
 import { costText, largest, ratio, sum, usd } from "%(money)s";
 import { LiveList } from "%(livelist)s";
+import { SORTS, comparer, toOrder } from "%(filters)s";
 
 assert.equal(sum(["0.1", "0.2"]), "0.3");
 assert.equal(sum(["0.000000000001", "1", "-0.5"]), "0.500000000001");
@@ -45,8 +49,35 @@ const again = [{ node: row("a", "2026-11-01T00:00:00Z") }];
 list.addPage({ edges: again, pageInfo: { hasNextPage: false } });
 assert.deepEqual(list.rows.map((each) => each.id), ["c", "a"]);
 assert.equal(list.endCursor, "c1");
+
+// In another order (highest cost first), a row whose key changed moves to its place.
+const costly = new LiveList(comparer("costly"));
+const priced = (id, cost) => ({ id, startedAt: "2026-11-01T00:00:00Z", usage: { cost } });
+costly.addPage({
+  edges: [{ node: priced("x", "3") }, { node: priced("y", "2") }, { node: priced("w", "1") }],
+  pageInfo: { hasNextPage: false },
+});
+const dearer = { conversationId: "w", conversation: priced("w", "5") };
+const moved = { removed: "w", inserted: dearer.conversation, before: "x" };
+assert.deepEqual(costly.apply(dearer, all), moved);
+assert.deepEqual(costly.rows.map((each) => each.id), ["w", "x", "y"]);
+const stays = { conversationId: "x", conversation: priced("x", "2.5") };
+assert.deepEqual(costly.apply(stays, all), { updated: stays.conversation });
+assert.deepEqual(toOrder("idle"), { field: "LAST_ACTIVITY_AT", direction: "ASC" });
+assert.equal(toOrder(""), null);
+const offered = Object.values(SORTS).map((each) => `${each.field} ${each.direction}`).sort();
+const api = %(orders)s.flatMap((field) => [`${field} ASC`, `${field} DESC`]).sort();
+assert.deepEqual(offered, api, "every ConversationOrderField, both ways");
 console.log("ok");
 """
+
+
+def _order_fields() -> list[str]:
+    """ConversationOrderField's values, as the committed schema has them."""
+    schema = (PROJECT_ROOT / "schema" / "schema.graphql").read_text()
+    found = re.search(r"enum ConversationOrderField \{(.*?)\}", schema, re.DOTALL)
+    assert found is not None
+    return re.findall(r"^\s*([A-Z_]+)\s*$", found[1], re.MULTILINE)
 
 
 async def test_money_is_exact_and_a_live_event_applies_once() -> None:
@@ -58,6 +89,8 @@ async def test_money_is_exact_and_a_live_event_applies_once() -> None:
     script = CHECKS % {
         "money": (DASHBOARD / "money.js").as_uri(),
         "livelist": (DASHBOARD / "livelist.js").as_uri(),
+        "filters": (DASHBOARD / "filters.js").as_uri(),
+        "orders": json.dumps(_order_fields()),
     }
     process = await asyncio.create_subprocess_exec(
         node,

@@ -1,8 +1,8 @@
-// The dashboard's shell: sign-in, the navigation with its live badge, and the router. Pages are
+// The dashboard's shell: sign-in, the navigation with its live badges, and the router. Pages are
 // addressed by the URL's query (`?page=usage`, `?page=conversation&id=…`, `?page=assistant&id=…`,
 // filters for the list), so /dashboard is the only path served and a reload shows the same view.
 
-import { BADGE } from "./queries.js";
+import { BADGE, SIGN_IN } from "./queries.js";
 import { connect, forgetKey, problemText, saveKey, savedKey, watch } from "./api.js";
 import { signIn } from "./signin.js";
 import { count } from "./format.js";
@@ -12,19 +12,28 @@ import * as usage from "./usage.js";
 import * as testchat from "./testchat.js";
 import * as assistants from "./assistants.js";
 import * as assistant from "./assistant.js";
+import * as inbox from "./inbox.js";
 
-const PAGES = { conversations, conversation, usage, testchat, assistants, assistant };
+const PAGES = { inbox, conversations, conversation, usage, testchat, assistants, assistant };
 /** A page highlights its list's link in the navigation. */
 const UNDER = { conversation: "conversations", assistant: "assistants" };
 const STATUS_TEXT = { connecting: "Connecting…", open: "Live", closed: "Reconnecting…" };
 
 const main = document.getElementById("main");
 const nav = document.getElementById("nav");
-const badge = document.getElementById("badge");
+/** The navigation's live counts: each one a filter through the live count subscription. */
+const BADGES = [
+  { element: document.getElementById("badge"), filter: null, what: "conversations" },
+  {
+    element: document.getElementById("inbox-badge"),
+    filter: { handlings: ["WAITING"], statuses: ["ACTIVE"] },
+    what: "conversations waiting for a person",
+  },
+];
 const connection = document.getElementById("connection");
 const signOut = document.getElementById("sign-out");
 
-let session = null; // {client, stops: [...]} while signed in
+let session = null; // {client, viewer, stops: [...]} while signed in
 let unmount = () => {};
 
 function pageOf(params) {
@@ -39,12 +48,14 @@ function render() {
   const params = new URLSearchParams(location.search);
   const page = pageOf(params);
   for (const link of nav.querySelectorAll("a")) {
-    if (link.dataset.page === (UNDER[page] || page)) {
+    const under = page === "conversation" && params.get("from") === "inbox" ? "inbox" : UNDER[page];
+    if (link.dataset.page === (under || page)) {
       link.setAttribute("aria-current", "page");
     } else link.removeAttribute("aria-current");
   }
   main.replaceChildren();
-  unmount = PAGES[page].mount(main, { client: session.client, params, navigate, replace }) || (() => {});
+  const context = { client: session.client, viewer: session.viewer, params, navigate, replace };
+  unmount = PAGES[page].mount(main, context) || (() => {});
 }
 
 /** Goes to a dashboard URL without reloading (the socket and its badge stay). */
@@ -60,8 +71,9 @@ function replace(url) {
   history.pushState(null, "", url);
 }
 
-function start(client) {
-  session = { client, stops: [] };
+/** `viewer`: the key's scopes and agent (SIGN_IN), for what the pages offer. */
+function start(client, viewer) {
+  session = { client, viewer, stops: [] };
   nav.hidden = false;
   connection.hidden = false;
   signOut.hidden = false;
@@ -71,18 +83,20 @@ function start(client) {
       connection.dataset.status = status;
     }),
   );
-  session.stops.push(
-    watch(client, BADGE, {}, "conversationCount", {
-      next(total) {
-        badge.textContent = count(total);
-        badge.setAttribute("aria-label", `${count(total)} conversations`);
-      },
-      error(problem) {
-        badge.textContent = "!";
-        badge.title = problemText(problem);
-      },
-    }),
-  );
+  for (const { element, filter, what } of BADGES) {
+    session.stops.push(
+      watch(client, BADGE, { filter }, "conversationCount", {
+        next(total) {
+          element.textContent = count(total);
+          element.setAttribute("aria-label", `${count(total)} ${what}`);
+        },
+        error(problem) {
+          element.textContent = "!";
+          element.title = problemText(problem);
+        },
+      }),
+    );
+  }
   render();
 }
 
@@ -97,16 +111,22 @@ function stop() {
   nav.hidden = true;
   connection.hidden = true;
   signOut.hidden = true;
-  badge.textContent = "…";
+  for (const { element } of BADGES) element.textContent = "…";
 }
 
 function showSignIn(message) {
   main.replaceChildren();
   signIn(main, message, async (key) => {
     const client = connect(key);
-    await client.request("query SignIn { assistants { id } }", {}); // rejects a bad key here
+    let data;
+    try {
+      data = await client.request(SIGN_IN, {}); // rejects a bad key here
+    } catch (problem) {
+      client.close();
+      throw problem;
+    }
     saveKey(key);
-    start(client);
+    start(client, data.viewer);
   });
 }
 
@@ -131,15 +151,16 @@ window.addEventListener("popstate", render);
 
 async function resume(key) {
   const client = connect(key);
+  let data;
   try {
-    await client.request("query SignIn { assistants { id } }", {});
+    data = await client.request(SIGN_IN, {});
   } catch (problem) {
     client.close();
     if ((problem.codes || []).includes("UNAUTHENTICATED")) forgetKey();
     showSignIn(problemText(problem));
     return;
   }
-  start(client);
+  start(client, data.viewer);
 }
 
 const key = savedKey();

@@ -1,18 +1,20 @@
 // A conversation's page: its messages with times, variables with their source, usage and cost per
 // reply and in total, rating and labels. While it is active, new messages come from
 // `messageAdded` (resumed from the last message's cursor) and the rest of the header from
-// `conversationEvents` narrowed to its own start time.
+// `conversationEvents` narrowed to its own start time. The panel of work.js makes the moves a key
+// may make (take over, reply, hand back, assign, label, end, erase).
 
 import { h, fill } from "./dom.js";
 import { problemText, watch } from "./api.js";
-import { CONVERSATION, CONVERSATION_EVENTS, MESSAGE_ADDED, MORE_MESSAGES } from "./queries.js";
+import { CONVERSATION, CONVERSATION_EVENTS, MESSAGE_ADDED, MORE_MESSAGES, WORKBENCH } from "./queries.js";
 import { badgeFor, labelChip } from "./badges.js";
-import { SOURCE_NAMES, STATUS_NAMES, TYPE_NAMES, clock, count, duration, when } from "./format.js";
+import { HANDLING_NAMES, SOURCE_NAMES, STATUS_NAMES, TYPE_NAMES, clock, count, duration, when } from "./format.js";
 import { costText } from "./money.js";
+import { workPanel } from "./work.js";
 
-const ROLE_NAMES = { USER: "Visitor", ASSISTANT: "Assistant", SYSTEM: "System", TOOL: "Tool" };
+const ROLE_NAMES = { USER: "Visitor", ASSISTANT: "Assistant", SYSTEM: "System", TOOL: "Tool", AGENT: "Agent", HANDOVER: "Handover" };
 
-export function mount(main, { client, params }) {
+export function mount(main, { client, viewer, params, navigate }) {
   const id = params.get("id") || "";
   const stops = [];
   let gone = false;
@@ -20,15 +22,27 @@ export function mount(main, { client, params }) {
   const problem = h("p", { class: "problem", role: "alert", id: "problem", hidden: true });
   const header = h("div", { class: "header", id: "header" });
   const summary = h("div", { class: "summary", id: "summary" });
+  let workbench = { agents: [], labels: [] };
+  const work = workPanel({
+    client,
+    viewer,
+    id,
+    changed: (node) => !gone && showConversation(node),
+    erased: () => navigate("/dashboard"),
+  });
+  work.element.hidden = true;
+  const side = h("div", { class: "side" }, work.element, summary);
   const messages = h("ol", { class: "messages", id: "messages", "aria-label": "Messages" });
   const section = h(
     "section",
     { "aria-labelledby": "conversation-title", class: "conversation" },
-    h("p", { class: "back" }, h("a", { href: "/dashboard" }, "← Conversations")),
+    params.get("from") === "inbox"
+      ? h("p", { class: "back" }, h("a", { href: "/dashboard?page=inbox" }, "← Inbox"))
+      : h("p", { class: "back" }, h("a", { href: "/dashboard" }, "← Conversations")),
     title,
     problem,
     header,
-    h("div", { class: "columns" }, h("div", { class: "transcript" }, h("h2", {}, "Messages"), messages), summary),
+    h("div", { class: "columns" }, h("div", { class: "transcript" }, h("h2", {}, "Messages"), messages), side),
   );
   main.append(section);
 
@@ -57,17 +71,28 @@ export function mount(main, { client, params }) {
     }
   }
 
+  let shown = null;
   function showConversation(node) {
+    // A move's answer and its live event both arrive: the newer one wins (a header without the
+    // messages' fields is only ever newer or the same).
+    if (shown && Date.parse(node.lastActivityAt) < Date.parse(shown.lastActivityAt)) return;
+    shown = node;
     title.textContent = `Conversation with ${node.assistant.name}`;
-    fill(header, headerFacts(node));
+    const agentNames = new Map(workbench.agents.map((agent) => [agent.id, agent.name]));
+    fill(header, headerFacts(node, agentNames));
     fill(summary, summaryOf(node));
+    work.show(node, workbench);
+    work.element.hidden = false;
     section.dataset.status = node.status;
+    section.dataset.handling = node.handling;
   }
 
   async function load() {
     try {
-      let data = await client.request(CONVERSATION, { id, after: null });
+      const [first, bench] = await Promise.all([client.request(CONVERSATION, { id, after: null }), client.request(WORKBENCH, {})]);
+      let data = first;
       if (gone) return;
+      workbench = bench;
       const node = data.conversation;
       showConversation(node);
       let page = node.messages;
@@ -119,7 +144,7 @@ export function mount(main, { client, params }) {
   };
 }
 
-function headerFacts(node) {
+function headerFacts(node, agentNames) {
   const fact = (name, ...value) => [h("dt", {}, name), h("dd", {}, ...value)];
   const visitor = node.visitor || {};
   return h(
@@ -127,6 +152,18 @@ function headerFacts(node) {
     { class: "facts" },
     fact("Type", badgeFor("type", node.type, TYPE_NAMES[node.type])),
     fact("Status", h("span", { id: "status" }, badgeFor("status", node.status, STATUS_NAMES[node.status]))),
+    fact(
+      "Handled by",
+      h(
+        "span",
+        { id: "handling", "data-handling": node.handling },
+        node.handling === "AGENT" ? agentNames.get(node.assigneeId) || "An agent" : HANDLING_NAMES[node.handling],
+      ),
+    ),
+    fact("Assigned to", h("span", { id: "assigned" }, node.assigneeId ? agentNames.get(node.assigneeId) || "An agent" : "Nobody")),
+    node.handling === "WAITING" && node.waitingSince
+      ? fact("Waiting since", h("time", { datetime: node.waitingSince }, when(node.waitingSince)))
+      : null,
     fact("Assistant", node.assistant.name),
     fact("Started", h("time", { datetime: node.startedAt }, when(node.startedAt))),
     fact("Last activity", h("time", { datetime: node.lastActivityAt }, when(node.lastActivityAt))),
@@ -233,13 +270,14 @@ function summaryOf(node) {
 
 function messageItem(node) {
   const usage = node.usage;
+  const author = node.role === "AGENT" && node.agent ? `${node.agent.name} (agent)` : ROLE_NAMES[node.role] || node.role;
   return h(
     "li",
-    { class: `message role-${node.role.toLowerCase()}`, "data-sequence": node.sequence },
+    { class: `message role-${node.role.toLowerCase()}`, "data-sequence": node.sequence, "data-role": node.role },
     h(
       "div",
       { class: "meta" },
-      h("span", { class: "role" }, ROLE_NAMES[node.role] || node.role),
+      h("span", { class: "role" }, author),
       " ",
       h("time", { datetime: node.createdAt, title: when(node.createdAt) }, clock(node.createdAt)),
     ),

@@ -5,7 +5,7 @@
 import { h, fill } from "./dom.js";
 import { problemText, watch } from "./api.js";
 import { ERASED, EVENTS, FACETS, LIST, OPTIONS } from "./queries.js";
-import { readState, toFilter, writeState } from "./filters.js";
+import { SORTS, comparer, readSort, readState, toFilter, toOrder, writeSort, writeState } from "./filters.js";
 import { LiveList } from "./livelist.js";
 import { filterForm } from "./filterform.js";
 import { conversationRow, listTable } from "./rows.js";
@@ -16,11 +16,12 @@ const PAGE = 25;
 
 export function mount(main, { client, params, replace }) {
   let state = readState(params);
+  let sort = readSort(params);
   const title = h("h1", { id: "conversations-title" }, "Conversations");
   const total = h("p", { class: "total", id: "total" }, "…");
   const note = h("p", { class: "visually-hidden", role: "status", id: "live-note" });
   const problem = h("p", { class: "problem", role: "alert", id: "problem", hidden: true });
-  const { table, body } = listTable();
+  const { table, body, caption } = listTable(SORTS[sort].text);
   const empty = h("p", { class: "empty", id: "empty", hidden: true }, "No conversations match.");
   const more = h("button", { type: "button", id: "more", hidden: true }, "Load more");
   const section = h("section", { "aria-labelledby": "conversations-title", class: "conversations" });
@@ -30,13 +31,30 @@ export function mount(main, { client, params, replace }) {
     state = next;
     replace(`${location.pathname}?${writeState(new URLSearchParams(location.search), next)}`);
     current();
-    current = live(client, state, view, form);
+    current = live(client, state, sort, view, form);
+  });
+  const order = h(
+    "select",
+    { id: "sort", name: "sort" },
+    Object.entries(SORTS).map(([key, { text }]) => h("option", { value: key, selected: key === sort }, text)),
+  );
+  order.addEventListener("change", () => {
+    sort = order.value in SORTS ? order.value : "";
+    caption.textContent = `Conversations, ${SORTS[sort].text.toLowerCase()}`;
+    replace(`${location.pathname}?${writeSort(new URLSearchParams(location.search), sort)}`);
+    current();
+    current = live(client, state, sort, view, form);
   });
   fill(
     section,
     h("div", { class: "heading" }, title, total),
     form.element,
-    h("div", { class: "list-tools" }, exportButtons(() => toFilter(state))),
+    h(
+      "div",
+      { class: "list-tools" },
+      h("div", { class: "field sort" }, h("label", { for: "sort" }, "Sort by"), order),
+      exportButtons(() => toFilter(state)),
+    ),
     problem,
     note,
     h("div", { class: "table-wrap" }, table),
@@ -44,7 +62,7 @@ export function mount(main, { client, params, replace }) {
     more,
   );
   main.append(section);
-  let current = live(client, state, view, form);
+  let current = live(client, state, sort, view, form);
   let gone = false;
   client
     .request(OPTIONS, {})
@@ -62,12 +80,13 @@ function showProblem(view, error) {
 }
 
 /** One filter's live list, counts and paging in `view`; returns the function that stops it. */
-function live(client, state, view, form) {
+function live(client, state, sort, view, form) {
   const filter = toFilter(state);
+  const orderBy = toOrder(sort);
   const { section, total, note, body, empty, more } = view;
   const stops = [];
   let gone = false;
-  const list = new LiveList();
+  const list = new LiveList(comparer(sort));
   let loaded = false;
   let lastEvent = null;
   let lastErased = null;
@@ -99,11 +118,12 @@ function live(client, state, view, form) {
     if (change.removed) find(change.removed)?.remove();
     if (change.updated) find(change.updated.id)?.replaceWith(conversationRow(change.updated));
     if (change.inserted) {
-      const row = conversationRow(change.inserted, { fresh: true });
+      const moved = Boolean(change.removed); // an update that changed its place in the order
+      const row = conversationRow(change.inserted, { fresh: !moved });
       const before = change.before && find(change.before);
       if (before) before.before(row);
       else body.append(row);
-      note.textContent = "A new conversation arrived.";
+      if (!moved) note.textContent = "A new conversation arrived.";
     }
     anchor?.restore();
     showTotal();
@@ -115,7 +135,7 @@ function live(client, state, view, form) {
   }
 
   async function readPage(after) {
-    const data = await client.request(LIST, { filter, after, first: PAGE });
+    const data = await client.request(LIST, { filter, orderBy, after, first: PAGE });
     return data.conversations;
   }
 

@@ -76,3 +76,45 @@ export function toFilter(state) {
   return Object.keys(filter).length ? filter : null;
 }
 
+
+/** The list's orders (every ConversationOrderField, both ways), by their `sort` URL value. */
+export const SORTS = {
+  "": { text: "Newest first", field: "STARTED_AT", direction: "DESC" },
+  oldest: { text: "Oldest first", field: "STARTED_AT", direction: "ASC" },
+  active: { text: "Latest activity", field: "LAST_ACTIVITY_AT", direction: "DESC" },
+  idle: { text: "Longest idle", field: "LAST_ACTIVITY_AT", direction: "ASC" },
+  costly: { text: "Highest cost", field: "COST", direction: "DESC" },
+  cheap: { text: "Lowest cost", field: "COST", direction: "ASC" },
+  long: { text: "Most messages", field: "MESSAGE_COUNT", direction: "DESC" },
+  short: { text: "Fewest messages", field: "MESSAGE_COUNT", direction: "ASC" },
+};
+
+const SORT_KEYS = {
+  STARTED_AT: (row) => Date.parse(row.startedAt),
+  LAST_ACTIVITY_AT: (row) => Date.parse(row.lastActivityAt),
+  COST: (row) => Number(row.usage.cost),
+  MESSAGE_COUNT: (row) => row.messageCount,
+};
+
+export function readSort(params) {
+  return params.get("sort") in SORTS ? params.get("sort") : "";
+}
+
+export function writeSort(params, sort) {
+  const next = new URLSearchParams(params);
+  if (sort) next.set("sort", sort);
+  else next.delete("sort");
+  return next;
+}
+
+/** The ConversationOrder for `sort` (null: the API's default). */
+export function toOrder(sort) {
+  return sort ? { field: SORTS[sort].field, direction: SORTS[sort].direction } : null;
+}
+
+/** Rows compared as the API orders them for `sort` (ties left as they come). */
+export function comparer(sort) {
+  const { field, direction } = SORTS[sort];
+  const key = SORT_KEYS[field];
+  return direction === "ASC" ? (a, b) => key(a) - key(b) : (a, b) => key(b) - key(a);
+}

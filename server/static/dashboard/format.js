@@ -36,3 +36,16 @@ export function duration(seconds) {
 export const TYPE_NAMES = { TEST: "Test", WEB_WIDGET: "Web widget" };
 export const STATUS_NAMES = { ACTIVE: "Active", ENDED: "Ended" };
 export const SOURCE_NAMES = { PRE_CHAT_FORM: "Pre-chat form", EXTRACTED: "Extracted" };
+export const HANDLING_NAMES = { ASSISTANT: "Assistant", WAITING: "Waiting for a person", AGENT: "With a person" };
+
+/** How long since `iso`, to the second, as a wait reads: "42 s", "3 min 5 s", "1 h 2 min". */
+export function since(iso, now = Date.now()) {
+  return duration(Math.max(0, (now - Date.parse(iso)) / 1000));
+}
+
+/** Who the visitor is, from their pre-chat answers: a name, else an email; null when neither. */
+export function visitorName(variables) {
+  const value = (name) => variables.find((each) => each.name === name && typeof each.value === "string" && each.value.trim());
+  const found = value("name") || value("full_name") || value("email");
+  return found ? found.value.trim() : null;
+}

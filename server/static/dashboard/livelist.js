@@ -1,13 +1,17 @@
 // The conversation list as the page holds it: pages read by cursor, merged with live events.
-// Rows are kept once by ID, newest start first (the list's order, STARTED_AT DESC), so an event
-// seen twice (a resumed socket, a page read after the event) changes nothing the second time.
+// Rows are kept once by ID, in the list's order (newest start first unless `before` says
+// otherwise), so an event seen twice (a resumed socket, a page read after the event) changes
+// nothing the second time.
 
-function started(row) {
-  return Date.parse(row.startedAt);
+/** The API's default order, STARTED_AT DESC. */
+export function newestFirst(a, b) {
+  return Date.parse(b.startedAt) - Date.parse(a.startedAt);
 }
 
 export class LiveList {
-  constructor() {
+  /** `order(a, b)` < 0 when row a comes before row b, as Array.sort takes it. */
+  constructor(order = newestFirst) {
+    this.order = order;
     this.rows = []; // nodes, in list order
     this.byId = new Map();
     this.endCursor = null;
@@ -39,12 +43,22 @@ export class LiveList {
     if (event.kind === "LEFT") return this.remove(id); // a change took it out of the filter
     if (this.byId.has(id)) {
       if (!keeps(node)) return this.remove(id);
+      const at = this.rows.findIndex((row) => row.id === id);
+      const before = this.rows[at - 1];
+      const after = this.rows[at + 1];
+      const inPlace = (!before || this.order(before, node) <= 0) && (!after || this.order(node, after) <= 0);
+      if (!inPlace) {
+        // Its sort key changed (a cost, a count, an activity): it moves to its new place.
+        this.remove(id);
+        const moved = this.apply({ kind: "UPDATED", conversationId: id, conversation: node }, keeps);
+        return { removed: id, ...(moved || {}) };
+      }
       this.byId.set(id, node);
       this.rows = this.rows.map((row) => (row.id === id ? node : row));
       return { updated: node };
     }
     if (!keeps(node)) return null;
-    const index = this.rows.findIndex((row) => started(row) < started(node));
+    const index = this.rows.findIndex((row) => this.order(node, row) < 0);
     if (index === -1 && this.hasNextPage) return null; // older than the page end: paging finds it
     const at = index === -1 ? this.rows.length : index;
     this.rows.splice(at, 0, node);

@@ -10,7 +10,8 @@ const ROW = `fragment Row on Conversation {
   rating { score }
 }`;
 
-export const SIGN_IN = `query SignIn { assistants { id name } }`;
+/** Checks the key at sign-in, and says what it may do (an agent's key: whose "Mine" is). */
+export const SIGN_IN = `query SignIn { viewer { scopes agent { id name } } }`;
 
 export const OPTIONS = `query Options {
   assistants { id name }
@@ -18,8 +19,8 @@ export const OPTIONS = `query Options {
   variableNames
 }`;
 
-export const LIST = `query List($filter: ConversationFilter, $after: String, $first: Int!) {
-  conversations(filter: $filter, after: $after, first: $first) {
+export const LIST = `query List($filter: ConversationFilter, $orderBy: ConversationOrder, $after: String, $first: Int!) {
+  conversations(filter: $filter, orderBy: $orderBy, after: $after, first: $first) {
     totalCount
     eventCursor
     pageInfo { hasNextPage endCursor }
@@ -28,7 +29,7 @@ export const LIST = `query List($filter: ConversationFilter, $after: String, $fi
 }
 ${ROW}`;
 
-export const BADGE = `subscription Badge { conversationCount }`;
+export const BADGE = `subscription Badge($filter: ConversationFilter) { conversationCount(filter: $filter) }`;
 
 export const FACETS = `subscription Facets($filter: ConversationFilter) {
   conversationCounts(filter: $filter) {
@@ -52,6 +53,7 @@ export const ERASED = `subscription Erased($after: String) {
 
 const HEADER = `fragment Header on Conversation {
   id type mode status startedAt lastActivityAt endedAt durationSeconds messageCount externalId
+  handling assigneeId waitingSince takenOverAt
   assistant { id name }
   visitor { sessionId pageUrl userAgent locale }
   usage { inputTokens outputTokens cachedInputTokens totalTokens cost costKnown }
@@ -62,7 +64,7 @@ const HEADER = `fragment Header on Conversation {
 }`;
 
 const MESSAGE = `fragment Line on Message {
-  id sequence role content createdAt provider model
+  id sequence role content createdAt provider model handover agent { id name }
   usage { inputTokens outputTokens cachedInputTokens totalTokens cost costKnown }
   pricing { source }
   feedback { rating reason }
@@ -101,6 +103,65 @@ export const CONVERSATION_EVENTS = `subscription Changed($filter: ConversationFi
   }
 }
 ${HEADER}`;
+
+// The Inbox (inbox.js) and a conversation's work (work.js).
+const INBOX_ROW = `fragment InboxRow on Conversation {
+  id status handling assigneeId waitingSince takenOverAt startedAt lastActivityAt messageCount
+  assistant { id name }
+  variables(source: PRE_CHAT_FORM) { name value }
+  messages(last: 3) { edges { node { role content } } }
+}`;
+
+export const INBOX = `query Inbox($filter: ConversationFilter, $after: String, $first: Int!) {
+  conversations(filter: $filter, orderBy: {field: STARTED_AT, direction: ASC}, after: $after, first: $first) {
+    totalCount
+    eventCursor
+    pageInfo { hasNextPage endCursor }
+    edges { cursor node { ...InboxRow } }
+  }
+}
+${INBOX_ROW}`;
+
+export const INBOX_EVENTS = `subscription InboxEvents($filter: ConversationFilter, $after: String) {
+  conversationEvents(filter: $filter, after: $after) {
+    cursor kind conversationId conversation { ...InboxRow }
+  }
+}
+${INBOX_ROW}`;
+
+export const AGENTS = `query Agents { agents { id name } }`;
+
+export const WORKBENCH = `query Workbench { agents { id name } labels { id name colour } }`;
+
+export const TAKE_OVER = `mutation TakeOver($id: ID!) { takeOver(conversationId: $id) { ...Header } }
+${HEADER}`;
+
+export const HAND_BACK = `mutation HandBack($id: ID!) { handBack(conversationId: $id) { ...Header } }
+${HEADER}`;
+
+export const ASSIGN = `mutation Assign($id: ID!, $agentId: ID) {
+  assignConversation(conversationId: $id, agentId: $agentId) { ...Header }
+}
+${HEADER}`;
+
+export const REPLY = `mutation Reply($input: SendMessageInput!) {
+  sendMessage(input: $input) { message { sequence } }
+}`;
+
+export const ADD_LABELS = `mutation AddLabels($id: ID!, $labelIds: [ID!]!) {
+  addLabels(conversationId: $id, labelIds: $labelIds) { ...Header }
+}
+${HEADER}`;
+
+export const REMOVE_LABELS = `mutation RemoveLabels($id: ID!, $labelIds: [ID!]!) {
+  removeLabels(conversationId: $id, labelIds: $labelIds) { ...Header }
+}
+${HEADER}`;
+
+export const END = `mutation End($id: ID!) { endConversation(conversationId: $id) { conversation { ...Header } } }
+${HEADER}`;
+
+export const ERASE = `mutation Erase($id: ID!) { deleteConversation(id: $id) { erasedConversations } }`;
 
 const BUCKET = `conversations messages replies inputTokens outputTokens cost costKnown averageCost`;
 

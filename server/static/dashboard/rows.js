@@ -8,20 +8,22 @@ import { costText } from "./money.js";
 
 const COLUMNS = ["Type", "Status", "Assistant", "Started", "Last activity", "Messages", "Tokens", "Cost", "Labels"];
 
-export function listTable() {
+export function listTable(order = "Newest first") {
   const body = h("tbody", { id: "rows" });
+  const caption = h("caption", { class: "visually-hidden" }, `Conversations, ${order.toLowerCase()}`);
   const table = h(
     "table",
     { class: "list", id: "list" },
-    h("caption", { class: "visually-hidden" }, "Conversations, newest first"),
+    caption,
     h("thead", {}, h("tr", {}, COLUMNS.map((name) => h("th", { scope: "col" }, name)))),
     body,
   );
-  return { table, body };
+  return { table, body, caption };
 }
 
-export function conversationHref(id) {
-  return `/dashboard?${new URLSearchParams({ page: "conversation", id })}`;
+/** A conversation's page; `from` "inbox" leads back there (and highlights it in the navigation). */
+export function conversationHref(id, from) {
+  return `/dashboard?${new URLSearchParams({ page: "conversation", id, ...(from ? { from } : {}) })}`;
 }
 
 export function conversationRow(node, { fresh = false } = {}) {

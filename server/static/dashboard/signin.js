@@ -1,4 +1,4 @@
-// Signing in: a secret key pasted once, checked with one query, then kept in sessionStorage
+// Signing in: a secret key or an agent's key pasted once, checked with one query, then kept in sessionStorage
 // (this tab only) by the caller.
 
 import { h } from "./dom.js";
@@ -12,7 +12,7 @@ export function signIn(main, message, submit) {
     autocomplete: "off",
     spellcheck: "false",
     required: true,
-    placeholder: "sk_…",
+    placeholder: "sk_… or ak_…",
     "aria-describedby": "key-help",
   });
   const note = h("p", { class: "note", role: "alert", id: "sign-in-note" }, message || "");
@@ -21,12 +21,12 @@ export function signIn(main, message, submit) {
     "form",
     { class: "sign-in", "aria-labelledby": "sign-in-title" },
     h("h1", { id: "sign-in-title" }, "Sign in to the dashboard"),
-    h("label", { for: "key" }, "Secret key"),
+    h("label", { for: "key" }, "Key"),
     input,
     h(
       "p",
       { id: "key-help", class: "help" },
-      "A secret key with READ scope (sk_…), and WRITE to change assistants and their keys. It stays in this tab only, and is forgotten when the tab closes.",
+      "A secret key with READ scope (sk_…), and WRITE to change assistants and their keys; or an agent's key (ak_…) to answer visitors. It stays in this tab only, and is forgotten when the tab closes.",
     ),
     button,
     note,
