@@ -45,6 +45,11 @@ def pytest_configure(config: pytest.Config) -> None:
         "heavy: browser, fault, multi-process and scale tests, run once, on the PostgreSQL leg "
         "(`make test-postgres`); the SQLite leg runs `-m 'not heavy'`",
     )
+    config.addinivalue_line(
+        "markers",
+        "both_databases: a browser test that runs on both legs (an issue's end-to-end test whose "
+        "'done when' names both databases), where other browser tests are heavy",
+    )
 
 
 async def _postgres(url: str, statement: str) -> None:

@@ -1,4 +1,5 @@
-"""Browser tests are heavy (tier `heavy`: run once, on the PostgreSQL leg), and their screenshots
+"""Browser tests are heavy (tier `heavy`: run once, on the PostgreSQL leg) unless marked
+`both_databases` (an end-to-end test an issue asks for on both), and their screenshots
 go to a temporary folder unless PARLEY_SCREENSHOTS names one (`make screenshots` names
 docs/screenshots), so running the suite leaves the work tree clean."""
 
@@ -12,7 +13,7 @@ HERE = Path(__file__).resolve().parent
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
-        if item.path.is_relative_to(HERE):
+        if item.path.is_relative_to(HERE) and item.get_closest_marker("both_databases") is None:
             item.add_marker(pytest.mark.heavy)
 
 

@@ -147,11 +147,23 @@ async def test_an_agent_answers_a_visitor_from_the_inbox(
 
         # The agent takes it over from its page and replies with its name.
         await browser("click", "a", selector="#rows a.visitor")
-        assert await browser.wait("a", BUTTONS) == ["take-over", "hand-back", "assign"]
+        assert await browser.wait("a", BUTTONS) == [
+            "take-over",
+            "hand-back",
+            "assign",
+            "labelling",
+            "end",
+        ]
         assert await browser.eval("a", WHERE) == ["inbox", "← Inbox"]
         await browser("click", "a", selector="#take-over")
         await browser.wait("a", HANDLING_IS, "AGENT")
-        assert await browser.wait("a", BUTTONS) == ["reply", "hand-back", "assign"]
+        assert await browser.wait("a", BUTTONS) == [
+            "reply",
+            "hand-back",
+            "assign",
+            "labelling",
+            "end",
+        ]
         assert await browser.eval("a", "() => document.activeElement.id") == "reply-text"
         await browser.wait("a", TEXT_IS, ["#handling", "Ada"])
         await browser.wait("a", SAID_HAS, ["HANDOVER", 2])
@@ -197,7 +209,7 @@ async def test_an_agent_answers_a_visitor_from_the_inbox(
         assert await browser.wait("a", PROBLEM) == "Could not assign it: Agent not found."
         await browser("click", "a", selector="#hand-back")
         await browser.wait("a", HANDLING_IS, "ASSISTANT")
-        assert await browser.wait("a", BUTTONS) == ["take-over", "assign"]
+        assert await browser.wait("a", BUTTONS) == ["take-over", "assign", "labelling", "end"]
         await browser.wait("a", SAID_HAS, ["HANDOVER", 3])
         record = (await api(RECORD, {"id": conversation}, key=secret)).data["conversation"]
         assert (record["handling"], record["assigneeId"]) == ("ASSISTANT", bob)
