@@ -3,6 +3,7 @@ its pre-chat form (the server's error shown at the field first), chats, and sees
 engine's reply stream in with a typing indicator, then its tokens and exact cost; the conversation
 is recorded as TEST. The model is a provider on loopback speaking Chat Completions."""
 
+import pytest
 from starlette.applications import Starlette
 
 from server.settings import Settings
@@ -12,6 +13,9 @@ from tests.support.browser.dashboard_driver import chromium
 from tests.support.browser.dashboard_views import sign_in
 from tests.support.engine import engine_running
 from tests.support.model_server import Answer, model_server
+
+pytestmark = pytest.mark.both_databases
+"""#20 asks for the streamed reply of a configured model in browser tests on both databases."""
 
 PIECES = ["Hello ", "builder, ", "how ", "can ", "I ", "help ", "today?"]
 REPLY = """() => {

@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 from decimal import Decimal
 from itertools import pairwise
 
+import pytest
 import uvicorn
 from starlette.applications import Starlette
 from starlette.responses import HTMLResponse
@@ -24,6 +25,9 @@ from tests.support.browser.chromium import node_or_skip, run_driver
 from tests.support.engine import engine_running
 from tests.support.model_server import Answer, Failure, model_server
 from tests.support.servers import in_process, port_of
+
+pytestmark = pytest.mark.both_databases
+"""#20 asks for the streamed reply of a configured model in browser tests on both databases."""
 
 PAGE = """<!doctype html><meta charset="utf-8"><title>A shop</title><link rel="icon" href="data:,">
 <p>Welcome to the shop.</p>
