@@ -58,6 +58,7 @@ class Live:
         await self.broker.start()
 
     async def stop(self) -> None:
+        await self.replies.sent()
         await self.broker.stop()
         self.feed.stop()
 

@@ -6,6 +6,9 @@ what continues what it holds: a repeated piece changes nothing and no piece is a
 out of turn. PostgreSQL carries pieces between processes on the `parley_replies` NOTIFY channel
 (SQLite serves one process, whose board hears its own); a NOTIFY is not a write, so a reply costs
 the database only its opening, a checkpoint every few seconds and its end (resolvers/replies.py).
+Watchers on the process that takes a piece are handed it at once; the other processes hear it in
+a notice that carries, in order, every piece and checkpoint taken meanwhile (one sender per
+process, at most one notice every `NOTICE_LINGER_SECONDS` while pieces keep coming).
 A board that missed pieces (it was not listening when they were sent) stops at the gap and
 catches up from the next checkpoint, whose notice tells it to read the text from the database;
 whoever watches then continues from where it stopped, never with a gap or a repeat.
@@ -19,6 +22,7 @@ import time
 from collections.abc import AsyncGenerator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from models import Conversation, Message
 from models.enums import ConversationStatus, EventKind, MessageState
@@ -40,6 +44,12 @@ CHANNEL = "parley_replies"
 MAX_NOTICE_CHARACTERS = 1200
 """Characters of one notice's text: a NOTIFY payload holds under 8,000 bytes, and a character
 takes up to six of them in JSON (a control character's escape; four in UTF-8)."""
+NOTICE_BYTES = 7_900
+"""Bytes of one NOTIFY payload at most (PostgreSQL refuses 8,000 and more)."""
+NOTICE_LINGER_SECONDS = 0.005
+"""While pieces keep coming, a notice waits this long after the one before it, so pieces of
+every reply taken meanwhile share it: a few milliseconds more between processes, one NOTIFY
+round trip for many pieces instead of one each."""
 MAX_REPLIES = 10_000
 """Replies one board keeps at once; past it the longest quiet goes (it is read again when
 needed)."""
@@ -101,16 +111,16 @@ class _Reply:
 
 
 Publish = Callable[[str], Awaitable[None]]
-"""Sends a notice to every process (PostgreSQL's NOTIFY), or nothing with one process."""
-
-
-async def _nobody(_payload: str) -> None:
-    return None
+"""Sends a notice to every process (PostgreSQL's NOTIFY)."""
 
 
 class ReplyBoard:
-    def __init__(self, publish: Publish = _nobody) -> None:
+    def __init__(self, publish: Publish | None = None) -> None:
+        """`publish`: how other processes are told; None with one process (SQLite)."""
         self._publish = publish
+        self._outbox: list[dict[str, object]] = []
+        self._sending: asyncio.Task[None] | None = None
+        self._sent_at = 0.0
         self._replies: dict[int, _Reply] = {}
         self._watchers: dict[int, set[Watcher]] = {}
         self._waiters: dict[int, list[asyncio.Future[None]]] = {}
@@ -183,22 +193,26 @@ class ReplyBoard:
         """A notice from another process (or this one's own, which changes nothing)."""
         try:
             notice = json.loads(payload)
-            if notice["k"] == "d":
-                self.apply(
-                    Delta(
-                        notice["w"],
-                        notice["c"],
-                        notice["m"],
-                        notice["s"],
-                        notice["o"],
-                        notice["t"],
-                        notice.get("f"),
-                    )
-                )
-            elif notice["k"] == "c":
-                self._checkpointed(notice["w"], notice["m"], notice["n"])
+            for item in notice["n"] if notice["k"] == "b" else [notice]:
+                self._heard(item)
         except (ValueError, KeyError, TypeError):
             logger.warning("ignoring a malformed reply notice")
+
+    def _heard(self, notice: dict[str, Any]) -> None:
+        if notice["k"] == "d":
+            self.apply(
+                Delta(
+                    notice["w"],
+                    notice["c"],
+                    notice["m"],
+                    notice["s"],
+                    notice["o"],
+                    notice["t"],
+                    notice.get("f"),
+                )
+            )
+        elif notice["k"] == "c":
+            self._checkpointed(notice["w"], notice["m"], notice["n"])
 
     def _checkpointed(self, workspace_id: int, message_id: int, length: int) -> None:
         reply = self._replies.get(message_id)
@@ -260,8 +274,7 @@ class ReplyBoard:
         ]
         for piece in pieces:
             self.apply(piece)
-        for piece in pieces:
-            await self._publish(_notice(piece))
+            self._post(_notice(piece))
         if time.monotonic() - reply.checkpointed >= CHECKPOINT_SECONDS:
             await self.checkpoint(reply)
         return reply.length
@@ -270,8 +283,39 @@ class ReplyBoard:
         reply.checkpointed = time.monotonic()
         length = reply.length
         await checkpoint_reply(reply.message_id, reply.text)
-        payload = {"k": "c", "w": reply.workspace_id, "m": reply.message_id, "n": length}
-        await self._publish(json.dumps(payload))
+        self._post({"k": "c", "w": reply.workspace_id, "m": reply.message_id, "n": length})
+
+    # How the other processes are told.
+
+    def _post(self, notice: dict[str, object]) -> None:
+        """Sends `notice` after those posted before it, in the next notice out."""
+        if self._publish is None:
+            return
+        self._outbox.append(notice)
+        if self._sending is None:
+            self._sending = asyncio.get_running_loop().create_task(self._send(self._publish))
+
+    async def _send(self, publish: Publish) -> None:
+        try:
+            while self._outbox:
+                wait = self._sent_at + NOTICE_LINGER_SECONDS - time.monotonic()
+                if wait > 0:
+                    await asyncio.sleep(wait)
+                self._sent_at = time.monotonic()
+                posted, self._outbox = self._outbox, []
+                for payload in _payloads(posted):
+                    try:
+                        await publish(payload)
+                    except Exception:
+                        # Who missed these pieces stops at the gap and reads the next checkpoint.
+                        logger.exception("sending a reply notice failed")
+        finally:
+            self._sending = None
+
+    async def sent(self) -> None:
+        """Returns once every notice posted so far has been sent."""
+        while (sending := self._sending) is not None:
+            await asyncio.shield(sending)
 
     async def heard_up_to(self, workspace_id: int, message_id: int, length: int) -> None:
         """Returns once this board holds `length` characters of the reply (waiting a moment for
@@ -369,7 +413,7 @@ class ReplyBoard:
         return len(self._replies)
 
 
-def _notice(delta: Delta) -> str:
+def _notice(delta: Delta) -> dict[str, object]:
     payload: dict[str, object] = {
         "k": "d",
         "w": delta.workspace_id,
@@ -381,7 +425,51 @@ def _notice(delta: Delta) -> str:
     }
     if delta.first_token_at is not None:
         payload["f"] = delta.first_token_at
-    return json.dumps(payload, ensure_ascii=False)
+    return payload
+
+
+def _payloads(posted: list[dict[str, object]]) -> list[str]:
+    """The notices, in order, in as few payloads as `NOTICE_BYTES` allows: a piece that continues
+    the one before it (same reply) joins it, up to `MAX_NOTICE_CHARACTERS`, and several go in
+    one batch (`{"k": "b", "n": [...]}`)."""
+    joined: list[dict[str, object]] = []
+    for notice in posted:
+        last = joined[-1] if joined else None
+        if (
+            last is not None
+            and notice["k"] == "d" == last["k"]
+            and notice["m"] == last["m"]
+            and "f" not in notice
+            and isinstance(text := notice["t"], str)
+            and isinstance(before := last["t"], str)
+            and isinstance(offset := last["o"], int)
+            and notice["o"] == offset + len(before)
+            and len(before) + len(text) <= MAX_NOTICE_CHARACTERS
+        ):
+            joined[-1] = {**last, "t": before + text}
+        else:
+            joined.append(notice)
+    payloads: list[str] = []
+    batch: list[str] = []
+    size = 0
+    for notice in joined:
+        encoded = json.dumps(notice, ensure_ascii=False, separators=(",", ":"))
+        length = len(encoded.encode())
+        if batch and size + length + 1 > NOTICE_BYTES - len(_BATCH) - 2:
+            payloads.append(_batched(batch))
+            batch, size = [], 0
+        batch.append(encoded)
+        size += length + 1
+    if batch:
+        payloads.append(_batched(batch))
+    return payloads
+
+
+_BATCH = '{"k":"b","n":[]}'
+
+
+def _batched(encoded: list[str]) -> str:
+    return encoded[0] if len(encoded) == 1 else '{"k":"b","n":[' + ",".join(encoded) + "]}"
 
 
 MAX_BEHIND = 1000
