@@ -9,9 +9,11 @@ text, usage and cost in one transaction with the conversation's totals; a reply 
 quiet is abandoned by the sweeper (INCOMPLETE, with the text of its latest checkpoint).
 """
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+
+from tortoise.expressions import Subquery
 
 from models import Conversation, Message
 from models.enums import ConversationStatus, EventKind, MessageRole, MessageState
@@ -33,6 +35,10 @@ from resolvers.usage import (
     usage_problems,
 )
 
+Also = Callable[[Message], Awaitable[None]]
+"""What a writer records with a reply in the transaction that opens or ends it (the built-in
+engine's turn, linked to its reply or ended with it)."""
+
 CHECKPOINT_SECONDS = 2.0
 """How often a streaming reply's text is written down while it streams: what a process that was
 not listening reads, and what an abandoned reply keeps."""
@@ -48,9 +54,11 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-async def open_reply(caller: Caller, request: OpenRequest) -> tuple[Message, Conversation]:
+async def open_reply(
+    caller: Caller, request: OpenRequest, also: Also | None = None
+) -> tuple[Message, Conversation]:
     """Opens a reply (an ASSISTANT message, STREAMING, empty), or returns the one already opened
-    with this `clientMessageId` (a retry)."""
+    with this `clientMessageId` (a retry); `also` is written in the same transaction."""
     caller.require_writer()
     if not 1 <= len(request.client_message_id) <= MAX_CLIENT_MESSAGE_ID:
         raise_problems(
@@ -66,6 +74,8 @@ async def open_reply(caller: Caller, request: OpenRequest) -> tuple[Message, Con
         if sent is not None:
             if sent.role is not MessageRole.ASSISTANT:
                 raise Conflict("This clientMessageId was already used for a different message.")
+            if also is not None:
+                await also(sent)
             return sent, conversation
         if conversation.status is ConversationStatus.ENDED:
             raise Conflict("This conversation has ended: start a new one.")
@@ -83,6 +93,8 @@ async def open_reply(caller: Caller, request: OpenRequest) -> tuple[Message, Con
         conversation.last_activity_at = now
         await message.save()  # its clientMessageId was looked up under the conversation's lock
         await conversation.save(update_fields=["message_count", "last_activity_at"])
+        if also is not None:
+            await also(message)
         await record_event(conversation, EventKind.REPLY_STARTED, now, message.id)
     return message, conversation
 
@@ -133,11 +145,12 @@ def _milliseconds(since: datetime, until: datetime) -> int:
 
 
 async def finish_reply(
-    caller: Caller, request: FinishRequest, bounds: Bounds
+    caller: Caller, request: FinishRequest, bounds: Bounds, also: Also | None = None
 ) -> tuple[Message, Conversation]:
     """Finishes (COMPLETE) or abandons (INCOMPLETE) a streaming reply: its text, usage, exact
-    cost and timings in one transaction with its conversation's totals. Finishing it again the
-    same way returns it as it is (a retry); anything else that finds it ended is a CONFLICT."""
+    cost and timings in one transaction with its conversation's totals (and `also`). Finishing
+    it again the same way returns it as it is (a retry); anything else that finds it ended is a
+    CONFLICT."""
     caller.require_writer()
     problems: list[Problem] = []
     if len(request.text) > bounds.max_message_length:
@@ -148,11 +161,14 @@ async def finish_reply(
     raise_problems(problems, "The reply is invalid")
     now = _now()
     async with change():
-        found = await reply_of(caller.workspace_id, request.message_id)
-        conversation = await locked_conversation(caller.workspace_id, found.conversation_id)
+        conversation = await _reply_conversation(caller.workspace_id, request.message_id)
         message = await Message.get(id=request.message_id)  # as it is under the lock
+        if message.role is not MessageRole.ASSISTANT:
+            raise NotFound("Reply not found.")
         if message.state is not MessageState.STREAMING:
             if message.state is request.state and message.content.startswith(request.text):
+                if also is not None:
+                    await also(message)
                 return message, conversation
             raise Conflict(f"This reply has ended already ({message.state.value}).")
         text = request.text
@@ -172,8 +188,24 @@ async def finish_reply(
         conversation.last_activity_at = now
         await message.save()
         await conversation.save(update_fields=[*USAGE_TOTALS, "last_activity_at"])
+        if also is not None:
+            await also(message)
         await record_event(conversation, EventKind.REPLY_FINISHED, now, message.id)
     return message, conversation
+
+
+async def _reply_conversation(workspace_id: int, message_id: int) -> Conversation:
+    """The conversation of a message of this workspace, its row locked as `locked_conversation`
+    locks it (one statement); NOT_FOUND for another workspace's message, as for a missing one."""
+    owner = Message.filter(id=message_id).values("conversation_id")
+    found = (
+        await Conversation.select_for_update()
+        .filter(id__in=Subquery(owner), workspace_id=workspace_id)
+        .first()
+    )
+    if found is None:
+        raise NotFound("Reply not found.")
+    return found
 
 
 async def abandon_quiet_replies(

@@ -39,6 +39,7 @@ class Claimed:
     answers: int
     attempt: int
     kind: TurnKind = TurnKind.REPLY
+    assistant_id: int = 0
 
 
 def _now() -> datetime:
@@ -119,9 +120,12 @@ async def claim_turn(worker: str, lease: timedelta) -> Claimed | None:
     )
     if params.dialect == "postgres":
         chosen += " FOR UPDATE SKIP LOCKED"
+    owner = "(SELECT c.{} FROM conversation c WHERE c.id = turn.conversation_id)"
     sql = (
         f"{head}WHERE id = ({chosen}) AND state = {params.add(TurnState.WAITING)} "
-        "RETURNING id, conversation_id, answers, attempt, kind"
+        "RETURNING id, conversation_id, answers, attempt, kind, "
+        f"{owner.format('workspace_id')} AS workspace_id, "
+        f"{owner.format('assistant_id')} AS assistant_id"
     )
     try:
         rows = await fetch(sql, params)
@@ -130,14 +134,14 @@ async def claim_turn(worker: str, lease: timedelta) -> Claimed | None:
     if not rows:
         return None
     row = rows[0]
-    conversation = await Conversation.get(id=row["conversation_id"])
     return Claimed(
         int(row["id"]),
         int(row["conversation_id"]),
-        conversation.workspace_id,
+        int(row["workspace_id"]),
         int(row["answers"]),
         int(row["attempt"]),
         TurnKind(row["kind"]),
+        int(row["assistant_id"]),
     )
 
 
@@ -154,21 +158,23 @@ async def renew_turn(turn_id: int, worker: str, lease: timedelta) -> bool:
     return bool(rows)
 
 
-async def answered_together(turn: Claimed, last: int) -> None:
-    """The conversation's waiting turns for messages up to sequence `last` are answered by this
-    turn's reply (the visitor wrote several messages before it began): they end DONE, and no
-    message gets a reply of its own twice."""
-    await Turn.filter(
-        conversation_id=turn.conversation_id,
-        kind=TurnKind.REPLY,
-        state=TurnState.WAITING,
-        answers__lte=last,
-        id__not=turn.id,
-    ).update(state=TurnState.DONE)
-
-
-async def turn_reply(turn_id: int, reply_id: int) -> None:
-    await Turn.filter(id=turn_id).update(reply_id=reply_id)
+async def turn_reply(turn: Claimed, reply_id: int, last: int) -> None:
+    """Links the turn to its reply, and the conversation's waiting turns for messages up to
+    sequence `last` are answered by that reply (the visitor wrote several messages before it
+    began): they end DONE, and no message gets a reply of its own twice. One statement, written
+    in the transaction that opens the reply."""
+    params = Params(dialect())
+    pk = params.add(turn.id)
+    sql = (
+        f"UPDATE turn SET reply_id = CASE WHEN id = {pk} THEN {params.add(reply_id)} "
+        f"ELSE reply_id END, state = CASE WHEN id = {params.add(turn.id)} THEN state "
+        f"ELSE {params.add(TurnState.DONE)} END "
+        f"WHERE id = {params.add(turn.id)} "
+        f"OR (conversation_id = {params.add(turn.conversation_id)} "
+        f"AND kind = {params.add(TurnKind.REPLY)} AND state = {params.add(TurnState.WAITING)} "
+        f"AND answers <= {params.add(last)})"
+    )
+    await fetch(sql, params)
 
 
 async def end_turn(turn_id: int, worker: str, state: TurnState, error: str | None = None) -> None:

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any
 
-from models import Assistant, Conversation, Message, Variable
+from models import Assistant, Message, Variable
 from models.enums import (
     ApiKeyScope,
     MessageRole,
@@ -47,7 +47,6 @@ from resolvers.limits.bounds import Bounds
 from resolvers.replies import FinishRequest, OpenRequest, finish_reply, open_reply
 from resolvers.turns import (
     Claimed,
-    answered_together,
     claim_turn,
     end_turn,
     expired_replies,
@@ -163,12 +162,11 @@ class Engine:
                 return
 
     async def _write(self, turn: Claimed) -> None:
-        conversation = await Conversation.get(id=turn.conversation_id)
-        assistant = await Assistant.get(id=conversation.assistant_id)
+        assistant = await Assistant.get(id=turn.assistant_id)
         if assistant.model is None:  # its model was taken away since: an engine of one's own
             await end_turn(turn.id, self.worker, TurnState.DONE)
             return
-        history = await Message.filter(conversation_id=conversation.id).order_by("sequence")
+        history = await Message.filter(conversation_id=turn.conversation_id).order_by("sequence")
         if turn.kind is TurnKind.EXTRACT:
             await self._extract(turn, assistant, history)
             return
@@ -176,17 +174,20 @@ class Engine:
         # The conversation so far: messages the visitor wrote since this turn's are answered by
         # the same reply.
         said = [message.sequence for message in history if message.role is MessageRole.USER]
-        await answered_together(turn, max(said, default=turn.answers))
-        request = await self._request(assistant, history, conversation.id)
+        last = max(said, default=turn.answers)
+        request = await self._request(assistant, history, turn.conversation_id)
+
+        async def linked(reply: Message) -> None:
+            await turn_reply(turn, reply.id, last)
+
         reply, _ = await open_reply(
-            caller, OpenRequest(conversation.id, f"engine-{turn.id}-{turn.attempt}")
+            caller, OpenRequest(turn.conversation_id, f"engine-{turn.id}-{turn.attempt}"), linked
         )
-        await turn_reply(turn.id, reply.id)
         if not self._settings.configured:
-            await self._end(turn, reply, MessageState.FAILED, _Spent())
-            await end_turn(turn.id, self.worker, TurnState.FAILED, NO_PROVIDER)
+            await self._end(turn, reply, MessageState.FAILED, _Spent(), NO_PROVIDER)
             return
         board = self._live.replies
+        board.seed(reply, turn.workspace_id)  # it holds what the row holds: nothing to read
         length = 0
 
         async def written(text: str) -> None:
@@ -198,15 +199,12 @@ class Engine:
             await self._converse(turn, assistant, request, written, spent)
         except model.ModelFailedError as why:
             logger.warning("turn %d: %s", turn.id, why)
-            await self._end(turn, reply, MessageState.FAILED, spent)
-            await end_turn(turn.id, self.worker, TurnState.FAILED, str(why))
+            await self._end(turn, reply, MessageState.FAILED, spent, str(why))
             return
         if length == 0:
-            await self._end(turn, reply, MessageState.FAILED, spent)
-            await end_turn(turn.id, self.worker, TurnState.FAILED, "the model wrote no text")
+            await self._end(turn, reply, MessageState.FAILED, spent, "the model wrote no text")
             return
         await self._end(turn, reply, MessageState.COMPLETE, spent)
-        await end_turn(turn.id, self.worker, TurnState.DONE)
 
     async def _request(
         self, assistant: Assistant, history: Sequence[Message], conversation_id: int
@@ -283,8 +281,15 @@ class Engine:
         await end_turn(turn.id, self.worker, TurnState.DONE)
 
     async def _end(
-        self, turn: Claimed, reply: Message, state: MessageState, spent: "_Spent"
+        self,
+        turn: Claimed,
+        reply: Message,
+        state: MessageState,
+        spent: "_Spent",
+        error: str | None = None,
     ) -> None:
+        """Ends the reply and, in the same transaction, the turn: DONE with a COMPLETE reply,
+        FAILED (with `error`) otherwise."""
         held = self._live.replies.text_of(reply.id)
         text, first = held if held is not None else ("", None)
         request = FinishRequest(
@@ -295,7 +300,14 @@ class Engine:
             first_token_at=first,
             function_calls=spent.made,
         )
-        ended, _ = await finish_reply(_engine_caller(turn.workspace_id), request, self._bounds)
+        done = TurnState.DONE if state is MessageState.COMPLETE else TurnState.FAILED
+
+        async def ended_too(_reply: Message) -> None:
+            await end_turn(turn.id, self.worker, done, error)
+
+        ended, _ = await finish_reply(
+            _engine_caller(turn.workspace_id), request, self._bounds, ended_too
+        )
         self._live.replies.ended(ended)
 
     async def _failed(self, turn: Claimed, why: str) -> None:
@@ -303,7 +315,8 @@ class Engine:
         with suppress(ParleyError):
             found = await Message.get_or_none(client_message_id=f"engine-{turn.id}-{turn.attempt}")
             if found is not None and found.state is MessageState.STREAMING:
-                await self._end(turn, found, MessageState.FAILED, _Spent())
+                await self._end(turn, found, MessageState.FAILED, _Spent(), why)
+                return
         await end_turn(turn.id, self.worker, TurnState.FAILED, why)
 
 
