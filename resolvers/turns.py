@@ -177,10 +177,20 @@ async def turn_reply(turn: Claimed, reply_id: int, last: int) -> None:
     await fetch(sql, params)
 
 
-async def end_turn(turn_id: int, worker: str, state: TurnState, error: str | None = None) -> None:
-    await Turn.filter(id=turn_id, state=TurnState.RUNNING, claimed_by=worker).update(
-        state=state, error=None if error is None else error[:MAX_ERROR], lease_until=None
+async def end_turn(turn_id: int, worker: str, state: TurnState, error: str | None = None) -> bool:
+    """Ends the worker's running turn; whether another turn of its conversation waits (it may
+    be claimed now), or True when the turn was not the worker's any more."""
+    params = Params(dialect())
+    rows = await fetch(
+        f"UPDATE turn SET state = {params.add(state)}, "
+        f"error = {params.add(None if error is None else error[:MAX_ERROR])}, lease_until = NULL "
+        f"WHERE id = {params.add(turn_id)} AND state = {params.add(TurnState.RUNNING)} "
+        f"AND claimed_by = {params.add(worker)} RETURNING EXISTS (SELECT 1 FROM turn w "
+        f"WHERE w.conversation_id = turn.conversation_id AND w.state = "
+        f"{params.add(TurnState.WAITING)}) AS waiting",
+        params,
     )
+    return not rows or bool(rows[0]["waiting"])
 
 
 async def expired_replies() -> list[int]:

@@ -27,6 +27,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 from models import Assistant, Message, Variable
@@ -84,6 +85,10 @@ class Engine:
         self._lease = timedelta(seconds=settings.lease_seconds)
         self._wake = asyncio.Event()
         self._answering: set[asyncio.Task[None]] = set()
+        self._full = False
+        """Claiming stopped at the concurrency limit: a turn ending frees a slot to fill."""
+        self._waiting: set[int] = set()
+        """Turns that ended with another turn of their conversation waiting."""
         self._loop: asyncio.Task[None] | None = None
         self._unlisten = live.add_turn_listener(self._wake.set)
         self._swept = 0.0
@@ -114,13 +119,15 @@ class Engine:
                 if time.monotonic() - self._swept >= self._settings.poll_seconds:
                     self._swept = time.monotonic()
                     await self._fail_expired()
+                self._full = True
                 while len(self._answering) < self._settings.concurrency:
                     turn = await claim_turn(self.worker, self._lease)
                     if turn is None:
+                        self._full = False
                         break
                     task = asyncio.create_task(self._answer(turn), name=f"turn-{turn.id}")
                     self._answering.add(task)
-                    task.add_done_callback(self._done)
+                    task.add_done_callback(partial(self._done, turn.id))
             except asyncio.CancelledError:
                 raise
             except Exception:
@@ -138,9 +145,18 @@ class Engine:
                 texts[reply] = held[0]
         await fail_expired_turns(texts)
 
-    def _done(self, task: asyncio.Task[None]) -> None:
+    def _done(self, turn_id: int, task: asyncio.Task[None]) -> None:
+        """Looks for turns again once this one is over (committed) if one of its conversation
+        waits, or claiming had stopped at the limit, or it ended otherwise than it should."""
         self._answering.discard(task)
-        self._wake.set()  # a slot is free, and the conversation may have a turn waiting
+        waiting = turn_id in self._waiting
+        self._waiting.discard(turn_id)
+        if waiting or self._full or task.cancelled() or task.exception() is not None:
+            self._wake.set()
+
+    async def _end_turn(self, turn: Claimed, state: TurnState, error: str | None = None) -> None:
+        if await end_turn(turn.id, self.worker, state, error):
+            self._waiting.add(turn.id)
 
     async def _answer(self, turn: Claimed) -> None:
         renewing = asyncio.create_task(self._renew(turn))
@@ -164,7 +180,7 @@ class Engine:
     async def _write(self, turn: Claimed) -> None:
         assistant = await Assistant.get(id=turn.assistant_id)
         if assistant.model is None:  # its model was taken away since: an engine of one's own
-            await end_turn(turn.id, self.worker, TurnState.DONE)
+            await self._end_turn(turn, TurnState.DONE)
             return
         history = await Message.filter(conversation_id=turn.conversation_id).order_by("sequence")
         if turn.kind is TurnKind.EXTRACT:
@@ -260,7 +276,7 @@ class Engine:
             return None
 
         if not self._settings.configured:
-            await end_turn(turn.id, self.worker, TurnState.FAILED, NO_PROVIDER)
+            await self._end_turn(turn, TurnState.FAILED, NO_PROVIDER)
             return
         request = extraction.request(assistant, history, self._settings.context_tokens)
         try:
@@ -269,7 +285,7 @@ class Engine:
             )
         except model.ModelFailedError as why:
             logger.warning("turn %d (extraction): %s", turn.id, why)
-            await end_turn(turn.id, self.worker, TurnState.FAILED, str(why))
+            await self._end_turn(turn, TurnState.FAILED, str(why))
             return
         await record_extraction(
             turn.workspace_id,
@@ -278,7 +294,7 @@ class Engine:
             result.usage,
             self._bounds,
         )
-        await end_turn(turn.id, self.worker, TurnState.DONE)
+        await self._end_turn(turn, TurnState.DONE)
 
     async def _end(
         self,
@@ -303,7 +319,7 @@ class Engine:
         done = TurnState.DONE if state is MessageState.COMPLETE else TurnState.FAILED
 
         async def ended_too(_reply: Message) -> None:
-            await end_turn(turn.id, self.worker, done, error)
+            await self._end_turn(turn, done, error)
 
         ended, _ = await finish_reply(
             _engine_caller(turn.workspace_id), request, self._bounds, ended_too
@@ -317,7 +333,7 @@ class Engine:
             if found is not None and found.state is MessageState.STREAMING:
                 await self._end(turn, found, MessageState.FAILED, _Spent(), why)
                 return
-        await end_turn(turn.id, self.worker, TurnState.FAILED, why)
+        await self._end_turn(turn, TurnState.FAILED, why)
 
 
 @dataclass
