@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.expressions import Subquery
 
 from models import Conversation, Message
@@ -40,8 +41,39 @@ Also = Callable[[Message], Awaitable[None]]
 engine's turn, linked to its reply or ended with it)."""
 
 CHECKPOINT_SECONDS = 2.0
-"""How often a streaming reply's text is written down while it streams: what a process that was
-not listening reads, and what an abandoned reply keeps."""
+"""How often a streaming reply's text is written down while a process that watches it has
+fallen behind its pieces (it was not listening) and asked for it: what it reads to catch up."""
+
+
+def checkpoint_seconds(bounds: Bounds, wanted: bool) -> float:
+    """How often a streaming reply's text is written down: every `CHECKPOINT_SECONDS` while a
+    process asks for it, otherwise every third of the quiet-reply timeout, so a reply still
+    streaming never looks quiet to a sweeper that heard none of its pieces. An abandoned reply
+    keeps the text the processes heard (`add_held_source`), the checkpoint only where none did."""
+    if wanted:
+        return CHECKPOINT_SECONDS
+    return max(CHECKPOINT_SECONDS, bounds.reply_timeout_seconds / 3)
+
+
+Held = Callable[[int], tuple[str, float] | None]
+"""What a process heard of a streaming reply: its text, and how many seconds ago the last piece
+came; None when it holds none of it."""
+_held_sources: list[Held] = []
+
+
+def add_held_source(source: Held) -> Callable[[], None]:
+    """Lets the replies that end here keep what `source` (a process's reply board) heard of
+    them, and the sweeper not take one for quiet while pieces come; returns the call that
+    stops it."""
+    _held_sources.append(source)
+    return lambda: _held_sources.remove(source)
+
+
+def _heard(message_id: int) -> tuple[str, float] | None:
+    found = [held for source in _held_sources if (held := source(message_id)) is not None]
+    if not found:
+        return None
+    return max((text for text, _ in found), key=len), min(quiet for _, quiet in found)
 
 
 @dataclass(frozen=True)
@@ -211,13 +243,29 @@ async def _reply_conversation(workspace_id: int, message_id: int) -> Conversatio
 async def abandon_quiet_replies(
     quiet_for: timedelta, now: datetime | None = None, conversation_ids: Sequence[int] = ()
 ) -> list[int]:
-    """Abandons every reply streaming with no checkpoint for longer than `quiet_for` (its engine
-    died or hung), or every streaming reply of `conversation_ids` (they ended): INCOMPLETE, with
-    the text of their latest checkpoint, each once (the UPDATE takes STREAMING rows only)."""
+    """Abandons every reply streaming with no checkpoint for longer than `quiet_for` and no
+    piece heard for that long (its engine died or hung), or every streaming reply of
+    `conversation_ids` (they ended): INCOMPLETE, with the text heard of them or of their latest
+    checkpoint, each once (the UPDATE takes STREAMING rows only)."""
     now = now or _now()
     if conversation_ids:
         return await end_streaming(MessageState.INCOMPLETE, now, conversation_ids=conversation_ids)
-    return await end_streaming(MessageState.INCOMPLETE, now, quiet_since=now - quiet_for)
+    if not _held_sources:
+        return await end_streaming(MessageState.INCOMPLETE, now, quiet_since=now - quiet_for)
+    params = Params(dialect())
+    rows = await fetch(
+        f"SELECT id FROM message WHERE state = {params.add(MessageState.STREAMING)} "
+        f"AND streamed_at < {params.add(now - quiet_for)}",
+        params,
+    )
+    quiet = [
+        pk
+        for row in rows
+        if (held := _heard(pk := int(row["id"]))) is None or held[1] >= quiet_for.total_seconds()
+    ]
+    if not quiet:
+        return []
+    return await end_streaming(MessageState.INCOMPLETE, now, message_ids=quiet)
 
 
 async def end_streaming(
@@ -229,9 +277,9 @@ async def end_streaming(
     quiet_since: datetime | None = None,
 ) -> list[int]:
     """Ends the streaming replies of `conversation_ids`, or those of `message_ids`, or those with
-    no checkpoint since `quiet_since`, as `state` with the text of their latest checkpoint, each
-    once (the UPDATE takes STREAMING rows only); their REPLY_FINISHED events are written with
-    them. Returns their ids."""
+    no checkpoint since `quiet_since`, as `state` with the text of their latest checkpoint or
+    the longer text this process heard of them, each once (the UPDATE takes STREAMING rows
+    only); their REPLY_FINISHED events are written with them. Returns their ids."""
     params = Params(dialect())  # placeholders in textual order: SQLite's are positional
     sql = (
         f"UPDATE message SET state = {params.add(state)} "
@@ -250,6 +298,9 @@ async def end_streaming(
         rows = await fetch(sql + "RETURNING id, conversation_id", params, using=connection)
         if not rows:
             return []
+        for row in rows:
+            if (held := _heard(int(row["id"]))) is not None:
+                await _keep_text(int(row["id"]), held[0], connection)
         ids = sorted({int(row["conversation_id"]) for row in rows})
         owners = Params(dialect())
         workspaces = {
@@ -266,6 +317,18 @@ async def end_streaming(
         ]
         await record_message_events(ended, EventKind.REPLY_FINISHED, now)
     return sorted(message_id for _, _, message_id in ended)
+
+
+async def _keep_text(message_id: int, text: str, connection: BaseDBAsyncClient) -> None:
+    """The text heard of a reply that has just ended, where its checkpoint holds less."""
+    params = Params(dialect())
+    length = "char_length" if params.dialect == "postgres" else "length"
+    await fetch(
+        f"UPDATE message SET content = {params.add(text)} WHERE id = {params.add(message_id)} "
+        f"AND {length}(content) < {params.add(len(text))}",
+        params,
+        using=connection,
+    )
 
 
 def check_append(offset: int, text: str, bounds: Bounds) -> None:

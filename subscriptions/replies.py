@@ -32,6 +32,7 @@ from resolvers.replies import (
     CHECKPOINT_SECONDS,
     check_append,
     checkpoint_reply,
+    checkpoint_seconds,
     reply_of,
     streaming_replies,
 )
@@ -102,6 +103,8 @@ class _Reply:
     first_token_at: float | None = None
     checkpointed: float = field(default_factory=time.monotonic)
     touched: float = field(default_factory=time.monotonic)
+    wanted: bool = False
+    """A process that watches it fell behind its pieces and asked for a checkpoint."""
 
     @property
     def text(self) -> str:
@@ -125,6 +128,8 @@ class ReplyBoard:
         self._watchers: dict[int, set[Watcher]] = {}
         self._waiters: dict[int, list[asyncio.Future[None]]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
+        self._asked: dict[int, float] = {}
+        """When this board last asked for a checkpoint of a reply, by its id."""
 
     # What a process is told.
 
@@ -134,11 +139,14 @@ class ReplyBoard:
         reply = self._replies.get(delta.message_id)
         if reply is None:
             if delta.offset != 0:
-                return False  # its beginning was sent before this board listened
+                self._behind(delta)  # its beginning was sent before this board listened
+                return False
             reply = self._keep(
                 _Reply(delta.workspace_id, delta.conversation_id, delta.message_id, delta.sequence)
             )
         if delta.offset != reply.length:
+            if delta.offset > reply.length:
+                self._behind(delta)
             return False
         reply.parts.append(delta.text)
         reply.length += len(delta.text)
@@ -213,12 +221,30 @@ class ReplyBoard:
             )
         elif notice["k"] == "c":
             self._checkpointed(notice["w"], notice["m"], notice["n"])
+        elif notice["k"] == "w":
+            reply = self._replies.get(notice["m"])
+            if reply is not None and reply.workspace_id == notice["w"]:
+                reply.wanted = True  # whichever process takes its next piece writes it down
+
+    def _behind(self, delta: Delta) -> None:
+        """A piece past what this board holds: if someone here watches the reply, the process
+        that takes its next piece is asked for a checkpoint (at most every CHECKPOINT_SECONDS)."""
+        if delta.conversation_id not in self._watchers:
+            return
+        now = time.monotonic()
+        if now - self._asked.get(delta.message_id, -CHECKPOINT_SECONDS) < CHECKPOINT_SECONDS:
+            return
+        if len(self._asked) >= MAX_REPLIES:
+            self._asked.clear()
+        self._asked[delta.message_id] = now
+        self._post({"k": "w", "w": delta.workspace_id, "m": delta.message_id})
 
     def _checkpointed(self, workspace_id: int, message_id: int, length: int) -> None:
         reply = self._replies.get(message_id)
         if reply is None:
             return
         reply.checkpointed = time.monotonic()
+        reply.wanted = False
         if reply.length < length and reply.conversation_id in self._watchers:
             task = asyncio.get_running_loop().create_task(self._catch_up(workspace_id, message_id))
             self._tasks.add(task)
@@ -275,12 +301,13 @@ class ReplyBoard:
         for piece in pieces:
             self.apply(piece)
             self._post(_notice(piece))
-        if time.monotonic() - reply.checkpointed >= CHECKPOINT_SECONDS:
+        if time.monotonic() - reply.checkpointed >= checkpoint_seconds(bounds, reply.wanted):
             await self.checkpoint(reply)
         return reply.length
 
     async def checkpoint(self, reply: _Reply) -> None:
         reply.checkpointed = time.monotonic()
+        reply.wanted = False
         length = reply.length
         await checkpoint_reply(reply.message_id, reply.text)
         self._post({"k": "c", "w": reply.workspace_id, "m": reply.message_id, "n": length})
@@ -339,6 +366,14 @@ class ReplyBoard:
         if reply.workspace_id != workspace_id:
             raise NotFound("Reply not found.")
         return reply
+
+    def heard_of(self, message_id: int) -> tuple[str, float] | None:
+        """What this board holds of a reply: its text, and how many seconds ago its last piece
+        came (resolvers/replies.py `Held`)."""
+        reply = self._replies.get(message_id)
+        if reply is None:
+            return None
+        return reply.text, time.monotonic() - reply.touched
 
     def text_of(self, message_id: int) -> tuple[str, datetime | None] | None:
         """What this board holds of a reply: its text and when its first text came."""
