@@ -5,27 +5,26 @@ A piece of a reply (a `Delta`) says where it starts, in characters, so the board
 what continues what it holds: a repeated piece changes nothing and no piece is applied twice or
 out of turn. PostgreSQL carries pieces between processes on the `parley_replies` NOTIFY channel
 (SQLite serves one process, whose board hears its own); a NOTIFY is not a write, so a reply costs
-the database only its opening, a checkpoint every few seconds and its end (resolvers/replies.py).
-Watchers on the process that takes a piece are handed it at once; the other processes hear it in
-a notice that carries, in order, every piece and checkpoint taken meanwhile (one sender per
-process, at most one notice every `NOTICE_LINGER_SECONDS` while pieces keep coming).
-A board that missed pieces (it was not listening when they were sent) stops at the gap and
-catches up from the next checkpoint, whose notice tells it to read the text from the database;
-whoever watches then continues from where it stopped, never with a gap or a repeat.
+the database only its opening, a checkpoint now and then and its end (resolvers/replies.py).
+Watchers on the process that takes a piece are handed it at once; the other processes hear it
+in a notice that carries, in order, every piece and checkpoint taken meanwhile (relay.py). A
+board that missed pieces (it was not listening when they were sent) stops at the gap, asks for a
+checkpoint and catches up from it, whose notice tells it to read the text from the database;
+whoever watches then continues from where it stopped, never with a gap or a repeat. Whoever
+watches follows the board through `reply_stream` (subscriptions/replystream.py).
 """
 
 import asyncio
-import contextlib
 import json
 import logging
 import time
-from collections.abc import AsyncGenerator, Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from models import Conversation, Message
-from models.enums import ConversationStatus, EventKind, MessageState
+from models import Message
+from models.enums import MessageState
 from resolvers.errors import Conflict, NotFound
 from resolvers.limits.bounds import Bounds
 from resolvers.replies import (
@@ -34,23 +33,13 @@ from resolvers.replies import (
     checkpoint_reply,
     checkpoint_seconds,
     reply_of,
-    streaming_replies,
 )
-from subscriptions.feed import EventFeed, EventRow
+from subscriptions.relay import MAX_NOTICE_CHARACTERS, Publish, Relay
 
 logger = logging.getLogger("parley.replies")
 
 CHANNEL = "parley_replies"
 """The PostgreSQL NOTIFY channel of replies' pieces and checkpoints (JSON payloads)."""
-MAX_NOTICE_CHARACTERS = 1200
-"""Characters of one notice's text: a NOTIFY payload holds under 8,000 bytes, and a character
-takes up to six of them in JSON (a control character's escape; four in UTF-8)."""
-NOTICE_BYTES = 7_900
-"""Bytes of one NOTIFY payload at most (PostgreSQL refuses 8,000 and more)."""
-NOTICE_LINGER_SECONDS = 0.005
-"""While pieces keep coming, a notice waits this long after the one before it, so pieces of
-every reply taken meanwhile share it: a few milliseconds more between processes, one NOTIFY
-round trip for many pieces instead of one each."""
 MAX_REPLIES = 10_000
 """Replies one board keeps at once; past it the longest quiet goes (it is read again when
 needed)."""
@@ -113,17 +102,10 @@ class _Reply:
         return self.parts[0] if self.parts else ""
 
 
-Publish = Callable[[str], Awaitable[None]]
-"""Sends a notice to every process (PostgreSQL's NOTIFY)."""
-
-
 class ReplyBoard:
     def __init__(self, publish: Publish | None = None) -> None:
         """`publish`: how other processes are told; None with one process (SQLite)."""
-        self._publish = publish
-        self._outbox: list[dict[str, object]] = []
-        self._sending: asyncio.Task[None] | None = None
-        self._sent_at = 0.0
+        self._relay = None if publish is None else Relay(publish)
         self._replies: dict[int, _Reply] = {}
         self._watchers: dict[int, set[Watcher]] = {}
         self._waiters: dict[int, list[asyncio.Future[None]]] = {}
@@ -315,34 +297,13 @@ class ReplyBoard:
     # How the other processes are told.
 
     def _post(self, notice: dict[str, object]) -> None:
-        """Sends `notice` after those posted before it, in the next notice out."""
-        if self._publish is None:
-            return
-        self._outbox.append(notice)
-        if self._sending is None:
-            self._sending = asyncio.get_running_loop().create_task(self._send(self._publish))
-
-    async def _send(self, publish: Publish) -> None:
-        try:
-            while self._outbox:
-                wait = self._sent_at + NOTICE_LINGER_SECONDS - time.monotonic()
-                if wait > 0:
-                    await asyncio.sleep(wait)
-                self._sent_at = time.monotonic()
-                posted, self._outbox = self._outbox, []
-                for payload in _payloads(posted):
-                    try:
-                        await publish(payload)
-                    except Exception:
-                        # Who missed these pieces stops at the gap and reads the next checkpoint.
-                        logger.exception("sending a reply notice failed")
-        finally:
-            self._sending = None
+        if self._relay is not None:
+            self._relay.post(notice)
 
     async def sent(self) -> None:
         """Returns once every notice posted so far has been sent."""
-        while (sending := self._sending) is not None:
-            await asyncio.shield(sending)
+        if self._relay is not None:
+            await self._relay.sent()
 
     async def heard_up_to(self, workspace_id: int, message_id: int, length: int) -> None:
         """Returns once this board holds `length` characters of the reply (waiting a moment for
@@ -461,148 +422,3 @@ def _notice(delta: Delta) -> dict[str, object]:
     if delta.first_token_at is not None:
         payload["f"] = delta.first_token_at
     return payload
-
-
-def _payloads(posted: list[dict[str, object]]) -> list[str]:
-    """The notices, in order, in as few payloads as `NOTICE_BYTES` allows: a piece that continues
-    the one before it (same reply) joins it, up to `MAX_NOTICE_CHARACTERS`, and several go in
-    one batch (`{"k": "b", "n": [...]}`)."""
-    joined: list[dict[str, object]] = []
-    for notice in posted:
-        last = joined[-1] if joined else None
-        if (
-            last is not None
-            and notice["k"] == "d" == last["k"]
-            and notice["m"] == last["m"]
-            and "f" not in notice
-            and isinstance(text := notice["t"], str)
-            and isinstance(before := last["t"], str)
-            and isinstance(offset := last["o"], int)
-            and notice["o"] == offset + len(before)
-            and len(before) + len(text) <= MAX_NOTICE_CHARACTERS
-        ):
-            joined[-1] = {**last, "t": before + text}
-        else:
-            joined.append(notice)
-    payloads: list[str] = []
-    batch: list[str] = []
-    size = 0
-    for notice in joined:
-        encoded = json.dumps(notice, ensure_ascii=False, separators=(",", ":"))
-        length = len(encoded.encode())
-        if batch and size + length + 1 > NOTICE_BYTES - len(_BATCH) - 2:
-            payloads.append(_batched(batch))
-            batch, size = [], 0
-        batch.append(encoded)
-        size += length + 1
-    if batch:
-        payloads.append(_batched(batch))
-    return payloads
-
-
-_BATCH = '{"k":"b","n":[]}'
-
-
-def _batched(encoded: list[str]) -> str:
-    return encoded[0] if len(encoded) == 1 else '{"k":"b","n":[' + ",".join(encoded) + "]}"
-
-
-MAX_BEHIND = 1000
-"""Chunks and events a watcher may fall behind before it is closed (it watches again and is
-handed the text so far)."""
-_KINDS = {EventKind.REPLY_STARTED, EventKind.REPLY_FINISHED, EventKind.ENDED, EventKind.ERASED}
-
-
-async def reply_stream(
-    feed: EventFeed,
-    board: ReplyBoard,
-    workspace_id: int,
-    conversation_id: int,
-    on_overflow: Callable[[], None],
-) -> AsyncGenerator[Chunk, None]:
-    """The conversation's replies as they are written: each streaming one's text so far, then
-    its pieces, each reply's last chunk (final text and state) with its event, and replies
-    opened later likewise; ends when the conversation ends.
-
-    It watches the board and the event feed before it reads what streams now, so nothing falls
-    between; a watcher is handed each reply's text once, in order (`_Shown`)."""
-    arrived: asyncio.Queue[Chunk | list[EventRow]] = asyncio.Queue(MAX_BEHIND)
-
-    def put(item: Chunk | list[EventRow]) -> None:
-        try:
-            arrived.put_nowait(item)
-        except asyncio.QueueFull:
-            on_overflow()
-
-    listener = await feed.listen(
-        workspace_id, lambda row: row.kind in _KINDS, on_overflow, conversation_id=conversation_id
-    )
-    stop = board.watch(conversation_id, put)
-
-    async def events() -> None:
-        while True:
-            put(await listener.next_batch())
-
-    reading = asyncio.create_task(events())
-    try:
-        conversation = await Conversation.get_or_none(id=conversation_id)
-        if conversation is None or conversation.status is ConversationStatus.ENDED:
-            return  # its replies ended with it (listening first: an end now comes as an event)
-        shown = _Shown()
-        for message in await streaming_replies(conversation_id):
-            board.seed(message, workspace_id)
-            snapshot = board.snapshot(message.id)
-            assert snapshot is not None
-            yield shown.first(snapshot)
-        while True:
-            item = await arrived.get()
-            if isinstance(item, Chunk):
-                if (chunk := shown.continuing(item)) is not None:
-                    yield chunk
-                continue
-            for row in item:
-                if row.kind in (EventKind.ENDED, EventKind.ERASED):
-                    return
-                if row.message is not None and (chunk := shown.event(row)) is not None:
-                    yield chunk
-    finally:
-        stop()
-        reading.cancel()
-        listener.close()
-        with contextlib.suppress(asyncio.CancelledError):
-            await reading
-
-
-class _Shown:
-    """How much of each reply a watcher was handed: what continues it is handed next."""
-
-    def __init__(self) -> None:
-        self._lengths: dict[int, int] = {}
-
-    def first(self, chunk: Chunk) -> Chunk:
-        self._lengths[chunk.message_id] = len(chunk.text)
-        return chunk
-
-    def continuing(self, chunk: Chunk) -> Chunk | None:
-        shown = self._lengths.get(chunk.message_id)
-        if shown is None:
-            return self.first(chunk) if chunk.offset == 0 else None
-        end = chunk.offset + len(chunk.text)
-        if end <= shown or chunk.offset > shown:
-            return None  # handed already, or (never from the board) past a gap
-        self._lengths[chunk.message_id] = end
-        return Chunk(
-            chunk.message_id, chunk.sequence, shown, chunk.text[shown - chunk.offset :], chunk.state
-        )
-
-    def event(self, row: EventRow) -> Chunk | None:
-        message = row.message
-        assert message is not None
-        if row.kind is EventKind.REPLY_STARTED:
-            if message.id in self._lengths:
-                return None
-            return self.first(Chunk(message.id, message.sequence, 0, "", MessageState.STREAMING))
-        if row.kind is EventKind.REPLY_FINISHED:
-            self._lengths[message.id] = -1  # ended: nothing more of it
-            return Chunk(message.id, message.sequence, 0, message.content, message.state)
-        return None

@@ -11,7 +11,8 @@ from typing import Any
 from models import Message
 from resolvers.limits.bounds import Bounds
 from resolvers.replies import abandon_quiet_replies, reply_of
-from subscriptions.replies import NOTICE_BYTES, Chunk, Delta, ReplyBoard
+from subscriptions.relay import NOTICE_BYTES
+from subscriptions.replies import Chunk, Delta, ReplyBoard
 from tests.support.api import Api
 from tests.support.live import Desk
 from tests.support.replies import Reply
