@@ -9,9 +9,12 @@ text, usage and cost in one transaction with the conversation's totals; a reply 
 quiet is abandoned by the sweeper (INCOMPLETE, with the text of its latest checkpoint).
 """
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.expressions import Subquery
 
 from models import Conversation, Message
 from models.enums import ConversationStatus, EventKind, MessageRole, MessageState
@@ -33,9 +36,44 @@ from resolvers.usage import (
     usage_problems,
 )
 
+Also = Callable[[Message], Awaitable[None]]
+"""What a writer records with a reply in the transaction that opens or ends it (the built-in
+engine's turn, linked to its reply or ended with it)."""
+
 CHECKPOINT_SECONDS = 2.0
-"""How often a streaming reply's text is written down while it streams: what a process that was
-not listening reads, and what an abandoned reply keeps."""
+"""How often a streaming reply's text is written down while a process that watches it has
+fallen behind its pieces (it was not listening) and asked for it: what it reads to catch up."""
+
+
+def checkpoint_seconds(bounds: Bounds, wanted: bool) -> float:
+    """How often a streaming reply's text is written down: every `CHECKPOINT_SECONDS` while a
+    process asks for it, otherwise every third of the quiet-reply timeout, so a reply still
+    streaming never looks quiet to a sweeper that heard none of its pieces. An abandoned reply
+    keeps the text the processes heard (`add_held_source`), the checkpoint only where none did."""
+    if wanted:
+        return CHECKPOINT_SECONDS
+    return max(CHECKPOINT_SECONDS, bounds.reply_timeout_seconds / 3)
+
+
+Held = Callable[[int], tuple[str, float] | None]
+"""What a process heard of a streaming reply: its text, and how many seconds ago the last piece
+came; None when it holds none of it."""
+_held_sources: list[Held] = []
+
+
+def add_held_source(source: Held) -> Callable[[], None]:
+    """Lets the replies that end here keep what `source` (a process's reply board) heard of
+    them, and the sweeper not take one for quiet while pieces come; returns the call that
+    stops it."""
+    _held_sources.append(source)
+    return lambda: _held_sources.remove(source)
+
+
+def _heard(message_id: int) -> tuple[str, float] | None:
+    found = [held for source in _held_sources if (held := source(message_id)) is not None]
+    if not found:
+        return None
+    return max((text for text, _ in found), key=len), min(quiet for _, quiet in found)
 
 
 @dataclass(frozen=True)
@@ -48,9 +86,11 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-async def open_reply(caller: Caller, request: OpenRequest) -> tuple[Message, Conversation]:
+async def open_reply(
+    caller: Caller, request: OpenRequest, also: Also | None = None
+) -> tuple[Message, Conversation]:
     """Opens a reply (an ASSISTANT message, STREAMING, empty), or returns the one already opened
-    with this `clientMessageId` (a retry)."""
+    with this `clientMessageId` (a retry); `also` is written in the same transaction."""
     caller.require_writer()
     if not 1 <= len(request.client_message_id) <= MAX_CLIENT_MESSAGE_ID:
         raise_problems(
@@ -66,6 +106,8 @@ async def open_reply(caller: Caller, request: OpenRequest) -> tuple[Message, Con
         if sent is not None:
             if sent.role is not MessageRole.ASSISTANT:
                 raise Conflict("This clientMessageId was already used for a different message.")
+            if also is not None:
+                await also(sent)
             return sent, conversation
         if conversation.status is ConversationStatus.ENDED:
             raise Conflict("This conversation has ended: start a new one.")
@@ -84,6 +126,8 @@ async def open_reply(caller: Caller, request: OpenRequest) -> tuple[Message, Con
         conversation.last_activity_at = now
         await message.save()  # its clientMessageId was looked up under the conversation's lock
         await conversation.save(update_fields=["message_count", "last_activity_at"])
+        if also is not None:
+            await also(message)
         await record_event(conversation, EventKind.REPLY_STARTED, now, message.id)
     return message, conversation
 
@@ -134,11 +178,12 @@ def _milliseconds(since: datetime, until: datetime) -> int:
 
 
 async def finish_reply(
-    caller: Caller, request: FinishRequest, bounds: Bounds
+    caller: Caller, request: FinishRequest, bounds: Bounds, also: Also | None = None
 ) -> tuple[Message, Conversation]:
     """Finishes (COMPLETE) or abandons (INCOMPLETE) a streaming reply: its text, usage, exact
-    cost and timings in one transaction with its conversation's totals. Finishing it again the
-    same way returns it as it is (a retry); anything else that finds it ended is a CONFLICT."""
+    cost and timings in one transaction with its conversation's totals (and `also`). Finishing
+    it again the same way returns it as it is (a retry); anything else that finds it ended is a
+    CONFLICT."""
     caller.require_writer()
     problems: list[Problem] = []
     if len(request.text) > bounds.max_message_length:
@@ -149,11 +194,14 @@ async def finish_reply(
     raise_problems(problems, "The reply is invalid")
     now = _now()
     async with change():
-        found = await reply_of(caller.workspace_id, request.message_id)
-        conversation = await locked_conversation(caller.workspace_id, found.conversation_id)
+        conversation = await _reply_conversation(caller.workspace_id, request.message_id)
         message = await Message.get(id=request.message_id)  # as it is under the lock
+        if message.role is not MessageRole.ASSISTANT:
+            raise NotFound("Reply not found.")
         if message.state is not MessageState.STREAMING:
             if message.state is request.state and message.content.startswith(request.text):
+                if also is not None:
+                    await also(message)
                 return message, conversation
             raise Conflict(f"This reply has ended already ({message.state.value}).")
         text = request.text
@@ -173,20 +221,52 @@ async def finish_reply(
         conversation.last_activity_at = now
         await message.save()
         await conversation.save(update_fields=[*USAGE_TOTALS, "last_activity_at"])
+        if also is not None:
+            await also(message)
         await record_event(conversation, EventKind.REPLY_FINISHED, now, message.id)
     return message, conversation
+
+
+async def _reply_conversation(workspace_id: int, message_id: int) -> Conversation:
+    """The conversation of a message of this workspace, its row locked as `locked_conversation`
+    locks it (one statement); NOT_FOUND for another workspace's message, as for a missing one."""
+    owner = Message.filter(id=message_id).values("conversation_id")
+    found = (
+        await Conversation.select_for_update()
+        .filter(id__in=Subquery(owner), workspace_id=workspace_id)
+        .first()
+    )
+    if found is None:
+        raise NotFound("Reply not found.")
+    return found
 
 
 async def abandon_quiet_replies(
     quiet_for: timedelta, now: datetime | None = None, conversation_ids: Sequence[int] = ()
 ) -> list[int]:
-    """Abandons every reply streaming with no checkpoint for longer than `quiet_for` (its engine
-    died or hung), or every streaming reply of `conversation_ids` (they ended): INCOMPLETE, with
-    the text of their latest checkpoint, each once (the UPDATE takes STREAMING rows only)."""
+    """Abandons every reply streaming with no checkpoint for longer than `quiet_for` and no
+    piece heard for that long (its engine died or hung), or every streaming reply of
+    `conversation_ids` (they ended): INCOMPLETE, with the text heard of them or of their latest
+    checkpoint, each once (the UPDATE takes STREAMING rows only)."""
     now = now or _now()
     if conversation_ids:
         return await end_streaming(MessageState.INCOMPLETE, now, conversation_ids=conversation_ids)
-    return await end_streaming(MessageState.INCOMPLETE, now, quiet_since=now - quiet_for)
+    if not _held_sources:
+        return await end_streaming(MessageState.INCOMPLETE, now, quiet_since=now - quiet_for)
+    params = Params(dialect())
+    rows = await fetch(
+        f"SELECT id FROM message WHERE state = {params.add(MessageState.STREAMING)} "
+        f"AND streamed_at < {params.add(now - quiet_for)}",
+        params,
+    )
+    quiet = [
+        pk
+        for row in rows
+        if (held := _heard(pk := int(row["id"]))) is None or held[1] >= quiet_for.total_seconds()
+    ]
+    if not quiet:
+        return []
+    return await end_streaming(MessageState.INCOMPLETE, now, message_ids=quiet)
 
 
 async def end_streaming(
@@ -198,9 +278,9 @@ async def end_streaming(
     quiet_since: datetime | None = None,
 ) -> list[int]:
     """Ends the streaming replies of `conversation_ids`, or those of `message_ids`, or those with
-    no checkpoint since `quiet_since`, as `state` with the text of their latest checkpoint, each
-    once (the UPDATE takes STREAMING rows only); their REPLY_FINISHED events are written with
-    them. Returns their ids."""
+    no checkpoint since `quiet_since`, as `state` with the text of their latest checkpoint or
+    the longer text this process heard of them, each once (the UPDATE takes STREAMING rows
+    only); their REPLY_FINISHED events are written with them. Returns their ids."""
     params = Params(dialect())  # placeholders in textual order: SQLite's are positional
     sql = (
         f"UPDATE message SET state = {params.add(state)} "
@@ -219,6 +299,9 @@ async def end_streaming(
         rows = await fetch(sql + "RETURNING id, conversation_id", params, using=connection)
         if not rows:
             return []
+        for row in rows:
+            if (held := _heard(int(row["id"]))) is not None:
+                await _keep_text(int(row["id"]), held[0], connection)
         ids = sorted({int(row["conversation_id"]) for row in rows})
         owners = Params(dialect())
         workspaces = {
@@ -235,6 +318,18 @@ async def end_streaming(
         ]
         await record_message_events(ended, EventKind.REPLY_FINISHED, now)
     return sorted(message_id for _, _, message_id in ended)
+
+
+async def _keep_text(message_id: int, text: str, connection: BaseDBAsyncClient) -> None:
+    """The text heard of a reply that has just ended, where its checkpoint holds less."""
+    params = Params(dialect())
+    length = "char_length" if params.dialect == "postgres" else "length"
+    await fetch(
+        f"UPDATE message SET content = {params.add(text)} WHERE id = {params.add(message_id)} "
+        f"AND {length}(content) < {params.add(len(text))}",
+        params,
+        using=connection,
+    )
 
 
 def check_append(offset: int, text: str, bounds: Bounds) -> None:

@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 from tortoise.exceptions import IntegrityError
 
 from models import Conversation, Message, Turn
-from models.enums import MessageRole, MessageState, TurnKind, TurnState
+from models.enums import Handling, MessageRole, MessageState, TurnKind, TurnState
 from resolvers.callers.caller import Caller
 from resolvers.database.sql import Params, dialect, fetch
 from resolvers.errors import Conflict, NotFound
@@ -39,6 +39,9 @@ class Claimed:
     answers: int
     attempt: int
     kind: TurnKind = TurnKind.REPLY
+    assistant_id: int = 0
+    handling: Handling = Handling.ASSISTANT
+    """Who handled the conversation when the turn was claimed (a reply only for ASSISTANT)."""
 
 
 def _now() -> datetime:
@@ -119,9 +122,13 @@ async def claim_turn(worker: str, lease: timedelta) -> Claimed | None:
     )
     if params.dialect == "postgres":
         chosen += " FOR UPDATE SKIP LOCKED"
+    owner = "(SELECT c.{} FROM conversation c WHERE c.id = turn.conversation_id)"
     sql = (
         f"{head}WHERE id = ({chosen}) AND state = {params.add(TurnState.WAITING)} "
-        "RETURNING id, conversation_id, answers, attempt, kind"
+        "RETURNING id, conversation_id, answers, attempt, kind, "
+        f"{owner.format('workspace_id')} AS workspace_id, "
+        f"{owner.format('assistant_id')} AS assistant_id, "
+        f"{owner.format('handling')} AS handling"
     )
     try:
         rows = await fetch(sql, params)
@@ -130,14 +137,15 @@ async def claim_turn(worker: str, lease: timedelta) -> Claimed | None:
     if not rows:
         return None
     row = rows[0]
-    conversation = await Conversation.get(id=row["conversation_id"])
     return Claimed(
         int(row["id"]),
         int(row["conversation_id"]),
-        conversation.workspace_id,
+        int(row["workspace_id"]),
         int(row["answers"]),
         int(row["attempt"]),
         TurnKind(row["kind"]),
+        int(row["assistant_id"]),
+        Handling(row["handling"]),
     )
 
 
@@ -154,27 +162,39 @@ async def renew_turn(turn_id: int, worker: str, lease: timedelta) -> bool:
     return bool(rows)
 
 
-async def answered_together(turn: Claimed, last: int) -> None:
-    """The conversation's waiting turns for messages up to sequence `last` are answered by this
-    turn's reply (the visitor wrote several messages before it began): they end DONE, and no
-    message gets a reply of its own twice."""
-    await Turn.filter(
-        conversation_id=turn.conversation_id,
-        kind=TurnKind.REPLY,
-        state=TurnState.WAITING,
-        answers__lte=last,
-        id__not=turn.id,
-    ).update(state=TurnState.DONE)
-
-
-async def turn_reply(turn_id: int, reply_id: int) -> None:
-    await Turn.filter(id=turn_id).update(reply_id=reply_id)
-
-
-async def end_turn(turn_id: int, worker: str, state: TurnState, error: str | None = None) -> None:
-    await Turn.filter(id=turn_id, state=TurnState.RUNNING, claimed_by=worker).update(
-        state=state, error=None if error is None else error[:MAX_ERROR], lease_until=None
+async def turn_reply(turn: Claimed, reply_id: int, last: int) -> None:
+    """Links the turn to its reply, and the conversation's waiting turns for messages up to
+    sequence `last` are answered by that reply (the visitor wrote several messages before it
+    began): they end DONE, and no message gets a reply of its own twice. One statement, written
+    in the transaction that opens the reply."""
+    params = Params(dialect())
+    pk = params.add(turn.id)
+    sql = (
+        f"UPDATE turn SET reply_id = CASE WHEN id = {pk} THEN {params.add(reply_id)} "
+        f"ELSE reply_id END, state = CASE WHEN id = {params.add(turn.id)} THEN state "
+        f"ELSE {params.add(TurnState.DONE)} END "
+        f"WHERE id = {params.add(turn.id)} "
+        f"OR (conversation_id = {params.add(turn.conversation_id)} "
+        f"AND kind = {params.add(TurnKind.REPLY)} AND state = {params.add(TurnState.WAITING)} "
+        f"AND answers <= {params.add(last)})"
     )
+    await fetch(sql, params)
+
+
+async def end_turn(turn_id: int, worker: str, state: TurnState, error: str | None = None) -> bool:
+    """Ends the worker's running turn; whether another turn of its conversation waits (it may
+    be claimed now), or True when the turn was not the worker's any more."""
+    params = Params(dialect())
+    rows = await fetch(
+        f"UPDATE turn SET state = {params.add(state)}, "
+        f"error = {params.add(None if error is None else error[:MAX_ERROR])}, lease_until = NULL "
+        f"WHERE id = {params.add(turn_id)} AND state = {params.add(TurnState.RUNNING)} "
+        f"AND claimed_by = {params.add(worker)} RETURNING EXISTS (SELECT 1 FROM turn w "
+        f"WHERE w.conversation_id = turn.conversation_id AND w.state = "
+        f"{params.add(TurnState.WAITING)}) AS waiting",
+        params,
+    )
+    return not rows or bool(rows[0]["waiting"])
 
 
 async def expired_replies() -> list[int]:

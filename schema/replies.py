@@ -25,7 +25,8 @@ from schema.message import Message
 from schema.policy.metrics import subscription_running
 from schema.policy.visibility import VISITOR
 from schema.recording import FunctionCallInput, UsageInput
-from subscriptions.replies import Chunk, reply_stream
+from subscriptions.replies import Chunk
+from subscriptions.replystream import reply_stream
 
 
 @strawberry.input(description="A reply to open.")

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from models.config import dialect_of
 from resolvers.database.sql import Params, fetch
 from resolvers.events.log import add_commit_listener
+from resolvers.replies import add_held_source
 from resolvers.turns import TURN_CHANNEL, take_queued
 from subscriptions.broker import LocalBroker, PostgresBroker
 from subscriptions.counts import LiveCounts
@@ -38,6 +39,7 @@ class Live:
             self.replies = ReplyBoard()
             self.broker = LocalBroker(self.feed)
             self._unlisten_turns = add_commit_listener(self._committed)
+        self._unhold = add_held_source(self.replies.heard_of)
 
     def add_turn_listener(self, listener: Callable[[], None]) -> Callable[[], None]:
         """Calls `listener` when a turn for the built-in engine was queued, by any process;
@@ -58,6 +60,8 @@ class Live:
         await self.broker.start()
 
     async def stop(self) -> None:
+        self._unhold()
+        await self.replies.sent()
         await self.broker.stop()
         self.feed.stop()
 

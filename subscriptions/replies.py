@@ -5,41 +5,41 @@ A piece of a reply (a `Delta`) says where it starts, in characters, so the board
 what continues what it holds: a repeated piece changes nothing and no piece is applied twice or
 out of turn. PostgreSQL carries pieces between processes on the `parley_replies` NOTIFY channel
 (SQLite serves one process, whose board hears its own); a NOTIFY is not a write, so a reply costs
-the database only its opening, a checkpoint every few seconds and its end (resolvers/replies.py).
-A board that missed pieces (it was not listening when they were sent) stops at the gap and
-catches up from the next checkpoint, whose notice tells it to read the text from the database;
-whoever watches then continues from where it stopped, never with a gap or a repeat.
+the database only its opening, a checkpoint now and then and its end (resolvers/replies.py).
+Watchers on the process that takes a piece are handed it at once; the other processes hear it
+in a notice that carries, in order, every piece and checkpoint taken meanwhile (relay.py). A
+board that missed pieces (it was not listening when they were sent) stops at the gap, asks for a
+checkpoint and catches up from it, whose notice tells it to read the text from the database;
+whoever watches then continues from where it stopped, never with a gap or a repeat. Whoever
+watches follows the board through `reply_stream` (subscriptions/replystream.py).
 """
 
 import asyncio
-import contextlib
 import json
 import logging
 import time
-from collections.abc import AsyncGenerator, Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
-from models import Conversation, Message
-from models.enums import ConversationStatus, EventKind, MessageState
+from models import Message
+from models.enums import MessageState
 from resolvers.errors import Conflict, NotFound
 from resolvers.limits.bounds import Bounds
 from resolvers.replies import (
     CHECKPOINT_SECONDS,
     check_append,
     checkpoint_reply,
+    checkpoint_seconds,
     reply_of,
-    streaming_replies,
 )
-from subscriptions.feed import EventFeed, EventRow
+from subscriptions.relay import MAX_NOTICE_CHARACTERS, Publish, Relay
 
 logger = logging.getLogger("parley.replies")
 
 CHANNEL = "parley_replies"
 """The PostgreSQL NOTIFY channel of replies' pieces and checkpoints (JSON payloads)."""
-MAX_NOTICE_CHARACTERS = 1200
-"""Characters of one notice's text: a NOTIFY payload holds under 8,000 bytes, and a character
-takes up to six of them in JSON (a control character's escape; four in UTF-8)."""
 MAX_REPLIES = 10_000
 """Replies one board keeps at once; past it the longest quiet goes (it is read again when
 needed)."""
@@ -92,6 +92,8 @@ class _Reply:
     first_token_at: float | None = None
     checkpointed: float = field(default_factory=time.monotonic)
     touched: float = field(default_factory=time.monotonic)
+    wanted: bool = False
+    """A process that watches it fell behind its pieces and asked for a checkpoint."""
 
     @property
     def text(self) -> str:
@@ -100,21 +102,16 @@ class _Reply:
         return self.parts[0] if self.parts else ""
 
 
-Publish = Callable[[str], Awaitable[None]]
-"""Sends a notice to every process (PostgreSQL's NOTIFY), or nothing with one process."""
-
-
-async def _nobody(_payload: str) -> None:
-    return None
-
-
 class ReplyBoard:
-    def __init__(self, publish: Publish = _nobody) -> None:
-        self._publish = publish
+    def __init__(self, publish: Publish | None = None) -> None:
+        """`publish`: how other processes are told; None with one process (SQLite)."""
+        self._relay = None if publish is None else Relay(publish)
         self._replies: dict[int, _Reply] = {}
         self._watchers: dict[int, set[Watcher]] = {}
         self._waiters: dict[int, list[asyncio.Future[None]]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
+        self._asked: dict[int, float] = {}
+        """When this board last asked for a checkpoint of a reply, by its id."""
 
     # What a process is told.
 
@@ -124,11 +121,14 @@ class ReplyBoard:
         reply = self._replies.get(delta.message_id)
         if reply is None:
             if delta.offset != 0:
-                return False  # its beginning was sent before this board listened
+                self._behind(delta)  # its beginning was sent before this board listened
+                return False
             reply = self._keep(
                 _Reply(delta.workspace_id, delta.conversation_id, delta.message_id, delta.sequence)
             )
         if delta.offset != reply.length:
+            if delta.offset > reply.length:
+                self._behind(delta)
             return False
         reply.parts.append(delta.text)
         reply.length += len(delta.text)
@@ -183,28 +183,50 @@ class ReplyBoard:
         """A notice from another process (or this one's own, which changes nothing)."""
         try:
             notice = json.loads(payload)
-            if notice["k"] == "d":
-                self.apply(
-                    Delta(
-                        notice["w"],
-                        notice["c"],
-                        notice["m"],
-                        notice["s"],
-                        notice["o"],
-                        notice["t"],
-                        notice.get("f"),
-                    )
-                )
-            elif notice["k"] == "c":
-                self._checkpointed(notice["w"], notice["m"], notice["n"])
+            for item in notice["n"] if notice["k"] == "b" else [notice]:
+                self._heard(item)
         except (ValueError, KeyError, TypeError):
             logger.warning("ignoring a malformed reply notice")
+
+    def _heard(self, notice: dict[str, Any]) -> None:
+        if notice["k"] == "d":
+            self.apply(
+                Delta(
+                    notice["w"],
+                    notice["c"],
+                    notice["m"],
+                    notice["s"],
+                    notice["o"],
+                    notice["t"],
+                    notice.get("f"),
+                )
+            )
+        elif notice["k"] == "c":
+            self._checkpointed(notice["w"], notice["m"], notice["n"])
+        elif notice["k"] == "w":
+            reply = self._replies.get(notice["m"])
+            if reply is not None and reply.workspace_id == notice["w"]:
+                reply.wanted = True  # whichever process takes its next piece writes it down
+
+    def _behind(self, delta: Delta) -> None:
+        """A piece past what this board holds: if someone here watches the reply, the process
+        that takes its next piece is asked for a checkpoint (at most every CHECKPOINT_SECONDS)."""
+        if delta.conversation_id not in self._watchers:
+            return
+        now = time.monotonic()
+        if now - self._asked.get(delta.message_id, -CHECKPOINT_SECONDS) < CHECKPOINT_SECONDS:
+            return
+        if len(self._asked) >= MAX_REPLIES:
+            self._asked.clear()
+        self._asked[delta.message_id] = now
+        self._post({"k": "w", "w": delta.workspace_id, "m": delta.message_id})
 
     def _checkpointed(self, workspace_id: int, message_id: int, length: int) -> None:
         reply = self._replies.get(message_id)
         if reply is None:
             return
         reply.checkpointed = time.monotonic()
+        reply.wanted = False
         if reply.length < length and reply.conversation_id in self._watchers:
             task = asyncio.get_running_loop().create_task(self._catch_up(workspace_id, message_id))
             self._tasks.add(task)
@@ -260,18 +282,28 @@ class ReplyBoard:
         ]
         for piece in pieces:
             self.apply(piece)
-        for piece in pieces:
-            await self._publish(_notice(piece))
-        if time.monotonic() - reply.checkpointed >= CHECKPOINT_SECONDS:
+            self._post(_notice(piece))
+        if time.monotonic() - reply.checkpointed >= checkpoint_seconds(bounds, reply.wanted):
             await self.checkpoint(reply)
         return reply.length
 
     async def checkpoint(self, reply: _Reply) -> None:
         reply.checkpointed = time.monotonic()
+        reply.wanted = False
         length = reply.length
         await checkpoint_reply(reply.message_id, reply.text)
-        payload = {"k": "c", "w": reply.workspace_id, "m": reply.message_id, "n": length}
-        await self._publish(json.dumps(payload))
+        self._post({"k": "c", "w": reply.workspace_id, "m": reply.message_id, "n": length})
+
+    # How the other processes are told.
+
+    def _post(self, notice: dict[str, object]) -> None:
+        if self._relay is not None:
+            self._relay.post(notice)
+
+    async def sent(self) -> None:
+        """Returns once every notice posted so far has been sent."""
+        if self._relay is not None:
+            await self._relay.sent()
 
     async def heard_up_to(self, workspace_id: int, message_id: int, length: int) -> None:
         """Returns once this board holds `length` characters of the reply (waiting a moment for
@@ -295,6 +327,14 @@ class ReplyBoard:
         if reply.workspace_id != workspace_id:
             raise NotFound("Reply not found.")
         return reply
+
+    def heard_of(self, message_id: int) -> tuple[str, float] | None:
+        """What this board holds of a reply: its text, and how many seconds ago its last piece
+        came (resolvers/replies.py `Held`)."""
+        reply = self._replies.get(message_id)
+        if reply is None:
+            return None
+        return reply.text, time.monotonic() - reply.touched
 
     def text_of(self, message_id: int) -> tuple[str, datetime | None] | None:
         """What this board holds of a reply: its text and when its first text came."""
@@ -369,7 +409,7 @@ class ReplyBoard:
         return len(self._replies)
 
 
-def _notice(delta: Delta) -> str:
+def _notice(delta: Delta) -> dict[str, object]:
     payload: dict[str, object] = {
         "k": "d",
         "w": delta.workspace_id,
@@ -381,105 +421,4 @@ def _notice(delta: Delta) -> str:
     }
     if delta.first_token_at is not None:
         payload["f"] = delta.first_token_at
-    return json.dumps(payload, ensure_ascii=False)
-
-
-MAX_BEHIND = 1000
-"""Chunks and events a watcher may fall behind before it is closed (it watches again and is
-handed the text so far)."""
-_KINDS = {EventKind.REPLY_STARTED, EventKind.REPLY_FINISHED, EventKind.ENDED, EventKind.ERASED}
-
-
-async def reply_stream(
-    feed: EventFeed,
-    board: ReplyBoard,
-    workspace_id: int,
-    conversation_id: int,
-    on_overflow: Callable[[], None],
-) -> AsyncGenerator[Chunk, None]:
-    """The conversation's replies as they are written: each streaming one's text so far, then
-    its pieces, each reply's last chunk (final text and state) with its event, and replies
-    opened later likewise; ends when the conversation ends.
-
-    It watches the board and the event feed before it reads what streams now, so nothing falls
-    between; a watcher is handed each reply's text once, in order (`_Shown`)."""
-    arrived: asyncio.Queue[Chunk | list[EventRow]] = asyncio.Queue(MAX_BEHIND)
-
-    def put(item: Chunk | list[EventRow]) -> None:
-        try:
-            arrived.put_nowait(item)
-        except asyncio.QueueFull:
-            on_overflow()
-
-    listener = await feed.listen(
-        workspace_id, lambda row: row.kind in _KINDS, on_overflow, conversation_id=conversation_id
-    )
-    stop = board.watch(conversation_id, put)
-
-    async def events() -> None:
-        while True:
-            put(await listener.next_batch())
-
-    reading = asyncio.create_task(events())
-    try:
-        conversation = await Conversation.get_or_none(id=conversation_id)
-        if conversation is None or conversation.status is ConversationStatus.ENDED:
-            return  # its replies ended with it (listening first: an end now comes as an event)
-        shown = _Shown()
-        for message in await streaming_replies(conversation_id):
-            board.seed(message, workspace_id)
-            snapshot = board.snapshot(message.id)
-            assert snapshot is not None
-            yield shown.first(snapshot)
-        while True:
-            item = await arrived.get()
-            if isinstance(item, Chunk):
-                if (chunk := shown.continuing(item)) is not None:
-                    yield chunk
-                continue
-            for row in item:
-                if row.kind in (EventKind.ENDED, EventKind.ERASED):
-                    return
-                if row.message is not None and (chunk := shown.event(row)) is not None:
-                    yield chunk
-    finally:
-        stop()
-        reading.cancel()
-        listener.close()
-        with contextlib.suppress(asyncio.CancelledError):
-            await reading
-
-
-class _Shown:
-    """How much of each reply a watcher was handed: what continues it is handed next."""
-
-    def __init__(self) -> None:
-        self._lengths: dict[int, int] = {}
-
-    def first(self, chunk: Chunk) -> Chunk:
-        self._lengths[chunk.message_id] = len(chunk.text)
-        return chunk
-
-    def continuing(self, chunk: Chunk) -> Chunk | None:
-        shown = self._lengths.get(chunk.message_id)
-        if shown is None:
-            return self.first(chunk) if chunk.offset == 0 else None
-        end = chunk.offset + len(chunk.text)
-        if end <= shown or chunk.offset > shown:
-            return None  # handed already, or (never from the board) past a gap
-        self._lengths[chunk.message_id] = end
-        return Chunk(
-            chunk.message_id, chunk.sequence, shown, chunk.text[shown - chunk.offset :], chunk.state
-        )
-
-    def event(self, row: EventRow) -> Chunk | None:
-        message = row.message
-        assert message is not None
-        if row.kind is EventKind.REPLY_STARTED:
-            if message.id in self._lengths:
-                return None
-            return self.first(Chunk(message.id, message.sequence, 0, "", MessageState.STREAMING))
-        if row.kind is EventKind.REPLY_FINISHED:
-            self._lengths[message.id] = -1  # ended: nothing more of it
-            return Chunk(message.id, message.sequence, 0, message.content, message.state)
-        return None
+    return payload

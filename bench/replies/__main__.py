@@ -1,6 +1,7 @@
 """`python -m bench.replies [--replies 100] [--chunks 200] [--rate 2] [--quick]`: creates its
-own database, runs the three phases (streams through the API, the engine's CPU per turn, a
-killed engine), prints every figure and writes bench/results-replies.md; drops its database."""
+own database, runs the four phases (streams through the API, the engine's replies at a model's
+pace, the engine's CPU per turn, a killed engine), prints every figure and writes
+bench/results-replies.md; drops its database."""
 
 import argparse
 import asyncio
@@ -77,6 +78,13 @@ def _trial(
     return asyncio.run(takeover.trial(url, graphql, conversation, pids, provider_url))
 
 
+def _paced_only(url: str, args: argparse.Namespace, logs: Path) -> None:
+    paced = phases.paced(url, args.paced_replies, args.paced_pieces, args.paced_rate, logs)
+    found, figures = report.paced_figures(paced, args.paced_pieces)
+    print("\n".join([str(dict(found)), *[f.row() for f in figures]]))
+    print("\n".join(f"{n} × {sql}" for sql, n in paced.writes.statements.most_common()))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.replies")
     parser.add_argument("--replies", type=int, default=100, help="replies streamed at once")
@@ -88,6 +96,12 @@ def main() -> None:
         help="pieces per second per reply (2: 200 appendReply/s in all, what one process "
         "serves here with room to spare; 3 already saturates it on these 2 shared cores)",
     )
+    parser.add_argument("--paced-replies", type=int, default=100, help="engine replies at once")
+    parser.add_argument("--paced-pieces", type=int, default=200, help="pieces per engine reply")
+    parser.add_argument(
+        "--paced-rate", type=float, default=50.0, help="the provider's pieces/s per reply"
+    )
+    parser.add_argument("--paced-only", action="store_true", help="only the paced phase")
     parser.add_argument("--engine-conversations", type=int, default=16)
     parser.add_argument("--turns", type=int, default=5, help="turns per conversation and size")
     parser.add_argument("--piece-delay", type=float, default=0.005, help="provider's pace (s)")
@@ -100,6 +114,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.quick:
         args.replies, args.chunks, args.turns, args.kills = 20, 40, 2, 1
+        args.paced_replies, args.paced_pieces = 20, 40
         args.idle_seconds = 3.0
     processes.raise_file_limit()
     began = time.monotonic()
@@ -108,11 +123,16 @@ def main() -> None:
     print(f"replies bench: database {database_name(url)}, logs in {logs}", flush=True)
     database.fresh(url)
     try:
+        if args.paced_only:
+            _paced_only(url, args, logs)
+            return
         stream = phases.streamed(url, args.replies, args.chunks, args.rate, logs)
         print(f"  streams: {args.replies} × {args.chunks} pieces in {stream.seconds:.1f} s")
         if args.streams_only:
             print(report.render_streams(stream, args.replies, args.chunks))
             return
+        paced = phases.paced(url, args.paced_replies, args.paced_pieces, args.paced_rate, logs)
+        print(f"  paced: {args.paced_replies} engine replies in {paced.seconds:.1f} s", flush=True)
         engine = _engine_phases(url, args, logs)
     finally:
         if not args.keep:
@@ -127,8 +147,10 @@ def main() -> None:
         "engine_conversations": args.engine_conversations,
         "turns": args.turns,
         "idle_seconds": args.idle_seconds,
+        "paced_pieces": args.paced_pieces,
+        "paced_rate": args.paced_rate,
     }
-    text = report.render(options, stream, engine["sizes"], engine["trials"])
+    text = report.render(options, stream, paced, engine["sizes"], engine["trials"])
     print()
     print(text)
     print(f"(whole run {time.monotonic() - began:.0f} s)")

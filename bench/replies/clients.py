@@ -3,6 +3,7 @@
     python -m bench.replies.clients writer  PLAN OUT   # openReply, appendReply × N, finishReply
     python -m bench.replies.clients watcher PLAN OUT   # one replyChunks socket per conversation
     python -m bench.replies.clients visitor PLAN OUT   # sendMessage, then wait for the engine
+                                                       # (timed: read the provider's pieces so)
 
 The writer puts, in each piece it appends, the piece's number and the wall-clock time just before
 its POST, modulo WRAP seconds (`017:4321.1234|`), so the watcher reads from every piece it is
@@ -209,9 +210,18 @@ async def _visit(plan: dict[str, Any], conversation: str, token: str) -> list[di
                 await connection.execute(SAY, {"input": {**said, "content": "Hi"}})
             finally:
                 await connection.close()
-            watched = Watched(conversation, timed=False)
+            watched = Watched(conversation, timed=plan.get("timed", False))
             await asyncio.wait_for(_read(socket, watched, 1), plan["timeout"])
-            turns.append({"seconds": time.time() - sent, "state": watched.final_state})
+            turn: dict[str, Any] = {"seconds": time.time() - sent, "state": watched.final_state}
+            if watched.timed:  # the fake provider's pieces carry their number and time
+                turn |= {
+                    "pieces": watched.pieces,
+                    "latencies": watched.latencies,
+                    "text_differs": watched.shown != watched.final_text,
+                    "repeated_chunks": watched.repeated_chunks,
+                    "gap_chunks": watched.gap_chunks,
+                }
+            turns.append(turn)
     finally:
         await socket.close()
     return turns

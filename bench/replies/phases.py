@@ -1,6 +1,7 @@
-"""The three measured phases, each with real processes: `parley serve` (the API and the sockets),
-`parley engine` (the built-in engine apart), the fake provider, and the load generators of
-bench/replies/clients.py. Every process is started here and stopped here by its own pid."""
+"""The measured phases, each with real processes: `parley serve` (the API and the sockets, and
+in the paced phase the built-in engine too), `parley engine` (the built-in engine apart), the
+fake provider, and the load generators of bench/replies/clients.py. Every process is started
+here and stopped here by its own pid."""
 
 import asyncio
 import json
@@ -107,7 +108,58 @@ def streamed(url: str, replies: int, chunks: int, rate: float, logs: Path) -> St
     return Streamed(written, watched, {t: n for t, n in rows.items() if n}, writes, cpu, seconds)
 
 
-# 2. The engine's CPU per turn, apart, against the fake provider.
+# 2. Replies at a model's pace: the engine inside `parley serve` answers visitors at once.
+
+
+@dataclass(frozen=True)
+class Paced:
+    turns: list[dict[str, Any]]
+    writes: database.Writes
+    server_cpu: float
+    seconds: float
+
+
+def paced(url: str, replies: int, pieces: int, rate: float, logs: Path) -> Paced:
+    """`replies` visitors send a message at once; the engine inside one `parley serve` answers
+    each with `pieces` pieces, the fake provider sending `rate` pieces/s; each visitor's socket
+    on that process reads the pieces (their number and the time the provider sent them)."""
+    provider_server, provider_url = provider(logs)
+    env = {
+        **SERVE_ENV,
+        "PARLEY_ENGINE": "true",
+        "PARLEY_ENGINE_CONCURRENCY": str(replies),
+        "OPENAI_BASE_URL": f"{provider_url}/v1",
+        "OPENAI_API_KEY": "sk-bench",
+    }
+    log = statementlog.log_file()
+    if log is None:
+        raise SystemExit("no PostgreSQL log in /var/log/postgresql")
+    try:
+        with statementlog.logging(url):
+            server = processes.parley("paced", url, logs, env)
+            try:
+                workspace = engine_workspace(url, server, replies)
+                entries = [(w.conversation_id, w.session_token) for w in workspace.widgets]
+                answer(provider_url, pieces, 1 / rate, timed=True)
+                plan = {"url": server.http, "ws": server.ws, "watch": entries, "turns": 1}
+                plan |= {"timeout": 60 + pieces / rate * 3, "timed": True}
+                time.sleep(0.5)  # the statement log is written a moment after
+                start = log.stat().st_size
+                cpu, began = processes.cpu_seconds(server.pid), time.monotonic()
+                visiting, out = _client("visitor", plan, logs)
+                visited = _finished(visiting, out, 600)
+                seconds = time.monotonic() - began
+                cpu = processes.cpu_seconds(server.pid) - cpu
+                time.sleep(0.5)
+            finally:
+                server.stop()
+        writes = database.writes_since(log, start, setup.database_name(url))
+    finally:
+        provider_server.stop()
+    return Paced(visited["turns"], writes, cpu, seconds)
+
+
+# 3. The engine's CPU per turn, apart, against the fake provider.
 
 
 @dataclass
@@ -172,9 +224,9 @@ async def _post(url: str, body: dict[str, Any]) -> None:
         raise RuntimeError(f"the provider answered {status!r}")
 
 
-def answer(provider_url: str, pieces: int, delay: float) -> None:
+def answer(provider_url: str, pieces: int, delay: float, *, timed: bool = False) -> None:
     """What the provider answers every later request with."""
-    asyncio.run(_post(provider_url, {"pieces": pieces, "delay": delay}))
+    asyncio.run(_post(provider_url, {"pieces": pieces, "delay": delay, "timed": timed}))
 
 
 def engine_workspace(url: str, server: processes.Server, conversations: int) -> setup.Workspace:

@@ -9,7 +9,7 @@ from bench.live.processes import ROOT
 from bench.live.report import Figure, machine
 from bench.live.stats import summary
 from bench.replies.database import REPLY_TABLES
-from bench.replies.phases import Streamed, Turns
+from bench.replies.phases import Paced, Streamed, Turns
 from bench.replies.takeover import Trial
 
 CHECKPOINT = "UPDATE message SET content"
@@ -85,6 +85,57 @@ def _stream_figures(
     return checked, figures
 
 
+def paced_figures(paced: Paced, pieces: int) -> tuple[Counter[str], list[Figure]]:
+    """The engine's replies at a model's pace: what each visitor's socket was handed, and what
+    the replies cost the database (claims, links and ends of their turns included)."""
+    found: Counter[str] = Counter()
+    latencies: list[float] = []
+    for turn in paced.turns:
+        numbers = turn["pieces"]
+        latencies += turn["latencies"]
+        found["lost"] += pieces - len(set(numbers))
+        found["duplicated"] += len(numbers) - len(set(numbers))
+        found["reordered"] += sum(1 for a, b in itertools.pairwise(numbers) if b <= a)
+        found["text differs"] += turn["text_differs"]
+        found["not COMPLETE"] += turn["state"] != "COMPLETE"
+        found["repeated chunks"] += turn["repeated_chunks"]
+        found["gap chunks"] += turn["gap_chunks"]
+    replies = len(paced.turns)
+    latency = summary(latencies)
+    wrong = sum(found[k] for k in ("lost", "duplicated", "reordered", "text differs"))
+    wrong += found["not COMPLETE"]
+    checkpoints = sum(n for sql, n in paced.writes.statements.items() if CHECKPOINT in sql)
+    return found, [
+        Figure("paced: piece → subscriber p50 (from the provider's send)", latency["p50"], "ms"),
+        Figure(
+            "paced: piece → subscriber p99 (from the provider's send)",
+            latency["p99"],
+            "ms",
+            LATENCY_P99_MS,
+        ),
+        Figure("paced: piece → subscriber max", latency["max"], "ms"),
+        Figure("paced: pieces lost, duplicated or reordered; replies wrong", wrong, "", 0),
+        Figure(
+            "paced: write transactions per reply (its message, conversation, events and turn: "
+            "claim, link, checkpoints, end; the visitor's own message not counted)",
+            paced.writes.turns / replies,
+            "",
+            WRITES_PER_REPLY,
+        ),
+        Figure("paced: of which checkpoints", checkpoints / replies, ""),
+        Figure(
+            "paced: a turn, message sent to the reply's end at its socket (mean)",
+            statistics.mean(t["seconds"] for t in paced.turns),
+            "s",
+        ),
+        Figure(
+            "paced: server CPU per piece (engine, board and sockets in one process)",
+            1e6 * paced.server_cpu / max(1, replies * pieces),
+            "µs",
+        ),
+    ]
+
+
 def render_streams(stream: Streamed, replies: int, chunks: int) -> str:
     """The first phase's figures alone (`--streams-only`)."""
     checked, figures = _stream_figures(stream, replies, chunks)
@@ -92,11 +143,17 @@ def render_streams(stream: Streamed, replies: int, chunks: int) -> str:
 
 
 def render(
-    options: dict[str, Any], stream: Streamed, sizes: list[Turns], trials: list[Trial]
+    options: dict[str, Any],
+    stream: Streamed,
+    paced: Paced,
+    sizes: list[Turns],
+    trials: list[Trial],
 ) -> str:
     replies, chunks = options["replies"], options["chunks"]
     checked, figures = _stream_figures(stream, replies, chunks)
     counts = checked["counts"]
+    paced_found, paced_rows = paced_figures(paced, options["paced_pieces"])
+    figures += paced_rows
     for size in sizes:
         figures.append(
             Figure(
@@ -155,6 +212,15 @@ def render(
         f"(PARLEY_ENGINE=false). Took {stream.seconds:.1f} s; server CPU "
         f"{stream.server_cpu:.2f} s.",
         f"- Checks, summed over the replies: {dict(counts) or 'none'}",
+        f"- Paced: {len(paced.turns)} visitors send a message at once; the built-in engine "
+        "inside one `parley serve` (PARLEY_ENGINE_CONCURRENCY as many) answers each with "
+        f"{options['paced_pieces']} pieces, the fake provider (another process) sending "
+        f"{options['paced_rate']:g} pieces/s per reply, each piece its number and the time it "
+        "was sent; each visitor's socket on that process reads them. Writes as below, from "
+        "the statement log over the visitors' run, less the visitors' own sendMessage "
+        "transactions (those that queued a turn). Took "
+        f"{paced.seconds:.1f} s; server CPU {paced.server_cpu:.2f} s. Checks: "
+        f"{dict(paced_found) or 'none'}.",
         f"- Latency: {checked['pieces']} pieces timed, from the wall-clock time the writer put in "
         "each piece just before its POST to the watcher's receipt (same machine, same clock).",
         "- Writes: write transactions from PostgreSQL's statement log for this database "
@@ -194,6 +260,15 @@ def render(
         "Write statements in the streams' window:",
         "",
         *[f"- {n} × `{sql}`" for sql, n in stream.writes.statements.most_common()],
+        "",
+        "Write transactions of the paced replies, by the tables they wrote "
+        f"({paced.writes.queued} of them the visitors' messages):",
+        "",
+        *[f"- {n} × {', '.join(tables)}" for tables, n in paced.writes.transactions.most_common()],
+        "",
+        "Write statements of the paced replies:",
+        "",
+        *[f"- {n} × `{sql}`" for sql, n in paced.writes.statements.most_common()],
         "",
     ]
     return "\n".join(lines)

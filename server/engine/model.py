@@ -69,27 +69,29 @@ async def stream(
     text: list[str] = []
     calls: dict[int, list[str]] = {}
     try:
-        chunks = await provider.chat.completions.create(
-            **request, stream=True, stream_options={"include_usage": True}
+        # The client's generic POST (its retries, errors and stream reading) with the request
+        # and its chunks as plain JSON: `chat.completions.create` would walk the request's
+        # types and build a pydantic object of every chunk, most of the engine's CPU per turn.
+        chunks = await provider.post(
+            "/chat/completions",
+            body={**request, "stream": True, "stream_options": {"include_usage": True}},
+            cast_to=object,
+            stream=True,
+            stream_cls=openai.AsyncStream[object],
         )
         async with chunks:
             async for chunk in chunks:
-                model = chunk.model or model
-                if chunk.usage is not None:
-                    details = chunk.usage.prompt_tokens_details
-                    usage = ReplyUsage(
-                        provider=provider_name,
-                        model=chunk.model or request["model"],
-                        input_tokens=chunk.usage.prompt_tokens,
-                        output_tokens=chunk.usage.completion_tokens,
-                        cached_input_tokens=(details.cached_tokens or 0) if details else 0,
-                        cost=None,
-                    )
-                for choice in chunk.choices:
-                    if choice.delta.content:
-                        text.append(choice.delta.content)
-                        await on_text(choice.delta.content)
-                    for call in choice.delta.tool_calls or ():
+                if not isinstance(chunk, dict):
+                    continue
+                model = chunk.get("model") or model
+                if chunk.get("usage"):
+                    usage = _usage(chunk, provider_name, model or request["model"])
+                for choice in chunk.get("choices") or ():
+                    delta = choice.get("delta") or {}
+                    if content := delta.get("content"):
+                        text.append(content)
+                        await on_text(content)
+                    for call in delta.get("tool_calls") or ():
                         _add_call_piece(calls, call)
     except (openai.APIError, httpx2.HTTPError) as error:
         raise ModelFailedError(_described(error)) from error
@@ -97,16 +99,30 @@ async def stream(
     return Written(model, usage, "".join(text), made)
 
 
-def _add_call_piece(calls: dict[int, list[str]], piece: Any) -> None:
+def _usage(chunk: dict[str, Any], provider_name: str, model: str) -> ReplyUsage:
+    """The usage the stream's last chunk reports."""
+    usage = chunk["usage"]
+    details = usage.get("prompt_tokens_details") or {}
+    return ReplyUsage(
+        provider=provider_name,
+        model=model,
+        input_tokens=int(usage.get("prompt_tokens") or 0),
+        output_tokens=int(usage.get("completion_tokens") or 0),
+        cached_input_tokens=int(details.get("cached_tokens") or 0),
+        cost=None,
+    )
+
+
+def _add_call_piece(calls: dict[int, list[str]], piece: dict[str, Any]) -> None:
     """Adds a streamed piece of a function call (its id and name come first, its arguments in
     pieces after) to the calls by their index."""
-    ident, name, arguments = calls.setdefault(piece.index, ["", "", ""])
-    if piece.id:
-        ident = piece.id
-    if piece.function is not None:
-        name = (name + (piece.function.name or ""))[:64]
-        arguments = (arguments + (piece.function.arguments or ""))[:MAX_CALL_ARGUMENTS]
-    calls[piece.index] = [ident, name, arguments]
+    ident, name, arguments = calls.setdefault(piece.get("index", 0), ["", "", ""])
+    if piece.get("id"):
+        ident = piece["id"]
+    if (function := piece.get("function")) is not None:
+        name = (name + (function.get("name") or ""))[:64]
+        arguments = (arguments + (function.get("arguments") or ""))[:MAX_CALL_ARGUMENTS]
+    calls[piece.get("index", 0)] = [ident, name, arguments]
 
 
 def _described(error: Exception) -> str:

@@ -27,9 +27,10 @@ from collections.abc import Awaitable, Callable, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
-from models import Assistant, Conversation, Message, Variable
+from models import Assistant, Message, Variable
 from models.enums import (
     ApiKeyScope,
     Handling,
@@ -49,7 +50,6 @@ from resolvers.limits.bounds import Bounds
 from resolvers.replies import FinishRequest, OpenRequest, finish_reply, open_reply
 from resolvers.turns import (
     Claimed,
-    answered_together,
     claim_turn,
     end_turn,
     expired_replies,
@@ -87,6 +87,10 @@ class Engine:
         self._lease = timedelta(seconds=settings.lease_seconds)
         self._wake = asyncio.Event()
         self._answering: set[asyncio.Task[None]] = set()
+        self._full = False
+        """Claiming stopped at the concurrency limit: a turn ending frees a slot to fill."""
+        self._waiting: set[int] = set()
+        """Turns that ended with another turn of their conversation waiting."""
         self._loop: asyncio.Task[None] | None = None
         self._unlisten = live.add_turn_listener(self._wake.set)
         self._swept = 0.0
@@ -117,13 +121,15 @@ class Engine:
                 if time.monotonic() - self._swept >= self._settings.poll_seconds:
                     self._swept = time.monotonic()
                     await self._fail_expired()
+                self._full = True
                 while len(self._answering) < self._settings.concurrency:
                     turn = await claim_turn(self.worker, self._lease)
                     if turn is None:
+                        self._full = False
                         break
                     task = asyncio.create_task(self._answer(turn), name=f"turn-{turn.id}")
                     self._answering.add(task)
-                    task.add_done_callback(self._done)
+                    task.add_done_callback(partial(self._done, turn.id))
             except asyncio.CancelledError:
                 raise
             except Exception:
@@ -141,9 +147,18 @@ class Engine:
                 texts[reply] = held[0]
         await fail_expired_turns(texts)
 
-    def _done(self, task: asyncio.Task[None]) -> None:
+    def _done(self, turn_id: int, task: asyncio.Task[None]) -> None:
+        """Looks for turns again once this one is over (committed) if one of its conversation
+        waits, or claiming had stopped at the limit, or it ended otherwise than it should."""
         self._answering.discard(task)
-        self._wake.set()  # a slot is free, and the conversation may have a turn waiting
+        waiting = turn_id in self._waiting
+        self._waiting.discard(turn_id)
+        if waiting or self._full or task.cancelled() or task.exception() is not None:
+            self._wake.set()
+
+    async def _end_turn(self, turn: Claimed, state: TurnState, error: str | None = None) -> None:
+        if await end_turn(turn.id, self.worker, state, error):
+            self._waiting.add(turn.id)
 
     async def _answer(self, turn: Claimed) -> None:
         renewing = asyncio.create_task(self._renew(turn))
@@ -154,7 +169,7 @@ class Engine:
             raise
         except Conflict as refused:  # a person took the conversation over meanwhile
             logger.info("turn %d ended: %s", turn.id, refused.message)
-            await end_turn(turn.id, self.worker, TurnState.DONE, refused.message)
+            await self._end_turn(turn, TurnState.DONE, refused.message)
         except Exception as error:
             logger.exception("turn %d failed", turn.id)
             await self._failed(turn, f"the engine failed ({type(error).__name__})")
@@ -168,15 +183,14 @@ class Engine:
                 return
 
     async def _write(self, turn: Claimed) -> None:
-        conversation = await Conversation.get(id=turn.conversation_id)
-        assistant = await Assistant.get(id=conversation.assistant_id)
+        assistant = await Assistant.get(id=turn.assistant_id)
         if assistant.model is None:  # its model was taken away since: an engine of one's own
-            await end_turn(turn.id, self.worker, TurnState.DONE)
+            await self._end_turn(turn, TurnState.DONE)
             return
-        if turn.kind is TurnKind.REPLY and conversation.handling is not Handling.ASSISTANT:
-            await end_turn(turn.id, self.worker, TurnState.DONE)  # a person handles it now
+        if turn.kind is TurnKind.REPLY and turn.handling is not Handling.ASSISTANT:
+            await self._end_turn(turn, TurnState.DONE)  # a person handles it now
             return
-        history = await Message.filter(conversation_id=conversation.id).order_by("sequence")
+        history = await Message.filter(conversation_id=turn.conversation_id).order_by("sequence")
         if turn.kind is TurnKind.EXTRACT:
             await self._extract(turn, assistant, history)
             return
@@ -184,17 +198,20 @@ class Engine:
         # The conversation so far: messages the visitor wrote since this turn's are answered by
         # the same reply.
         said = [message.sequence for message in history if message.role is MessageRole.USER]
-        await answered_together(turn, max(said, default=turn.answers))
-        request = await self._request(assistant, history, conversation.id)
+        last = max(said, default=turn.answers)
+        request = await self._request(assistant, history, turn.conversation_id)
+
+        async def linked(reply: Message) -> None:
+            await turn_reply(turn, reply.id, last)
+
         reply, _ = await open_reply(
-            caller, OpenRequest(conversation.id, f"engine-{turn.id}-{turn.attempt}")
+            caller, OpenRequest(turn.conversation_id, f"engine-{turn.id}-{turn.attempt}"), linked
         )
-        await turn_reply(turn.id, reply.id)
         if not self._settings.configured:
-            await self._end(turn, reply, MessageState.FAILED, _Spent())
-            await end_turn(turn.id, self.worker, TurnState.FAILED, NO_PROVIDER)
+            await self._end(turn, reply, MessageState.FAILED, _Spent(), NO_PROVIDER)
             return
         board = self._live.replies
+        board.seed(reply, turn.workspace_id)  # it holds what the row holds: nothing to read
         length = 0
 
         async def written(text: str) -> None:
@@ -206,20 +223,17 @@ class Engine:
             await self._converse(turn, assistant, request, written, spent)
         except model.ModelFailedError as why:
             logger.warning("turn %d: %s", turn.id, why)
-            await self._end(turn, reply, MessageState.FAILED, spent)
-            await end_turn(turn.id, self.worker, TurnState.FAILED, str(why))
+            await self._end(turn, reply, MessageState.FAILED, spent, str(why))
             return
         if spent.handover and length == 0:
             await written(functions.HANDOVER_TEXT)
             length = len(functions.HANDOVER_TEXT)
         if length == 0:
-            await self._end(turn, reply, MessageState.FAILED, spent)
-            await end_turn(turn.id, self.worker, TurnState.FAILED, "the model wrote no text")
+            await self._end(turn, reply, MessageState.FAILED, spent, "the model wrote no text")
             return
         await self._end(turn, reply, MessageState.COMPLETE, spent)
-        await end_turn(turn.id, self.worker, TurnState.DONE)
         if spent.handover:  # after its reply: asking for a person silences the assistant
-            await request_person(caller, conversation.id)
+            await request_person(caller, turn.conversation_id)
 
     async def _request(
         self, assistant: Assistant, history: Sequence[Message], conversation_id: int
@@ -281,7 +295,7 @@ class Engine:
             return None
 
         if not self._settings.configured:
-            await end_turn(turn.id, self.worker, TurnState.FAILED, NO_PROVIDER)
+            await self._end_turn(turn, TurnState.FAILED, NO_PROVIDER)
             return
         request = extraction.request(assistant, history, self._settings.context_tokens)
         try:
@@ -290,7 +304,7 @@ class Engine:
             )
         except model.ModelFailedError as why:
             logger.warning("turn %d (extraction): %s", turn.id, why)
-            await end_turn(turn.id, self.worker, TurnState.FAILED, str(why))
+            await self._end_turn(turn, TurnState.FAILED, str(why))
             return
         await record_extraction(
             turn.workspace_id,
@@ -299,11 +313,18 @@ class Engine:
             result.usage,
             self._bounds,
         )
-        await end_turn(turn.id, self.worker, TurnState.DONE)
+        await self._end_turn(turn, TurnState.DONE)
 
     async def _end(
-        self, turn: Claimed, reply: Message, state: MessageState, spent: "_Spent"
+        self,
+        turn: Claimed,
+        reply: Message,
+        state: MessageState,
+        spent: "_Spent",
+        error: str | None = None,
     ) -> None:
+        """Ends the reply and, in the same transaction, the turn: DONE with a COMPLETE reply,
+        FAILED (with `error`) otherwise."""
         held = self._live.replies.text_of(reply.id)
         text, first = held if held is not None else ("", None)
         request = FinishRequest(
@@ -314,7 +335,14 @@ class Engine:
             first_token_at=first,
             function_calls=spent.made,
         )
-        ended, _ = await finish_reply(_engine_caller(turn.workspace_id), request, self._bounds)
+        done = TurnState.DONE if state is MessageState.COMPLETE else TurnState.FAILED
+
+        async def ended_too(_reply: Message) -> None:
+            await self._end_turn(turn, done, error)
+
+        ended, _ = await finish_reply(
+            _engine_caller(turn.workspace_id), request, self._bounds, ended_too
+        )
         self._live.replies.ended(ended)
 
     async def _failed(self, turn: Claimed, why: str) -> None:
@@ -322,8 +350,9 @@ class Engine:
         with suppress(ParleyError):
             found = await Message.get_or_none(client_message_id=f"engine-{turn.id}-{turn.attempt}")
             if found is not None and found.state is MessageState.STREAMING:
-                await self._end(turn, found, MessageState.FAILED, _Spent())
-        await end_turn(turn.id, self.worker, TurnState.FAILED, why)
+                await self._end(turn, found, MessageState.FAILED, _Spent(), why)
+                return
+        await self._end_turn(turn, TurnState.FAILED, why)
 
 
 @dataclass

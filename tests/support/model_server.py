@@ -133,7 +133,7 @@ class ModelServer:
             )
 
         yield chunk({"role": "assistant", "content": "", "refusal": None})
-        for number, piece in enumerate(script.pieces):
+        for number in range(len(script.pieces)):
             if script.cut_after is not None and number == script.cut_after:
                 raise ConnectionResetError("the provider's connection was cut mid-stream")
             if script.stall_after is not None and number == script.stall_after:
@@ -143,7 +143,7 @@ class ModelServer:
                 return
             if script.delay:
                 await asyncio.sleep(script.delay)
-            yield chunk({"content": piece})
+            yield chunk({"content": script.pieces[number]})  # read when sent
         for index, call in enumerate(script.tool_calls):
             yield chunk(
                 {
