@@ -119,6 +119,14 @@ HOUSEKEEPING = (
         "the built-in engine failing turns past their lease (5 s)",
     ),
     ("UPDATE message SET state = $1 WHERE id IN", "the sweeper abandoning replies gone quiet"),
+    (
+        "SELECT id FROM message WHERE state = $1 AND streamed_at",
+        "the sweeper finding quiet replies",
+    ),
+    (
+        "SELECT reply_id FROM turn WHERE state = $1 AND lease_until",
+        "the built-in engine finding the replies of turns past their lease (5 s)",
+    ),
     ("BEGIN", "transaction control around the sweeper's and the webhook worker's statements"),
     ("COMMIT", "transaction control around the sweeper's and the webhook worker's statements"),
 )
