@@ -6,24 +6,17 @@ snippet, copied with the Copy button, is put as it is on a page of another origi
 shows the assistant's pre-chat form. The key is revoked, and the assistant archived."""
 
 import re
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-import uvicorn
-from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import HTMLResponse
-from starlette.routing import Route
-
 from models.enums import ApiKeyKind, ApiKeyScope
 from resolvers.apikey import create_api_key
+from tests.browser.test_widget_and_dashboard import IN_WIDGET
 from tests.support import factories
 from tests.support.api import Api
 from tests.support.browser.dashboard_driver import Chromium, chromium
 from tests.support.browser.dashboard_views import READY, sign_in
-from tests.support.servers import in_process, port_of
+from tests.support.browser.shop import shop
 
 SETTINGS = """name widgetMode allowedOrigins
   preChatForm { name label type required options pattern }
@@ -87,7 +80,6 @@ KEY_ROWS = """() => document.querySelector('section.widget-keys')?.dataset.ready
     key: tr.cells[0].textContent, name: tr.cells[1].textContent,
     status: tr.cells[4].textContent }))"""
 KEPT = "() => !document.querySelector('dialog.confirm') && document.activeElement.id === 'archive'"
-IN_WIDGET = "document.querySelector('parley-widget')?.shadowRoot"
 PRE_CHAT = f"""() => {{
   const form = {IN_WIDGET}?.querySelector('form.prechat');
   return form && {{
@@ -95,24 +87,6 @@ PRE_CHAT = f"""() => {{
     topics: [...form.querySelectorAll('select[name=topic] option')].map((o) => o.textContent),
   }};
 }}"""
-
-
-@asynccontextmanager
-async def shop(page: list[str]) -> AsyncIterator[str]:
-    """A customer's origin serving `page[0]` at `/`."""
-
-    async def home(_: Request) -> HTMLResponse:
-        return HTMLResponse(page[0])
-
-    config = uvicorn.Config(
-        Starlette(routes=[Route("/", home)]),
-        host="127.0.0.1",
-        port=0,
-        lifespan="off",
-        log_level="warning",
-    )
-    async with in_process(config) as server:
-        yield f"http://127.0.0.1:{port_of(server)}"
 
 
 def as_shown(assistant: dict[str, Any]) -> dict[str, Any]:

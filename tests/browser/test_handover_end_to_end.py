@@ -11,11 +11,12 @@ from starlette.applications import Starlette
 from models.enums import ApiKeyKind
 from resolvers.apikey import create_api_key
 from server.settings import Settings
-from tests.browser.test_widget_and_dashboard import CHATTING, IN_WIDGET, SHOP_PAGE, SHOWN, shop
+from tests.browser.test_widget_and_dashboard import CHATTING, IN_WIDGET, SHOP_PAGE, SHOWN
 from tests.support import factories
 from tests.support.api import Api
 from tests.support.browser.dashboard_driver import chromium
 from tests.support.browser.dashboard_views import READY, sign_in
+from tests.support.browser.shop import shop
 from tests.support.engine import engine_running
 from tests.support.model_server import Answer, model_server
 

@@ -3,22 +3,13 @@ customer's page (another origin), while a support lead's dashboard, open in a se
 the badge rise, the conversation arrive at the top of the list and its messages counted, live.
 """
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-
-import uvicorn
-from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import HTMLResponse
-from starlette.routing import Route
-
 from models.enums import ApiKeyKind
 from resolvers.apikey import create_api_key
 from tests.support import factories
 from tests.support.api import Api
 from tests.support.browser.dashboard_driver import chromium
 from tests.support.browser.dashboard_views import BADGE_IS, TOP_IS, sign_in
-from tests.support.servers import in_process, port_of
+from tests.support.browser.shop import shop
 
 SHOP_PAGE = """<!doctype html><meta charset="utf-8"><title>A shop</title>
 <link rel="icon" href="data:,"><p>Welcome to the shop.</p>
@@ -33,24 +24,6 @@ MESSAGES_ARE = """([id, n]) =>
 LATEST = "{ conversations(first: 1) { edges { node { id type } } } }"
 REPLY = """mutation($input: SendMessageInput!) {
   sendMessage(input: $input) { message { sequence } } }"""
-
-
-@asynccontextmanager
-async def shop(page: list[str]) -> AsyncIterator[str]:
-    """A customer's origin serving `page[0]` at `/`."""
-
-    async def home(_: Request) -> HTMLResponse:
-        return HTMLResponse(page[0])
-
-    config = uvicorn.Config(
-        Starlette(routes=[Route("/", home)]),
-        host="127.0.0.1",
-        port=0,
-        lifespan="off",
-        log_level="warning",
-    )
-    async with in_process(config) as server:
-        yield f"http://127.0.0.1:{port_of(server)}"
 
 
 async def test_a_widget_chat_appears_live_on_the_dashboard(api: Api, server_url: str) -> None:
