@@ -17,8 +17,8 @@ from resolvers.conversation import locked_conversation
 from resolvers.events.log import change, record_event
 from resolvers.forms import FieldRule, check_value
 from resolvers.limits.bounds import Bounds
-from resolvers.recording import insert_message, store_extracted
-from resolvers.usage import ReplyUsage, add_to_totals, apply_usage
+from resolvers.recording import append_message, store_extracted
+from resolvers.usage import ReplyUsage, apply_usage
 
 NOTE_ID = "extraction"
 """The note's clientMessageId: a conversation's variables are extracted once."""
@@ -56,10 +56,8 @@ async def record_extraction(
             client_message_id=NOTE_ID,
         )
         apply_usage(note, usage, now)
-        add_to_totals(conversation, note)
-        if not await insert_message(note, conversation):
+        if not await append_message(conversation, note, now):
             return []
-        await record_event(conversation, EventKind.MESSAGE_ADDED, now, note.id)
         if wanted:
             await store_extracted(conversation, rules, wanted, None, now, bounds)
             await record_event(conversation, EventKind.VARIABLES_SET, now)

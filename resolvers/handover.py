@@ -30,9 +30,8 @@ from resolvers.callers.caller import Caller
 from resolvers.conversation import locked_conversation
 from resolvers.errors import Conflict, NotFound
 from resolvers.events.log import change, record_event
-from resolvers.recording import insert_message
+from resolvers.recording import append_message
 from resolvers.replies import end_streaming
-from resolvers.usage import add_to_totals
 
 
 def _now() -> datetime:
@@ -72,10 +71,8 @@ async def _note(
         agent_id=agent.id if agent else None,
         agent_name=agent.name if agent else None,
     )
-    add_to_totals(conversation, message)
     conversation.last_activity_at = now
-    await insert_message(message, conversation)
-    await record_event(conversation, EventKind.MESSAGE_ADDED, now, message.id)
+    await append_message(conversation, message, now)
     return message
 
 

@@ -113,6 +113,17 @@ async def insert_message(message: Message, conversation: Conversation) -> bool:
     return True
 
 
+async def append_message(conversation: Conversation, message: Message, at: datetime) -> bool:
+    """Writes a message Parley adds itself (a handover's note, an extraction's) after the
+    conversation's others: counted into its totals, with its MESSAGE_ADDED event, under the
+    caller's lock. False, writing nothing, when its `clientMessageId` was written already."""
+    add_to_totals(conversation, message)
+    if not await insert_message(message, conversation):
+        return False
+    await record_event(conversation, EventKind.MESSAGE_ADDED, at, message.id)
+    return True
+
+
 async def _sent_before(
     conversation: Conversation, role: MessageRole, request: "SendRequest"
 ) -> Message | None:
