@@ -20,13 +20,10 @@ import logging
 import weakref
 from collections.abc import Callable, Collection, Sequence
 
-from tortoise.transactions import in_transaction
-
 from resolvers.database.sql import Params, fetch
 
 logger = logging.getLogger("parley.live")
 
-LOCK_KEY = 0x7061726C6579  # "parley": one sequencer at a time in the database
 BATCH = 5000
 """Events numbered by one statement at most; a run repeats until none is left."""
 WAIT_SECONDS = 2.0
@@ -44,46 +41,27 @@ RECENT_SECONDS = 10
 publish was lost (a process dead right after its run's commit, a bus away) still arrive."""
 
 
-def _numbering_sql(params: Params, notify: str | None) -> str:
-    """Locks the oldest unnumbered events (skipping those a concurrent erasure is deleting, so
-    every number taken is used), advances each workspace's counter by its count and numbers them
-    in the order they were written; returns each workspace's last number, and notifies it on
-    `notify` when PostgreSQL carries the announcements."""
-    announce = f", pg_notify('{notify}', b.id::text || ':' || b.event_seq::text)" if notify else ""
-    return (
-        "WITH pending AS (SELECT id, workspace_id FROM conversation_event WHERE seq IS NULL "
-        f"ORDER BY id LIMIT {params.add(BATCH)} FOR UPDATE SKIP LOCKED), "
-        "counts AS (SELECT workspace_id, count(*) AS n FROM pending GROUP BY workspace_id), "
-        "bumped AS (UPDATE workspace w SET event_seq = w.event_seq + c.n, "
-        "events_numbered_at = now() FROM counts c "
-        "WHERE w.id = c.workspace_id RETURNING w.id, w.event_seq, c.n), "
-        "positioned AS (SELECT id, workspace_id, "
-        "row_number() OVER (PARTITION BY workspace_id ORDER BY id) AS position FROM pending), "
-        "numbered AS (UPDATE conversation_event e SET seq = b.event_seq - b.n + p.position "
-        "FROM positioned p JOIN bumped b ON b.id = p.workspace_id WHERE e.id = p.id "
-        "RETURNING e.id) "
-        f"SELECT b.id AS workspace_id, b.event_seq{announce}, "
-        "(SELECT count(*) FROM numbered) AS numbered FROM bumped b ORDER BY b.id"
-    )
-
-
 async def number_events(
     notify: str | None, channels: Collection[str] = ()
 ) -> list[tuple[int, int]]:
-    """One run: every committed unnumbered event numbered (in batches of `BATCH`), then a notice
-    on each of `channels`; returns each numbered workspace's last number."""
+    """One run: every committed unnumbered event numbered (in batches of `BATCH`), each workspace
+    announced on `notify`, then a notice on each of `channels`; returns each numbered
+    workspace's last number. Each batch is one call of `parley_number_events` (migration 0023),
+    so a run costs one round trip and one commit."""
     last: dict[int, int] = {}
-    async with in_transaction() as connection:
-        await fetch(f"SELECT pg_advisory_xact_lock({LOCK_KEY})", Params("postgres"), connection)
-        while True:
-            params = Params("postgres")
-            rows = await fetch(_numbering_sql(params, notify), params, connection)
-            for row in rows:
-                last[int(row["workspace_id"])] = int(row["event_seq"])
-            if not rows or int(rows[0]["numbered"]) < BATCH:
-                break
-        for channel in sorted(channels):
-            await fetch(f"SELECT pg_notify('{channel}', '')", Params("postgres"), connection)
+    extra = sorted(channels)
+    while True:
+        params = Params("postgres")
+        rows = await fetch(
+            "SELECT workspace, last_number, numbered FROM parley_number_events("
+            f"{params.add(BATCH)}, {params.add(notify)}::text, {params.add(extra)}::text[])",
+            params,
+        )
+        for row in rows:
+            last[int(row["workspace"])] = int(row["last_number"])
+        if not rows or int(rows[0]["numbered"]) < BATCH:
+            break
+        extra = []
     return sorted(last.items())
 
 
