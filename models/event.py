@@ -13,7 +13,7 @@ from tortoise.models import Model
 from models.enums import EventKind
 
 
-class ConversationEvent(Model):
+class Event(Model):
     id = fields.BigIntField(primary_key=True)
     workspace: fields.ForeignKeyRelation["Workspace"] = fields.ForeignKeyField(
         "models.Workspace", related_name="events", on_delete=fields.CASCADE, db_index=False

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from models import Conversation, ConversationEvent, Message, Workspace
+from models import Conversation, Event, Message, Workspace
 from models.enums import EventKind
 from resolvers.database.sql import Params, fetch
 from resolvers.ids import decode_id, encode_id
@@ -102,7 +102,7 @@ async def test_writers_of_many_conversations_number_events_so_no_reader_skips_on
     async def read() -> None:
         while writing or not seen or seen[-1] < await _last(workspace_id):
             after = seen[-1] if seen else 0
-            rows = await ConversationEvent.filter(workspace_id=workspace_id, seq__gt=after)
+            rows = await Event.filter(workspace_id=workspace_id, seq__gt=after)
             numbers = sorted(row.seq for row in rows)
             # Whatever is visible after the last number seen follows it without a hole.
             assert numbers == list(range(after + 1, after + 1 + len(numbers))), (after, numbers)
@@ -120,7 +120,7 @@ async def test_writers_of_many_conversations_number_events_so_no_reader_skips_on
     writing = False
     await reader
     assert all("errors" not in result.body for result in results)
-    total = await ConversationEvent.filter(workspace_id=workspace_id).count()
+    total = await Event.filter(workspace_id=workspace_id).count()
     assert seen == list(range(1, total + 1))
     assert total == len(conversations) + WRITERS * len(conversations)  # starts and messages
 
@@ -145,7 +145,7 @@ async def test_an_event_whose_writer_died_after_its_commit_is_numbered_within_se
     async with bounded(5, "the sweep to number the event"):
         while await _last(workspace_id) == before:  # noqa: ASYNC110 (the database is polled)
             await asyncio.sleep(0.05)
-    event = await ConversationEvent.get(workspace_id=workspace_id, kind=EventKind.LABELLED)
+    event = await Event.get(workspace_id=workspace_id, kind=EventKind.LABELLED)
     assert event.seq == before + 1 == await _last(workspace_id)
 
 

@@ -23,7 +23,7 @@ from datetime import datetime
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
-from models import Conversation, ConversationEvent
+from models import Conversation, Event
 from models.enums import EventKind
 from resolvers.database.sql import Params, dialect, fetch
 from resolvers.events.sequencer import Sequencer, sequencer_of_loop
@@ -188,9 +188,9 @@ async def _numbered_in_steps(
         params,
     )
     last = int(rows[0]["event_seq"])
-    await ConversationEvent.bulk_create(
+    await Event.bulk_create(
         [
-            ConversationEvent(
+            Event(
                 workspace_id=workspace_id,
                 conversation_id=conversation_id,
                 message_id=message_id,
