@@ -8,6 +8,10 @@ The tally is rebuilt as 0007 built it (read its docstring: slots, statement-leve
 transition tables on PostgreSQL, row triggers on SQLite, the backfill with writers locked out),
 with two more key columns. `assignee` is 0 for a conversation assigned to nobody (a key column is
 never NULL); agents' ids start at 1. Going back rebuilds 0007's tally.
+
+And the indexes of the WAITING_SINCE order, whose rows without a value come last either way: on
+PostgreSQL one per direction (an index read backwards puts NULLs first), so every page of either
+direction, forwards or backwards, is read in index order as the other orders' are; on SQLite one.
 """
 
 import importlib
@@ -62,6 +66,14 @@ POSTGRES_TABLE = (
     "type VARCHAR(16) NOT NULL, status VARCHAR(16) NOT NULL, handling VARCHAR(16) NOT NULL, "
     f"assignee BIGINT NOT NULL, slot SMALLINT NOT NULL, n BIGINT NOT NULL, PRIMARY KEY ({KEY}))"
 )
+WAITED = "CREATE INDEX conv_ws_waited ON conversation (workspace_id, waiting_since, id)"
+"""ASC NULLS LAST read forwards; DESC NULLS FIRST (an ASC page read backwards) read backwards."""
+WAITED_DESC = (
+    "CREATE INDEX conv_ws_waited_desc ON conversation "
+    "(workspace_id, waiting_since DESC NULLS LAST, id DESC)"
+)
+"""DESC NULLS LAST read forwards; ASC NULLS FIRST (a DESC page read backwards) read backwards."""
+
 POSTGRES_FORWARD = [
     # Writers wait from here until this migration commits: the backfill sees every row once.
     "LOCK TABLE conversation IN SHARE ROW EXCLUSIVE MODE",
@@ -69,9 +81,13 @@ POSTGRES_FORWARD = [
     POSTGRES_TABLE,
     POSTGRES_APPLY,  # the triggers call it by name: they count into the new table from here
     BACKFILL,
+    WAITED,
+    WAITED_DESC,
 ]
 POSTGRES_BACKWARD = [
     "LOCK TABLE conversation IN SHARE ROW EXCLUSIVE MODE",
+    "DROP INDEX conv_ws_waited_desc",
+    "DROP INDEX conv_ws_waited",
     *_0007.POSTGRES_BACKWARD,
     *_0007.POSTGRES_FORWARD,
 ]
@@ -110,8 +126,13 @@ SQLITE_FORWARD = [
     "CREATE TRIGGER conversation_tally_delete AFTER DELETE ON conversation BEGIN "
     f"{_sqlite_add('old', -1)} END",
     BACKFILL,
+    WAITED,
 ]
-SQLITE_BACKWARD = [*_0007.SQLITE_BACKWARD, *_0007.SQLITE_FORWARD]
+SQLITE_BACKWARD = [
+    "DROP INDEX conv_ws_waited",
+    *_0007.SQLITE_BACKWARD,
+    *_0007.SQLITE_FORWARD,
+]
 
 
 async def forward(apps: Any, schema_editor: Any) -> None:
