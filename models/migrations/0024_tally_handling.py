@@ -144,6 +144,6 @@ async def backward(apps: Any, schema_editor: Any) -> None:
 
 
 class Migration(migrations.Migration):
-    dependencies = [("models", "0022_handover")]
+    dependencies = [("models", "0023_events_numbered_after_commit")]
 
     operations = [ops.RunPython(forward, backward)]
