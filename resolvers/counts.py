@@ -2,7 +2,7 @@
 
 `conversation_tally` holds the counts per (workspace, assistant, type, status, handling, assignee)
 that triggers keep in step with every write, in the writing transaction
-(models/migrations/0007_conversation_tally.py, 0024_tally_handling.py). A filter on those only (the
+(models/migrations/0007_conversation_tally.py, 0025_tally_handling.py). A filter on those only (the
 badges' filters, the inbox's) sums a few of those rows, in time that does not grow with the number
 of conversations; any other filter counts the rows that
 `conversation_where` selects, as the list does. Either way it is one statement reading one committed

@@ -1,6 +1,6 @@
-"""Migrations 0007 and 0024 count the conversations that existed before them, then keep counting.
+"""Migrations 0007 and 0025 count the conversations that existed before them, then keep counting.
 
-Each test takes this database back to before the migration (its own `backward`, and 0024's first
+Each test takes this database back to before the migration (its own `backward`, and 0025's first
 for 0007), writes conversations, and applies `forward` again, all in one transaction: whatever
 fails, the database is left as the migrations made it.
 """
@@ -18,7 +18,7 @@ from tests.support import factories
 from tests.support.tallies import assert_badges_exact, tally_rows
 
 TALLY = importlib.import_module("models.migrations.0007_conversation_tally")
-HANDLING = importlib.import_module("models.migrations.0024_tally_handling")
+HANDLING = importlib.import_module("models.migrations.0025_tally_handling")
 
 
 async def test_the_migration_backfills_existing_conversations_and_triggers_follow() -> None:
@@ -58,7 +58,7 @@ async def test_the_migration_backfills_existing_conversations_and_triggers_follo
     await assert_badges_exact(workspaces)
 
 
-async def test_0024_counts_handlings_and_assignees_of_earlier_conversations_then_follows() -> None:
+async def test_0025_counts_handlings_and_assignees_of_earlier_conversations_then_follows() -> None:
     workspace_id, _ = await factories.workspace()
     other, _ = await factories.workspace("Other")
     bot = await factories.assistant(workspace_id)

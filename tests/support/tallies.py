@@ -16,7 +16,7 @@ from resolvers.conversation import count_conversations
 from resolvers.database.sql import Params, db, fetch
 from resolvers.filters import ConversationFilter, conversation_where
 
-SLOTS: int = importlib.import_module("models.migrations.0024_tally_handling").SLOTS
+SLOTS: int = importlib.import_module("models.migrations.0025_tally_handling").SLOTS
 Key = tuple[int, int, str, str, str, int, int]
 KEY = "workspace_id, assistant_id, type, status, handling, assignee, slot"
 NOBODY = 999_999_999

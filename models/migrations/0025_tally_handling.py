@@ -144,6 +144,6 @@ async def backward(apps: Any, schema_editor: Any) -> None:
 
 
 class Migration(migrations.Migration):
-    dependencies = [("models", "0023_events_numbered_after_commit")]
+    dependencies = [("models", "0024_event_model_named_event")]
 
     operations = [ops.RunPython(forward, backward)]
