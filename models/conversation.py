@@ -64,7 +64,8 @@ class Conversation(Model):
     class Meta:
         table = "conversation"
         unique_together = (("workspace", "external_id"),)
-        # One index per ordering (each ending in id, the keyset tie-breaker) and per filter.
+        # One index per ordering (each ending in id, the keyset tie-breaker) and per filter;
+        # WAITING_SINCE's, whose NULLs come last either way, are SQL of migration 0025.
         indexes = (
             Index(fields=("workspace_id", "started_at", "id"), name="conv_ws_started"),
             Index(fields=("workspace_id", "last_activity_at", "id"), name="conv_ws_activity"),

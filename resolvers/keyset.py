@@ -3,7 +3,7 @@ what it read into rows, cursors and page info, whichever way the rows are then b
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any, Generic, Protocol, TypeVar
@@ -29,6 +29,8 @@ class Keyed(Protocol):
     def cost(self) -> Decimal: ...
     @property
     def message_count(self) -> int: ...
+    @property
+    def waiting_since(self) -> datetime | None: ...
 
 
 R = TypeVar("R", bound=Keyed)
@@ -39,6 +41,11 @@ class OrderField(StrEnum):
     LAST_ACTIVITY_AT = "LAST_ACTIVITY_AT"
     COST = "COST"
     MESSAGE_COUNT = "MESSAGE_COUNT"
+    WAITING_SINCE = "WAITING_SINCE"
+
+
+NULLABLE = {OrderField.WAITING_SINCE}
+"""Orders whose column may be NULL (never waited): those rows come after all others, either way."""
 
 
 @dataclass(frozen=True)
@@ -55,7 +62,9 @@ class ConversationOrder:
         if len(values) != 2:
             raise BadUserInput("Invalid cursor.")
         value, row_id = values
-        if self.field in (OrderField.STARTED_AT, OrderField.LAST_ACTIVITY_AT):
+        if value is None and self.field in NULLABLE:
+            return None, cursor_int(row_id)
+        if self.field in (OrderField.STARTED_AT, OrderField.LAST_ACTIVITY_AT, *NULLABLE):
             return cursor_time(value), cursor_int(row_id)
         return cursor_int(value), cursor_int(row_id)
 
@@ -65,6 +74,7 @@ COLUMNS = {
     OrderField.LAST_ACTIVITY_AT: "last_activity_at",
     OrderField.COST: "cost_e12",
     OrderField.MESSAGE_COUNT: "message_count",
+    OrderField.WAITING_SINCE: "waiting_since",
 }
 
 
@@ -98,23 +108,47 @@ def page_statement(
     conditions = [conversation_where(workspace_id, where, params)]
     if only is not None:
         conditions.append(f"c.id IN {params.add_all(only)}")
-    column = COLUMNS[order.field]
+    column = f"c.{COLUMNS[order.field]}"
     for cursor, later in ((args.after, True), (args.before, False)):
         if cursor is not None:
             value, row_id = order.parse(cursor)
             operator = "<" if order.descending == later else ">"
-            conditions.append(
-                f"(c.{column}, c.id) {operator} ({params.add(value)}, {params.add(row_id)})"
-            )
-    direction = "DESC" if reads_descending(order, args) else "ASC"
+            if value is None:  # among the last rows, those without a value
+                condition = f"{column} IS NULL AND c.id {operator} {params.add(row_id)}"
+                if not later:
+                    condition = f"({column} IS NOT NULL OR {condition})"
+            else:  # a comparison with NULL is never true: rows without a value follow
+                keyset = f"({params.add(value)}, {params.add(row_id)})"
+                condition = f"({column}, c.id) {operator} {keyset}"
+                if later and order.field in NULLABLE:
+                    condition = f"({column} IS NULL OR {condition})"
+            conditions.append(condition)
     return (
         f"SELECT {columns} FROM conversation c WHERE {' AND '.join(conditions)} "
-        f"ORDER BY c.{column} {direction}, c.id {direction} LIMIT {params.add(args.size + 1)}"
+        f"ORDER BY {reading(order, args, 'c')} LIMIT {params.add(args.size + 1)}"
     )
 
 
-def sort_key(order: ConversationOrder, row: Keyed) -> tuple[Any, int]:
-    """A row's place in its ordering, for rows that arrive unordered."""
+def reading(order: ConversationOrder, args: PageArgs, alias: str) -> str:
+    """The ORDER BY of a page's reading order (`alias` the rows'): a nullable order's rows
+    without a value last in the order, so first when reading backwards."""
+    direction = "DESC" if reads_descending(order, args) else "ASC"
+    nulls = ""
+    if order.field in NULLABLE:
+        nulls = " NULLS LAST" if args.forward else " NULLS FIRST"
+    column = COLUMNS[order.field]
+    return f"{alias}.{column} {direction}{nulls}, {alias}.id {direction}"
+
+
+_NEVER = datetime.min.replace(tzinfo=UTC)
+
+
+def sort_key(order: ConversationOrder, row: Keyed) -> tuple[Any, ...]:
+    """A row's place in its ordering, for rows that arrive unordered (sorted ascending, then
+    reversed for a descending order: rows without a value sort last in the order either way)."""
+    if order.field is OrderField.WAITING_SINCE:
+        waited = row.waiting_since
+        return (waited is None) != order.descending, waited or _NEVER, row.id
     if order.field is OrderField.COST:
         return row.cost, row.id
     if order.field is OrderField.MESSAGE_COUNT:
@@ -132,6 +166,8 @@ def cursor_values(order: ConversationOrder, row: Keyed) -> list[Any]:
         value = row.message_count
     elif order.field is OrderField.LAST_ACTIVITY_AT:
         value = row.last_activity_at.isoformat()
+    elif order.field is OrderField.WAITING_SINCE:
+        value = None if row.waiting_since is None else row.waiting_since.isoformat()
     else:
         value = row.started_at.isoformat()
     return [value, row.id]

@@ -21,11 +21,11 @@ from resolvers.database.sql import Params, dialect, fetch
 from resolvers.errors import NotFound
 from resolvers.filters import ConversationFilter
 from resolvers.keyset import (
-    COLUMNS,
     ConversationOrder,
     Window,
     page_statement,
     page_window,
+    reading,
     reads_descending,
     sort_key,
 )
@@ -150,9 +150,9 @@ async def list_conversations(
         )
     columns = ", ".join(f"c.{name}" for name in (*CONVERSATION_COLUMNS, "workspace_id"))
     page = page_statement(workspace_id, where, order, args, params, columns=columns, only=only)
-    direction = "DESC" if reads_descending(order, args) else "ASC"
-    reading = f"p.{COLUMNS[order.field]} {direction}, p.id {direction}"
-    rows_sql = f"SELECT {js.aggregate(js.array(items), reading)} FROM ({page}) p {join}"
+    rows_sql = (
+        f"SELECT {js.aggregate(js.array(items), reading(order, args, 'p'))} FROM ({page}) p {join}"
+    )
     found = await fetch(
         f"SELECT {seq_sql} AS event_seq, {total_sql} AS total, ({rows_sql}) AS page", params
     )

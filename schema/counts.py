@@ -1,6 +1,6 @@
 """What a dashboard shows beside the list: `conversationCounts`, a filter's total with its facets
-(type, status, assistant), live as a subscription of the same name; and `variableNames`, the
-variables its filter menu offers."""
+(type, status, assistant, handling, assignee), live as a subscription of the same name; and
+`variableNames`, the variables its filter menu offers."""
 
 from typing import Any
 
@@ -14,6 +14,7 @@ from resolvers.variable import MAX_NAMES, variable_names
 from schema.assistant import Assistant
 from schema.common import answer
 from schema.context import Info
+from schema.enums import Handling
 from schema.filters import ConversationFilter, FilterArgument, to_filter
 from schema.reads import root
 
@@ -44,6 +45,20 @@ class AssistantCount:
         return answer(loaders.assistant.get(self.assistant_pk), Assistant.found)
 
 
+@strawberry.type(description="How many matching conversations are handled one way.")
+class HandlingCount:
+    handling: Handling = strawberry.field(description="Who handles them.")
+    count: int = strawberry.field(description="Matching conversations handled so.")
+
+
+@strawberry.type(description="How many matching conversations are assigned to one agent.")
+class AssigneeCount:
+    assignee_id: strawberry.ID | None = strawberry.field(
+        description="The agent's ID (`agents` names them); null for those assigned to nobody."
+    )
+    count: int = strawberry.field(description="Matching conversations assigned so.")
+
+
 @strawberry.type(
     description="A filter's count and its facets, each counted within the whole filter: every "
     "facet sums to `total`, which equals `conversationCount` and the list's `totalCount`."
@@ -59,6 +74,15 @@ class ConversationCounts:
     by_assistant: list[AssistantCount] = strawberry.field(
         description="Per assistant with at least one matching conversation, most first (ties "
         "by the order assistants were created)."
+    )
+    by_handling: list[HandlingCount] = strawberry.field(
+        description="Per handling (the assistant, waiting for a person, a person), every one "
+        "listed (zeros included), in the enum's order."
+    )
+    by_assignee: list[AssigneeCount] = strawberry.field(
+        description="Per agent with at least one matching conversation assigned, and those "
+        "assigned to nobody (`assigneeId` null) if any, most first (ties: nobody first, then by "
+        "the order agents were created)."
     )
 
     @classmethod
@@ -76,6 +100,16 @@ class ConversationCounts:
                 )
                 for pk, n in facets.by_assistant
             ],
+            by_handling=[
+                HandlingCount(handling=handling, count=n) for handling, n in facets.by_handling
+            ],
+            by_assignee=[
+                AssigneeCount(
+                    assignee_id=None if pk is None else strawberry.ID(encode_id("Agent", pk)),
+                    count=n,
+                )
+                for pk, n in facets.by_assignee
+            ],
         )
 
 
@@ -86,8 +120,9 @@ async def _variable_names(context: Any, filter: ConversationFilter | None = None
 @strawberry.type
 class CountQueries:
     @strawberry.field(
-        description="The filter's count with its facets by type, status and assistant, in one "
-        "answer: a badge's filter (types, statuses, assistants) in constant time."
+        description="The filter's count with its facets by type, status, assistant, handling and "
+        "assignee, in one answer: a badge's filter (types, statuses, assistants, handlings, "
+        "assignees) in constant time."
     )
     async def conversation_counts(
         self, info: Info, filter: FilterArgument = None

@@ -159,6 +159,8 @@ describe(
         "LAST_ACTIVITY_AT": "Its latest message or change.",
         "COST": "Its total cost.",
         "MESSAGE_COUNT": "How many messages it has.",
+        "WAITING_SINCE": "When a person was last asked for (ASC: the longest-waiting first); "
+        "conversations that never waited come after the others, either way.",
     },
     name="ConversationOrderField",
 )

@@ -27,7 +27,7 @@ from schema.policy.metrics import DIRECT_FRAMES, subscription_running
 from schema.policy.visibility import VISITOR
 from subscriptions.closecodes import FORBIDDEN, SLOW_CONSUMER, UNAVAILABLE
 from subscriptions.feed import SlowConsumerError
-from subscriptions.streams import event_stream, message_stream
+from subscriptions.streams import Happening, event_stream, message_stream
 
 UNAVAILABLE_REASON = "Database unavailable: reconnect and resume from your last cursor"
 CLOSING_SECONDS = 5.0
@@ -66,6 +66,23 @@ _KINDS = {
     EventKind.TAKEN_OVER: ConversationEventKind.UPDATED,
     EventKind.HANDED_BACK: ConversationEventKind.UPDATED,
 }
+
+
+def _coalesced(batch: list[Happening]) -> list[tuple[Happening, ConversationEventKind]]:
+    """The batch's events as a live list sees them, an UPDATED dropped when the next one is an
+    UPDATED of the same conversation: both would carry the row as it is now (read once for the
+    batch), so the events one commit writes together (a handover move: its HANDOVER message's and
+    its own) reach a list once, with the later cursor. Webhooks and counts still see each."""
+    kept: list[tuple[Happening, ConversationEventKind]] = []
+    for happening in batch:
+        kind = ConversationEventKind.LEFT if happening.left else _KINDS[happening.event.kind]
+        if kept and kind is ConversationEventKind.UPDATED:
+            previous, previous_kind = kept[-1]
+            same = previous.event.conversation_id == happening.event.conversation_id
+            if same and previous_kind is ConversationEventKind.UPDATED:
+                kept.pop()
+        kept.append((happening, kind))
+    return kept
 
 
 @strawberry.type(description="A change of a conversation in the live list.")
@@ -229,7 +246,7 @@ class LiveSubscriptions:
                         if not await still_authorized(info):
                             return
                         loaders = Loaders(workspace_id)
-                        for happening in batch:
+                        for happening, kind in _coalesced(batch):
                             row = happening.conversation
                             if row is None:  # only erasures come without one
                                 continue
@@ -237,11 +254,7 @@ class LiveSubscriptions:
                             pk = happening.event.conversation_id
                             yield ConversationEvent(
                                 cursor=event_cursor(happening.event.seq),
-                                kind=(
-                                    ConversationEventKind.LEFT
-                                    if happening.left
-                                    else _KINDS[happening.event.kind]
-                                ),
+                                kind=kind,
                                 conversation_id=strawberry.ID(encode_id("Conversation", pk)),
                                 conversation=Conversation.of(row, loaders),
                             )

@@ -28,9 +28,21 @@ Counting = Callable[[int, ConversationFilter], Awaitable[object]]
 CountKey = tuple[int, ConversationFilter, Counting]
 
 
-def can_change(where: ConversationFilter, kinds: set[EventKind]) -> bool:
-    """Whether events of these kinds can change how many conversations match."""
+MOVES = {
+    EventKind.HANDOVER_REQUESTED,
+    EventKind.TAKEN_OVER,
+    EventKind.HANDED_BACK,
+    EventKind.ASSIGNED,
+}
+"""The events of a change of handling or assignee (resolvers/handover.py)."""
+
+
+def can_change(where: ConversationFilter, kinds: set[EventKind], facets: bool = False) -> bool:
+    """Whether events of these kinds can change how many conversations match (`facets`: or how
+    they split by handling and assignee, which moves change whatever the filter)."""
     if kinds & {EventKind.STARTED, EventKind.ENDED, EventKind.ERASED}:
+        return True
+    if facets and kinds & MOVES:
         return True
     by_messages = (
         where.search is not None or where.min_cost is not None or where.max_cost is not None
@@ -80,7 +92,8 @@ class LiveCount:
         self.ready.set_result(None)
 
     def _on_events(self, rows: list[EventRow]) -> None:
-        if can_change(self.key[1], {row.kind for row in rows}):
+        faceted = self.key[2] is conversation_facets
+        if can_change(self.key[1], {row.kind for row in rows}, faceted):
             self._dirty.set()
 
     def _fail(self, error: BaseException) -> None:
@@ -196,7 +209,7 @@ class LiveCounts:
     def watch_facets(
         self, workspace_id: int, where: ConversationFilter
     ) -> AbstractAsyncContextManager[AsyncGenerator[Facets, None]]:
-        """The same for the filter's count by type, status and assistant."""
+        """The same for the filter's count by type, status, assistant, handling and assignee."""
         key = (workspace_id, where, conversation_facets)
         return cast("AbstractAsyncContextManager[AsyncGenerator[Facets, None]]", self._watch(key))
 

@@ -9,7 +9,7 @@ from typing import Any
 from tortoise.transactions import in_transaction
 
 from models import Assistant, Conversation
-from models.enums import ConversationStatus, ConversationType
+from models.enums import ConversationStatus, ConversationType, Handling
 from resolvers.conversation import count_conversations
 from resolvers.database.sql import db, dialect
 from resolvers.filters import ConversationFilter, VariableCondition, canonical_json
@@ -207,6 +207,10 @@ async def test_other_filters_still_count_in_sql(count_statements: Any) -> None:
     for where in (
         ConversationFilter(types=(ConversationType.TEST,), assistant_ids=(s.bots[1].id,)),
         ConversationFilter(search="  ,  "),  # no words: matches everything, like the list
+        # The inbox's: who handles them, whom they are assigned to.
+        ConversationFilter(handlings=(Handling.WAITING,), statuses=(ConversationStatus.ACTIVE,)),
+        ConversationFilter(assignee_ids=(1, 0), handlings=(Handling.AGENT, Handling.WAITING)),
+        ConversationFilter(assigned=False, types=(ConversationType.TEST,)),
     ):
         with count_statements() as log:
             counted = await count_conversations(s.workspace_id, where)

@@ -1,5 +1,5 @@
-"""Badge counts stay exact with many writers at once: starts, ends, sweepers and bulk updates over
-the same counts, and no two of them deadlock.
+"""Badge counts stay exact with many writers at once: starts, ends, sweepers, handover moves and
+bulk updates over the same counts, and no two of them deadlock.
 
 These matter on PostgreSQL, where writers really run in parallel (SQLite runs one write
 transaction at a time); they run on both.
@@ -10,8 +10,8 @@ from datetime import UTC, datetime, timedelta
 
 from tortoise.transactions import in_transaction
 
-from models import Conversation
-from models.enums import ConversationType
+from models import Agent, Conversation
+from models.enums import ConversationType, Handling
 from resolvers.database.sql import Params, dialect, fetch
 from resolvers.ids import encode_id
 from resolvers.sweeper import end_idle_conversations
@@ -94,3 +94,44 @@ async def test_concurrent_multi_row_updates_over_the_same_counts_do_not_deadlock
 
     await asyncio.gather(*(writer(n) for n in range(writers)))
     await assert_badges_exact({workspace_id: [bot.id for bot in bots]})
+
+
+REQUEST = "mutation($id: ID!) { requestPerson(conversationId: $id) { handling } }"
+TAKE = "mutation($id: ID!) { takeOver(conversationId: $id) { handling } }"
+BACK = "mutation($id: ID!) { handBack(conversationId: $id) { handling } }"
+ASSIGN = """mutation($id: ID!, $agent: ID) {
+  assignConversation(conversationId: $id, agentId: $agent) { assigneeId } }"""
+AGENT = "mutation($name: String!) { createAgent(name: $name) { secret agent { id } } }"
+
+
+async def test_concurrent_handover_moves_keep_the_inbox_counts_exact(api: Api) -> None:
+    """Agents take over, hand back and reassign the same conversations at once, while the
+    engine asks for people: the counts by handling and assignee stay exact."""
+    workspace_id, key = await factories.workspace()
+    bot = await factories.assistant(workspace_id)
+    agents = [(await api(AGENT, {"name": name}, key=key)).data["createAgent"] for name in "ABC"]
+    agent_ids = [agent["agent"]["id"] for agent in agents]
+    payload = {"assistantId": encode_id("Assistant", bot.id), "type": "WEB_WIDGET"}
+    started = [
+        (await api(START, {"input": payload}, key=key)).data["startConversation"]["conversation"][
+            "id"
+        ]
+        for _ in range(12)
+    ]
+
+    async def moves(n: int) -> list[str]:
+        agent, codes = agents[n % 3], []
+        for round_, conversation in enumerate(started[n % 4 :: 2]):
+            codes += (await api(REQUEST, {"id": conversation}, key=key)).codes
+            codes += (await api(TAKE, {"id": conversation}, key=agent["secret"])).codes
+            assign = {"id": conversation, "agent": agent_ids[round_ % 3]}
+            codes += (await api(ASSIGN, assign, key=key)).codes
+            if round_ % 2:
+                codes += (await api(BACK, {"id": conversation}, key=key)).codes
+        return codes
+
+    assert await asyncio.gather(*(moves(n) for n in range(6))) == [[]] * 6
+    rows = await Conversation.filter(workspace_id=workspace_id)
+    assert {row.handling for row in rows} == {Handling.ASSISTANT, Handling.AGENT}
+    mine = [agent.id for agent in await Agent.filter(workspace_id=workspace_id)]
+    await assert_badges_exact({workspace_id: [bot.id]}, agents={workspace_id: mine})

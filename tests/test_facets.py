@@ -1,11 +1,13 @@
 """`conversationCounts`: a filter's total and its facets, equal to counting the list by hand, from
-the tally and in SQL alike, one statement, one workspace's only; live as a subscription."""
+the tally and in SQL alike, one statement, one workspace's only; live as a subscription (by
+handling and assignee too, which handovers move whatever the filter)."""
 
 import random
 from collections import Counter
 from typing import Any
 
-from models.enums import ConversationType
+from models import Agent, Conversation
+from models.enums import ConversationType, Handling
 from resolvers.ids import encode_id
 from tests.support import factories
 from tests.support.api import Api
@@ -146,3 +148,76 @@ async def test_live_facets_follow_starts_and_ends(api: Api, server_url: str) -> 
             {"status": "ENDED", "count": 1},
         ]
         assert ended["byType"] == [{"type": "TEST", "count": 1}, {"type": "WEB_WIDGET", "count": 0}]
+
+
+HANDLED = """query($f: ConversationFilter) {
+  conversationCounts(filter: $f) {
+    total byHandling { handling count } byAssignee { assigneeId count } }
+  conversations(filter: $f, first: 100) { edges { node { handling assigneeId } } }
+}"""
+
+
+async def test_facets_by_handling_and_assignee_equal_the_list_counted_by_hand(api: Api) -> None:
+    key, _ = await _workspace(seed=5)
+    rng = random.Random(5)  # noqa: S311 (test data, not secrets)
+    workspace_id = (await Conversation.first()).workspace_id  # type: ignore[union-attr]
+    agents = [await Agent.create(workspace_id=workspace_id, name=name) for name in ("Ada", "Bob")]
+    for conversation in await Conversation.filter(workspace_id=workspace_id):
+        handling = rng.choice(list(Handling))
+        assignee = rng.choice([None, *agents]) if handling is not Handling.AGENT else agents[0]
+        await Conversation.filter(id=conversation.id).update(
+            handling=handling, assignee_id=assignee.id if assignee else None
+        )
+    ada = encode_id("Agent", agents[0].id)
+    filters: list[dict[str, Any] | None] = [
+        None,  # from the tally, as every filter below but the last two
+        {"statuses": ["ACTIVE"]},
+        {"handlings": ["WAITING"], "statuses": ["ACTIVE"]},
+        {"assigneeIds": [ada]},
+        {"assigned": False, "types": ["TEST"]},
+        {"search": "refund"},  # counted in SQL
+        {"search": "refund", "handlings": ["AGENT", "WAITING"]},
+    ]
+    for where in filters:
+        result = await api(HANDLED, {"f": where}, key=key)
+        assert result.codes == [], result
+        nodes = [edge["node"] for edge in result.data["conversations"]["edges"]]
+        counts = result.data["conversationCounts"]
+        handlings = Counter(node["handling"] for node in nodes)
+        assignees = Counter(node["assigneeId"] for node in nodes)
+        assert counts["total"] == len(nodes) == sum(c["count"] for c in counts["byAssignee"])
+        assert counts["byHandling"] == [
+            {"handling": h.value, "count": handlings[h.value]} for h in Handling
+        ], where
+        assert {c["assigneeId"]: c["count"] for c in counts["byAssignee"]} == assignees, where
+        assert [c["count"] for c in counts["byAssignee"]] == sorted(assignees.values())[::-1]
+
+
+LIVE_INBOX = """subscription($f: ConversationFilter) { conversationCounts(filter: $f) {
+  total byHandling { handling count } byAssignee { assigneeId count } } }"""
+REQUEST = "mutation($id: ID!) { requestPerson(conversationId: $id) { handling } }"
+TAKE = "mutation($id: ID!) { takeOver(conversationId: $id) { handling } }"
+AGENT = 'mutation { createAgent(name: "Ada") { secret agent { id } } }'
+
+
+async def test_live_facets_follow_handovers_whatever_the_filter(api: Api, server_url: str) -> None:
+    desk = await Desk.open(api)
+    made = (await api(AGENT, key=desk.key)).data["createAgent"]
+    ada, ada_key = made["agent"]["id"], made["secret"]
+    conversation, token = await desk.start("WEB_WIDGET")
+
+    def handled(frame: dict[str, Any]) -> dict[str, int]:
+        return {c["handling"]: c["count"] for c in frame["byHandling"]}
+
+    async with open_socket(server_url, key=ada_key) as socket:
+        await socket.subscribe("f", LIVE_INBOX, {"f": {"statuses": ["ACTIVE"]}})
+        first = (await socket.next("f"))["conversationCounts"]
+        assert handled(first) == {"ASSISTANT": 1, "WAITING": 0, "AGENT": 0}
+        assert first["byAssignee"] == [{"assigneeId": None, "count": 1}]
+        await api(REQUEST, {"id": conversation}, key=token)
+        waiting = (await socket.next("f"))["conversationCounts"]
+        assert handled(waiting) == {"ASSISTANT": 0, "WAITING": 1, "AGENT": 0}
+        await api(TAKE, {"id": conversation}, key=ada_key)
+        taken = (await socket.next("f"))["conversationCounts"]
+        assert handled(taken) == {"ASSISTANT": 0, "WAITING": 0, "AGENT": 1}
+        assert taken["byAssignee"] == [{"assigneeId": ada, "count": 1}]

@@ -9,6 +9,7 @@ from typing import Any
 
 from starlette.applications import Starlette
 
+from resolvers.events.log import parse_event_cursor
 from server.settings import Settings
 from tests.support.api import Api
 from tests.support.engine import Chat, engine_running
@@ -257,7 +258,7 @@ async def test_the_built_in_engine_hands_over_when_its_model_asks(
 
 
 EVENTS = """subscription($f: ConversationFilter, $after: String) {
-  conversationEvents(filter: $f, after: $after) { kind conversationId } }"""
+  conversationEvents(filter: $f, after: $after) { cursor kind conversationId } }"""
 COUNT = "subscription($f: ConversationFilter) { conversationCount(filter: $f) }"
 PAGE = """query($f: ConversationFilter) { conversations(filter: $f, first: 10) {
   eventCursor edges { node { id } } } }"""
@@ -284,12 +285,18 @@ async def test_the_inbox_is_live_for_an_agent(api: Api, server_url: str) -> None
         assert (await badge.next("n"))["conversationCount"] == 2
         await api(TAKE, {"id": first}, key=ada_key)
         assert (await badge.next("n"))["conversationCount"] == 1
-        # Each move is two events: its HANDOVER message, and the move itself.
-        events = [(await inbox.next("e"))["conversationEvents"] for _ in range(5)]
+        # Each move writes two events (its HANDOVER message's, and its own), committed
+        # together: a live list sees one, with the later cursor.
+        events = [(await inbox.next("e"))["conversationEvents"] for _ in range(3)]
+        await api(BACK, {"id": second}, key=ada_key)
+        assert (await badge.next("n"))["conversationCount"] == 0
+        events.append((await inbox.next("e"))["conversationEvents"])
     assert [(e["kind"], e["conversationId"]) for e in events] == [
         ("UPDATED", first),
-        ("UPDATED", first),
-        ("UPDATED", second),
         ("UPDATED", second),
         ("LEFT", first),
+        ("LEFT", second),
     ]
+    cursors = [parse_event_cursor(e["cursor"]) for e in events]
+    assert cursors == sorted(cursors)
+    assert cursors[1] - cursors[0] == 2, "the later event of the first move, and of the second"

@@ -58,6 +58,9 @@ SAID_HAS = f"([role, n]) => ({SAID})(role).length >= n && ({SAID})(role)"
 WHERE = """() => [document.querySelector('nav a[aria-current]').dataset.page,
   document.querySelector('.back a').textContent]"""
 KEPT = "() => !document.querySelector('dialog.confirm') && document.activeElement.id === 'erase'"
+TAB_COUNTS = """() => Object.fromEntries([...document.querySelectorAll('.tabs [data-count]')]
+  .map((span) => [span.dataset.count, span.textContent]))"""
+TAB_COUNTS_ARE = f"(c) => JSON.stringify(({TAB_COUNTS})()) === JSON.stringify(c)"
 PROBLEM = """() => { const p = document.querySelector('#work-problem');
   return p && !p.hidden && p.textContent; }"""
 
@@ -141,6 +144,7 @@ async def test_an_agent_answers_a_visitor_from_the_inbox(
         assert re.fullmatch(r"\d+ s", rows[0]["waited"]), rows[0]
         assert rows[0]["handledBy"] == "Nobody yet"
         assert rows[0]["last"] == "Visitor: My order is late"
+        await browser.wait("a", TAB_COUNTS_ARE, {"waiting": "1", "mine": "0", "all": "1"})
         ticked = await browser.wait("a", WAITED_CHANGED, rows[0]["waited"], seconds=4)
         assert re.fullmatch(r"\d+ s", ticked)
         await browser("screenshot", "a", path=str(screenshots / "dashboard-inbox.png"))
@@ -195,6 +199,7 @@ async def test_an_agent_answers_a_visitor_from_the_inbox(
         assert [(row["id"], row["handledBy"], row["waited"]) for row in rows] == [
             (conversation, "Bob", "—")
         ]
+        await browser.wait("a", TAB_COUNTS_ARE, {"waiting": "0", "mine": "0", "all": "1"})
         await browser("click", "a", selector=".tabs a[data-tab=mine]")
         assert await browser.wait("a", EMPTY_SHOWN) == "Nothing assigned to you."
 
@@ -230,8 +235,9 @@ async def test_a_supervisor_labels_ends_and_erases_but_does_not_take_over(
         await browser.wait("a", INBOX_BADGE_IS, "1")
         await _open_inbox(browser, "waiting")
         assert await browser.eval(
-            "a", "() => [...document.querySelectorAll('.tabs a')].map((a) => a.textContent)"
+            "a", "() => [...document.querySelectorAll('.tabs .tab-name')].map((a) => a.textContent)"
         ) == ["Waiting", "All"]
+        await browser.wait("a", TAB_COUNTS_ARE, {"waiting": "1", "all": "1"})
         await browser("click", "a", selector="#rows a.visitor")
         assert await browser.wait("a", BUTTONS) == [
             "hand-back",

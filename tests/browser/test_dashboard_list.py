@@ -88,8 +88,10 @@ async def test_the_list_is_live_survives_a_lost_socket_and_keeps_its_filter(
         cost = shown_cost((await workspace.rows())[0]["usage"])
         arrived = {
             "id": chat.id,
+            "visitor": "ada@example.com",  # who the visitor is, from the pre-chat form
             "type": "Web widget",
             "status": "Active",
+            "last": "Assistant: Thanks for asking about where is my parcel?",
             "messages": "2",
             "cost": cost,
         }  # its start may arrive before its messages: each event updates the row

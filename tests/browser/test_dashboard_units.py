@@ -63,6 +63,12 @@ assert.deepEqual(costly.apply(dearer, all), moved);
 assert.deepEqual(costly.rows.map((each) => each.id), ["w", "x", "y"]);
 const stays = { conversationId: "x", conversation: priced("x", "2.5") };
 assert.deepEqual(costly.apply(stays, all), { updated: stays.conversation });
+// Waiting for a person: those that never waited come last, both ways, as the API has them.
+const asked = (id, day) => ({ id, waitingSince: day && `2026-11-0${day}T00:00:00Z` });
+const waits = [asked("n", null), asked("late", 2), asked("early", 1)];
+const byWait = (sort) => [...waits].sort(comparer(sort)).map((each) => each.id);
+assert.deepEqual(byWait("waiting"), ["early", "late", "n"]);
+assert.deepEqual(byWait("asked"), ["late", "early", "n"]);
 assert.deepEqual(toOrder("idle"), { field: "LAST_ACTIVITY_AT", direction: "ASC" });
 assert.equal(toOrder(""), null);
 const offered = Object.values(SORTS).map((each) => `${each.field} ${each.direction}`).sort();

@@ -38,7 +38,7 @@ query Messages($id: ID!, $first: Int, $after: String, $last: Int, $before: Strin
 }
 """
 
-FIELDS = ["STARTED_AT", "LAST_ACTIVITY_AT", "COST", "MESSAGE_COUNT"]
+FIELDS = ["STARTED_AT", "LAST_ACTIVITY_AT", "COST", "MESSAGE_COUNT", "WAITING_SINCE"]
 COSTS = ("0.000002", "9.99", "10.5")
 """As text "10.5" sorts before "9.99": ordering by cost must compare numbers."""
 MICROSECOND = 1 / 60_000_000  # in minutes
@@ -118,7 +118,8 @@ async def walk_backward(api: Api, key: str, size: int, **arguments: Any) -> list
 async def tied_conversations(count: int = 25) -> tuple[str, list[Conversation]]:
     """`count` conversations sharing 3 values of each ordering, plus a stranger's to be left out.
 
-    The values repeat with different periods, so each ordering groups the rows differently.
+    The values repeat with different periods, so each ordering groups the rows differently; a
+    quarter never waited for a person (no `waiting_since`: last in either direction).
     """
     workspace_id, key = await factories.workspace()
     bot = await factories.assistant(workspace_id)
@@ -127,11 +128,13 @@ async def tied_conversations(count: int = 25) -> tuple[str, list[Conversation]]:
         start = 10 + NEAR[i % 3]
         questions = [said(f"question {n}", 11) for n in range((i // 3) % 3)]
         answer = reply("answer", 40 + NEAR[(i // 5) % 3], cost=COSTS[(i // 2) % 3])
-        rows.append(
-            await factories.conversation(
-                workspace_id, bot.id, minute=start, messages=[*questions, answer]
-            )
+        row = await factories.conversation(
+            workspace_id, bot.id, minute=start, messages=[*questions, answer]
         )
+        waited = (*NEAR, None)[(i // 4) % 4]
+        row.waiting_since = None if waited is None else factories.at(20 + waited)
+        await Conversation.filter(id=row.id).update(waiting_since=row.waiting_since)
+        rows.append(row)
     stranger_id, _ = await factories.workspace("Stranger Co")
     stranger_bot = await factories.assistant(stranger_id)
     for near in NEAR:
@@ -147,12 +150,20 @@ def sort_value(row: Conversation, field: str) -> Any:
         "LAST_ACTIVITY_AT": row.last_activity_at,
         "COST": row.cost,
         "MESSAGE_COUNT": row.message_count,
+        "WAITING_SINCE": row.waiting_since,
     }[field]
 
 
 def expected_order(rows: list[Conversation], field: str, direction: str) -> list[str]:
-    """Sort value, then ID, both in the asked direction."""
+    """Sort value, then ID, both in the asked direction; rows without a value last, by ID in
+    the asked direction."""
+    valued = [row for row in rows if sort_value(row, field) is not None]
     ordered = sorted(
-        rows, key=lambda row: (sort_value(row, field), row.id), reverse=direction == "DESC"
+        valued, key=lambda row: (sort_value(row, field), row.id), reverse=direction == "DESC"
     )
-    return [gid(row) for row in ordered]
+    rest = sorted(
+        (row for row in rows if sort_value(row, field) is None),
+        key=lambda row: row.id,
+        reverse=direction == "DESC",
+    )
+    return [gid(row) for row in [*ordered, *rest]]

@@ -87,6 +87,8 @@ export const SORTS = {
   cheap: { text: "Lowest cost", field: "COST", direction: "ASC" },
   long: { text: "Most messages", field: "MESSAGE_COUNT", direction: "DESC" },
   short: { text: "Fewest messages", field: "MESSAGE_COUNT", direction: "ASC" },
+  waiting: { text: "Longest waiting for a person", field: "WAITING_SINCE", direction: "ASC" },
+  asked: { text: "Latest asking for a person", field: "WAITING_SINCE", direction: "DESC" },
 };
 
 const SORT_KEYS = {
@@ -94,6 +96,7 @@ const SORT_KEYS = {
   LAST_ACTIVITY_AT: (row) => Date.parse(row.lastActivityAt),
   COST: (row) => Number(row.usage.cost),
   MESSAGE_COUNT: (row) => row.messageCount,
+  WAITING_SINCE: (row) => (row.waitingSince ? Date.parse(row.waitingSince) : null),
 };
 
 export function readSort(params) {
@@ -112,9 +115,15 @@ export function toOrder(sort) {
   return sort ? { field: SORTS[sort].field, direction: SORTS[sort].direction } : null;
 }
 
-/** Rows compared as the API orders them for `sort` (ties left as they come). */
+/** Rows compared as the API orders them for `sort` (ties left as they come; rows without a
+ * value, as those that never waited for a person, last either way). */
 export function comparer(sort) {
   const { field, direction } = SORTS[sort];
   const key = SORT_KEYS[field];
-  return direction === "ASC" ? (a, b) => key(a) - key(b) : (a, b) => key(b) - key(a);
+  const sign = direction === "ASC" ? 1 : -1;
+  return (a, b) => {
+    const [x, y] = [key(a), key(b)];
+    if (x === null || y === null) return (x === null) - (y === null);
+    return sign * (x - y);
+  };
 }

@@ -1,27 +1,45 @@
 // The Inbox: where people work. Waiting (a person was asked for, nobody answers yet), Mine (the
 // signed-in agent's), All (waiting or with a person); active ones only, the longest-waiting first,
-// each with how long it has waited (ticking), who the visitor is and its last message. Live as the
-// Conversations list is: a page read, then `conversationEvents` from its event cursor.
+// each with how long it has waited (ticking), who the visitor is and its last message; each tab
+// with its count (`conversationCounts` by handling and assignee, live). Live as the Conversations
+// list is: pages read in the API's WAITING_SINCE order, then `conversationEvents` from its cursor.
 
 import { h } from "./dom.js";
 import { problemText, watch } from "./api.js";
-import { AGENTS, BADGE, ERASED, INBOX, INBOX_EVENTS } from "./queries.js";
+import { AGENTS, BADGE, ERASED, INBOX, INBOX_COUNTS, INBOX_EVENTS } from "./queries.js";
 import { LiveList } from "./livelist.js";
-import { conversationHref } from "./rows.js";
-import { count, since, visitorName } from "./format.js";
+import { conversationHref, lastMessage, visitorCell } from "./rows.js";
+import { count, since } from "./format.js";
 
 const PAGE = 100;
-const MOST = 500; // rows read at most: the API has no "waiting since" order, so the page sorts them
-const PREVIEW = 160;
-const ROLE_NAMES = { USER: "Visitor", ASSISTANT: "Assistant", AGENT: "Agent", HANDOVER: "Note" };
+/** What every tab counts within: its count is a facet of the active conversations. */
+const ACTIVE = { statuses: ["ACTIVE"] };
 
 const TABS = {
-  waiting: { text: "Waiting", filter: () => ({ handlings: ["WAITING"], statuses: ["ACTIVE"] }) },
-  mine: { text: "Mine", agent: true, filter: (viewer) => ({ assigneeIds: [viewer.agent.id], statuses: ["ACTIVE"] }) },
-  all: { text: "All", filter: () => ({ handlings: ["WAITING", "AGENT"], statuses: ["ACTIVE"] }) },
+  waiting: {
+    text: "Waiting",
+    filter: () => ({ handlings: ["WAITING"], ...ACTIVE }),
+    count: (counts) => handled(counts, "WAITING"),
+  },
+  mine: {
+    text: "Mine",
+    agent: true,
+    filter: (viewer) => ({ assigneeIds: [viewer.agent.id], ...ACTIVE }),
+    count: (counts, viewer) => counts.byAssignee.find((each) => each.assigneeId === viewer.agent.id)?.count || 0,
+  },
+  all: {
+    text: "All",
+    filter: () => ({ handlings: ["WAITING", "AGENT"], ...ACTIVE }),
+    count: (counts) => handled(counts, "WAITING") + handled(counts, "AGENT"),
+  },
 };
 
-/** Longest-waiting first; those that never waited (assigned straight away) after, oldest first. */
+function handled(counts, handling) {
+  return counts.byHandling.find((each) => each.handling === handling)?.count || 0;
+}
+
+/** Longest-waiting first; those that never waited (assigned straight away) after, as the API's
+ * WAITING_SINCE order has them (its ties by ID: here by start, which follows it). */
 function longestWaiting(a, b) {
   const waited = (row) => (row.waitingSince ? Date.parse(row.waitingSince) : Infinity);
   return waited(a) - waited(b) || Date.parse(a.startedAt) - Date.parse(b.startedAt);
@@ -60,7 +78,8 @@ export function mount(main, { client, viewer, params }) {
             "data-tab": key,
             "aria-current": key === tab ? "page" : null,
           },
-          each.text,
+          h("span", { class: "tab-name" }, each.text),
+          h("span", { class: "tab-count", "data-count": key }),
         ),
       ),
   );
@@ -73,6 +92,7 @@ export function mount(main, { client, viewer, params }) {
     body,
   );
   const empty = h("p", { class: "empty", id: "empty", hidden: true }, tab === "mine" ? "Nothing assigned to you." : "Nobody is waiting.");
+  const more = h("button", { type: "button", id: "more", hidden: true }, "Load more");
   const section = h(
     "section",
     { "aria-labelledby": "inbox-title", class: "inbox-page", "data-tab": tab },
@@ -82,6 +102,7 @@ export function mount(main, { client, viewer, params }) {
     note,
     h("div", { class: "table-wrap" }, table),
     empty,
+    more,
   );
   main.append(section);
 
@@ -124,19 +145,12 @@ export function mount(main, { client, viewer, params }) {
     try {
       const agents = await client.request(AGENTS, {});
       for (const agent of agents.agents) agentNames.set(agent.id, agent.name);
-      let after = null;
-      let first = true;
-      do {
-        const data = await client.request(INBOX, { filter, after, first: PAGE });
-        if (gone) return;
-        const connection = data.conversations;
-        if (first) lastEvent = connection.eventCursor; // the first page reflects events to here
-        first = false;
-        list.addPage(connection);
-        after = connection.pageInfo.endCursor;
-      } while (list.hasNextPage && list.rows.length < MOST);
-      list.rows.sort(longestWaiting);
+      const data = await client.request(INBOX, { filter, after: null, first: PAGE });
+      if (gone) return;
+      lastEvent = data.conversations.eventCursor; // the page reflects events to here
+      list.addPage(data.conversations);
       body.replaceChildren(...list.rows.map(row));
+      more.hidden = !list.hasNextPage;
       loaded = true;
       follow();
       showTotal();
@@ -145,6 +159,25 @@ export function mount(main, { client, viewer, params }) {
       showProblem(error);
     }
   }
+
+  async function loadMore() {
+    more.disabled = true;
+    try {
+      const data = await client.request(INBOX, { filter, after: list.endCursor, first: PAGE });
+      if (gone) return;
+      const known = new Set(list.rows.map((each) => each.id));
+      list.addPage(data.conversations);
+      body.append(...list.rows.filter((each) => !known.has(each.id)).map(row));
+      more.hidden = !list.hasNextPage;
+      showTotal();
+    } catch (error) {
+      showProblem(error);
+    } finally {
+      more.disabled = false;
+    }
+  }
+  more.addEventListener("click", loadMore);
+  stops.push(() => more.removeEventListener("click", loadMore));
 
   function follow() {
     stops.push(
@@ -176,6 +209,17 @@ export function mount(main, { client, viewer, params }) {
       error: showProblem,
     }),
   );
+  stops.push(
+    watch(client, INBOX_COUNTS, { filter: ACTIVE }, "conversationCounts", {
+      next(counts) {
+        for (const [key, each] of Object.entries(TABS)) {
+          const shown = tabs.querySelector(`[data-count="${key}"]`);
+          if (shown) shown.textContent = count(each.count(counts, viewer));
+        }
+      },
+      error: showProblem,
+    }),
+  );
   // How long each has waited, counted on the page each second.
   const ticking = setInterval(() => {
     const now = Date.now();
@@ -192,10 +236,6 @@ export function mount(main, { client, viewer, params }) {
 
 function inboxRow(node, agentNames) {
   const cell = (label, ...content) => h("td", { "data-label": label }, ...content);
-  // The last thing said (a handover's note only when nothing else is among the last three).
-  const lines = node.messages.edges.map((edge) => edge.node);
-  const last = lines.filter((line) => line.role !== "HANDOVER").pop() || lines.pop() || null;
-  const who = visitorName(node.variables);
   const handledBy =
     node.handling === "AGENT"
       ? agentNames.get(node.assigneeId) || "An agent"
@@ -205,7 +245,7 @@ function inboxRow(node, agentNames) {
   return h(
     "tr",
     { "data-id": node.id, "data-handling": node.handling },
-    cell("Visitor", h("a", { href: conversationHref(node.id, "inbox"), class: "open visitor" }, who || "A visitor")),
+    cell("Visitor", visitorCell(node, conversationHref(node.id, "inbox"))),
     cell(
       "Waiting",
       node.handling === "WAITING" && node.waitingSince
@@ -217,18 +257,8 @@ function inboxRow(node, agentNames) {
       h("span", { class: "handled-by" }, handledBy),
       node.handling !== "AGENT" && node.assigneeId ? h("span", { class: "assignee" }, ` · for ${agentNames.get(node.assigneeId) || "an agent"}`) : null,
     ),
-    cell(
-      "Last message",
-      last
-        ? h("span", { class: "preview" }, h("span", { class: "role" }, `${ROLE_NAMES[last.role] || last.role}: `), preview(last.content))
-        : "—",
-    ),
+    cell("Last message", lastMessage(node)),
     cell("Assistant", node.assistant.name),
     cell("Messages", count(node.messageCount)),
   );
-}
-
-function preview(text) {
-  const flat = text.replace(/\s+/g, " ").trim();
-  return flat.length > PREVIEW ? `${flat.slice(0, PREVIEW - 1)}…` : flat;
 }

@@ -3,8 +3,10 @@
 // the first page did.
 
 const ROW = `fragment Row on Conversation {
-  id type status startedAt lastActivityAt messageCount
+  id type status startedAt lastActivityAt messageCount waitingSince
   assistant { id name }
+  variables(source: PRE_CHAT_FORM) { name value }
+  messages(last: 3) { edges { node { role content } } }
   usage { totalTokens cost costKnown }
   labels { id name colour }
   rating { score }
@@ -113,7 +115,7 @@ const INBOX_ROW = `fragment InboxRow on Conversation {
 }`;
 
 export const INBOX = `query Inbox($filter: ConversationFilter, $after: String, $first: Int!) {
-  conversations(filter: $filter, orderBy: {field: STARTED_AT, direction: ASC}, after: $after, first: $first) {
+  conversations(filter: $filter, orderBy: {field: WAITING_SINCE, direction: ASC}, after: $after, first: $first) {
     totalCount
     eventCursor
     pageInfo { hasNextPage endCursor }
@@ -128,6 +130,11 @@ export const INBOX_EVENTS = `subscription InboxEvents($filter: ConversationFilte
   }
 }
 ${INBOX_ROW}`;
+
+/** The Inbox's tab counts: facets of the active conversations. */
+export const INBOX_COUNTS = `subscription InboxCounts($filter: ConversationFilter) {
+  conversationCounts(filter: $filter) { byHandling { handling count } byAssignee { assigneeId count } }
+}`;
 
 export const AGENTS = `query Agents { agents { id name } }`;
 

@@ -3,10 +3,32 @@
 
 import { h } from "./dom.js";
 import { badgeFor, labelChip } from "./badges.js";
-import { STATUS_NAMES, TYPE_NAMES, count, when } from "./format.js";
+import { STATUS_NAMES, TYPE_NAMES, count, visitorName, when } from "./format.js";
 import { costText } from "./money.js";
 
-const COLUMNS = ["Type", "Status", "Assistant", "Started", "Last activity", "Messages", "Tokens", "Cost", "Labels"];
+const COLUMNS = ["Visitor", "Type", "Status", "Last message", "Assistant", "Started", "Last activity", "Messages", "Tokens", "Cost", "Labels"];
+const PREVIEW = 160;
+const ROLE_NAMES = { USER: "Visitor", ASSISTANT: "Assistant", AGENT: "Agent", HANDOVER: "Note", SYSTEM: "System", TOOL: "Tool" };
+
+/** Who the visitor is (name or email from the pre-chat form), as the list and the Inbox show it. */
+export function visitorCell(node, href) {
+  const who = visitorName(node.variables);
+  return h("a", { href, class: "open visitor" }, who || "A visitor");
+}
+
+/** The last thing said, from the row's last three messages (a handover's note only when nothing
+ * else is among them): "Visitor: My order is late", or "—". */
+export function lastMessage(node) {
+  const lines = node.messages.edges.map((edge) => edge.node);
+  const last = lines.filter((line) => line.role !== "HANDOVER").pop() || lines.pop() || null;
+  if (!last) return "—";
+  return h("span", { class: "preview" }, h("span", { class: "role" }, `${ROLE_NAMES[last.role] || last.role}: `), preview(last.content));
+}
+
+function preview(text) {
+  const flat = text.replace(/\s+/g, " ").trim();
+  return flat.length > PREVIEW ? `${flat.slice(0, PREVIEW - 1)}…` : flat;
+}
 
 export function listTable(order = "Newest first") {
   const body = h("tbody", { id: "rows" });
@@ -31,8 +53,10 @@ export function conversationRow(node, { fresh = false } = {}) {
   return h(
     "tr",
     { "data-id": node.id, "data-status": node.status, class: fresh ? "fresh" : null },
+    cell("Visitor", visitorCell(node, conversationHref(node.id))),
     cell("Type", badgeFor("type", node.type, TYPE_NAMES[node.type])),
     cell("Status", badgeFor("status", node.status, STATUS_NAMES[node.status])),
+    cell("Last message", lastMessage(node)),
     cell("Assistant", node.assistant.name),
     cell(
       "Started",

@@ -29,8 +29,10 @@ LOSE_SOCKETS = """() => { window.__blockSockets = true;
   return window.__sockets.length; }"""
 ROWS = """() => [...document.querySelectorAll('#rows tr')].map((tr) => ({
   id: tr.dataset.id,
-  type: tr.cells[0].textContent,
-  status: tr.cells[1].textContent,
+  visitor: tr.querySelector('td[data-label=Visitor]').textContent,
+  type: tr.querySelector('td[data-label=Type]').textContent,
+  status: tr.querySelector('td[data-label=Status]').textContent,
+  last: tr.querySelector('td[data-label="Last message"]').textContent,
   messages: tr.querySelector('.messages').textContent,
   cost: tr.querySelector('.cost').textContent,
 }))"""
