@@ -27,6 +27,11 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--widgets", type=int, help="curve widget sockets (200; quick 50)")
     parser.add_argument("--dashboards", type=int, help="curve dashboard sockets (200; quick 50)")
     parser.add_argument("--writers", type=int, help="curve writers (16; quick 8)")
+    parser.add_argument(
+        "--raw-event",
+        choices=sorted(reference.EVENT_WRITES),
+        help="the raw reference's event write (default: the shape Parley's statement log shows)",
+    )
     parser.add_argument("--no-write", action="store_true", help="print, do not write results")
     args = parser.parse_args()
     quick = args.quick
@@ -68,10 +73,11 @@ def main() -> None:
         assistant = decode_id(made.assistant_id, "Assistant")
         conversations = database.seed(url, workspace, assistant, args.conversations)
         given = ingest.Setup(url, secret, workspace, conversations, logs)
-        found = probe.run(url, secret, workspace, conversations, logs)
-        shape = found.mirrored.name if found.mirrored else "none matched: today's used"
-        print(f"  Parley's event write: {shape}", flush=True)
-        measured = ingest.run(given, timing, found.mirrored or reference.TODAY)
+        forced = reference.EVENT_WRITES[args.raw_event] if args.raw_event else None
+        found = probe.run(url, secret, workspace, conversations, logs, forced)
+        matched = found.mirrored.name if found.mirrored else "none matched"
+        print(f"  Parley's event write: {matched}; the raw reference's: {found.used.name}")
+        measured = ingest.run(given, timing, found.used)
         widgets = curve.Widgets(
             secret,
             made.assistant_id,

@@ -138,11 +138,15 @@ def _leg(
         }
         with ThreadPoolExecutor(1) as pool:
             running = pool.submit(servers.writers, [writer], setup.logs, warmup + window + 60)
-            servers.wait_until(begin + warmup)
-            client.ask("mark")
-            servers.wait_until(begin + warmup + window)
-            client.ask("mark")
-            result = running.result()[0]
+            try:
+                servers.wait_until(begin + warmup)
+                client.ask("mark")
+                servers.wait_until(begin + warmup + window)
+                client.ask("mark")
+                result = running.result()[0]
+            except BaseException:
+                servers.end_writers()
+                raise
         time.sleep(1.0)
         starts = Path(tempfile.mkstemp(suffix=".json", prefix="scale-starts-")[1])
         starts.write_text(json.dumps({"starts": result["starts"], "answered": result["answered"]}))

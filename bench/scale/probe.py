@@ -42,6 +42,8 @@ class Probe:
     mirrored: reference.EventWrite | None
     """The shape matching Parley's event write; None when none does (update EVENT_WRITES)."""
     parley_event: list[str]
+    used: reference.EventWrite
+    """What the raw reference writes its events as: the matched shape, or the one forced."""
 
 
 def transactions(log: Path, start: int, database: str) -> list[list[str]]:
@@ -119,8 +121,16 @@ async def _raw_writes(
         await connection.close()
 
 
-def run(url: str, key: str, workspace: int, conversations: list[int], logs: Path) -> Probe:
-    """Parley's writes and the raw reference's, each warmed up once before it is logged."""
+def run(
+    url: str,
+    key: str,
+    workspace: int,
+    conversations: list[int],
+    logs: Path,
+    forced: reference.EventWrite | None = None,
+) -> Probe:
+    """Parley's writes and the raw reference's (its event write the shape matched to Parley's,
+    or `forced`), each warmed up once before it is logged."""
     log = statementlog.log_file()
     if log is None:
         raise RuntimeError("no PostgreSQL log to read statements from (PEER_BENCH_PG_LOG)")
@@ -138,10 +148,10 @@ def run(url: str, key: str, workspace: int, conversations: list[int], logs: Path
             servers.stop(server)
         event = event_statements(parley[-1]) if parley else []
         mirrored = reference.match_shape(event)
-        shape = mirrored or reference.TODAY
+        shape = forced or mirrored or reference.TODAY
         asyncio.run(_raw_writes(url, shape, workspace, conversations[2], "probe-warm"))
         start = log.stat().st_size
         asyncio.run(_raw_writes(url, shape, workspace, conversations[3], "probe"))
         time.sleep(0.5)
         raw = transactions(log, start, name)
-    return Probe(parley, raw, mirrored, event)
+    return Probe(parley, raw, mirrored, event, shape)

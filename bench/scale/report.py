@@ -60,8 +60,8 @@ def _ingest(ingest: Ingest, probe: Probe) -> list[str]:
     if not others:
         lines += [
             "",
-            "Parley's event write is today's numbering + NOTIFY, so the mirrored raw reference "
-            'is also the one "with today\'s numbering + NOTIFY".',
+            "The raw reference's event write is today's numbering + NOTIFY (as Parley's is: see "
+            'below), so there is no second raw column "with today\'s numbering + NOTIFY".',
         ]
     lines += ["", "Each round's figures (rps), in the order they were measured:", ""]
     for contender in ingest.contenders:
@@ -93,10 +93,15 @@ def _statements(probe: Probe) -> list[str]:
             ]
         return out
 
-    if probe.mirrored is None:
+    if probe.mirrored is not None and probe.used != probe.mirrored:
+        verdict = (
+            f"Parley's event write matched the shape **{probe.mirrored.name}**, but the raw "
+            f"reference was told to write **{probe.used.name}** (`--raw-event`)."
+        )
+    elif probe.mirrored is None:
         verdict = (
             "**Parley's event write matches none of the shapes in bench/scale/reference.py "
-            "(EVENT_WRITES): the raw reference used today's numbering + NOTIFY and may not "
+            f"(EVENT_WRITES): the raw reference wrote **{probe.used.name}** and may not "
             "mirror Parley. Add the new shape there.**"
         )
     else:

@@ -7,6 +7,7 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Mapping
+from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ SCALE_ENV = {
 
 _running: list[Server] = []
 _children: list["subprocess.Popen[bytes]"] = []
+_writers: list["subprocess.Popen[bytes]"] = []
 
 
 def parley(
@@ -58,6 +60,7 @@ def writers(plans: list[dict[str, Any]], logs: Path, timeout: float) -> list[dic
                     stderr=errors,
                 )
             _children.append(process)
+            _writers.append(process)
             started.append((process, plan_file, out))
         results = []
         for process, _, out in started:
@@ -80,8 +83,16 @@ def _end(process: "subprocess.Popen[bytes]") -> None:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
-    if process in _children:
-        _children.remove(process)
+    for registry in (_children, _writers):
+        with suppress(ValueError):  # the other thread's `_end` of it came first
+            registry.remove(process)
+
+
+def end_writers() -> None:
+    """Stops the writers' processes now (a run given up while they write, from another thread
+    than the one waiting for them)."""
+    for process in list(_writers):
+        _end(process)
 
 
 def track(process: "subprocess.Popen[bytes]") -> None:

@@ -81,7 +81,7 @@ def _panel(panel: Panel, left: float) -> list[str]:
             runs[-1].append(f"{x:.1f},{y:.1f}")
             out.append(
                 f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3.5" fill="{series.colour}"/>'
-                f'<text x="{x + 6:.1f}" y="{y - 6:.1f}" font-size="10" '
+                f'<text x="{x + 6:.1f}" y="{y + (14 if series.dashed else -6):.1f}" font-size="10" '
                 f'fill="{series.colour}">{point:,.0f}</text>'
             )
         for run in runs:
