@@ -32,6 +32,7 @@ def _arguments() -> argparse.Namespace:
         choices=sorted(reference.EVENT_WRITES),
         help="the raw reference's event write (default: the shape Parley's statement log shows)",
     )
+    parser.add_argument("--only", choices=("ingest", "curve"), help="run one of the two parts")
     parser.add_argument("--no-write", action="store_true", help="print, do not write results")
     args = parser.parse_args()
     quick = args.quick
@@ -77,7 +78,7 @@ def main() -> None:
         found = probe.run(url, secret, workspace, conversations, logs, forced)
         matched = found.mirrored.name if found.mirrored else "none matched"
         print(f"  Parley's event write: {matched}; the raw reference's: {found.used.name}")
-        measured = ingest.run(given, timing, found.used)
+        measured = ingest.run(given, timing, found.used) if args.only != "curve" else None
         widgets = curve.Widgets(
             secret,
             made.assistant_id,
@@ -86,7 +87,7 @@ def main() -> None:
                 [(w.conversation_id, w.session_token) for w in made.widgets], mix.dashboards, secret
             ),
         )
-        legs = curve.run(given, widgets, mix, window)
+        legs = curve.run(given, widgets, mix, window) if args.only != "ingest" else []
         wrong = database.mismatched(url, workspace)
         if wrong:
             print(f"  *** {wrong} conversations' totals disagree with their messages", flush=True)
@@ -111,8 +112,9 @@ def main() -> None:
     print(text)
     if not args.no_write:
         report.RESULTS.write_text(text)
-        report.PLOT.write_text(report.plot(legs))
-        print(f"written: {report.RESULTS} and {report.PLOT}")
+        if legs:
+            report.PLOT.write_text(report.plot(legs))
+        print(f"written: {report.RESULTS}" + (f" and {report.PLOT}" if legs else ""))
 
 
 if __name__ == "__main__":

@@ -41,7 +41,7 @@ def _ms(summary: dict[str, Any] | None) -> str:
     return f"{summary['p50']:.0f} / {summary['p99']:.0f} (n={summary['n']:,})"
 
 
-def _ingest(ingest: Ingest, probe: Probe) -> list[str]:
+def _ingest(ingest: Ingest) -> list[str]:
     mirrored, *others = ingest.contenders[1:]
     head = f"| processes | writers | {PARLEY} rps | {mirrored} rps | Parley ÷ raw |"
     rule = "| --- | --- | --- | --- | --- |"
@@ -153,7 +153,7 @@ def plot(legs: list[Leg]) -> str:
         found: list[float | None] = []
         for count in counts:
             leg = next((x for x in legs if x.mode == mode and x.processes == count), None)
-            if leg is None:
+            if leg is None or leg.note:  # not measured, or the bus was not used: not plotted
                 found.append(None)
             elif pick == "rate":
                 found.append(leg.messages_per_second)
@@ -186,7 +186,7 @@ def plot(legs: list[Leg]) -> str:
     return chart([rate, latency], "bench/results-scale.md says the mix, the machine and the run")
 
 
-def render(run: Run, ingest: Ingest, probe: Probe, legs: list[Leg], mix: Mix) -> str:
+def render(run: Run, ingest: Ingest | None, probe: Probe, legs: list[Leg], mix: Mix) -> str:
     kind = "a quick trial (`--quick`): one round, short windows" if run.quick else "the full run"
     lines = [
         "# Scale: the ingest ratio and the curve (issue #22)",
@@ -210,7 +210,7 @@ def render(run: Run, ingest: Ingest, probe: Probe, legs: list[Leg], mix: Mix) ->
         "(bench/scale/reference.py) with the same writers, on N client processes. rps counts "
         "messages (two per writer's turn). Contenders interleaved round by round; medians.",
         "",
-        *_ingest(ingest, probe),
+        *(_ingest(ingest) if ingest else ["Not measured in this run (`--only curve`)."]),
         "",
         "### What each write sends",
         "",
@@ -225,7 +225,7 @@ def render(run: Run, ingest: Ingest, probe: Probe, legs: list[Leg], mix: Mix) ->
         "the bench starts itself (JetStream, a temporary store), and a leg only counts when that "
         "server saw the server publish.",
         "",
-        *_curve(legs, mix),
+        *(_curve(legs, mix) if legs else ["Not measured in this run (`--only ingest`)."]),
         "",
         "![messages/s and p99 against server processes](results-scale.svg)",
         "",
