@@ -138,9 +138,11 @@ def _curve(legs: list[Leg], mix: Mix) -> list[str]:
         shown = (
             f"{frames.get('widget', 0):,} / {frames.get('dashboard', 0):,}" if leg.frames else ""
         )
+        cells = [_rps(leg.messages_per_second), _ms(leg.widget), _ms(leg.dashboard)]
+        if leg.note and leg.frames:  # measured, but not what the row says: in parentheses
+            cells = [f"({cell})" for cell in cells]
         lines.append(
-            f"| {leg.processes} | {leg.mode} | {_rps(leg.messages_per_second)} | "
-            f"{_ms(leg.widget)} | {_ms(leg.dashboard)} | {shown} | "
+            f"| {leg.processes} | {leg.mode} | {' | '.join(cells)} | {shown} | "
             f"{leg.errors if leg.frames else ''} | {leg.note} |"
         )
     return lines
