@@ -49,6 +49,22 @@ def _terminate(signum: int, _frame: FrameType | None) -> None:
     raise SystemExit(128 + signum)
 
 
+def _prepare(
+    url: str, mix: curve.Mix, conversations: int, logs: Path
+) -> tuple[str, int, setup.Workspace, list[int]]:
+    """The workspace (its secret key and id), the widgets' assistant and conversations made
+    through the API, and the seeded conversations' ids."""
+    secret = setup.create_workspace(url, "scale bench")
+    workspace = database.workspace_of(url, secret)
+    server = servers.parley("setup", url, logs, 1)
+    try:
+        made = asyncio.run(setup.populate(server.http, secret, mix.widgets))
+    finally:
+        servers.stop(server)
+    assistant = decode_id(made.assistant_id, "Assistant")
+    return secret, workspace, made, database.seed(url, workspace, assistant, conversations)
+
+
 def main() -> None:
     args = _arguments()
     signal.signal(signal.SIGTERM, _terminate)
@@ -64,15 +80,7 @@ def main() -> None:
     print(f"scale bench: database {setup.database_name(url)}, logs in {logs}", flush=True)
     try:
         database.fresh(url)
-        secret = setup.create_workspace(url, "scale bench")
-        workspace = database.workspace_of(url, secret)
-        server = servers.parley("setup", url, logs, 1)
-        try:
-            made = asyncio.run(setup.populate(server.http, secret, mix.widgets))
-        finally:
-            servers.stop(server)
-        assistant = decode_id(made.assistant_id, "Assistant")
-        conversations = database.seed(url, workspace, assistant, args.conversations)
+        secret, workspace, made, conversations = _prepare(url, mix, args.conversations, logs)
         given = ingest.Setup(url, secret, workspace, conversations, logs)
         forced = reference.EVENT_WRITES[args.raw_event] if args.raw_event else None
         found = probe.run(url, secret, workspace, conversations, logs, forced)
@@ -105,7 +113,10 @@ def main() -> None:
         ),
         curve_timing=f"each leg {window[0]:g} s of warm-up then {window[1]:g} s measured",
         seconds=time.monotonic() - began,
-        machine=[*machine(), f"- Totals checked against messages after every write: {wrong} wrong"],
+        machine=[
+            *machine(),
+            f"- Conversations whose totals disagree with their messages after the writes: {wrong}",
+        ],
     )
     text = report.render(run, measured, found, legs, mix)
     print()
