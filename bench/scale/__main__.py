@@ -73,9 +73,9 @@ def main() -> None:
     logs = Path(tempfile.mkdtemp(prefix="parley-scale-bench-"))
     url = database.database_url()
     timing = (
-        ingest.Timing(args.rounds, 1.0, 3.0) if args.quick else ingest.Timing(args.rounds, 2.0, 6.0)
+        ingest.Timing(args.rounds, 1.0, 3.0) if args.quick else ingest.Timing(args.rounds, 2.0, 5.0)
     )
-    window = (2.0, 5.0) if args.quick else (3.0, 10.0)
+    window = (2.0, 5.0) if args.quick else (3.0, 8.0)
     mix = curve.Mix(args.widgets, args.dashboards, args.writers, 2.0)
     print(f"scale bench: database {setup.database_name(url)}, logs in {logs}", flush=True)
     try:

@@ -45,14 +45,18 @@ NUMBERED_NOTIFY = EventWrite(
         "WHERE id = $1 RETURNING event_seq), "
         "written AS (INSERT INTO conversation_event "
         "(workspace_id, conversation_id, message_id, kind, seq, created_at) "
-        "SELECT $1, $2, $3, 'MESSAGE_ADDED', numbered.event_seq, $4 FROM numbered RETURNING seq) "
+        "SELECT $1, e.conversation_id, e.message_id, 'MESSAGE_ADDED', "
+        "numbered.event_seq - 1::bigint + e.position, $4 "
+        "FROM numbered, unnest(ARRAY[$2::bigint], ARRAY[$3::bigint]) "
+        "WITH ORDINALITY AS e(conversation_id, message_id, position) RETURNING seq) "
         "SELECT event_seq, pg_notify('parley_events', $1::text || ':' || event_seq::text), "
         "(SELECT count(*) FROM written) AS written FROM numbered"
     ),
     numbers=True,
     notifies=True,
 )
-"""Today's (resolvers/events/log.py `_numbered`): the workspace's next number, the row, NOTIFY."""
+"""Today's (resolvers/events/log.py `_numbered`, Parley's statement for one event): the
+workspace's next number, the row, NOTIFY."""
 
 SEQUENCED_LATER = EventWrite(
     name="unnumbered (seq NULL, no NOTIFY)",
