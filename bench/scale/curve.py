@@ -199,7 +199,16 @@ def run(
                     continue
                 print(f"  curve: {mode}, {count} process(es)", flush=True)
                 given = nats if mode == BUS else None
-                legs.append(_leg(setup, widgets, mix, mode, count, seconds, given))
+                try:
+                    legs.append(_leg(setup, widgets, mix, mode, count, seconds, given))
+                except Exception as error:  # the bus is being built: its failure is reported
+                    if given is None:
+                        raise
+                    servers.end_writers()
+                    note = (
+                        f"failed: {type(error).__name__}: {str(error)[:300]} (logs in {setup.logs})"
+                    )
+                    legs.append(Leg(BUS, count, note=" ".join(note.split())))
                 found = legs[-1]
                 widget_p99 = (found.widget or {}).get("p99")
                 print(

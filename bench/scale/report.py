@@ -68,6 +68,21 @@ def _ingest(ingest: Ingest) -> list[str]:
         for count, writers in ingest.cells:
             rounds = ", ".join(f"{v:,.0f}" for v in ingest.rps.get((contender, count, writers), []))
             lines.append(f"- {contender}, {count} process(es), {writers} writers: {rounds}")
+    lines += [
+        "",
+        "Parley ÷ each raw reference round by round (the contenders of one round ran minutes "
+        "apart, so these ratios see the same load):",
+        "",
+    ]
+    for other in ingest.contenders[1:]:
+        for count, writers in ingest.cells:
+            pairs = zip(
+                ingest.rps.get((PARLEY, count, writers), []),
+                ingest.rps.get((other, count, writers), []),
+                strict=False,
+            )
+            ratios = ", ".join(f"{p / r:.2f}×" for p, r in pairs if r)
+            lines.append(f"- ÷ {other}, {count} process(es), {writers} writers: {ratios}")
     errors = ", ".join(f"{name}: {n}" for name, n in ingest.errors.items())
     lines += ["", f"Failed writes inside the windows: {errors or 'none'}."]
     for name, error in ingest.first_errors.items():
@@ -143,7 +158,7 @@ def _curve(legs: list[Leg], mix: Mix) -> list[str]:
             cells = [f"({cell})" for cell in cells]
         lines.append(
             f"| {leg.processes} | {leg.mode} | {' | '.join(cells)} | {shown} | "
-            f"{leg.errors if leg.frames else ''} | {leg.note} |"
+            f"{leg.errors if leg.frames else ''} | {leg.note.replace('|', '/')} |"
         )
     return lines
 
