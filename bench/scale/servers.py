@@ -2,6 +2,7 @@
 `finally`, a failure or Ctrl-C included) stops each by its own pid: `parley serve` with N
 workers, the writers' processes and the nats-server."""
 
+import asyncio
 import json
 import subprocess
 import tempfile
@@ -11,8 +12,12 @@ from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
+import asyncpg
+
 from bench.live import processes
 from bench.live.processes import PARLEY, PARLEY_ENV, PYTHON, ROOT, Server
+from bench.scale.database import plain
+from subscriptions.broker import APPLICATION_NAME
 
 SCALE_ENV = {
     **PARLEY_ENV,
@@ -36,7 +41,34 @@ def parley(
     command = [PARLEY, "serve", "--port", str(port), "--workers", str(workers)]
     server = processes.start(name, command, port, env, logs)
     _running.append(server)
+    if not asyncio.run(_listening(url, workers)):
+        print(f"    ({name}: not every worker's listener connected within {READY_SECONDS:g} s)")
     return server
+
+
+READY_SECONDS = 30.0
+
+
+async def _listening(url: str, workers: int) -> bool:
+    """Waits until each worker's LISTEN connection is up: the port answers as soon as the
+    parent binds it, but on a loaded machine the last of 4 workers was seen starting 6 s after
+    the first, and a measured window must not begin with part of the server still starting.
+    Only one Parley server of the bench runs at a time, so the database's listeners are its."""
+    connection = await asyncpg.connect(plain(url))
+    try:
+        deadline = time.monotonic() + READY_SECONDS
+        while time.monotonic() < deadline:
+            found = await connection.fetchval(
+                "SELECT COUNT(*) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND application_name = $1",
+                APPLICATION_NAME,
+            )
+            if found >= workers:
+                return True
+            await asyncio.sleep(0.2)
+        return False
+    finally:
+        await connection.close()
 
 
 def stop(server: Server) -> None:
