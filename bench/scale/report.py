@@ -70,8 +70,8 @@ def _ingest(ingest: Ingest) -> list[str]:
             lines.append(f"- {contender}, {count} process(es), {writers} writers: {rounds}")
     lines += [
         "",
-        "Parley ÷ each raw reference round by round (the contenders of one round ran minutes "
-        "apart, so these ratios see the same load):",
+        "Parley ÷ each raw reference round by round (a round's contenders run within a minute "
+        "or two of each other, so each of these ratios compares like load):",
         "",
     ]
     for other in ingest.contenders[1:]:
