@@ -72,7 +72,7 @@ class Route:
 
 
 ROUTE: ContextVar[Route | None] = ContextVar("parley_read_route", default=None)
-"""Set for the execution of a query operation (schema/policy/reads.py); None: the primary."""
+"""Set for the execution of a query operation (schema/policy/replica.py); None: the primary."""
 
 
 class Replica:
@@ -102,8 +102,11 @@ class Replica:
         self._positions: deque[tuple[float, int]] = deque(maxlen=64)
         self._pool: asyncpg.Pool | None = None
         self._prober: asyncio.Task[None] | None = None
+        self._forgotten = float("-inf")
+        """The latest write forgotten for room (past REMEMBERED_WRITERS callers): every caller's
+        reads wait for the replica to pass it, so no caller's own write is ever missed."""
         self._lost = False
-        """Marked down since it was last found up (or since startup): logged once each way."""
+        """Marked down since it was last found up: logged once each way."""
 
     async def start(self) -> None:
         """Opens the pool (no connection yet) and probes once; a replica that is down at startup
@@ -149,6 +152,8 @@ class Replica:
             oldest, at = next(iter(self._written.items()))
             if at >= horizon and len(self._written) <= REMEMBERED_WRITERS:
                 break
+            if at >= horizon:
+                self._forgotten = max(self._forgotten, at)
             del self._written[oldest]
 
     @property
@@ -162,8 +167,7 @@ class Replica:
             return Served.DOWN
         if self.lag_seconds > self.max_lag_seconds:
             return Served.LAGGING
-        written = self._written.get(caller)
-        if written is not None and written >= self.fresh_as_of:
+        if self._written.get(caller, self._forgotten) >= self.fresh_as_of:
             return Served.OWN_WRITE
         return Served.REPLICA
 
