@@ -269,6 +269,31 @@ async def test_without_a_read_url_there_is_no_replica(app: Starlette, settings: 
         assert "parley_replica_reads" not in (await client.get("/metrics")).text
 
 
+async def test_a_frozen_replica_is_marked_down_by_the_probes_not_waited_for_by_requests(
+    api: Api, replica: Replica, streaming_replica: StreamingReplica
+) -> None:
+    s = await shop()
+    await factories.conversation(s.workspace_id, s.assistant_id)
+    await caught_up(replica)
+    await asyncio.to_thread(streaming_replica.freeze)
+    try:
+        async with bounded(10, "the probes to find the frozen replica down"):
+            while replica.up:  # noqa: ASYNC110 (the probes set it)
+                await asyncio.sleep(PROBE)
+        before = await routed(api)
+        began = time.monotonic()
+        for _ in range(5):
+            assert total(await reads(api, s.secret)) == 1
+        assert time.monotonic() - began < 2.0
+        assert await moved(api, before) == {("primary", "down"): 15}
+    finally:
+        await asyncio.to_thread(streaming_replica.thaw)
+    await caught_up(replica)
+    before = await routed(api)
+    assert total(await reads(api, s.secret)) == 1
+    assert set(await moved(api, before)) == {("replica", "fresh")}
+
+
 @pytest.mark.parametrize("replica", [(60.0, 60.0)], indirect=True)
 async def test_a_read_the_replica_fails_is_read_again_on_the_primary(
     api: Api, replica: Replica, streaming_replica: StreamingReplica

@@ -22,11 +22,11 @@ import asyncio
 import logging
 import time
 from collections import Counter, OrderedDict, deque
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from contextlib import suppress
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import asyncpg
 from tortoise.backends.base.client import BaseDBAsyncClient, TransactionalDBClient
@@ -36,6 +36,7 @@ from models.config import keep_session
 from resolvers.database.sql import Params, db
 
 logger = logging.getLogger("parley.replica")
+T = TypeVar("T")
 
 REMEMBERED_WRITERS = 100_000
 """Callers whose last write a process remembers at most; the oldest are forgotten first (a
@@ -107,6 +108,8 @@ class Replica:
         reads wait for the replica to pass it, so no caller's own write is ever missed."""
         self._lost = False
         """Marked down since it was last found up: logged once each way."""
+        self._hung: set[asyncio.Future[Any]] = set()
+        """Statements the replica never answered; no probe is sent while one is left."""
 
     async def start(self) -> None:
         """Opens the pool (no connection yet) and probes once; a replica that is down at startup
@@ -138,6 +141,8 @@ class Replica:
             self._prober.cancel()
             with suppress(asyncio.CancelledError):
                 await self._prober
+        for task in list(self._hung):
+            task.cancel()
         if self._pool is not None:
             self._pool.terminate()
 
@@ -172,9 +177,31 @@ class Replica:
         return Served.REPLICA
 
     async def fetch(self, sql: str, values: list[Any]) -> list[dict[str, Any]]:
+        """The rows, or TimeoutError once the replica has said nothing for longer than its
+        `statement_timeout` would allow (a frozen server, a dropped network): then it is down."""
         assert self._pool is not None, "the replica is not started"
-        rows = await self._pool.fetch(sql, *values)
+        timeout = None
+        if self.statement_timeout_ms > 0:
+            timeout = self.statement_timeout_ms / 1000 + CONNECT_SECONDS
+        rows = await self._within(self._pool.fetch(sql, *values), timeout)
         return [dict(row) for row in rows]
+
+    async def _within(self, work: Coroutine[Any, Any, T], seconds: float | None) -> T:
+        """`work`'s result, or TimeoutError after `seconds` without waiting for `work` to give
+        up: cancelling a statement on a server that does not answer waits for that server too
+        (asyncio.wait_for would). What is left behind finishes, or fails, when it answers or its
+        connection dies; `_hung` holds it until then."""
+        task = asyncio.ensure_future(work)
+        try:
+            await asyncio.wait({task}, timeout=seconds)
+        except asyncio.CancelledError:
+            task.cancel()
+            raise
+        if task.done():
+            return task.result()
+        self._hung.add(task)
+        task.add_done_callback(_forget_hung(self._hung))
+        raise TimeoutError(f"the replica did not answer within {seconds} s")
 
     def failed(self, error: BaseException) -> None:
         """A read failed on the replica: a lost or refused connection marks it down until a
@@ -189,8 +216,11 @@ class Replica:
         now = self.clock()
         primary = await db().execute_query_dict(PRIMARY_POSITION)
         self._positions.append((now, int(primary[0]["position"])))
+        if self._hung:
+            self._down(TimeoutError("an earlier probe is still waiting for an answer"))
+            return
         try:
-            row = await asyncio.wait_for(self._pool.fetchrow(REPLICA_POSITION), CONNECT_SECONDS)
+            row = await self._within(self._pool.fetchrow(REPLICA_POSITION), CONNECT_SECONDS)
         except asyncio.CancelledError:
             raise
         except Exception as error:
@@ -223,6 +253,15 @@ class Replica:
         if not self._lost:
             logger.warning("read replica is down, reads go to the primary: %s", error)
         self.up, self._lost = False, True
+
+
+def _forget_hung(hung: set[asyncio.Future[Any]]) -> Callable[[asyncio.Future[Any]], None]:
+    def forget(task: asyncio.Future[Any]) -> None:
+        hung.discard(task)
+        if not task.cancelled():
+            task.exception()  # retrieved: the request it served has been answered already
+
+    return forget
 
 
 def _connection_lost(error: BaseException) -> bool:

@@ -11,6 +11,7 @@ missing capability (no pg_basebackup, no way to allow replication) fails; elsewh
 import asyncio
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
 from collections.abc import Iterator
@@ -186,6 +187,28 @@ class StreamingReplica:
             "60",
             *action,
         )
+
+    def _processes(self) -> list[int]:
+        """The postmaster and its children (backends, startup, WAL receiver)."""
+        postmaster = int((self.data / "postmaster.pid").read_text().split()[0])
+        listed = subprocess.run(
+            ["/usr/bin/ps", "-o", "pid=", "--ppid", str(postmaster)],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+        return [postmaster, *(int(pid) for pid in listed.stdout.split())]
+
+    def freeze(self) -> None:
+        """Every process of the replica stopped (SIGSTOP): connections stay open and connects
+        are accepted by the kernel, but nothing answers, as with a hung host."""
+        for pid in self._processes():
+            os.kill(pid, signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        for pid in self._processes():
+            os.kill(pid, signal.SIGCONT)
 
     def remove(self) -> None:
         subprocess.run(
