@@ -109,18 +109,41 @@ class Replica:
         self._lost = False
         """Marked down since it was last found up: logged once each way."""
         self._hung: set[asyncio.Future[Any]] = set()
-        """Statements the replica never answered; no probe is sent while one is left."""
+        self._opening = asyncio.Lock()
+        """Statements the replica never answered, held until their abandoned pool ends them."""
 
     async def start(self) -> None:
-        """Opens the pool (no connection yet) and probes once; a replica that is down at startup
-        is only marked down, never a reason not to start."""
+        """Probes once (the pool connects only when used); a replica that is down at startup is
+        only marked down, never a reason not to start."""
+        await self.probe()
+        self._prober = asyncio.create_task(self._probe_forever(), name="replica-probe")
+
+    async def stop(self) -> None:
+        if self._prober is not None:
+            self._prober.cancel()
+            with suppress(asyncio.CancelledError):
+                await self._prober
+        for task in list(self._hung):
+            task.cancel()
+        self._abandon_pool()
+
+    async def _connected(self) -> asyncpg.Pool:
+        """The pool, made again after one was abandoned (no connection is opened until used)."""
+        if self._pool is not None:
+            return self._pool
+        async with self._opening:  # one new pool, however many reads find none
+            if self._pool is None:
+                self._pool = await self._new_pool()
+        return self._pool
+
+    async def _new_pool(self) -> asyncpg.Pool:
         credentials = expand_db_url(self.url)["credentials"]
         settings = {"application_name": "parley-replica"}
         if credentials.get("schema"):
             settings["search_path"] = credentials["schema"]
         if self.statement_timeout_ms > 0:
             settings["statement_timeout"] = str(self.statement_timeout_ms)
-        self._pool = asyncpg.create_pool(
+        return await asyncpg.create_pool(
             host=credentials.get("host"),
             port=credentials.get("port"),
             user=credentials.get("user"),
@@ -132,19 +155,13 @@ class Replica:
             server_settings=settings,
             reset=keep_session,
         )
-        await self._pool
-        await self.probe()
-        self._prober = asyncio.create_task(self._probe_forever(), name="replica-probe")
 
-    async def stop(self) -> None:
-        if self._prober is not None:
-            self._prober.cancel()
-            with suppress(asyncio.CancelledError):
-                await self._prober
-        for task in list(self._hung):
-            task.cancel()
+    def _abandon_pool(self) -> None:
+        """Closes every connection of the pool at once (the statements on them fail now, the
+        server is not asked); the next use makes a new pool."""
         if self._pool is not None:
             self._pool.terminate()
+            self._pool = None
 
     def wrote(self, caller: str) -> None:
         """`caller`'s write has committed: its reads wait for the replica to pass this moment.
@@ -179,18 +196,18 @@ class Replica:
     async def fetch(self, sql: str, values: list[Any]) -> list[dict[str, Any]]:
         """The rows, or TimeoutError once the replica has said nothing for longer than its
         `statement_timeout` would allow (a frozen server, a dropped network): then it is down."""
-        assert self._pool is not None, "the replica is not started"
+        pool = await self._connected()
         timeout = None
         if self.statement_timeout_ms > 0:
             timeout = self.statement_timeout_ms / 1000 + CONNECT_SECONDS
-        rows = await self._within(self._pool.fetch(sql, *values), timeout)
+        rows = await self._within(pool.fetch(sql, *values), timeout)
         return [dict(row) for row in rows]
 
     async def _within(self, work: Coroutine[Any, Any, T], seconds: float | None) -> T:
         """`work`'s result, or TimeoutError after `seconds` without waiting for `work` to give
         up: cancelling a statement on a server that does not answer waits for that server too
         (asyncio.wait_for would). What is left behind finishes, or fails, when it answers or its
-        connection dies; `_hung` holds it until then."""
+        connection dies, which abandoning its pool makes happen at once."""
         task = asyncio.ensure_future(work)
         try:
             await asyncio.wait({task}, timeout=seconds)
@@ -201,6 +218,7 @@ class Replica:
             return task.result()
         self._hung.add(task)
         task.add_done_callback(_forget_hung(self._hung))
+        self._abandon_pool()
         raise TimeoutError(f"the replica did not answer within {seconds} s")
 
     def failed(self, error: BaseException) -> None:
@@ -212,15 +230,12 @@ class Replica:
     async def probe(self) -> None:
         """The primary's position, then the replica's: the replica is fresh as of the first
         whenever it has replayed it."""
-        assert self._pool is not None, "the replica is not started"
         now = self.clock()
         primary = await db().execute_query_dict(PRIMARY_POSITION)
         self._positions.append((now, int(primary[0]["position"])))
-        if self._hung:
-            self._down(TimeoutError("an earlier probe is still waiting for an answer"))
-            return
         try:
-            row = await self._within(self._pool.fetchrow(REPLICA_POSITION), CONNECT_SECONDS)
+            pool = await self._connected()
+            row = await self._within(pool.fetchrow(REPLICA_POSITION), CONNECT_SECONDS)
         except asyncio.CancelledError:
             raise
         except Exception as error:
