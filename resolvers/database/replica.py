@@ -39,8 +39,8 @@ logger = logging.getLogger("parley.replica")
 T = TypeVar("T")
 
 REMEMBERED_WRITERS = 100_000
-"""Callers whose last write a process remembers at most; the oldest are forgotten first (a
-forgotten one is older than the replica's allowed lag in practice, see `Replica.wrote`)."""
+"""Callers whose last write a process remembers at most (only writes within the allowed lag need
+remembering); past it the oldest is forgotten, and every caller waits as if it had written then."""
 CONNECT_SECONDS = 2.0
 """How long a probe or a first read waits for the replica to answer before it counts as down."""
 
@@ -100,7 +100,11 @@ class Replica:
         self.reads: Counter[tuple[str, str]] = Counter()
         """Routed reads by (served: replica or primary, reason), for /metrics."""
         self._written: OrderedDict[str, float] = OrderedDict()
-        self._positions: deque[tuple[float, int]] = deque(maxlen=64)
+        self._positions: deque[tuple[float, int]] = deque(
+            maxlen=min(int(max_lag_seconds / max(probe_seconds, 0.01)) + 4, 10_000)
+        )
+        """(when, the primary's position) of the probes that still matter: those within the
+        allowed lag, and a few before."""
         self._pool: asyncpg.Pool | None = None
         self._prober: asyncio.Task[None] | None = None
         self._forgotten = float("-inf")
@@ -222,8 +226,9 @@ class Replica:
         raise TimeoutError(f"the replica did not answer within {seconds} s")
 
     def failed(self, error: BaseException) -> None:
-        """A read failed on the replica: a lost or refused connection marks it down until a
-        probe finds it again; any other error (a recovery conflict, a timeout) is the read's."""
+        """A read failed on the replica: a lost, refused or silent connection marks it down
+        until a probe finds it again; any other error (a recovery conflict, a statement
+        timeout) is the read's."""
         if _connection_lost(error):
             self._down(error)
 
@@ -249,10 +254,12 @@ class Replica:
             self._lost = False
         self.up = True
         replayed = int(row["position"])
-        for at, position in reversed(self._positions):
-            if position <= replayed:
-                self.fresh_as_of = max(self.fresh_as_of, at)
-                break
+        # Never kept from an earlier probe: a restarted standby opens once consistent, which
+        # may be before the position it had replayed when it stopped.
+        self.fresh_as_of = next(
+            (at for at, position in reversed(self._positions) if position <= replayed),
+            float("-inf"),
+        )
 
     async def _probe_forever(self) -> None:
         while True:
@@ -261,13 +268,14 @@ class Replica:
                 await self.probe()
             except asyncio.CancelledError:
                 raise
-            except Exception:  # the primary's own failure: the next probe tries again
-                logger.exception("probing the read replica failed")
+            except Exception as error:  # the primary's own failure: the next probe tries again
+                logger.warning("probing the read replica failed on the primary: %r", error)
 
     def _down(self, error: BaseException) -> None:
         if not self._lost:
             logger.warning("read replica is down, reads go to the primary: %s", error)
         self.up, self._lost = False, True
+        self.fresh_as_of = float("-inf")  # what it holds when back is for the probes to find
 
 
 def _forget_hung(hung: set[asyncio.Future[Any]]) -> Callable[[asyncio.Future[Any]], None]:
