@@ -92,16 +92,17 @@ def replication_allowed(primary_url: str) -> Iterator[None]:
     hba = Path(asyncio.run(_sql(primary_url, "SHOW hba_file"))[0][0])
     line = f"host replication {user} 127.0.0.1/32 trust {HBA_MARK} {os.getpid()}\n"
     try:
+        before = hba.read_text()
+        added = line if before.endswith("\n") or not before else "\n" + line
         with hba.open("a") as file:
-            file.write(line)
+            file.write(added)
     except OSError as error:
         missing(f"{hba} does not allow replication from 127.0.0.1 and cannot be changed: {error}")
     try:
         asyncio.run(_sql(primary_url, "SELECT pg_reload_conf()"))
         yield
-    finally:
-        kept = [kept for kept in hba.read_text().splitlines(keepends=True) if kept != line]
-        hba.write_text("".join(kept))
+    finally:  # exactly what was added goes, whatever else changed meanwhile
+        hba.write_text(hba.read_text().replace(added, "", 1))
         asyncio.run(_sql(primary_url, "SELECT pg_reload_conf()"))
 
 
