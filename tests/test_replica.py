@@ -210,6 +210,25 @@ async def test_a_caller_reads_its_own_writes_while_the_replica_is_behind(
     assert set(await moved(api, before)) == {("replica", "fresh")}
 
 
+async def test_a_visitor_reads_the_conversation_it_just_started_from_the_primary(
+    api: Api, replica: Replica, streaming_replica: StreamingReplica
+) -> None:
+    """The widget key starts it and the session token reads it at once: two identities, so
+    visitors are not routed at all."""
+    s = await shop()
+    await caught_up(replica)
+    await paused(streaming_replica)
+    started = await start(api, s)  # the widget key
+    before = await routed(api)
+    read = await api(
+        "query($id: ID!) { conversation(id: $id) { id status } }",
+        {"id": started["conversation"]["id"]},
+        key=started["sessionToken"],
+    )
+    assert read.data["conversation"]["status"] == "ACTIVE"
+    assert await moved(api, before) == {}
+
+
 async def test_a_replica_lagging_beyond_the_bound_serves_no_read(
     api: Api, replica: Replica, streaming_replica: StreamingReplica
 ) -> None:

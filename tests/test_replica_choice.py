@@ -2,7 +2,11 @@
 and when each caller last wrote, on a clock the test moves; the real replica is
 tests/test_replica.py's."""
 
+import pytest
+
 from resolvers.database.replica import REMEMBERED_WRITERS, Replica, Served
+from server.database import open_replica
+from server.settings_concerns import DatabaseSettings
 
 
 class Clock:
@@ -70,3 +74,12 @@ def test_writers_are_forgotten_once_the_lag_bound_covers_them_or_for_room() -> N
     clock.now += 0.5
     replica.fresh_as_of = clock.now
     assert replica.choose("key:new") == Served.REPLICA
+
+
+async def test_a_replica_needs_postgresql_on_both_sides() -> None:
+    replica = "postgres://parley@127.0.0.1:5433/parley"
+    with pytest.raises(ValueError, match="needs PostgreSQL"):
+        await open_replica(DatabaseSettings(url="sqlite://parley.sqlite3", read_url=replica))
+    with pytest.raises(ValueError, match="needs PostgreSQL"):
+        await open_replica(DatabaseSettings(url=replica, read_url="sqlite://parley.sqlite3"))
+    assert await open_replica(DatabaseSettings(url=replica)) is None

@@ -42,7 +42,7 @@ class Caller:
     @property
     def identity(self) -> str:
         """Whose writes this caller's reads must see (resolvers/database/replica.py): the key,
-        or a session token's conversation."""
+        or a session token's conversation (a name for it, though visitors read the primary)."""
         return (
             f"key:{self.key_id}" if self.key_id is not None else f"session:{self.conversation_id}"
         )

@@ -1,6 +1,8 @@
-"""Which operations a read replica may serve (resolvers/database/replica.py): a query's reads are
-routed for its caller; a mutation's reads stay on the primary, and once it has run its caller's
-next reads wait for the replica to have its writes. Subscriptions read the primary."""
+"""Which operations a read replica may serve (resolvers/database/replica.py): a secret key's
+query has its reads routed; a mutation's reads stay on the primary, and once it has run the key's
+next reads wait for the replica to have its writes. Subscriptions read the primary, and so do
+visitors (widget keys and session tokens): they read only their own conversation, which one
+identity starts (the widget key) and another reads at once (its session token)."""
 
 from collections.abc import Iterator
 
@@ -18,7 +20,7 @@ class ReplicaReads(SchemaExtension):
         context = self.execution_context.context
         replica: Replica | None = getattr(context, "replica", None)
         caller: Caller | None = getattr(context, "principal", None)
-        if replica is None or caller is None:
+        if replica is None or caller is None or caller.visitor:
             yield
             return
         operation = self.execution_context.operation_type
