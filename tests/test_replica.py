@@ -317,10 +317,15 @@ async def test_a_frozen_replica_is_marked_down_by_the_probes_not_waited_for_by_r
 async def test_a_read_the_replica_fails_is_read_again_on_the_primary(
     api: Api, replica: Replica, streaming_replica: StreamingReplica
 ) -> None:
-    """No probe runs during this test (the first, at startup, found the replica up): the first
-    request after the replica stopped meets it, and each request after that knows it is down."""
+    """No probe runs during this test but those it makes itself: the first request after the
+    replica stopped meets it, and each request after that knows it is down."""
     s = await shop()
     await factories.conversation(s.workspace_id, s.assistant_id)
+    now = replica.clock()
+    async with bounded(15, "a probe to find the replica holding the new conversation"):
+        while not (replica.up and replica.fresh_as_of > now):
+            await replica.probe()  # as the prober would, were it not asleep for this test
+            await asyncio.sleep(PROBE / 2)
     before = await routed(api)
     await reads(api, s.secret)
     assert set(await moved(api, before)) == {("replica", "fresh")}
@@ -337,7 +342,11 @@ async def test_a_read_the_replica_fails_is_read_again_on_the_primary(
     assert await moved(api, before) == {("primary", "down"): 3}
 
     await asyncio.to_thread(streaming_replica.start)
-    await replica.probe()  # as the next probe would
+    now = replica.clock()
+    async with bounded(15, "a probe to find the replica back"):
+        while not (replica.up and replica.fresh_as_of > now):
+            await replica.probe()
+            await asyncio.sleep(PROBE / 2)
     before = await routed(api)
     await reads(api, s.secret)
     assert set(await moved(api, before)) == {("replica", "fresh")}
