@@ -6,7 +6,7 @@ from models.assistant import Assistant
 from models.conversation import Conversation
 from models.costchange import CostChange
 from models.erasure import Erasure
-from models.event import ConversationEvent
+from models.event import Event
 from models.label import ConversationLabel, Label
 from models.message import Message
 from models.ratelimit import RateCounter
@@ -22,11 +22,11 @@ __all__ = [
     "ApiKey",
     "Assistant",
     "Conversation",
-    "ConversationEvent",
     "ConversationLabel",
     "ConversationSession",
     "CostChange",
     "Erasure",
+    "Event",
     "Label",
     "Message",
     "RateCounter",

@@ -1,5 +1,6 @@
 """The event log of conversations, written in the same transaction as each change
-(resolvers/events/log.py).
+(resolvers/events/log.py) and numbered within its workspace (on PostgreSQL just after the
+commit, by resolvers/events/sequencer.py).
 
 Its per-workspace numbers are the cursors of the live views: a subscriber that reconnects catches
 up from here.
@@ -12,7 +13,7 @@ from tortoise.models import Model
 from models.enums import EventKind
 
 
-class ConversationEvent(Model):
+class Event(Model):
     id = fields.BigIntField(primary_key=True)
     workspace: fields.ForeignKeyRelation["Workspace"] = fields.ForeignKeyField(
         "models.Workspace", related_name="events", on_delete=fields.CASCADE, db_index=False
@@ -28,7 +29,11 @@ class ConversationEvent(Model):
     """No constraint in the database: an ERASED event outlives its conversation, so live views
     and resuming subscribers learn it is gone (resolvers/erasure.py deletes the rest)."""
     conversation_id: int
-    seq = fields.BigIntField(description="1, 2, 3 … within the workspace: the live cursor")
+    seq = fields.BigIntField(
+        null=True,
+        description="1, 2, 3 … within the workspace: the live cursor; on PostgreSQL null from "
+        "the write until the sequencer numbers it, right after the commit",
+    )
     kind = fields.CharEnumField(EventKind, max_length=24)
     message: fields.ForeignKeyNullableRelation["Message"] = fields.ForeignKeyField(
         "models.Message",

@@ -3,6 +3,7 @@
 from typing import Any
 
 from tortoise.migrations import operations as ops
+from tortoise.migrations.schema_generator.state import get_related_models_recursive
 
 
 class StateOnly(ops.AlterField):
@@ -43,3 +44,24 @@ class AddFieldWithDefault(ops.AddField):
             f'ALTER TABLE "{model._meta.db_table}" ADD COLUMN "{column}" {column_type} '
             f"NOT NULL DEFAULT '{default}'"
         )
+
+
+class RenameModelAndRelations(ops.RenameModel):
+    """RenameModel for a model that other models have backward relations from (its foreign
+    keys' `related_name`s). Tortoise's RenameModel re-renders only the renamed model, so the
+    models it points at keep the old class's backward relations and the new class's duplicate
+    them; this one re-renders those models too. The table keeps its name (`Meta.table`)."""
+
+    def state_forward(self, app_label: str, state: Any) -> None:
+        old = state.apps.get_model(f"{app_label}.{self.old_name}")
+        related = get_related_models_recursive(old)
+        find = state._find_related_models
+
+        def reload_with_related(label: str, name: str) -> None:
+            state._reload(find(label, name) | related)
+
+        state.reload_model = reload_with_related
+        try:
+            super().state_forward(app_label, state)
+        finally:
+            del state.reload_model

@@ -11,6 +11,11 @@ class Workspace(Model):
     # The last event number handed out: taking the next one locks this row until commit, so a
     # workspace's events become visible in number order and live readers never skip one.
     event_seq = fields.BigIntField(default=0)
+    events_numbered_at = fields.DatetimeField(
+        null=True,
+        description="when the sequencer last numbered this workspace's events (PostgreSQL): "
+        "with a bus, recent numbers are announced again",
+    )
     # Retention: conversations of each type are erased this many days after they started (null:
     # kept forever), by every server process's sweeper (resolvers/retention.py).
     keep_web_widget_days = fields.IntField(null=True)

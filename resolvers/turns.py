@@ -21,7 +21,7 @@ from models.enums import Handling, MessageRole, MessageState, TurnKind, TurnStat
 from resolvers.callers.caller import Caller
 from resolvers.database.sql import Params, dialect, fetch
 from resolvers.errors import Conflict, NotFound
-from resolvers.events.log import change
+from resolvers.events.log import change, notify_at_commit
 from resolvers.replies import checkpoint_reply, end_streaming
 
 MAX_ERROR = 500
@@ -51,7 +51,7 @@ def _now() -> datetime:
 async def queue_turn(conversation: Conversation, message: Message, now: datetime) -> None:
     """A WAITING turn answering `message`, when its conversation's assistant has a model: one
     statement in the sending transaction (nothing more is written for an engine of one's own),
-    and a notice to the engines that PostgreSQL delivers when it commits."""
+    and a notice to the engines once it commits (`notify_at_commit`)."""
     global _queued_here  # noqa: PLW0603 (one flag per process, read by its engine)
     params = Params(dialect())
     rows = await fetch(
@@ -66,7 +66,7 @@ async def queue_turn(conversation: Conversation, message: Message, now: datetime
         return
     _queued_here = True
     if params.dialect == "postgres":
-        await fetch(f"SELECT pg_notify('{TURN_CHANNEL}', '')", Params("postgres"))
+        await notify_at_commit(TURN_CHANNEL)
 
 
 async def queue_extractions(conversation_ids: Sequence[int], now: datetime) -> None:
@@ -93,7 +93,7 @@ async def queue_extractions(conversation_ids: Sequence[int], now: datetime) -> N
         return
     _queued_here = True
     if params.dialect == "postgres":
-        await fetch(f"SELECT pg_notify('{TURN_CHANNEL}', '')", Params("postgres"))
+        await notify_at_commit(TURN_CHANNEL)
 
 
 def take_queued() -> bool:

@@ -74,7 +74,19 @@ class LiveCollector(Collector):
         broker = self.live.broker
         made = broker.connections if isinstance(broker, PostgresBroker) else 0
         reconnects.add_metric([], max(made - 1, 0))
-        return [sockets, reconnects]
+        found: list[CounterMetricFamily | GaugeMetricFamily] = [sockets, reconnects]
+        bus = self.live.bus
+        if bus is not None:
+            connected = GaugeMetricFamily(
+                "parley_event_bus_connected", "1 while the event bus (NATS) is connected."
+            )
+            connected.add_metric([], 1.0 if bus.connected.is_set() else 0.0)
+            published = CounterMetricFamily(
+                "parley_event_bus_notices", "Notices of event numbers the bus acknowledged."
+            )
+            published.add_metric([], bus.published)
+            found += [connected, published]
+        return found
 
 
 class ReplicaCollector(Collector):

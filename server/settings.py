@@ -359,6 +359,16 @@ def _websockets(read: Environment, settings: Settings) -> Settings:
                 live.listener_bound,
                 "events a subscriber may leave unread before it is closed with 4499",
             ),
+            event_bus=read.optional(
+                "PARLEY_EVENT_BUS",
+                "a NATS server (`nats://host:4222`, JetStream enabled) that carries event "
+                "numbers between processes instead of PostgreSQL's NOTIFY; PostgreSQL only",
+            ),
+            event_bus_stream=read.text(
+                "PARLEY_EVENT_BUS_STREAM",
+                live.event_bus_stream,
+                "the JetStream stream (and subject prefix) of those numbers: one per deployment",
+            ),
         ),
     )
 

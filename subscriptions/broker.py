@@ -55,8 +55,11 @@ class PostgresBroker:
         feed: EventFeed,
         database_url: str,
         channels: Mapping[str, Callable[[str], None]] | None = None,
+        events: bool = True,
     ) -> None:
         self._feed = feed
+        self._events = events
+        """Whether event numbers arrive here (else a bus brings them: subscriptions/bus.py)."""
         self._channels = dict(channels or {})
         """Other channels this process hears, each with what hears its payloads."""
         self._dsn = listener_dsn(database_url)
@@ -114,14 +117,16 @@ class PostgresBroker:
                 )
                 lost = asyncio.Event()
                 connection.add_termination_listener(lambda _connection, lost=lost: lost.set())
-                await connection.add_listener(CHANNEL, self._notified)
+                if self._events:
+                    await connection.add_listener(CHANNEL, self._notified)
                 await connection.add_listener(REVOCATION_CHANNEL, self._revoked)
                 for channel in self._channels:
                     await connection.add_listener(channel, self._channel_notice)
                 self.connections += 1
                 self.listener_pid = connection.get_server_pid()
                 self.connected.set()
-                self._feed.wake_all()  # whatever was committed while nobody listened
+                if self._events:
+                    self._feed.wake_all()  # whatever was committed while nobody listened
                 announce_revoked(None)  # and whatever was revoked
                 retry = 0.1
                 await self._until_lost(connection, lost)

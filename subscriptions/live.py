@@ -1,14 +1,18 @@
 """What the live side of one server process holds, started and stopped by the app's lifespan."""
 
+import asyncio
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from models.config import dialect_of
 from resolvers.database.sql import Params, fetch
-from resolvers.events.log import add_commit_listener
+from resolvers.events.log import CHANNEL as CHANNEL_OF_EVENTS
+from resolvers.events.log import add_commit_listener, sequencer
 from resolvers.replies import add_held_source
 from resolvers.turns import TURN_CHANNEL, take_queued
 from subscriptions.broker import LocalBroker, PostgresBroker
+from subscriptions.bus import EventBus
 from subscriptions.counts import LiveCounts
 from subscriptions.feed import EventFeed
 from subscriptions.replies import CHANNEL, ReplyBoard
@@ -20,6 +24,10 @@ class LiveSettings:
     """Coalescing window of live counts: at most one count per filter per window."""
     listener_bound: int = 1000
     """Events a subscriber may fall behind before it is closed (it resumes by cursor)."""
+    event_bus: str | None = None
+    """A NATS server (`nats://host:port`) whose JetStream carries event numbers between
+    processes instead of PostgreSQL's NOTIFY (subscriptions/bus.py)."""
+    event_bus_stream: str = "PARLEY_EVENTS"
 
 
 class Live:
@@ -28,13 +36,20 @@ class Live:
         self.counts = LiveCounts(self.feed, settings.count_interval_seconds)
         self.broker: LocalBroker | PostgresBroker
         self._turn_listeners: list[Callable[[], None]] = []
-        if dialect_of(database_url) == "postgres":
+        self.bus: EventBus | None = None
+        self._sweep: asyncio.Task[None] | None = None
+        self._postgres = dialect_of(database_url) == "postgres"
+        if settings.event_bus and not self._postgres:
+            raise ValueError("PARLEY_EVENT_BUS needs PostgreSQL: SQLite serves one process")
+        if self._postgres:
             self.replies = ReplyBoard(_notify)
             channels: dict[str, Callable[[str], None]] = {
                 CHANNEL: self.replies.heard,
                 TURN_CHANNEL: self._turn_queued,
             }
-            self.broker = PostgresBroker(self.feed, database_url, channels)
+            if settings.event_bus:
+                self.bus = EventBus(settings.event_bus, settings.event_bus_stream, self.feed)
+            self.broker = PostgresBroker(self.feed, database_url, channels, events=self.bus is None)
         else:
             self.replies = ReplyBoard()
             self.broker = LocalBroker(self.feed)
@@ -58,10 +73,25 @@ class Live:
 
     async def start(self) -> None:
         await self.broker.start()
+        if not self._postgres:
+            return
+        numbering = sequencer()
+        if self.bus is not None:
+            await self.bus.start()
+            numbering.notify, numbering.publish = None, self.bus.post
+        self._sweep = asyncio.create_task(numbering.sweep_forever(), name="event-sweep")
 
     async def stop(self) -> None:
         self._unhold()
         await self.replies.sent()
+        if self._sweep is not None:
+            self._sweep.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._sweep
+        if self.bus is not None:
+            numbering = sequencer()
+            numbering.notify, numbering.publish = CHANNEL_OF_EVENTS, None
+            await self.bus.stop()
         await self.broker.stop()
         self.feed.stop()
 

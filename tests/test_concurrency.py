@@ -8,10 +8,16 @@ import asyncio
 from decimal import Decimal
 from typing import Any
 
-from models import Conversation, ConversationEvent, Message, Workspace
+import pytest
+
+from models import Conversation, Event, Message, Workspace
+from models.enums import EventKind
+from resolvers.database.sql import Params, fetch
 from resolvers.ids import decode_id, encode_id
 from tests.support import factories
 from tests.support.api import Api
+from tests.support.database import BACKEND
+from tests.support.waiting import bounded
 
 SEND = """mutation($input: SendMessageInput!) { sendMessage(input: $input) {
   message { id sequence } } }"""
@@ -79,10 +85,11 @@ async def test_concurrent_retries_of_one_message_store_it_once(api: Api) -> None
 async def test_writers_of_many_conversations_number_events_so_no_reader_skips_one(
     api: Api,
 ) -> None:
-    """Events of one workspace are numbered at the end of each write (resolvers/events/log.py): many
-    conversations written at once still commit their numbers in order, so a reader that takes
-    everything after the last number it saw (as the live views do) never passes a gap that a
-    later commit fills."""
+    """Events of one workspace are numbered as they are written on SQLite, and by the sequencer
+    right after their writers commit on PostgreSQL (resolvers/events/sequencer.py): many
+    conversations written at once still see their numbers become visible in order, so a reader
+    that takes everything after the last number it saw (as the live views do) never passes a gap
+    that a later commit fills."""
     key, first = await started(api)
     others = [await api(START, {"a": await _assistant_of(first)}, key=key) for _ in range(7)]
     conversations = [first] + [
@@ -95,7 +102,7 @@ async def test_writers_of_many_conversations_number_events_so_no_reader_skips_on
     async def read() -> None:
         while writing or not seen or seen[-1] < await _last(workspace_id):
             after = seen[-1] if seen else 0
-            rows = await ConversationEvent.filter(workspace_id=workspace_id, seq__gt=after)
+            rows = await Event.filter(workspace_id=workspace_id, seq__gt=after)
             numbers = sorted(row.seq for row in rows)
             # Whatever is visible after the last number seen follows it without a hole.
             assert numbers == list(range(after + 1, after + 1 + len(numbers))), (after, numbers)
@@ -113,9 +120,33 @@ async def test_writers_of_many_conversations_number_events_so_no_reader_skips_on
     writing = False
     await reader
     assert all("errors" not in result.body for result in results)
-    total = await ConversationEvent.filter(workspace_id=workspace_id).count()
+    total = await Event.filter(workspace_id=workspace_id).count()
     assert seen == list(range(1, total + 1))
     assert total == len(conversations) + WRITERS * len(conversations)  # starts and messages
+
+
+@pytest.mark.skipif(BACKEND != "postgres", reason="SQLite numbers each event as it is written")
+async def test_an_event_whose_writer_died_after_its_commit_is_numbered_within_seconds(
+    api: Api,
+) -> None:
+    """A writer that commits and dies before the sequencer's run leaves its event unnumbered;
+    the process's sweep finds it and numbers it next in line."""
+    _, conversation = await started(api)
+    pk = decode_id(conversation, "Conversation")
+    workspace_id = (await Conversation.get(id=pk)).workspace_id
+    before = await _last(workspace_id)
+    params = Params("postgres")
+    await fetch(  # the writer's commit, and no run after it
+        "INSERT INTO conversation_event (workspace_id, conversation_id, kind, created_at) "
+        f"VALUES ({params.add(workspace_id)}, {params.add(pk)}, "
+        f"{params.add(EventKind.LABELLED)}, now())",
+        params,
+    )
+    async with bounded(5, "the sweep to number the event"):
+        while await _last(workspace_id) == before:  # noqa: ASYNC110 (the database is polled)
+            await asyncio.sleep(0.05)
+    event = await Event.get(workspace_id=workspace_id, kind=EventKind.LABELLED)
+    assert event.seq == before + 1 == await _last(workspace_id)
 
 
 START = "mutation($a: ID!) { startConversation(input: {assistantId: $a}) { conversation { id } } }"

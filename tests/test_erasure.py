@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from models import ApiKey, ConversationEvent, ConversationSession, Message, Variable
+from models import ApiKey, ConversationSession, Event, Message, Variable
 from models.enums import ApiKeyKind, ApiKeyScope
 from resolvers.apikey import create_api_key
 from resolvers.events.log import EVENT_CURSOR
@@ -81,7 +81,7 @@ async def test_an_erased_conversation_is_found_by_nothing_and_kept_nowhere(api: 
     assert await Message.filter(conversation_id=pk).count() == 0
     assert await Variable.filter(conversation_id=pk).count() == 0
     assert await ConversationSession.filter(conversation_id=pk).count() == 0
-    kinds = [e.kind for e in await ConversationEvent.filter(conversation_id=pk)]
+    kinds = [e.kind for e in await Event.filter(conversation_id=pk)]
     assert [str(kind) for kind in kinds] == ["ERASED"]
     assert (await api(DELETE, {"id": target}, key=key)).codes == ["NOT_FOUND"]
     assert other_id != workspace_id

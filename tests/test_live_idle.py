@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from starlette.applications import Starlette
 
+from resolvers.events.sequencer import PEEK_SQL
 from subscriptions.live import Live
 from tests.support.api import Api
 from tests.support.live import COUNT, MESSAGES, Desk, sequences
@@ -58,7 +59,10 @@ async def test_idle_subscriptions_send_no_statements_and_are_still_pinged(
         await quiet(count_statements)  # the reads and recounts the starts above asked for
         with count_statements() as log:
             await asyncio.sleep(1.2)
-        assert [statement.sql for statement in log.statements] == []
+        # The process's own housekeeping, the same with no subscriber: the sequencer's look, once
+        # a second, for events whose writer died before their numbers were taken.
+        sent = [s.sql for s in log.statements if s.sql != PEEK_SQL]
+        assert sent == []
         for socket in sockets:
             assert socket.pings >= 2
             await socket.send({"type": "ping"})

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from models import Conversation, ConversationEvent, Message, Variable
+from models import Conversation, Event, Message, Variable
 from resolvers.ids import decode_id, encode_id
 from tests.support import factories
 from tests.support.api import Api
@@ -23,7 +23,7 @@ async def snapshot() -> tuple[int, int, int, int]:
         await Conversation.all().count(),
         await Message.all().count(),
         await Variable.all().count(),
-        await ConversationEvent.all().count(),
+        await Event.all().count(),
     )
 
 
@@ -69,10 +69,7 @@ async def test_a_widget_conversation_from_start_to_end(api: Api) -> None:
     late = await send(api, token, conversation["id"], "c2", "One more thing")
     assert late.codes == ["CONFLICT"]
     pk = decode_id(conversation["id"], "Conversation")
-    kinds = [
-        event.kind.value
-        for event in await ConversationEvent.filter(conversation_id=pk).order_by("id")
-    ]
+    kinds = [event.kind.value for event in await Event.filter(conversation_id=pk).order_by("id")]
     assert kinds == ["STARTED", "MESSAGE_ADDED", "MESSAGE_ADDED", "ENDED"]
 
 
@@ -121,7 +118,7 @@ async def test_a_test_chat_conversation_with_the_secret_key(api: Api) -> None:
     ended = await api(END, {"id": conversation["id"]}, key=s.secret)
     again = await api(END, {"id": conversation["id"]}, key=s.secret)
     assert ended.data == again.data  # idempotent: the same endedAt
-    assert await ConversationEvent.filter(kind="ENDED").count() == 1
+    assert await Event.filter(kind="ENDED").count() == 1
 
 
 async def test_cached_tokens_are_priced_at_the_cache_rate_and_the_prices_are_kept(
@@ -372,5 +369,5 @@ async def test_a_conversation_holds_at_most_the_configured_number_of_variables(
     assert (await extract(range(40))).codes == []  # replacing adds nothing
     assert (await extract(range(40, 41))).codes == ["BAD_USER_INPUT"]
     assert await Variable.all().count() == 50
-    kinds = [event.kind.value for event in await ConversationEvent.all().order_by("id")]
+    kinds = [event.kind.value for event in await Event.all().order_by("id")]
     assert kinds == ["STARTED", "VARIABLES_SET", "VARIABLES_SET"]

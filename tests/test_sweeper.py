@@ -3,7 +3,7 @@
 import asyncio
 from datetime import UTC, datetime, timedelta
 
-from models import Conversation, ConversationEvent, ConversationSession
+from models import Conversation, ConversationSession, Event
 from models.enums import ConversationStatus, EventKind
 from resolvers.limits.bounds import Bounds
 from resolvers.sweeper import end_idle_conversations, forget_expired_sessions, sweep_forever
@@ -33,7 +33,7 @@ async def test_only_idle_active_conversations_end_and_at_their_last_activity() -
     assert row.ended_at == factories.at(5)
     assert (await Conversation.get(id=fresh)).status is ConversationStatus.ACTIVE
     assert (await Conversation.get(id=ended)).ended_at == factories.at(2)
-    events = await ConversationEvent.filter(kind=EventKind.ENDED, conversation_id=idle)
+    events = await Event.filter(kind=EventKind.ENDED, conversation_id=idle)
     assert len(events) == 1
 
 
@@ -42,7 +42,7 @@ async def test_sweepers_running_together_end_each_conversation_once() -> None:
     now = factories.at(100) + timedelta(minutes=10)
     results = await asyncio.gather(*(end_idle_conversations(IDLE, now) for _ in range(4)))
     assert sorted(pk for result in results for pk in result) == [idle]
-    assert await ConversationEvent.filter(kind=EventKind.ENDED, conversation_id=idle).count() == 1
+    assert await Event.filter(kind=EventKind.ENDED, conversation_id=idle).count() == 1
     assert await end_idle_conversations(IDLE, now) == []
 
 

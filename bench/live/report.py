@@ -127,6 +127,14 @@ HOUSEKEEPING = (
         "SELECT reply_id FROM turn WHERE state = $1 AND lease_until",
         "the built-in engine finding the replies of turns past their lease (5 s)",
     ),
+    (
+        "SELECT 1 FROM conversation_event WHERE seq IS NULL",
+        "the sequencer's look for events left unnumbered (every second)",
+    ),
+    (
+        "SELECT id, event_seq FROM workspace WHERE events_numbered_at",
+        "with a bus, the sequencer's recent numbers announced again (every second)",
+    ),
     ("BEGIN", "transaction control around the sweeper's and the webhook worker's statements"),
     ("COMMIT", "transaction control around the sweeper's and the webhook worker's statements"),
 )

@@ -1,28 +1,32 @@
 """The one place that writes conversation events, and announces them once committed.
 
-Writes that produce events run in `change()`, a transaction that knows its events: each event takes
-the next number of its workspace (locking the workspace row until commit, so numbers become visible
-in order and a live reader never skips one), PostgreSQL is asked to NOTIFY other processes at
-commit, and this process's commit listeners hear of it right after. Notices carry numbers only;
+Writes that produce events run in `change()`, a transaction that knows its events. On SQLite,
+which has one writer at a time, each event takes the next number of its workspace as it is
+written. On PostgreSQL a writer inserts its events unnumbered and commits without touching
+anything other writers share; the sequencer (resolvers/events/sequencer.py) then numbers them,
+in the order they were written, and announces them to every process; the writer waits for that
+run, so a change that returned has numbered events. Either way a workspace's numbers become
+visible in order, and this process's commit listeners hear of them. Notices carry numbers only;
 listeners read the rows.
 
-Events are the last thing a change writes, and on PostgreSQL numbering, inserting and notifying
-are one statement: the workspace row is locked only from that statement to the commit, so writers
-of one workspace's many conversations overlap everything else they do.
+A change may also ask for a NOTIFY once it commits (`notify_at_commit`): the sequencer's run
+sends it, so no writer's transaction queues a notice.
 """
 
 from collections import defaultdict
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
-from models import Conversation, ConversationEvent
+from models import Conversation, Event
 from models.enums import EventKind
 from resolvers.database.sql import Params, dialect, fetch
+from resolvers.events.sequencer import Sequencer, sequencer_of_loop
 from resolvers.ids import encode_cursor, parse_sequence_cursor
 
 CHANNEL = "parley_events"
@@ -43,9 +47,22 @@ def parse_event_cursor(cursor: str) -> int:
 
 
 CommitListener = Callable[[int, int], None]
-"""Called with (workspace id, last event number) after a change commits."""
+"""Called with (workspace id, last event number) once events are committed and numbered."""
 
-_pending: ContextVar[list[tuple[int, int]] | None] = ContextVar("parley_events", default=None)
+
+@dataclass
+class _Pending:
+    """What one change announces once it commits."""
+
+    numbered: list[tuple[int, int]] = field(default_factory=list)
+    """SQLite's: (workspace id, last number) of the events it wrote."""
+    unnumbered: bool = False
+    """PostgreSQL's: it wrote events for the sequencer to number."""
+    channels: set[str] = field(default_factory=set)
+    """NOTIFY channels to tell once it commits (PostgreSQL)."""
+
+
+_pending: ContextVar[_Pending | None] = ContextVar("parley_events", default=None)
 _listeners: list[CommitListener] = []
 
 
@@ -55,6 +72,17 @@ def add_commit_listener(listener: CommitListener) -> Callable[[], None]:
     return lambda: _listeners.remove(listener)
 
 
+def _announce(numbered: Sequence[tuple[int, int]]) -> None:
+    for workspace_id, seq in numbered:
+        for listener in list(_listeners):
+            listener(workspace_id, seq)
+
+
+def sequencer() -> Sequencer:
+    """This loop's sequencer (PostgreSQL), which tells this process's commit listeners."""
+    return sequencer_of_loop(_announce, CHANNEL)
+
+
 @asynccontextmanager
 async def change() -> AsyncIterator[BaseDBAsyncClient]:
     """A transaction whose events are announced once it commits (a nested one joins its outer)."""
@@ -62,16 +90,25 @@ async def change() -> AsyncIterator[BaseDBAsyncClient]:
         async with in_transaction() as connection:
             yield connection
         return
-    pending: list[tuple[int, int]] = []
+    pending = _Pending()
     token = _pending.set(pending)
     try:
         async with in_transaction() as connection:
             yield connection
     finally:
         _pending.reset(token)
-    for workspace_id, seq in pending:
-        for listener in list(_listeners):
-            listener(workspace_id, seq)
+    if pending.unnumbered or pending.channels:
+        await sequencer().numbered(pending.channels)
+    _announce(pending.numbered)
+
+
+async def notify_at_commit(channel: str) -> None:
+    """NOTIFY `channel` (PostgreSQL) once the current change commits, or now outside one."""
+    pending = _pending.get()
+    if pending is not None:
+        pending.channels.add(channel)
+    else:
+        await fetch(f"SELECT pg_notify('{channel}', '')", Params("postgres"))
 
 
 async def record_event(
@@ -110,41 +147,34 @@ async def _record(
     for workspace_id, conversation_id, message_id in items:
         by_workspace[workspace_id].append((conversation_id, message_id))
     if dialect() == "postgres":
-        notices = [
-            await _numbered(workspace_id, by_workspace[workspace_id], kind, at)
-            for workspace_id in sorted(by_workspace)  # one lock order: sweepers cannot deadlock
-        ]
+        await _unnumbered(by_workspace, kind, at)
+        pending.unnumbered = True
     else:
-        notices = [
+        pending.numbered += [
             await _numbered_in_steps(workspace_id, by_workspace[workspace_id], kind, at)
             for workspace_id in sorted(by_workspace)
         ]
-    pending += notices
 
 
-async def _numbered(
-    workspace_id: int, events: list[tuple[int, int | None]], kind: EventKind, at: datetime
-) -> tuple[int, int]:
-    """Numbers, writes and announces the events of one workspace in one statement."""
+async def _unnumbered(
+    by_workspace: dict[int, list[tuple[int, int | None]]], kind: EventKind, at: datetime
+) -> None:
+    """PostgreSQL: the events in one statement, for the sequencer to number after the commit;
+    their ids keep the order they were written in."""
     params = Params("postgres")
-    workspace, count = params.add(workspace_id), params.add(len(events))
-    conversations = params.add([conversation_id for conversation_id, _ in events])
-    messages = params.add([message_id for _, message_id in events])
-    sql = (
-        "WITH numbered AS (UPDATE workspace SET event_seq = event_seq + "
-        f"{count}::bigint WHERE id = {workspace} RETURNING event_seq), "
-        "written AS (INSERT INTO conversation_event "
-        "(workspace_id, conversation_id, message_id, kind, seq, created_at) "
-        f"SELECT {workspace}, e.conversation_id, e.message_id, {params.add(kind)}, "
-        f"numbered.event_seq - {count}::bigint + e.position, {params.add(at)} "
-        f"FROM numbered, unnest({conversations}::bigint[], {messages}::bigint[]) "
-        "WITH ORDINALITY AS e(conversation_id, message_id, position) RETURNING seq) "
-        "SELECT event_seq, pg_notify("
-        f"'{CHANNEL}', {workspace}::text || ':' || event_seq::text), "
-        "(SELECT count(*) FROM written) AS written FROM numbered"
+    items = [(w, c, m) for w in sorted(by_workspace) for c, m in by_workspace[w]]
+    workspaces = params.add([w for w, _, _ in items])
+    conversations = params.add([c for _, c, _ in items])
+    messages = params.add([m for _, _, m in items])
+    await fetch(
+        "INSERT INTO conversation_event "
+        "(workspace_id, conversation_id, message_id, kind, created_at) "
+        f"SELECT e.workspace_id, e.conversation_id, e.message_id, {params.add(kind)}, "
+        f"{params.add(at)} FROM unnest({workspaces}::bigint[], {conversations}::bigint[], "
+        f"{messages}::bigint[]) WITH ORDINALITY AS e(workspace_id, conversation_id, message_id, "
+        "position) ORDER BY e.position",
+        params,
     )
-    rows = await fetch(sql, params)
-    return workspace_id, int(rows[0]["event_seq"])
 
 
 async def _numbered_in_steps(
@@ -158,9 +188,9 @@ async def _numbered_in_steps(
         params,
     )
     last = int(rows[0]["event_seq"])
-    await ConversationEvent.bulk_create(
+    await Event.bulk_create(
         [
-            ConversationEvent(
+            Event(
                 workspace_id=workspace_id,
                 conversation_id=conversation_id,
                 message_id=message_id,
