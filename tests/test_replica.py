@@ -16,6 +16,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from starlette.applications import Starlette
 
+from models import ApiKey
 from models.enums import ApiKeyKind, ApiKeyScope
 from resolvers.apikey import create_api_key
 from resolvers.database.replica import Replica
@@ -172,6 +173,43 @@ async def test_lists_counts_summaries_and_exports_are_read_from_the_replica(
     await streaming_replica.sql("SELECT pg_wal_replay_resume()")
     await caught_up(replica)
     assert total(await reads(api, s.secret)) == 2
+
+
+RICH = """{ conversations(first: 10) { totalCount edges { cursor node { id status startedAt
+    messageCount usage { cost inputTokens outputTokens } assistant { name }
+    variables { name value source } usageByModel { model replies usage { cost } }
+    messages(first: 5) { edges { node { role content createdAt usage { cost } } } } } } }
+  conversationCounts { total byType { type count } byStatus { status count } }
+  usageSummary(groupBy: DAY, timeZone: "Europe/Paris") { buckets { start conversations cost } } }"""
+
+
+async def test_the_replica_answers_as_the_primary_does(
+    api: Api, replica: Replica, streaming_replica: StreamingReplica
+) -> None:
+    s = await shop()
+    for minute in range(3):
+        await factories.conversation(
+            s.workspace_id,
+            s.assistant_id,
+            minute=minute * 700,
+            messages=[
+                factories.said("Where is my order?", minute * 700 + 1),
+                factories.reply("On its way.", minute * 700 + 2, cost="0.0015"),
+            ],
+            variables=[factories.variable("plan", "Pro")],
+        )
+    await caught_up(replica)
+    before = await routed(api)
+    from_replica = await api(RICH, key=s.secret)
+    assert set(await moved(api, before)) == {("replica", "fresh")}
+    key = await ApiKey.filter(workspace_id=s.workspace_id, kind=ApiKeyKind.SECRET).first()
+    assert key is not None
+    replica.wrote(f"key:{key.id}")  # as its next mutation would: the primary answers it now
+    before = await routed(api)
+    from_primary = await api(RICH, key=s.secret)
+    assert set(await moved(api, before)) == {("primary", "own_write")}
+    assert from_replica.data["conversations"]["totalCount"] == 3
+    assert from_replica.body == from_primary.body
 
 
 async def test_a_caller_reads_its_own_writes_while_the_replica_is_behind(
