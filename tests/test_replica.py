@@ -11,7 +11,6 @@ from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
 from typing import Any
 
-import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from starlette.applications import Starlette
@@ -316,14 +315,6 @@ async def test_a_stopped_replica_fails_no_request_and_is_used_again_when_back(
     assert total(await reads(api, s.secret)) == 1
     assert set(await moved(api, before)) == {("replica", "fresh")}
     assert "parley_replica_up 1.0" in (await api.client.get("/metrics")).text
-
-
-async def test_without_a_read_url_there_is_no_replica(app: Starlette, settings: Settings) -> None:
-    assert settings.database.read_url is None
-    assert app.state.replica is None
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://parley.test") as client:
-        assert "parley_replica_reads" not in (await client.get("/metrics")).text
 
 
 async def test_a_frozen_replica_is_marked_down_by_the_probes_not_waited_for_by_requests(

@@ -2,10 +2,13 @@
 and when each caller last wrote, on a clock the test moves; the real replica is
 tests/test_replica.py's."""
 
+import httpx
 import pytest
+from starlette.applications import Starlette
 
 from resolvers.database.replica import REMEMBERED_WRITERS, Replica, Served
 from server.database import open_replica
+from server.settings import Settings
 from server.settings_concerns import DatabaseSettings
 
 
@@ -83,3 +86,11 @@ async def test_a_replica_needs_postgresql_on_both_sides() -> None:
     with pytest.raises(ValueError, match="needs PostgreSQL"):
         await open_replica(DatabaseSettings(url=replica, read_url="sqlite://parley.sqlite3"))
     assert await open_replica(DatabaseSettings(url=replica)) is None
+
+
+async def test_without_a_read_url_there_is_no_replica(app: Starlette, settings: Settings) -> None:
+    assert settings.database.read_url is None
+    assert app.state.replica is None
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://parley.test") as client:
+        assert "parley_replica_reads" not in (await client.get("/metrics")).text
