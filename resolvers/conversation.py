@@ -6,7 +6,8 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from models import Conversation
 from models.enums import Handling
 from resolvers.counts import count_sql
-from resolvers.database.sql import Params, dialect, fetch
+from resolvers.database.replica import fetch_routed
+from resolvers.database.sql import Params, dialect
 from resolvers.errors import Conflict, NotFound
 from resolvers.filters import ConversationFilter
 from resolvers.keyset import ConversationOrder, OrderField
@@ -59,5 +60,5 @@ async def count_conversations(
     with every write, in constant time; any other filter counts in SQL (resolvers/counts.py).
     `using` runs it on the caller's own connection (a transaction, a request's connection)."""
     params = Params(str(using.capabilities.dialect) if using is not None else dialect())
-    rows = await fetch(count_sql(workspace_id, where, params), params, using=using)
+    rows = await fetch_routed(count_sql(workspace_id, where, params), params, using=using)
     return int(rows[0]["n"])

@@ -12,7 +12,8 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 
 from models.enums import ConversationStatus, ConversationType, Handling
 from resolvers.counts import grouped_count_sql
-from resolvers.database.sql import Params, dialect, fetch
+from resolvers.database.replica import fetch_routed
+from resolvers.database.sql import Params, dialect
 from resolvers.filters import ConversationFilter
 
 
@@ -36,7 +37,7 @@ async def conversation_facets(
     workspace_id: int, where: ConversationFilter, *, using: BaseDBAsyncClient | None = None
 ) -> Facets:
     params = Params(str(using.capabilities.dialect) if using is not None else dialect())
-    rows = await fetch(grouped_count_sql(workspace_id, where, params), params, using=using)
+    rows = await fetch_routed(grouped_count_sql(workspace_id, where, params), params, using=using)
     types = dict.fromkeys(ConversationType, 0)
     statuses = dict.fromkeys(ConversationStatus, 0)
     handlings = dict.fromkeys(Handling, 0)

@@ -17,7 +17,8 @@ from typing import Any
 import orjson
 
 from resolvers.counts import count_sql
-from resolvers.database.sql import Params, dialect, fetch
+from resolvers.database.replica import fetch_routed
+from resolvers.database.sql import Params, dialect
 from resolvers.errors import NotFound
 from resolvers.filters import ConversationFilter
 from resolvers.keyset import (
@@ -153,7 +154,7 @@ async def list_conversations(
     rows_sql = (
         f"SELECT {js.aggregate(js.array(items), reading(order, args, 'p'))} FROM ({page}) p {join}"
     )
-    found = await fetch(
+    found = await fetch_routed(
         f"SELECT {seq_sql} AS event_seq, {total_sql} AS total, ({rows_sql}) AS page", params
     )
     raw = found[0]["page"]

@@ -22,7 +22,8 @@ from typing import Any
 from models.enums import ConversationStatus, ConversationType, MessageRole
 from models.money import from_units
 from resolvers.buckets import TimeUnit, buckets, time_zone
-from resolvers.database.sql import Params, dialect, fetch
+from resolvers.database.replica import fetch_routed
+from resolvers.database.sql import Params, dialect
 from resolvers.errors import BadUserInput
 from resolvers.filters import ConversationFilter, conversation_where
 from resolvers.listed import ASSISTANT_COLUMNS, ASSISTANT_JSON, ListedAssistant
@@ -139,13 +140,13 @@ async def usage_summary(
         if not edges:
             return Summary(grouping, zone_name, [])
         sql = _by_time(workspace_id, where, edges, now, params)
-        rows = await fetch(sql, params)
+        rows = await fetch_routed(sql, params)
         found = [
             Bucket(_totals(row), start=edges[row["i"]][0], end=edges[row["i"]][1]) for row in rows
         ]
         return Summary(grouping, zone_name, found)
     sql = _by_kind(workspace_id, where, grouping, variable, now, params)
-    rows = await fetch(sql, params)
+    rows = await fetch_routed(sql, params)
     return Summary(grouping, zone_name, _categorical(grouping, where, rows))
 
 
@@ -154,7 +155,7 @@ async def _earliest(workspace_id: int, where: ConversationFilter) -> datetime | 
     params = Params(dialect())
     matching = conversation_where(workspace_id, where, params)
     sql = f"SELECT MIN(c.started_at) AS first FROM conversation c WHERE {matching}"
-    first = (await fetch(sql, params))[0]["first"]
+    first = (await fetch_routed(sql, params))[0]["first"]
     if first is None or isinstance(first, datetime):
         return first
     return datetime.fromisoformat(str(first))

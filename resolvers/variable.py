@@ -6,7 +6,8 @@ from typing import Protocol, TypeVar
 
 from models import VariableChange
 from models.enums import VariableSource
-from resolvers.database.sql import Params, dialect, fetch
+from resolvers.database.replica import fetch_routed
+from resolvers.database.sql import Params, dialect
 from resolvers.filters import ConversationFilter, conversation_where
 
 
@@ -58,4 +59,4 @@ async def variable_names(workspace_id: int, where: ConversationFilter) -> list[s
         f"ON c.id = v.conversation_id WHERE {matching} ORDER BY v.name "
         f"LIMIT {params.add(MAX_NAMES)}"
     )
-    return [row["name"] for row in await fetch(sql, params)]
+    return [row["name"] for row in await fetch_routed(sql, params)]

@@ -34,6 +34,7 @@ from schema.policy.documents import DocumentChecks, DocumentLimits, DocumentPoli
 from schema.policy.errors import ErrorPolicy
 from schema.policy.inputs import InputPolicy
 from schema.policy.metrics import Measured
+from schema.policy.replica import ReplicaReads
 from schema.rating import RatingMutations
 from schema.recording import RecordingMutations
 from schema.replies import ReplyMutations, ReplyRetries, ReplySubscriptions
@@ -135,6 +136,7 @@ def build_schema(limits: DocumentLimits | None = None, compiled_plans: bool = Tr
             ErrorPolicy,
             FreshLoaders,
             InputPolicy,
+            ReplicaReads,
             lambda: CompiledPlans(plans),
         ],
     )

@@ -21,6 +21,7 @@ from resolvers.limits.ratelimits import RateLimits
 from resolvers.sweeper import sweep_forever
 from schema.schema import ParleySchema, build_schema
 from server import graphiql, home, operations, pages
+from server.database import replica_reads
 from server.edge.authentication import RequestConnection
 from server.edge.body import BodyLimit
 from server.edge.cors import CORS
@@ -89,7 +90,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         logging.getLogger("parley").setLevel(settings.logs.level)
         settings.database.make_folder()
         config = tortoise_config(settings.database.url, settings.database.statement_timeout_ms)
-        async with RegisterTortoise(app, config=config):
+        async with RegisterTortoise(app, config=config), replica_reads(app, settings.database):
             live = Live(settings.database.url, settings.live)
             await live.start()
             app.state.live = live
@@ -147,5 +148,6 @@ def create_app(settings: Settings | None = None) -> Starlette:
     app.state.settings = settings
     app.state.callers = CallerCache(settings.http.auth_cache_seconds)
     app.state.sockets = OpenSockets()
+    app.state.replica = None
     app.state.graphql_view = view
     return app

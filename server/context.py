@@ -17,6 +17,7 @@ from starlette.websockets import WebSocket
 
 from resolvers.callers.caller import Caller, CallerKind
 from resolvers.callers.tokens import authenticate_token
+from resolvers.database.replica import Replica
 from resolvers.errors import ParleyError, Unauthenticated
 from resolvers.limits.bounds import Bounds
 from resolvers.limits.limiter import Verdict
@@ -64,6 +65,13 @@ class Context:
     def live(self) -> Live:
         live: Live = self.request.app.state.live
         return live
+
+    @property
+    def replica(self) -> Replica | None:
+        """The read replica, when one is configured: a query's reads may go there
+        (schema/policy/replica.py)."""
+        replica: Replica | None = getattr(self.request.app.state, "replica", None)
+        return replica
 
     @property
     def bounds(self) -> Bounds:

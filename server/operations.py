@@ -13,6 +13,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from models.migrations import __path__ as migration_folders
+from resolvers.database.replica import Replica
 from resolvers.database.sql import db
 from server.sockets import OpenSockets
 from subscriptions.broker import PostgresBroker
@@ -86,6 +87,33 @@ class LiveCollector(Collector):
             published.add_metric([], bus.published)
             found += [connected, published]
         return found
+
+
+class ReplicaCollector(Collector):
+    """The read replica's routed reads and state, read at scrape time (docs/replicas.md)."""
+
+    def __init__(self, replica: Replica) -> None:
+        self.replica = replica
+
+    def collect(self) -> list[CounterMetricFamily | GaugeMetricFamily]:
+        reads = CounterMetricFamily(
+            "parley_replica_reads",
+            "Routed reads (lists, counts, summaries, exports) by where they were served "
+            "(replica, primary) and why: fresh (the replica had what the caller must see), "
+            "own_write (the caller wrote after the replica's known position), lagging (behind "
+            "by more than PARLEY_READ_MAX_LAG_SECONDS), down, failed (it failed the read).",
+            labels=["served", "reason"],
+        )
+        for (served, reason), n in sorted(self.replica.reads.items()):
+            reads.add_metric([served, reason], n)
+        up = GaugeMetricFamily("parley_replica_up", "1 while the read replica answers probes.")
+        up.add_metric([], 1 if self.replica.up else 0)
+        lag = GaugeMetricFamily(
+            "parley_replica_lag_seconds",
+            "How long ago the replica was last known to hold every commit (probe granularity).",
+        )
+        lag.add_metric([], min(self.replica.lag_seconds, 1e9))
+        return [reads, up, lag]
 
 
 async def metrics(_request: Request) -> Response:

@@ -92,6 +92,22 @@ def _database_and_logs(read: Environment, settings: Settings) -> Settings:
                 "PostgreSQL `statement_timeout` of the server's connections (`TIMEOUT`); "
                 "migrations have none",
             ),
+            read_url=read.optional(
+                "PARLEY_READ_DATABASE_URL",
+                "a streaming replica (`postgres://…`) for lists, counts, summaries and exports, "
+                "with read-your-writes per caller (docs/replicas.md); unset: all on the primary",
+            ),
+            read_max_lag_seconds=read.number(
+                "PARLEY_READ_MAX_LAG_SECONDS",
+                database.read_max_lag_seconds,
+                "a replica further behind the primary than this serves no read (the primary does)",
+            ),
+            read_probe_seconds=read.number(
+                "PARLEY_READ_PROBE_SECONDS",
+                database.read_probe_seconds,
+                "how often each process looks at the replica's position, and at a replica that "
+                "went away; a caller's reads this soon after its write go to the primary",
+            ),
         ),
         logs=LogSettings(
             level=read.text("PARLEY_LOG_LEVEL", logs.level, "log level"),

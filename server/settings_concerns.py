@@ -17,6 +17,13 @@ DEFAULT_DATABASE_PATH = PROJECT_ROOT / "var" / "parley.sqlite3"
 class DatabaseSettings:
     url: str = f"sqlite://{DEFAULT_DATABASE_PATH}"
     statement_timeout_ms: int = 5000
+    read_url: str | None = None
+    """A streaming replica of `url` (PostgreSQL only) that serves lists, counts, summaries and
+    exports (docs/replicas.md); None: every read is the primary's."""
+    read_max_lag_seconds: float = 5.0
+    """How far behind the primary the replica may be and still serve a read."""
+    read_probe_seconds: float = 1.0
+    """How often the replica's position (and a replica marked down) is looked at again."""
 
     @property
     def dialect(self) -> str:

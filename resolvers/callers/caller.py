@@ -40,6 +40,14 @@ class Caller:
     conversations as that agent (HANDLE)."""
 
     @property
+    def identity(self) -> str:
+        """Whose writes this caller's reads must see (resolvers/database/replica.py): the key,
+        or a session token's conversation (a name for it, though visitors read the primary)."""
+        return (
+            f"key:{self.key_id}" if self.key_id is not None else f"session:{self.conversation_id}"
+        )
+
+    @property
     def visitor(self) -> bool:
         """A widget key or a session token: the visitor's view only (schema/policy/visibility.py
         says which fields; `message_roles` and `variable_sources` which rows)."""
