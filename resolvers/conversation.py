@@ -7,7 +7,7 @@ from models import Conversation
 from models.enums import Handling
 from resolvers.counts import count_sql
 from resolvers.database.replica import fetch_routed
-from resolvers.database.sql import Params, dialect
+from resolvers.database.sql import Params, dialect, fetch_models
 from resolvers.errors import Conflict, NotFound
 from resolvers.filters import ConversationFilter
 from resolvers.keyset import ConversationOrder, OrderField
@@ -25,15 +25,20 @@ async def get_conversation(workspace_id: int, conversation_id: int) -> Conversat
 
 async def locked_conversation(workspace_id: int, conversation_id: int) -> Conversation:
     """`get_conversation`, its row locked until the caller's transaction ends (every write to a
-    conversation takes this lock first, so writes to one conversation queue, never interleave)."""
-    found = (
-        await Conversation.select_for_update()
-        .filter(id=conversation_id, workspace_id=workspace_id)
-        .first()
+    conversation takes this lock first, so writes to one conversation queue, never interleave).
+    Fixed SQL rather than a query built each time: every write starts here, and building the
+    query cost more than running it."""
+    params = Params(dialect())
+    lock = " FOR UPDATE" if params.dialect == "postgres" else ""  # SQLite: one writer already
+    found = await fetch_models(
+        Conversation,
+        f"SELECT * FROM conversation WHERE id = {params.add(conversation_id)} "
+        f"AND workspace_id = {params.add(workspace_id)}{lock}",
+        params,
     )
-    if found is None:
+    if not found:
         raise NotFound("Conversation not found.")
-    return found
+    return found[0]
 
 
 AI_DISABLED = "AI_DISABLED"

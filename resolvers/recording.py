@@ -26,7 +26,7 @@ from resolvers.callers.caller import Caller, CallerKind
 from resolvers.conversation import assistant_may_answer, locked_conversation
 from resolvers.database.sql import Params, dialect, fetch
 from resolvers.errors import BadUserInput, Conflict, Forbidden, NotFound
-from resolvers.events.log import change, record_event
+from resolvers.events.log import change, message_added_sql, record_event
 from resolvers.filters import canonical_json
 from resolvers.forms import FieldRule, Problem, check_pre_chat, check_value, raise_problems
 from resolvers.functioncalls import FunctionCall, call_problems, stored
@@ -72,17 +72,20 @@ _TOTALS = ("message_count", *USAGE_TOTALS, "last_activity_at")
 """What a new message changes on its conversation."""
 
 
-async def insert_message(message: Message, conversation: Conversation) -> bool:
-    """Writes the message and its conversation's new totals; False, writing nothing, when a
-    message with its `clientMessageId` is there already (a retry that committed first).
+async def insert_message(message: Message, conversation: Conversation, at: datetime) -> bool:
+    """Writes the message, its conversation's new totals and its MESSAGE_ADDED event (at `at`);
+    False, writing nothing, when a message with its `clientMessageId` is there already (a retry
+    that committed first).
 
     On PostgreSQL one statement: a data-modifying CTE whose INSERT skips a taken
     `clientMessageId` (the conversation's row lock is held, so no other insert of it is in
-    flight) and whose UPDATE runs only if the INSERT did, values converted by the models' own
-    fields. SQLite, one writer at a time, looked the retry up first and saves through the ORM."""
+    flight) and whose UPDATE and event run only if the INSERT did, values converted by the
+    models' own fields. SQLite, one writer at a time, looked the retry up first and saves
+    through the ORM."""
     if dialect() != "postgres":
         await message.save()
         await conversation.save(update_fields=list(_TOTALS))
+        await record_event(conversation, EventKind.MESSAGE_ADDED, at, message.id)
         return True
     params = Params("postgres")
     columns, values = [], []
@@ -102,8 +105,10 @@ async def insert_message(message: Message, conversation: Conversation) -> bool:
         f"VALUES ({', '.join(values)}) "
         "ON CONFLICT (conversation_id, client_message_id) DO NOTHING RETURNING id), "
         f"totals AS (UPDATE conversation SET {', '.join(totals)} "
-        f"WHERE id = {params.add(conversation.id)} AND EXISTS (SELECT 1 FROM written)) "
-        "SELECT id FROM written",
+        f"WHERE id = {params.add(conversation.id)} AND EXISTS (SELECT 1 FROM written)), "
+        "event AS ("
+        + message_added_sql(params, conversation.workspace_id, conversation.id, at, "written")
+        + ") SELECT id FROM written",
         params,
     )
     if not rows:
@@ -118,10 +123,7 @@ async def append_message(conversation: Conversation, message: Message, at: datet
     conversation's others: counted into its totals, with its MESSAGE_ADDED event, under the
     caller's lock. False, writing nothing, when its `clientMessageId` was written already."""
     add_to_totals(conversation, message)
-    if not await insert_message(message, conversation):
-        return False
-    await record_event(conversation, EventKind.MESSAGE_ADDED, at, message.id)
-    return True
+    return await insert_message(message, conversation, at)
 
 
 async def _sent_before(
@@ -341,13 +343,12 @@ async def send_message(
                 return sent, await Conversation.get(id=conversation.id)
             raise
         conversation.last_activity_at = now
-        if not await insert_message(message, conversation):
+        if not await insert_message(message, conversation, now):
             sent = await _sent_before(conversation, role, request)
             assert sent is not None  # insert_message found it, under the same lock
             return sent, await Conversation.get(id=conversation.id)
         if role is MessageRole.USER and conversation.handling is Handling.ASSISTANT:
             await queue_turn(conversation, message, now)  # when the built-in engine answers
-        await record_event(conversation, EventKind.MESSAGE_ADDED, now, message.id)
     return message, conversation
 
 

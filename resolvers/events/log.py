@@ -121,6 +121,24 @@ async def record_event(
     )
 
 
+def message_added_sql(
+    params: Params, workspace_id: int, conversation_id: int, at: datetime, written: str
+) -> str:
+    """PostgreSQL: the MESSAGE_ADDED event of the message a statement inserts (its CTE
+    `written`, which returns the new row's `id`; none when it inserted nothing), as one more CTE
+    of that statement, so the message and its event cost one round trip."""
+    pending = _pending.get()
+    if pending is None:
+        raise RuntimeError("events are recorded inside resolvers.events.log.change()")
+    pending.unnumbered = True
+    return (
+        "INSERT INTO conversation_event "
+        "(workspace_id, conversation_id, message_id, kind, created_at) "
+        f"SELECT {params.add(workspace_id)}, {params.add(conversation_id)}, id, "
+        f"{params.add(EventKind.MESSAGE_ADDED)}, {params.add(at)} FROM {written}"
+    )
+
+
 async def record_events(
     conversations: Sequence[tuple[int, int]], kind: EventKind, at: datetime
 ) -> None:
