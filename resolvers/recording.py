@@ -34,7 +34,7 @@ from resolvers.limits.bounds import Bounds
 from resolvers.placeholders import fill
 from resolvers.replies import abandon_quiet_replies
 from resolvers.session import create_session
-from resolvers.turns import queue_extractions, queue_turn
+from resolvers.turns import queue_extractions, queue_turn, turn_queued, turn_sql
 from resolvers.usage import (
     USAGE_TOTALS,
     ReplyUsage,
@@ -72,10 +72,13 @@ _TOTALS = ("message_count", *USAGE_TOTALS, "last_activity_at")
 """What a new message changes on its conversation."""
 
 
-async def insert_message(message: Message, conversation: Conversation, at: datetime) -> bool:
-    """Writes the message, its conversation's new totals and its MESSAGE_ADDED event (at `at`);
-    False, writing nothing, when a message with its `clientMessageId` is there already (a retry
-    that committed first).
+async def insert_message(
+    message: Message, conversation: Conversation, at: datetime, answered: bool = False
+) -> bool:
+    """Writes the message, its conversation's new totals and its MESSAGE_ADDED event (at `at`),
+    and, when `answered`, queues the built-in engine's turn to answer it (`queue_turn`); False,
+    writing nothing, when a message with its `clientMessageId` is there already (a retry that
+    committed first).
 
     On PostgreSQL one statement: a data-modifying CTE whose INSERT skips a taken
     `clientMessageId` (the conversation's row lock is held, so no other insert of it is in
@@ -86,6 +89,8 @@ async def insert_message(message: Message, conversation: Conversation, at: datet
         await message.save()
         await conversation.save(update_fields=list(_TOTALS))
         await record_event(conversation, EventKind.MESSAGE_ADDED, at, message.id)
+        if answered:
+            await queue_turn(conversation, message, at)
         return True
     params = Params("postgres")
     columns, values = [], []
@@ -100,19 +105,24 @@ async def insert_message(message: Message, conversation: Conversation, at: datet
         + params.add(fields[name].to_db_value(getattr(conversation, name), conversation))
         for name in _TOTALS
     ]
-    rows = await fetch(
-        f"WITH written AS (INSERT INTO message ({', '.join(columns)}) "
-        f"VALUES ({', '.join(values)}) "
-        "ON CONFLICT (conversation_id, client_message_id) DO NOTHING RETURNING id), "
+    ctes = [
+        f"written AS (INSERT INTO message ({', '.join(columns)}) VALUES ({', '.join(values)}) "
+        "ON CONFLICT (conversation_id, client_message_id) DO NOTHING RETURNING id)",
         f"totals AS (UPDATE conversation SET {', '.join(totals)} "
-        f"WHERE id = {params.add(conversation.id)} AND EXISTS (SELECT 1 FROM written)), "
+        f"WHERE id = {params.add(conversation.id)} AND EXISTS (SELECT 1 FROM written))",
         "event AS ("
         + message_added_sql(params, conversation.workspace_id, conversation.id, at, "written")
-        + ") SELECT id FROM written",
-        params,
-    )
+        + ")",
+    ]
+    turns = ""
+    if answered:
+        ctes.append(f"turn AS ({turn_sql(params, conversation, message, at, 'written')})")
+        turns = ", (SELECT count(*) FROM turn) AS turns"
+    rows = await fetch(f"WITH {', '.join(ctes)} SELECT id{turns} FROM written", params)
     if not rows:
         return False
+    if answered and rows[0]["turns"]:
+        await turn_queued()
     message.id = rows[0]["id"]
     message._saved_in_db = True
     return True
@@ -343,12 +353,12 @@ async def send_message(
                 return sent, await Conversation.get(id=conversation.id)
             raise
         conversation.last_activity_at = now
-        if not await insert_message(message, conversation, now):
+        # The built-in engine answers a visitor while its assistant handles the conversation.
+        answered = role is MessageRole.USER and conversation.handling is Handling.ASSISTANT
+        if not await insert_message(message, conversation, now, answered):
             sent = await _sent_before(conversation, role, request)
             assert sent is not None  # insert_message found it, under the same lock
             return sent, await Conversation.get(id=conversation.id)
-        if role is MessageRole.USER and conversation.handling is Handling.ASSISTANT:
-            await queue_turn(conversation, message, now)  # when the built-in engine answers
     return message, conversation
 
 

@@ -51,21 +51,34 @@ def _now() -> datetime:
 async def queue_turn(conversation: Conversation, message: Message, now: datetime) -> None:
     """A WAITING turn answering `message`, when its conversation's assistant has a model: one
     statement in the sending transaction (nothing more is written for an engine of one's own),
-    and a notice to the engines once it commits (`notify_at_commit`)."""
-    global _queued_here  # noqa: PLW0603 (one flag per process, read by its engine)
+    and a notice to the engines once it commits (`notify_at_commit`). On PostgreSQL the sending
+    statement itself carries it (`turn_sql`)."""
     params = Params(dialect())
-    rows = await fetch(
+    if await fetch(turn_sql(params, conversation, message, now), params):
+        await turn_queued()
+
+
+def turn_sql(
+    params: Params, conversation: Conversation, message: Message, now: datetime, after: str = ""
+) -> str:
+    """The insert of `queue_turn`; with `after` (a CTE of the same statement), only if that CTE
+    returned a row."""
+    written = f" AND EXISTS (SELECT 1 FROM {after})" if after else ""
+    return (
         "INSERT INTO turn (conversation_id, answers, attempt, state, created_at) "
         f"SELECT {params.add(conversation.id)}, {params.add(message.sequence)}, 1, "
         f"{params.add(TurnState.WAITING)}, {params.add(now)} FROM assistant "
-        f"WHERE id = {params.add(conversation.assistant_id)} AND model IS NOT NULL "
-        "RETURNING id",
-        params,
+        f"WHERE id = {params.add(conversation.assistant_id)} AND model IS NOT NULL{written} "
+        "RETURNING id"
     )
-    if not rows:
-        return
+
+
+async def turn_queued() -> None:
+    """After a turn was inserted: this process's engine and, once committed, every engine
+    hears of it."""
+    global _queued_here  # noqa: PLW0603 (one flag per process, read by its engine)
     _queued_here = True
-    if params.dialect == "postgres":
+    if dialect() == "postgres":
         await notify_at_commit(TURN_CHANNEL)
 
 
