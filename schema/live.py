@@ -173,7 +173,7 @@ class LiveSubscriptions:
         direct = None  # the socket's own way, once the first frame showed it is the same
         written = DIRECT_FRAMES.labels("conversationCount")
         with subscription_running("conversationCount") as delivered:
-            async with closing_on_failure(info), watching as values, aclosing(values):
+            async with closing_on_failure(info), watching as values:
                 async for value in values:
                     if not await still_authorized(info):
                         return
@@ -198,7 +198,7 @@ class LiveSubscriptions:
         workspace_id = info.context.reader().workspace_id
         watching = info.context.live.counts.watch_facets(workspace_id, to_filter(filter))
         with subscription_running("conversationCounts") as delivered:
-            async with closing_on_failure(info), watching as values, aclosing(values):
+            async with closing_on_failure(info), watching as values:
                 async for facets in values:
                     if not await still_authorized(info):
                         return
