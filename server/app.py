@@ -10,7 +10,7 @@ from datetime import timedelta
 from prometheus_client import REGISTRY
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from tortoise.contrib.starlette import RegisterTortoise
@@ -79,7 +79,8 @@ class ParleyApp(Starlette):
     Every middleware and router layer it would pass through stays suspended for as long as the
     socket is open, one coroutine frame each: ten of them held about 5 KB per idle socket
     (bench/live). The others act on HTTP only (CORS, the deadline, the body limit, the key gate)
-    or on nothing a socket can meet (error pages, routing one path)."""
+    or on nothing a socket can meet (error pages, routing one path). A socket whose path is
+    spelled otherwise (under a root path) still reaches the view through the router."""
 
     sockets: ASGIApp
 
@@ -140,6 +141,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     app = ParleyApp(
         routes=[
             Route(GRAPHQL_PATH, view),  # the view answers other methods with a JSON 405
+            WebSocketRoute(GRAPHQL_PATH, view),  # the long way (under a root path, say)
             Route(EXPORT_PATH, Export(schema, settings)),
             *operations.routes(),
             *pages.routes(),
