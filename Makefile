@@ -69,12 +69,13 @@ $(BROWSER_STAMP):
 			playwright-core@$(PLAYWRIGHT_CORE) && touch $@
 
 ## Parley vs PostGraphile 5 vs a hand-written endpoint, side by side: writes bench/results.md
-## (see README); then the live views (fan-out and idle sockets): bench/results-live.md; then the
-## webhook queue under a backlog (printed); then streamed replies (100 at once through one
-## process, the engine's CPU per turn, a killed engine): bench/results-replies.md; then writes and
-## scale (the ingest ratio against a raw transaction, messages/s and delivery p99 against 1, 2
-## and 4 processes, PostgreSQL alone and with the bus): bench/results-scale.md and .svg. wrk from
-## apt (as root) and node@22 + postgraphile@5 from npm in bench/.peers/ are installed when missing.
+## (see README); then the live views (fan-out, and 10,000 idle sockets on one process):
+## bench/results-live.md; then the webhook queue under a backlog (printed); then streamed
+## replies (100 at once through one process, the engine's CPU per turn, a killed engine):
+## bench/results-replies.md; then writes and scale (the ingest ratio against a raw transaction,
+## messages/s and delivery p99 against 1, 2 and 4 processes, PostgreSQL alone and with the bus):
+## bench/results-scale.md and .svg. wrk from apt (as root) and node@22 + postgraphile@5 from npm
+## in bench/.peers/ are installed when missing.
 ## BENCH_ARGS go to `python -m bench.peers`; BENCH_TABLES=1 then runs the in-process tables
 ## (`python -m bench`) too.
 PEERS := bench/.peers
@@ -84,7 +85,7 @@ bench: $(INSTALLED) $(PEERS_STAMP)
 		|| { apt-get update && apt-get install -y wrk; }
 	@command -v wrk >/dev/null || { echo "*** wrk is missing: run 'apt-get install -y wrk' as root" >&2; exit 1; }
 	$(BIN)/python -m bench.peers $(BENCH_ARGS)
-	$(BIN)/python -m bench.live
+	$(BIN)/python -m bench.live --idle-sockets 10000
 	$(BIN)/python -m bench.webhooks
 	$(BIN)/python -m bench.replies
 	$(BIN)/python -m bench.scale

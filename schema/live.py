@@ -3,8 +3,8 @@ lists."""
 
 import asyncio
 import logging
-from collections.abc import AsyncGenerator, AsyncIterator, Callable
-from contextlib import aclosing, asynccontextmanager
+from collections.abc import AsyncGenerator, Callable
+from contextlib import aclosing
 from enum import Enum
 from typing import Annotated
 
@@ -120,23 +120,38 @@ async def still_authorized(info: Info) -> bool:
 SLOW_CONSUMER_REASON = "Too far behind: reconnect and resume from your last cursor"
 
 
-@asynccontextmanager
-async def closing_on_failure(info: Info) -> AsyncIterator[None]:
+class closing_on_failure:  # noqa: N801 (used as a function: `async with closing_on_failure(…)`)
     """A stream that cannot read the database closes its socket with 4503, and waits for the
     close to cancel it instead of completing (a complete would tell the client it is over).
-    One that fell too far behind waits the same way: its socket is being closed with 4499."""
-    try:
-        yield
-    except SlowConsumerError:
-        await asyncio.sleep(CLOSING_SECONDS)
-    except Exception as error:
+    One that fell too far behind waits the same way: its socket is being closed with 4499.
+
+    A slotted object, not a generator-based context manager: every subscription holds one while
+    it waits."""
+
+    __slots__ = ("_info",)
+
+    def __init__(self, info: Info) -> None:
+        self._info = info
+
+    async def __aenter__(self) -> None:
+        return None
+
+    async def __aexit__(
+        self, _kind: type[BaseException] | None, error: BaseException | None, _trace: object
+    ) -> bool:
+        if isinstance(error, SlowConsumerError):
+            await asyncio.sleep(CLOSING_SECONDS)
+            return True
+        if not isinstance(error, Exception):
+            return False  # none, or cancellation and the like: let it through
         failure = database_failure(error)
         if failure is None:
-            raise
+            return False
         cause = type(error.__cause__ or error).__name__
         logger.warning("live stream closed with %s (%s): %s", UNAVAILABLE, failure.code, cause)
-        info.context.close_socket(UNAVAILABLE, UNAVAILABLE_REASON)
+        self._info.context.close_socket(UNAVAILABLE, UNAVAILABLE_REASON)
         await asyncio.sleep(CLOSING_SECONDS)
+        return True
 
 
 @strawberry.type
@@ -190,7 +205,7 @@ class LiveSubscriptions:
         direct = None  # the socket's own way, once the first frame showed it is the same
         written = DIRECT_FRAMES.labels("conversationCount")
         with subscription_running("conversationCount") as delivered:
-            async with closing_on_failure(info), watching as values, aclosing(values):
+            async with closing_on_failure(info), watching as values:
                 async for value in values:
                     if not await still_authorized(info):
                         return
@@ -215,7 +230,7 @@ class LiveSubscriptions:
         workspace_id = info.context.reader().workspace_id
         watching = info.context.live.counts.watch_facets(workspace_id, to_filter(filter))
         with subscription_running("conversationCounts") as delivered:
-            async with closing_on_failure(info), watching as values, aclosing(values):
+            async with closing_on_failure(info), watching as values:
                 async for facets in values:
                     if not await still_authorized(info):
                         return

@@ -18,6 +18,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     from server.edge.address import trusted_networks  # noqa: PLC0415
     from server.home import startup_line  # noqa: PLC0415
     from server.logs import logging_config  # noqa: PLC0415
+    from server.wsconnection import SERVE_OPTIONS  # noqa: PLC0415
 
     # Only listed proxies may say who the client is (X-Forwarded-For); uvicorn would trust
     # loopback by default. server/edge/address.py reads the same list.
@@ -41,7 +42,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
             log_config=logging_config(settings.logs.format, settings.logs.level),
             access_log=False,  # ours (server/logs.py) leaves out query strings
             forwarded_allow_ips=trusted,
-            ws_per_message_deflate=False,  # as below
+            **SERVE_OPTIONS,
         )
         return 0
     uvicorn.run(
@@ -51,9 +52,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         log_config=logging_config(settings.logs.format, settings.logs.level),
         access_log=False,
         forwarded_allow_ips=trusted,
-        # Live frames are a few hundred bytes; permessage-deflate would keep ~50 KB of zlib
-        # state per open socket (measured by bench/live) and compress every frame it sends.
-        ws_per_message_deflate=False,
+        **SERVE_OPTIONS,  # websockets: server/wsconnection.py
     )
     return 0
 

@@ -9,6 +9,7 @@ A request may name its query by hash instead (automatic persisted queries, serve
 """
 
 import json
+from collections.abc import Coroutine
 from typing import Any
 
 import orjson
@@ -116,10 +117,14 @@ class GraphQLView(GraphQL[Context, None]):
     pong_timeout: float = 10.0
     """Seconds a pinged websocket has to answer before it is closed."""
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+    def __call__(self, scope: Scope, receive: Receive, send: Send) -> Coroutine[Any, Any, None]:
+        """Not a coroutine function itself: a socket, served for as long as it is open, holds
+        no frame of this one (each costs every idle socket a few hundred bytes)."""
         if scope["type"] != "http":
-            await super().__call__(scope, receive, send)
-            return
+            return super().__call__(scope, receive, send)
+        return self._serve_http(scope, receive, send)
+
+    async def _serve_http(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)
         try:
             response = await self.run(request)

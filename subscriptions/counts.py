@@ -10,9 +10,8 @@ the interval to end.
 
 import asyncio
 import logging
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from typing import cast
+from collections.abc import Awaitable, Callable
+from typing import Generic, TypeVar, cast
 
 from models.enums import EventKind
 from resolvers.conversation import count_conversations
@@ -26,6 +25,7 @@ logger = logging.getLogger("parley.live")
 Counting = Callable[[int, ConversationFilter], Awaitable[object]]
 """What is counted: `count_conversations` (a badge) or `conversation_facets`."""
 CountKey = tuple[int, ConversationFilter, Counting]
+T = TypeVar("T")
 
 
 MOVES = {
@@ -131,10 +131,8 @@ class LiveCount:
                 for watcher in self._watchers:
                     watcher.put(value)
 
-    def add(self) -> "Watcher":
-        watcher = Watcher()
+    def add(self, watcher: "Watcher") -> None:
         self._watchers.append(watcher)
-        return watcher
 
     def remove(self, watcher: "Watcher") -> None:
         self._watchers.remove(watcher)
@@ -186,7 +184,8 @@ class LiveCounts:
     def _forget(self, key: CountKey) -> None:
         self._counts.pop(key, None)
 
-    async def _count(self, key: CountKey) -> LiveCount:
+    async def count(self, key: CountKey) -> LiveCount:
+        """The live count of `key`, started by its first watcher."""
         while True:
             count = self._counts.get(key)
             if count is None:
@@ -198,38 +197,14 @@ class LiveCounts:
             if self._counts.get(key) is count:  # started, and not stopped meanwhile
                 return count
 
-    def watch(
-        self, workspace_id: int, where: ConversationFilter
-    ) -> AbstractAsyncContextManager[AsyncGenerator[int, None]]:
+    def watch(self, workspace_id: int, where: ConversationFilter) -> "Watching[int]":
         """The current count, then each new one, for as long as the block runs; raises
         FeedUnavailableError once the database cannot be read."""
-        key = (workspace_id, where, count_conversations)
-        return cast("AbstractAsyncContextManager[AsyncGenerator[int, None]]", self._watch(key))
+        return Watching(self, (workspace_id, where, count_conversations))
 
-    def watch_facets(
-        self, workspace_id: int, where: ConversationFilter
-    ) -> AbstractAsyncContextManager[AsyncGenerator[Facets, None]]:
+    def watch_facets(self, workspace_id: int, where: ConversationFilter) -> "Watching[Facets]":
         """The same for the filter's count by type, status, assistant, handling and assignee."""
-        key = (workspace_id, where, conversation_facets)
-        return cast("AbstractAsyncContextManager[AsyncGenerator[Facets, None]]", self._watch(key))
-
-    @asynccontextmanager
-    async def _watch(self, key: CountKey) -> AsyncIterator[AsyncGenerator[object, None]]:
-        count = await self._count(key)
-        watcher = count.add()
-        watcher.put(count.value)
-
-        async def values() -> AsyncGenerator[object, None]:
-            while True:
-                value = await watcher.get()
-                if isinstance(value, BaseException):
-                    raise FeedUnavailableError from value
-                yield value
-
-        try:
-            yield values()
-        finally:
-            count.remove(watcher)
+        return Watching(self, (workspace_id, where, conversation_facets))
 
     @property
     def active(self) -> int:
@@ -240,3 +215,38 @@ class LiveCounts:
     ) -> int:
         count = self._counts.get((workspace_id, where, counting))
         return count.computations if count is not None else 0
+
+
+class Watching(Generic[T]):
+    """One dashboard's values: `async with` it, then iterate. A plain object rather than a
+    context manager and a generator of values, whose frames its socket would hold while it
+    waits (thousands wait at once)."""
+
+    __slots__ = ("_count", "_counts", "_key", "_watcher")
+
+    def __init__(self, counts: LiveCounts, key: CountKey) -> None:
+        self._counts = counts
+        self._key = key
+        self._count: LiveCount | None = None
+        self._watcher = Watcher()
+
+    async def __aenter__(self) -> "Watching[T]":
+        count = await self._counts.count(self._key)
+        count.add(self._watcher)
+        self._watcher.put(count.value)
+        self._count = count
+        return self
+
+    async def __aexit__(self, *_exc: object) -> None:
+        if self._count is not None:
+            self._count.remove(self._watcher)
+            self._count = None
+
+    def __aiter__(self) -> "Watching[T]":
+        return self
+
+    async def __anext__(self) -> T:
+        value = await self._watcher.get()
+        if isinstance(value, BaseException):
+            raise FeedUnavailableError from value
+        return cast("T", value)

@@ -26,6 +26,7 @@ from server.database import apply_migrations
 from server.engine.settings import EngineSettings
 from server.settings import Settings
 from server.settings_concerns import DatabaseSettings, WebsocketSettings
+from server.wsconnection import SERVE_OPTIONS
 from subscriptions.live import LiveSettings
 from tests.support.api import Api
 from tests.support.database import BACKEND, POSTGRES_URL, empty
@@ -130,7 +131,9 @@ async def clean_database(app: Starlette, settings: Settings) -> None:
 @pytest.fixture(scope="session")
 async def server_url(app: Starlette) -> AsyncIterator[str]:
     """The same app served by uvicorn on a free port, for websocket clients."""
-    config = uvicorn.Config(app, host="127.0.0.1", port=0, lifespan="off", log_level="warning")
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=0, lifespan="off", log_level="warning", **SERVE_OPTIONS
+    )
     async with in_process(config) as server:
         yield f"127.0.0.1:{port_of(server)}"
 

@@ -3,5 +3,6 @@
 Fan-out: widget sockets on `messageAdded` and dashboards on `conversationCount` against one
 `parley serve`, messages written through another one, beside a bare websocket server pushing the
 same frames to the same sockets. Idle: statements and memory of a fresh `parley serve` holding
-idle subscriptions. Every figure is printed with its target and written to bench/results-live.md.
+idle subscriptions (10,000 sockets on the one process in `make bench`). Every figure is printed
+with its target and written to bench/results-live.md.
 """

@@ -1,5 +1,6 @@
-"""`python -m bench.live [--sockets 2000] [--quick]`: sets up its database, runs the fan-out,
-the bare broadcast and the idle phase, prints every figure and writes bench/results-live.md."""
+"""`python -m bench.live [--sockets 2000] [--idle-sockets 10000] [--quick]`: sets up its
+database, runs the fan-out, the bare broadcast and the idle phase, prints every figure and writes
+bench/results-live.md."""
 
 import argparse
 import asyncio
@@ -20,6 +21,13 @@ def main() -> None:
     parser.add_argument("--start-rate", type=float, default=2.0, help="TEST starts per second")
     parser.add_argument("--seconds", type=float, default=30.0, help="measured fan-out window")
     parser.add_argument("--idle-seconds", type=float, default=60.0, help="idle window")
+    parser.add_argument(
+        "--idle-sockets",
+        type=int,
+        default=0,
+        help="sockets of the idle phase, half widgets (several per conversation past --sockets), "
+        "half dashboards; default as many as --sockets (`make bench` holds 10,000)",
+    )
     parser.add_argument("--quick", action="store_true", help="200 sockets, short windows")
     parser.add_argument("--no-write", action="store_true", help="do not write results-live.md")
     args = parser.parse_args()
@@ -56,7 +64,9 @@ def main() -> None:
         writer_server.stop()
     bare = phases.bare(sockets, parley, logs)
     print(f"  bare: {bare.frames} frames, {bare.us_per_frame:.0f} µs/frame", flush=True)
-    idle = phases.idle(url, sockets, args.idle_seconds, logs)
+    held = args.idle_sockets or len(sockets)
+    idle_plan = plan(widgets, held - held // 2, secret, sockets_of_widgets=held // 2)
+    idle = phases.idle(url, idle_plan, args.idle_seconds, logs)
     print(f"  idle: {idle.kb_per_socket:.1f} KB/socket, {idle.per_second:.2f} statements/s")
     options = {
         "database": setup.database_name(url),

@@ -16,13 +16,17 @@ WIDGET_QUERY = (
 DASHBOARD_QUERY = "subscription { conversationCount(filter: {types: [TEST]}) }"
 
 
-def plan(widgets: list[tuple[str, str]], dashboards: int, secret_key: str) -> list[dict[str, Any]]:
-    """One socket per widget (its session token, its conversation) and `dashboards` sockets of
-    the secret key counting TEST conversations; interleaved, as they would arrive."""
+def plan(
+    widgets: list[tuple[str, str]], dashboards: int, secret_key: str, sockets_of_widgets: int = 0
+) -> list[dict[str, Any]]:
+    """One socket per widget (its session token, its conversation), or `sockets_of_widgets` of
+    them taking the widgets in turn (a visitor with several tabs open), and `dashboards` sockets
+    of the secret key counting TEST conversations; interleaved, as they would arrive."""
     sockets: list[dict[str, Any]] = []
-    for index in range(max(len(widgets), dashboards)):
-        if index < len(widgets):
-            conversation, token = widgets[index]
+    widget_sockets = sockets_of_widgets or len(widgets)
+    for index in range(max(widget_sockets, dashboards)):
+        if index < widget_sockets:
+            conversation, token = widgets[index % len(widgets)]
             sockets.append(
                 {
                     "kind": "widget",

@@ -175,11 +175,15 @@ def bare(sockets: list[dict[str, Any]], parley: Broadcast, logs: Path) -> Broadc
 @dataclass(frozen=True)
 class Idle:
     sockets: int
+    """Sockets the load generator held open (of those it tried: `refused` says why not)."""
     rss_before_kb: int
     rss_after_kb: int
     seconds: float
     statements: Counter[str]
     first_frames: int
+    refused: dict[str, int]
+    open_seconds: float
+    """How long opening them all took (connection, init, subscribe; 32 at a time)."""
 
     @property
     def kb_per_socket(self) -> float:
@@ -202,7 +206,8 @@ def _settle(client: Client, expected: int, within: float = 60.0) -> int:
 
 
 def idle(url: str, sockets: list[dict[str, Any]], seconds: float, logs: Path) -> Idle:
-    """A fresh server: its memory before and after the sockets open, then its statements over
+    """A fresh server: its memory before and after the sockets open (10,000 of them in `make
+    bench`: descriptors are raised to the hard limit in every process), then its statements over
     an idle window. A few sockets open and close first, so one-time costs (the first parse of
     each subscription, pools, caches) are not charged to the sockets."""
     log = statementlog.log_file()
@@ -219,7 +224,7 @@ def idle(url: str, sockets: list[dict[str, Any]], seconds: float, logs: Path) ->
             client = Client(server.ws, sockets, logs)
             try:
                 dashboards = sum(1 for socket in sockets if socket["kind"] == "dashboard")
-                first = _settle(client, dashboards)
+                first = _settle(client, dashboards, max(60.0, len(sockets) / 100))
                 time.sleep(3.0)
                 after = rss_kb(server.pid)
                 start = statements.offset(log)
@@ -229,4 +234,7 @@ def idle(url: str, sockets: list[dict[str, Any]], seconds: float, logs: Path) ->
                 client.close()
         finally:
             server.stop()
-    return Idle(len(sockets), before, after, seconds, found, first)
+    ready = client.ready
+    return Idle(
+        ready["opened"], before, after, seconds, found, first, ready["failed"], ready["seconds"]
+    )

@@ -78,6 +78,7 @@ def figures(parley: Broadcast, bare: Broadcast, idle: Idle, sockets: int) -> lis
             "/s",
             0,
         ),
+        Figure("idle sockets held by one server process", idle.sockets, "sockets"),
         Figure("server memory per idle socket with one subscription", idle.kb_per_socket, "KB", 30),
     ]
 
@@ -205,8 +206,10 @@ def render(
         f"bytes per frame Parley {_sizes(parley)}, bare {_sizes(bare)}",
         f"- Server CPU in the window: Parley {parley.server_cpu:.2f} s, bare "
         f"{bare.server_cpu:.2f} s (utime+stime from /proc/<pid>/stat)",
-        f"- Idle: {idle.sockets} sockets with one subscription each on a fresh server "
-        f"(first frames {idle.first_frames}); VmRSS {idle.rss_before_kb:,} KB → "
+        f"- Idle: {idle.sockets:,} sockets with one subscription each on one fresh server "
+        f"process, half widgets (`messageAdded`), half dashboards, opened in "
+        f"{idle.open_seconds:.0f} s (refused: {idle.refused or 'none'}; first frames "
+        f"{idle.first_frames:,}); VmRSS {idle.rss_before_kb:,} KB → "
         f"{idle.rss_after_kb:,} KB; statements over {idle.seconds:.0f} s from PostgreSQL's "
         "statement log",
         "",
