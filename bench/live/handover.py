@@ -22,7 +22,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from bench.live.http import Connection
 
 PROTOCOL = "graphql-transport-ws"
-START = """mutation($a: ID!) { startConversation(input: {assistantId: $a, type: TEST}) {
+START = """mutation($a: ID!) { startConversation(input: {assistantId: $a, type: WEB_WIDGET}) {
   sessionToken conversation { id } } }"""
 AGENT = "mutation($n: String!) { createAgent(name: $n) { secret } }"
 REQUEST = "mutation($id: ID!) { requestPerson(conversationId: $id) { handling } }"

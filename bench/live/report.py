@@ -142,10 +142,10 @@ HOUSEKEEPING = (
 
 
 def _housekeeping(statement: str) -> str | None:
-    for start, why in HOUSEKEEPING:
-        if start in statement:
-            return why
-    return None
+    """Why the statement is housekeeping: the longest fragment of `HOUSEKEEPING` it holds (a
+    short one, like `SELECT 1`, would otherwise claim longer statements that begin with it)."""
+    found = [(len(start), why) for start, why in HOUSEKEEPING if start in statement]
+    return max(found)[1] if found else None
 
 
 def _beyond_housekeeping(idle: Idle) -> float:
