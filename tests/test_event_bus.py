@@ -8,17 +8,19 @@ published, and when the subscriber's own process restarts and it resumes with it
 import asyncio
 from pathlib import Path
 
+import asyncpg
 import httpx
 import nats
 import pytest
 
 from server.settings import Settings
+from subscriptions.broker import listener_dsn
 from subscriptions.bus import subject_of
 from tests.support.api import Api
 from tests.support.database import BACKEND
 from tests.support.live import MESSAGES, Desk
 from tests.support.nats import Nats, nats_server
-from tests.support.servers import served
+from tests.support.servers import database_ports_of, served, serving
 from tests.support.ws import Socket, open_socket
 
 pytestmark = [
@@ -61,6 +63,39 @@ async def nothing_more(socket: Socket) -> bool:
     except TimeoutError:
         return True
     return False
+
+
+class Follower:
+    """A subscriber that does what a client is told to: when the server closes its socket
+    (4503: the database could not be read), it connects again and resumes from its last cursor."""
+
+    def __init__(self, server: str, key: str, conversation: str) -> None:
+        self.server, self.key, self.conversation = server, key, conversation
+        self.contents: list[str] = []
+        self.cursor: str | None = None
+        self.closes: list[int | None] = []
+
+    async def until(self, count: int, within: float = 20.0) -> None:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + within
+        while len(self.contents) < count:
+            async with open_socket(self.server, key=self.key) as socket:
+                variables = {"id": self.conversation, "after": self.cursor}
+                await socket.subscribe("m", MESSAGES, variables)
+                while len(self.contents) < count:
+                    assert loop.time() < deadline, (self.contents, self.closes)
+                    try:
+                        message = await socket.receive(0.25)
+                    except TimeoutError:
+                        if socket.connection.close_code is not None:
+                            self.closes.append(socket.connection.close_code)
+                            break
+                        continue
+                    assert message["type"] == "next", message
+                    edge = message["payload"]["data"]["messageAdded"]
+                    self.contents.append(edge["node"]["content"])
+                    self.cursor = edge["cursor"]
+            await asyncio.sleep(0.5)  # "reconnect after a second or so"
 
 
 async def stored_notices(server: Nats) -> int:
@@ -178,3 +213,42 @@ async def test_a_subscriber_resumes_by_cursor_after_its_process_restarts(
             await send(writer, desk.key, conversation, 7)
             assert await contents(socket, 1) == ["m7"]
             assert await nothing_more(socket)
+
+
+async def test_the_database_lost_under_a_process_on_the_bus_loses_and_repeats_nothing(
+    api: Api, settings: Settings, tmp_path: Path
+) -> None:
+    """Every database connection of the watching process is ended mid-conversation (as a
+    restart of PostgreSQL ends them; only this server's, found by their ports): its subscriber
+    is told to resume, or is served by the new connections at once, and either way sees every
+    message once."""
+    desk = await Desk.open(api)
+    conversation, _ = await desk.start()
+    async with (
+        nats_server(tmp_path) as server,
+        served(settings, env=bus(server)) as writer,
+        serving(settings, env=bus(server)) as (watcher, process),
+    ):
+        follower = Follower(watcher, desk.key, conversation)
+        reading = asyncio.create_task(follower.until(3))
+        await asyncio.sleep(0.5)
+        for n in range(1, 4):
+            await send(writer, desk.key, conversation, n)
+        await reading
+        admin = await asyncpg.connect(listener_dsn(settings.database.url))
+        try:
+            ended = await admin.fetchval(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE client_port = ANY($1::int[]) AND datname = current_database()",
+                database_ports_of(process.pid),
+            )
+        finally:
+            await admin.close()
+        assert ended >= 1
+        for n in range(4, 7):
+            await send(writer, desk.key, conversation, n)
+        await follower.until(6)
+        await send(writer, desk.key, conversation, 7)
+        await follower.until(7)
+    assert follower.contents == [f"m{n}" for n in range(1, 8)], follower.closes
+    print(f"connections ended {ended}; closes seen {follower.closes}")

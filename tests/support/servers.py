@@ -9,6 +9,7 @@ import subprocess
 import sys
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 import httpx
 import uvicorn
@@ -104,3 +105,25 @@ def port_of(server: uvicorn.Server) -> int:
     """The port a server started by `in_process` listens on."""
     port: int = server.servers[0].sockets[0].getsockname()[1]
     return port
+
+
+def database_ports_of(pid: int, database_port: int = 5432) -> list[int]:
+    """The local ports of process `pid`'s TCP connections to the database's port: what
+    `pg_stat_activity.client_port` names them by, so a test can end this server's connections
+    and no one else's."""
+    inodes = set()
+    for descriptor in Path(f"/proc/{pid}/fd").iterdir():
+        try:
+            target = os.readlink(descriptor)
+        except OSError:
+            continue
+        if target.startswith("socket:["):
+            inodes.add(target[len("socket:[") : -1])
+    ports = []
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            fields = line.split()
+            local, remote, inode = fields[1], fields[2], fields[9]
+            if inode in inodes and int(remote.rsplit(":", 1)[1], 16) == database_port:
+                ports.append(int(local.rsplit(":", 1)[1], 16))
+    return ports
