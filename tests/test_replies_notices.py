@@ -1,7 +1,7 @@
 """How a reply board tells the other processes: pieces taken while a notice is on its way share
 the next one, in order and within PostgreSQL's payload bound, and the boards that hear them hold
 exactly the text written; watchers on the writing process are handed each piece at once. A
-reply is written down only every third of the quiet-reply timeout unless a board that watches
+reply is written down only every half of the quiet-reply timeout unless a board that watches
 it fell behind its pieces and asks; an abandoned reply keeps the text the processes heard."""
 
 import asyncio
