@@ -40,10 +40,40 @@ class Workspace:
 
 
 def database_url() -> str:
-    url = os.environ.get("LIVE_BENCH_DATABASE_URL", DEFAULT_URL)
+    return bench_database_url("LIVE_BENCH_DATABASE_URL", DEFAULT_URL)
+
+
+def bench_database_url(variable: str, default: str) -> str:
+    """A bench's database: the URL in `variable`, or `default`; refused unless its name says
+    "bench", since the benches drop and fill it."""
+    url = os.environ.get(variable, default)
     if "bench" not in urlsplit(url).path:
-        raise SystemExit("LIVE_BENCH_DATABASE_URL must name a database whose name holds 'bench'")
+        raise SystemExit(f"{variable} must name a database whose name holds 'bench'")
     return url
+
+
+def plain_dsn(url: str) -> str:
+    """The URL as asyncpg takes it (none of the ORM's options)."""
+    parts = urlsplit(url)
+    return f"postgresql://{parts.netloc}{parts.path}"
+
+
+async def _drop(url: str) -> None:
+    connection = await asyncpg.connect(maintenance_url(url))
+    try:
+        await connection.execute(f'DROP DATABASE IF EXISTS "{database_name(url)}" WITH (FORCE)')
+    finally:
+        await connection.close()
+
+
+def fresh_database(url: str) -> None:
+    """Drops what an earlier run left, creates the database and applies the migrations."""
+    asyncio.run(_drop(url))
+    prepare_database(url)
+
+
+def drop_database(url: str) -> None:
+    asyncio.run(_drop(url))
 
 
 def database_name(url: str) -> str:

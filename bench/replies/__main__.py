@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.live import processes
-from bench.live.setup import database_name
+from bench.live.setup import database_name, drop_database, fresh_database
 from bench.replies import database, phases, report, takeover
 from resolvers.ids import decode_id
 
@@ -121,7 +121,7 @@ def main() -> None:
     logs = Path(tempfile.mkdtemp(prefix="parley-replies-bench-"))
     url = database.database_url()
     print(f"replies bench: database {database_name(url)}, logs in {logs}", flush=True)
-    database.fresh(url)
+    fresh_database(url)
     try:
         if args.paced_only:
             _paced_only(url, args, logs)
@@ -136,7 +136,7 @@ def main() -> None:
         engine = _engine_phases(url, args, logs)
     finally:
         if not args.keep:
-            database.drop(url)
+            drop_database(url)
     options = {
         "argv": shlex.join(sys.argv[1:]),
         "database": database_name(url),

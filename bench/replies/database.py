@@ -10,16 +10,15 @@ two ways it counts what the replies wrote:
 """
 
 import asyncio
-import os
 import re
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import asyncpg
 
-from bench.live.setup import database_name, maintenance_url, prepare_database
+from bench.live.setup import bench_database_url
+from bench.live.setup import plain_dsn as _plain
 from bench.statementlog import ENTRY_MARKERS
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/parley_replies_bench"
@@ -33,33 +32,7 @@ LINE = re.compile(r"\[(\d+)\] \S+@(\S+) ")
 
 
 def database_url() -> str:
-    url = os.environ.get("REPLY_BENCH_DATABASE_URL", DEFAULT_URL)
-    if "bench" not in urlsplit(url).path:
-        raise SystemExit("REPLY_BENCH_DATABASE_URL must name a database whose name holds 'bench'")
-    return url
-
-
-def _plain(url: str) -> str:
-    parts = urlsplit(url)
-    return f"postgresql://{parts.netloc}{parts.path}"
-
-
-async def _drop(url: str) -> None:
-    connection = await asyncpg.connect(maintenance_url(url))
-    try:
-        await connection.execute(f'DROP DATABASE IF EXISTS "{database_name(url)}" WITH (FORCE)')
-    finally:
-        await connection.close()
-
-
-def fresh(url: str) -> None:
-    """Drops what an earlier run left, creates the database and applies the migrations."""
-    asyncio.run(_drop(url))
-    prepare_database(url)
-
-
-def drop(url: str) -> None:
-    asyncio.run(_drop(url))
+    return bench_database_url("REPLY_BENCH_DATABASE_URL", DEFAULT_URL)
 
 
 async def _rows(url: str) -> Counter[str]:

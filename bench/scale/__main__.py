@@ -15,6 +15,7 @@ from types import FrameType
 
 from bench.live import processes, setup
 from bench.live.report import machine
+from bench.live.setup import drop_database, fresh_database
 from bench.scale import curve, database, ingest, probe, reference, report, servers
 from resolvers.ids import decode_id
 
@@ -79,7 +80,7 @@ def main() -> None:
     mix = curve.Mix(args.widgets, args.dashboards, args.writers, 2.0)
     print(f"scale bench: database {setup.database_name(url)}, logs in {logs}", flush=True)
     try:
-        database.fresh(url)
+        fresh_database(url)
         secret, workspace, made, conversations = _prepare(url, mix, args.conversations, logs)
         given = ingest.Setup(url, secret, workspace, conversations, logs)
         forced = reference.EVENT_WRITES[args.raw_event] if args.raw_event else None
@@ -101,7 +102,7 @@ def main() -> None:
             print(f"  *** {wrong} conversations' totals disagree with their messages", flush=True)
     finally:
         servers.stop_all()
-        database.drop(url)
+        drop_database(url)
     run = report.Run(
         argv=shlex.join(sys.argv[1:]),
         database=setup.database_name(url),

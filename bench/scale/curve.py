@@ -23,8 +23,8 @@ import asyncpg
 
 from bench.live.driver import Client, plan
 from bench.live.processes import Server
+from bench.live.setup import plain_dsn as plain
 from bench.scale import bus, servers
-from bench.scale.database import plain
 from bench.scale.ingest import Setup
 
 POSTGRES = "PostgreSQL alone"

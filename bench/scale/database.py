@@ -7,13 +7,12 @@ totals summed from them. The issue measured on 210,000 conversations; `--convers
 """
 
 import asyncio
-import os
 import time
-from urllib.parse import urlsplit
 
 import asyncpg
 
-from bench.live.setup import database_name, maintenance_url, prepare_database
+from bench.live.setup import bench_database_url
+from bench.live.setup import plain_dsn as plain
 from resolvers.apikey import hash_secret
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/parley_scale_bench"
@@ -64,34 +63,7 @@ WHERE c.workspace_id = $1
 
 
 def database_url() -> str:
-    url = os.environ.get("SCALE_BENCH_DATABASE_URL", DEFAULT_URL)
-    if "bench" not in urlsplit(url).path:
-        raise SystemExit("SCALE_BENCH_DATABASE_URL must name a database whose name holds 'bench'")
-    return url
-
-
-def plain(url: str) -> str:
-    """The URL as asyncpg takes it."""
-    parts = urlsplit(url)
-    return f"postgresql://{parts.netloc}{parts.path}"
-
-
-async def _drop(url: str) -> None:
-    connection = await asyncpg.connect(maintenance_url(url))
-    try:
-        await connection.execute(f'DROP DATABASE IF EXISTS "{database_name(url)}" WITH (FORCE)')
-    finally:
-        await connection.close()
-
-
-def fresh(url: str) -> None:
-    """Drops what an earlier run left, creates the database and applies the migrations."""
-    asyncio.run(_drop(url))
-    prepare_database(url)
-
-
-def drop(url: str) -> None:
-    asyncio.run(_drop(url))
+    return bench_database_url("SCALE_BENCH_DATABASE_URL", DEFAULT_URL)
 
 
 async def _seed(url: str, workspace_id: int, assistant_id: int, conversations: int) -> list[int]:

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bench.live.setup import plain_dsn as plain
 from bench.scale import reference, servers
-from bench.scale.database import plain
 
 PARLEY = "Parley"
 

@@ -19,9 +19,9 @@ import asyncpg
 from bench import statementlog
 from bench.live.http import Connection
 from bench.live.setup import database_name
+from bench.live.setup import plain_dsn as plain
 from bench.live.writer import SEND
 from bench.scale import reference, servers
-from bench.scale.database import plain
 from bench.scale.load import RAW_USAGE, REPLY
 from resolvers.ids import encode_id
 

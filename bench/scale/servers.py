@@ -16,7 +16,7 @@ import asyncpg
 
 from bench.live import processes
 from bench.live.processes import PARLEY, PARLEY_ENV, PYTHON, ROOT, Server
-from bench.scale.database import plain
+from bench.live.setup import plain_dsn as plain
 from subscriptions.broker import APPLICATION_NAME
 
 SCALE_ENV = {
