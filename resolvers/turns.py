@@ -86,7 +86,6 @@ async def queue_extractions(conversation_ids: Sequence[int], now: datetime) -> N
     """A WAITING EXTRACT turn for each of these ended conversations whose assistant has a model
     and declares variables to extract, and where the visitor wrote: one statement in the
     ending transaction. Its `answers` is 0 (no message's sequence): one per conversation."""
-    global _queued_here  # noqa: PLW0603 (one flag per process, read by its engine)
     if not conversation_ids:
         return
     params = Params(dialect())
@@ -102,11 +101,8 @@ async def queue_extractions(conversation_ids: Sequence[int], now: datetime) -> N
         "ON CONFLICT DO NOTHING RETURNING id",
         params,
     )
-    if not rows:
-        return
-    _queued_here = True
-    if params.dialect == "postgres":
-        await notify_at_commit(TURN_CHANNEL)
+    if rows:
+        await turn_queued()
 
 
 def take_queued() -> bool:

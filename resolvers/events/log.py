@@ -102,6 +102,14 @@ async def change() -> AsyncIterator[BaseDBAsyncClient]:
     _announce(pending.numbered)
 
 
+def _current() -> _Pending:
+    """The change being written; events are recorded only inside one."""
+    pending = _pending.get()
+    if pending is None:
+        raise RuntimeError("events are recorded inside resolvers.events.log.change()")
+    return pending
+
+
 async def notify_at_commit(channel: str) -> None:
     """NOTIFY `channel` (PostgreSQL) once the current change commits, or now outside one."""
     pending = _pending.get()
@@ -127,10 +135,7 @@ def message_added_sql(
     """PostgreSQL: the MESSAGE_ADDED event of the message a statement inserts (its CTE
     `written`, which returns the new row's `id`; none when it inserted nothing), as one more CTE
     of that statement, so the message and its event cost one round trip."""
-    pending = _pending.get()
-    if pending is None:
-        raise RuntimeError("events are recorded inside resolvers.events.log.change()")
-    pending.unnumbered = True
+    _current().unnumbered = True
     return (
         "INSERT INTO conversation_event "
         "(workspace_id, conversation_id, message_id, kind, created_at) "
@@ -156,31 +161,28 @@ async def record_message_events(
 async def _record(
     items: Sequence[tuple[int, int, int | None]], kind: EventKind, at: datetime
 ) -> None:
-    pending = _pending.get()
-    if pending is None:
-        raise RuntimeError("events are recorded inside resolvers.events.log.change()")
+    pending = _current()
     if not items:
+        return
+    if dialect() == "postgres":
+        await _unnumbered(items, kind, at)
+        pending.unnumbered = True
         return
     by_workspace: dict[int, list[tuple[int, int | None]]] = defaultdict(list)
     for workspace_id, conversation_id, message_id in items:
         by_workspace[workspace_id].append((conversation_id, message_id))
-    if dialect() == "postgres":
-        await _unnumbered(by_workspace, kind, at)
-        pending.unnumbered = True
-    else:
-        pending.numbered += [
-            await _numbered_in_steps(workspace_id, by_workspace[workspace_id], kind, at)
-            for workspace_id in sorted(by_workspace)
-        ]
+    pending.numbered += [
+        await _numbered_in_steps(workspace_id, by_workspace[workspace_id], kind, at)
+        for workspace_id in sorted(by_workspace)
+    ]
 
 
 async def _unnumbered(
-    by_workspace: dict[int, list[tuple[int, int | None]]], kind: EventKind, at: datetime
+    items: Sequence[tuple[int, int, int | None]], kind: EventKind, at: datetime
 ) -> None:
     """PostgreSQL: the events in one statement, for the sequencer to number after the commit;
-    their ids keep the order they were written in."""
+    their ids keep the order they were given in."""
     params = Params("postgres")
-    items = [(w, c, m) for w in sorted(by_workspace) for c, m in by_workspace[w]]
     workspaces = params.add([w for w, _, _ in items])
     conversations = params.add([c for _, c, _ in items])
     messages = params.add([m for _, _, m in items])
