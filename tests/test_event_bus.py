@@ -6,6 +6,8 @@ order, once each — with the bus working, with the bus killed and back, when th
 published, and when the subscriber's own process restarts and it resumes with its cursor."""
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import asyncpg
@@ -98,6 +100,28 @@ class Follower:
             await asyncio.sleep(0.5)  # "reconnect after a second or so"
 
 
+@asynccontextmanager
+async def writer_and_watcher(
+    settings: Settings, tmp_path: Path, desk: Desk, conversation: str
+) -> AsyncIterator[tuple[Nats, str, Socket]]:
+    """A nats-server of the test's own, a process that writes, and a socket on another process
+    following the conversation's messages."""
+    async with (
+        nats_server(tmp_path) as server,
+        served(settings, env=bus(server)) as writer,
+        served(settings, env=bus(server)) as watcher,
+        open_socket(watcher, key=desk.key) as socket,
+    ):
+        await socket.subscribe("m", MESSAGES, {"id": conversation})
+        await asyncio.sleep(0.3)
+        yield server, writer, socket
+
+
+async def send_all(server: str, key: str, conversation: str, numbers: range) -> None:
+    for n in numbers:
+        await send(server, key, conversation, n)
+
+
 async def stored_notices(server: Nats) -> int:
     client = await nats.connect(server.url)
     try:
@@ -112,16 +136,12 @@ async def test_messages_cross_processes_by_the_bus(
 ) -> None:
     desk = await Desk.open(api)
     conversation, _ = await desk.start()
-    async with (
-        nats_server(tmp_path) as server,
-        served(settings, env=bus(server)) as first,
-        served(settings, env=bus(server)) as second,
-        open_socket(second, key=desk.key) as socket,
+    async with writer_and_watcher(settings, tmp_path, desk, conversation) as (
+        server,
+        first,
+        socket,
     ):
-        await socket.subscribe("m", MESSAGES, {"id": conversation})
-        await asyncio.sleep(0.3)
-        for n in range(1, 6):
-            await send(first, desk.key, conversation, n)
+        await send_all(first, desk.key, conversation, range(1, 6))
         assert await contents(socket, 5) == ["m1", "m2", "m3", "m4", "m5"]
         assert await nothing_more(socket)
         assert await stored_notices(server) >= 1  # JetStream acknowledged and kept them
@@ -136,16 +156,12 @@ async def test_the_bus_killed_and_back_loses_and_repeats_nothing(
 ) -> None:
     desk = await Desk.open(api)
     conversation, _ = await desk.start()
-    async with (
-        nats_server(tmp_path) as server,
-        served(settings, env=bus(server)) as first,
-        served(settings, env=bus(server)) as second,
-        open_socket(second, key=desk.key) as socket,
+    async with writer_and_watcher(settings, tmp_path, desk, conversation) as (
+        server,
+        first,
+        socket,
     ):
-        await socket.subscribe("m", MESSAGES, {"id": conversation})
-        await asyncio.sleep(0.3)
-        for n in range(1, 4):
-            await send(first, desk.key, conversation, n)
+        await send_all(first, desk.key, conversation, range(1, 4))
         assert await contents(socket, 3) == ["m1", "m2", "m3"]
         server.kill()
         loop = asyncio.get_running_loop()
@@ -155,8 +171,7 @@ async def test_the_bus_killed_and_back_loses_and_repeats_nothing(
             assert loop.time() - began < 1.5
         await server.start()  # the same port and store
         assert await contents(socket, 5, within=15) == ["m4", "m5", "m6", "m7", "m8"]
-        for n in range(9, 11):
-            await send(first, desk.key, conversation, n)
+        await send_all(first, desk.key, conversation, range(9, 11))
         assert await contents(socket, 2, within=10) == ["m9", "m10"]
         assert await nothing_more(socket)
 
@@ -197,13 +212,11 @@ async def test_a_subscriber_resumes_by_cursor_after_its_process_restarts(
         ):
             await socket.subscribe("m", MESSAGES, {"id": conversation})
             await asyncio.sleep(0.3)
-            for n in range(1, 4):
-                await send(writer, desk.key, conversation, n)
+            await send_all(writer, desk.key, conversation, range(1, 4))
             edges = [(await socket.next("m"))["messageAdded"] for _ in range(3)]
             assert [edge["node"]["content"] for edge in edges] == ["m1", "m2", "m3"]
             cursor = edges[-1]["cursor"]
-        for n in range(4, 7):  # while no watcher runs
-            await send(writer, desk.key, conversation, n)
+        await send_all(writer, desk.key, conversation, range(4, 7))  # while no watcher runs
         async with (
             served(settings, env=bus(server)) as watcher,
             open_socket(watcher, key=desk.key) as socket,
@@ -232,8 +245,7 @@ async def test_the_database_lost_under_a_process_on_the_bus_loses_and_repeats_no
         follower = Follower(watcher, desk.key, conversation)
         reading = asyncio.create_task(follower.until(3))
         await asyncio.sleep(0.5)
-        for n in range(1, 4):
-            await send(writer, desk.key, conversation, n)
+        await send_all(writer, desk.key, conversation, range(1, 4))
         await reading
         admin = await asyncpg.connect(listener_dsn(settings.database.url))
         try:
@@ -245,8 +257,7 @@ async def test_the_database_lost_under_a_process_on_the_bus_loses_and_repeats_no
         finally:
             await admin.close()
         assert ended >= 1
-        for n in range(4, 7):
-            await send(writer, desk.key, conversation, n)
+        await send_all(writer, desk.key, conversation, range(4, 7))
         await follower.until(6)
         await send(writer, desk.key, conversation, 7)
         await follower.until(7)
