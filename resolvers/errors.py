@@ -87,3 +87,9 @@ def database_failure(error: BaseException) -> ParleyError | None:
         if isinstance(cause, _UNREACHABLE):
             return Unavailable("The database is unavailable; retry shortly.", retryAfter=1)
     return None
+
+
+def unreachable(error: BaseException) -> bool:
+    """Whether the error, or one that caused it, says the database could not be reached (the
+    connection refused, reset or lost), as opposed to a statement failing on it."""
+    return any(isinstance(cause, _UNREACHABLE) for cause in _chain(error))

@@ -34,6 +34,7 @@ from tortoise.backends.base.config_generator import expand_db_url
 
 from models.config import keep_session
 from resolvers.database.sql import Params, db
+from resolvers.errors import unreachable
 
 logger = logging.getLogger("parley.replica")
 T = TypeVar("T")
@@ -229,7 +230,7 @@ class Replica:
         """A read failed on the replica: a lost, refused or silent connection marks it down
         until a probe finds it again; any other error (a recovery conflict, a statement
         timeout) is the read's."""
-        if _connection_lost(error):
+        if isinstance(error, TimeoutError) or unreachable(error):  # silent, or lost
             self._down(error)
 
     async def probe(self) -> None:
@@ -285,18 +286,6 @@ def _forget_hung(hung: set[asyncio.Future[Any]]) -> Callable[[asyncio.Future[Any
             task.exception()  # retrieved: the request it served has been answered already
 
     return forget
-
-
-def _connection_lost(error: BaseException) -> bool:
-    return isinstance(
-        error,
-        OSError
-        | TimeoutError
-        | asyncpg.InterfaceError
-        | asyncpg.PostgresConnectionError
-        | asyncpg.CannotConnectNowError
-        | asyncpg.AdminShutdownError,
-    )
 
 
 async def fetch_routed(
