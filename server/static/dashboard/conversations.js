@@ -4,7 +4,8 @@
 
 import { h, fill } from "./dom.js";
 import { problemText, watch } from "./api.js";
-import { ERASED, EVENTS, FACETS, LIST, OPTIONS } from "./queries.js";
+import { EVENTS, FACETS, LIST, OPTIONS } from "./queries.js";
+import { followList } from "./following.js";
 import { SORTS, comparer, readSort, readState, toFilter, toOrder, writeSort, writeState } from "./filters.js";
 import { LiveList } from "./livelist.js";
 import { filterForm } from "./filterform.js";
@@ -88,8 +89,6 @@ function live(client, state, sort, view, form) {
   let gone = false;
   const list = new LiveList(comparer(sort));
   let loaded = false;
-  let lastEvent = null;
-  let lastErased = null;
   let shownTotal = null;
   const keeps = (node) => !state.statuses.length || state.statuses.includes(node.status);
   const problem = (error) => !gone && showProblem(view, error);
@@ -129,11 +128,6 @@ function live(client, state, sort, view, form) {
     showTotal();
   }
 
-  function onEvent(event) {
-    lastEvent = event.cursor;
-    show(list.apply(event, keeps));
-  }
-
   async function readPage(after) {
     const data = await client.request(LIST, { filter, orderBy, after, first: PAGE });
     return data.conversations;
@@ -147,8 +141,14 @@ function live(client, state, sort, view, form) {
       body.append(...list.rows.map((node) => conversationRow(node)));
       if (shownTotal === null) shownTotal = connection.totalCount;
       loaded = true;
-      lastEvent = connection.eventCursor; // the page reflects every event up to here
-      follow();
+      // The page reflects every event up to its cursor: the list follows from there.
+      stops.push(
+        followList(client, EVENTS, filter, connection.eventCursor, {
+          onEvent: (event) => show(list.apply(event, keeps)),
+          onErased: (erased) => show(list.remove(erased.conversationId)),
+          error: problem,
+        }),
+      );
       showTotal();
       section.dataset.ready = "true";
     } catch (error) {
@@ -173,27 +173,6 @@ function live(client, state, sort, view, form) {
   }
   more.addEventListener("click", loadMore);
   stops.push(() => more.removeEventListener("click", loadMore));
-
-  /** Follows the list live from the first page's event cursor: every event after the page is
-   * delivered, after a lost socket too (resumed from the last cursor seen), none twice. */
-  function follow() {
-    stops.push(
-      watch(client, EVENTS, () => ({ filter, after: lastEvent }), "conversationEvents", {
-        next: onEvent,
-        error: problem,
-      }),
-    );
-    stops.push(
-      // Erasures share the events' cursors: until one was seen, resume from the last event.
-      watch(client, ERASED, () => ({ after: lastErased ?? lastEvent }), "conversationErased", {
-        next(erased) {
-          lastErased = erased.cursor;
-          show(list.remove(erased.conversationId));
-        },
-        error: problem,
-      }),
-    );
-  }
 
   stops.push(
     watch(client, FACETS, { filter }, "conversationCounts", {

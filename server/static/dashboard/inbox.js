@@ -6,7 +6,8 @@
 
 import { h } from "./dom.js";
 import { problemText, watch } from "./api.js";
-import { AGENTS, BADGE, ERASED, INBOX, INBOX_COUNTS, INBOX_EVENTS } from "./queries.js";
+import { AGENTS, BADGE, INBOX, INBOX_COUNTS, INBOX_EVENTS } from "./queries.js";
+import { followList } from "./following.js";
 import { LiveList } from "./livelist.js";
 import { conversationHref, lastMessage, visitorCell } from "./rows.js";
 import { count, since } from "./format.js";
@@ -112,8 +113,6 @@ export function mount(main, { client, viewer, params }) {
     problem.textContent = problemText(error);
   };
   const list = new LiveList(longestWaiting);
-  let lastEvent = null;
-  let lastErased = null;
   let shownTotal = null;
   let loaded = false;
 
@@ -147,12 +146,18 @@ export function mount(main, { client, viewer, params }) {
       for (const agent of agents.agents) agentNames.set(agent.id, agent.name);
       const data = await client.request(INBOX, { filter, after: null, first: PAGE });
       if (gone) return;
-      lastEvent = data.conversations.eventCursor; // the page reflects events to here
       list.addPage(data.conversations);
       body.replaceChildren(...list.rows.map(row));
       more.hidden = !list.hasNextPage;
       loaded = true;
-      follow();
+      // The page reflects events up to its cursor: the list follows from there.
+      stops.push(
+        followList(client, INBOX_EVENTS, filter, data.conversations.eventCursor, {
+          onEvent: (event) => show(list.apply(event, (node) => matches(filter, node))),
+          onErased: (erased) => show(list.remove(erased.conversationId)),
+          error: showProblem,
+        }),
+      );
       showTotal();
       section.dataset.ready = "true";
     } catch (error) {
@@ -178,27 +183,6 @@ export function mount(main, { client, viewer, params }) {
   }
   more.addEventListener("click", loadMore);
   stops.push(() => more.removeEventListener("click", loadMore));
-
-  function follow() {
-    stops.push(
-      watch(client, INBOX_EVENTS, () => ({ filter, after: lastEvent }), "conversationEvents", {
-        next(event) {
-          lastEvent = event.cursor;
-          show(list.apply(event, (node) => matches(filter, node)));
-        },
-        error: showProblem,
-      }),
-    );
-    stops.push(
-      watch(client, ERASED, () => ({ after: lastErased ?? lastEvent }), "conversationErased", {
-        next(erased) {
-          lastErased = erased.cursor;
-          show(list.remove(erased.conversationId));
-        },
-        error: showProblem,
-      }),
-    );
-  }
 
   stops.push(
     watch(client, BADGE, { filter }, "conversationCount", {
