@@ -3,6 +3,8 @@
 // prints [{result} | {error}, ...] as JSON on stdout (with the page's console, for diagnosis).
 "use strict";
 
+const { readStdin } = require("./driving.js");
+
 const VISIT_MS = 20000;
 
 function within(ms, promise, what) {
@@ -13,11 +15,6 @@ function within(ms, promise, what) {
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
-async function readStdin() {
-  const chunks = [];
-  for await (const chunk of process.stdin) chunks.push(chunk);
-  return JSON.parse(Buffer.concat(chunks).toString("utf8"));
-}
 
 async function visit(browser, { url, call, args }) {
   const context = await browser.newContext();

@@ -4,14 +4,11 @@
 // prints as JSON what the response pane shows, every request that left loopback (all refused), CSP violations and errors.
 "use strict";
 
+const { readStdin } = require("./driving.js");
+
 const STEP_MS = 20000;
 const LIVE = "subscription Live { conversationCount }";
 
-async function readStdin() {
-  const chunks = [];
-  for await (const chunk of process.stdin) chunks.push(chunk);
-  return JSON.parse(Buffer.concat(chunks).toString("utf8"));
-}
 
 function loopback(url) {
   const { protocol, hostname } = new URL(url);

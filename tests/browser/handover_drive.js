@@ -7,13 +7,10 @@
 // Prints what the visitor saw at each step, per visit, as JSON on stdout.
 "use strict";
 
+const { runVisits } = require("./driving.js");
+
 const WAIT_MS = 8000;
 
-async function readStdin() {
-  const chunks = [];
-  for await (const chunk of process.stdin) chunks.push(chunk);
-  return JSON.parse(Buffer.concat(chunks).toString("utf8"));
-}
 
 async function control(base, what, text) {
   const url = `${base}/${what}` + (text ? `?text=${encodeURIComponent(text)}` : "");
@@ -61,7 +58,7 @@ async function say(page, text) {
   await page.locator("parley-widget .log .message.user .text", { hasText: text }).waitFor();
 }
 
-async function visit(browser, step) {
+async function visit(browser, _job, step) {
   const out = { console: [] };
   const context = await browser.newContext({ locale: "en-US" });
   try {
@@ -125,17 +122,4 @@ async function visit(browser, step) {
   return out;
 }
 
-async function main() {
-  const job = await readStdin();
-  const { chromium } = require(job.playwright);
-  const browser = await chromium.launch({ executablePath: job.chromium, args: ["--no-sandbox"] });
-  const seen = [];
-  try {
-    for (const step of job.visits) seen.push(await visit(browser, step));
-  } finally {
-    await browser.close();
-  }
-  process.stdout.write(JSON.stringify(seen));
-}
-
-main();
+runVisits(visit);

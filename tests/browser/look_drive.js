@@ -7,13 +7,10 @@
 // what the visitor saw as JSON on stdout.
 "use strict";
 
+const { runVisits } = require("./driving.js");
+
 const WAIT_MS = 8000;
 
-async function readStdin() {
-  const chunks = [];
-  for await (const chunk of process.stdin) chunks.push(chunk);
-  return JSON.parse(Buffer.concat(chunks).toString("utf8"));
-}
 
 /** How the widget looks and what it says, read from its shadow root. */
 function look(page) {
@@ -109,17 +106,4 @@ async function visit(browser, job, step) {
   return out;
 }
 
-async function main() {
-  const job = await readStdin();
-  const { chromium } = require(job.playwright);
-  const browser = await chromium.launch({ executablePath: job.chromium, args: ["--no-sandbox"] });
-  const seen = [];
-  try {
-    for (const step of job.visits) seen.push(await visit(browser, job, step));
-  } finally {
-    await browser.close();
-  }
-  process.stdout.write(JSON.stringify(seen));
-}
-
-main();
+runVisits(visit);

@@ -5,13 +5,10 @@
 // visitor saw as JSON on stdout.
 "use strict";
 
+const { readStdin } = require("./driving.js");
+
 const WAIT_MS = 8000;
 
-async function readStdin() {
-  const chunks = [];
-  for await (const chunk of process.stdin) chunks.push(chunk);
-  return JSON.parse(Buffer.concat(chunks).toString("utf8"));
-}
 
 /** The assistant's messages as the visitor sees them, read from the widget's shadow root. */
 function replies(page) {

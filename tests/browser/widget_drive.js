@@ -5,13 +5,10 @@
 // /lose-answer (the next request's answer is lost on the way back).
 "use strict";
 
+const { readStdin } = require("./driving.js");
+
 const WAIT_MS = 8000;
 
-async function readStdin() {
-  const chunks = [];
-  for await (const chunk of process.stdin) chunks.push(chunk);
-  return JSON.parse(Buffer.concat(chunks).toString("utf8"));
-}
 
 async function control(base, what, text) {
   const url = `${base}/control/${what}` + (text ? `?text=${encodeURIComponent(text)}` : "");
